@@ -1,0 +1,46 @@
+# Borderwatch — the two commands a user needs are `make demo` and `make test`.
+# Both create their own virtual environment in .venv; nothing is installed by hand.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= out/demo
+
+.PHONY: demo test lint typecheck unit bench clean help
+
+help:
+	@echo "make demo   - create .venv, install Borderwatch, replay the Coutts night into $(OUT)"
+	@echo "make test   - install test tools, then lint, type-check and run every test"
+	@echo "make bench  - throughput benchmark (1 million detections)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/borderwatch demo --out $(OUT)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest tests/unit -q
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: $(VENV)/.runtime
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

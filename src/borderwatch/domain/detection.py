@@ -1,0 +1,45 @@
+"""A detection: one sensor's report that something was at a place at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a sensor or a track thinks an object is (DESIGN.md wire format ``kind``)."""
+
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    ANIMAL = "animal"
+    UNKNOWN = "unknown"
+
+
+DEFAULT_SIGMA_M = 25.0
+"""Position error assumed when neither the detection nor the sensor registry gives one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One report, in the DESIGN.md wire format, validated.
+
+    ``time`` is timezone-aware UTC. ``epoch_s`` is the same instant in seconds since the
+    Unix epoch, kept beside it because the tracker works in floats and the conversion is
+    paid once, at the edge.
+    """
+
+    time: datetime
+    epoch_s: float
+    sensor_id: str
+    lat: float
+    lon: float
+    sigma_m: float = DEFAULT_SIGMA_M
+    kind: Kind = Kind.UNKNOWN
+    count: int = 1
+    confidence: float | None = None
+    id: str | None = None
+    children: int | None = None
+    """Extension: how many of ``count`` the sensor judged to be children (None: not judged)."""
+    simulated: bool = False
+    """Extension: produced by a simulator or replay; carried into every output."""

@@ -1,0 +1,90 @@
+"""Incidents: what the watch stage raises, and the risk that travels with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from borderwatch.domain.detection import Kind
+from borderwatch.domain.sides import Direction
+
+
+class IncidentType(StrEnum):
+    CROSSING = "crossing"
+    APPROACH = "approach"
+
+
+class Severity(StrEnum):
+    """Ordered from least to most urgent (CAP 1.2 severity words, lower case)."""
+
+    MINOR = "minor"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+    EXTREME = "extreme"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReason:
+    """One reason a group is at risk, with its weight in the score."""
+
+    code: str
+    """Stable machine id: ``extreme_cold``, ``night``, ``children``, ``large_group`` ..."""
+    text: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    score: int
+    severity: Severity
+    reasons: tuple[RiskReason, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "level": self.severity.value,
+            "reasons": [{"code": r.code, "text": r.text, "points": r.points} for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """An incident in the DESIGN.md wire format (one JSON object per line)."""
+
+    incident_id: str
+    type: IncidentType
+    time: datetime
+    """Estimated time of the event (for a crossing: when the track reached the line), UTC."""
+    lat: float
+    lon: float
+    """For a crossing: the estimated point on the boundary. For an approach: the track."""
+    segment: str
+    track_id: str
+    group_size: int
+    detected_at: datetime
+    """Data time at which the system raised it; ``detected_at - time`` is the latency."""
+    risk: Risk
+    direction: Direction | None = None
+    kind: Kind = Kind.UNKNOWN
+    speed_ms: float = 0.0
+    heading_deg: float = 0.0
+    distance_to_line_m: float = 0.0
+    eta_s: float | None = None
+    """For an approach: estimated seconds until the line is reached."""
+    children: int | None = None
+    simulated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> Severity:
+        return self.risk.severity
+
+    @property
+    def latency_s(self) -> float:
+        return (self.detected_at - self.time).total_seconds()

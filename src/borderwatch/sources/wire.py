@@ -1,0 +1,130 @@
+"""The detection wire format (DESIGN.md): one JSON object per line. Parse and write.
+
+Parsing validates every field and names it in the error; it never defaults a position.
+Unknown fields are ignored (a producer may add its own), so the format can grow.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from borderwatch.domain import DEFAULT_SIGMA_M, Detection, InputError, Kind, check_lat_lon
+
+_KINDS = {k.value: k for k in Kind}
+
+
+def parse_time(value: object, field: str = "time") -> datetime:
+    """RFC 3339 with an offset (``Z`` or ``+hh:mm``), returned in UTC.
+
+    >>> parse_time("2025-02-03T06:16:00-07:00").isoformat()
+    '2025-02-03T13:16:00+00:00'
+    >>> parse_time("2025-02-03T06:16:00")
+    Traceback (most recent call last):
+    ...
+    borderwatch.domain.errors.InputError: field time: needs a UTC offset (e.g. Z or -07:00): '2025-02-03T06:16:00'
+    """
+    if not isinstance(value, str):
+        raise InputError(field, f"must be an RFC 3339 string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(field, f"not an RFC 3339 date-time: {value!r}") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InputError(field, f"needs a UTC offset (e.g. Z or -07:00): {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detection:
+    """Validate one wire object. ``default_sigma_m`` comes from the sensor registry."""
+    if not isinstance(obj, dict):
+        raise InputError(None, f"a detection must be a JSON object, got {type(obj).__name__}")
+    if "time" not in obj:
+        raise InputError("time", "is required")
+    time = parse_time(obj["time"])
+    sensor_id = obj.get("sensor_id")
+    if not isinstance(sensor_id, str) or not sensor_id:
+        raise InputError("sensor_id", "is required (a non-empty string)")
+    if "lat" not in obj:
+        raise InputError("lat", "is required")
+    if "lon" not in obj:
+        raise InputError("lon", "is required")
+    lat, lon = check_lat_lon(obj["lat"], obj["lon"])
+    sigma = obj.get("sigma_m")
+    if sigma is None:
+        sigma = default_sigma_m if default_sigma_m is not None else DEFAULT_SIGMA_M
+    elif isinstance(sigma, bool) or not isinstance(sigma, int | float) or not (
+        math.isfinite(sigma) and sigma > 0
+    ):
+        raise InputError("sigma_m", f"must be a number > 0, got {sigma!r}")
+    kind_value = obj.get("kind", "unknown")
+    kind = _KINDS.get(kind_value) if isinstance(kind_value, str) else None
+    if kind is None:
+        raise InputError("kind", f"must be one of {', '.join(_KINDS)}, got {kind_value!r}")
+    count = obj.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise InputError("count", f"must be an integer >= 1, got {count!r}")
+    confidence = obj.get("confidence")
+    if confidence is not None and (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+        or not 0.0 <= confidence <= 1.0
+    ):
+        raise InputError("confidence", f"must be a number in [0, 1], got {confidence!r}")
+    det_id = obj.get("id")
+    if det_id is not None and not isinstance(det_id, str):
+        raise InputError("id", f"must be a string, got {type(det_id).__name__}")
+    children = obj.get("children")
+    if children is not None and (
+        isinstance(children, bool) or not isinstance(children, int) or not 0 <= children <= count
+    ):
+        raise InputError("children", f"must be an integer in [0, count], got {children!r}")
+    simulated = obj.get("simulated", False)
+    if not isinstance(simulated, bool):
+        raise InputError("simulated", f"must be true or false, got {simulated!r}")
+    return Detection(
+        time=time,
+        epoch_s=time.timestamp(),
+        sensor_id=sensor_id,
+        lat=lat,
+        lon=lon,
+        sigma_m=float(sigma),
+        kind=kind,
+        count=count,
+        confidence=None if confidence is None else float(confidence),
+        id=det_id,
+        children=children,
+        simulated=simulated,
+    )
+
+
+def format_time(time: datetime) -> str:
+    """UTC, RFC 3339, ``Z`` suffix, millisecond precision."""
+    return time.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def detection_to_wire(det: Detection) -> dict[str, Any]:
+    """The wire object for a detection (optional fields only when set)."""
+    out: dict[str, Any] = {
+        "time": format_time(det.time),
+        "sensor_id": det.sensor_id,
+        "lat": round(det.lat, 7),
+        "lon": round(det.lon, 7),
+        "sigma_m": round(det.sigma_m, 2),
+        "kind": det.kind.value,
+        "count": det.count,
+    }
+    if det.confidence is not None:
+        out["confidence"] = round(det.confidence, 3)
+    if det.id is not None:
+        out["id"] = det.id
+    if det.children is not None:
+        out["children"] = det.children
+    if det.simulated:
+        out["simulated"] = True
+    return out
+
+
+def epoch_to_datetime(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
