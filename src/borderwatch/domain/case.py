@@ -42,9 +42,21 @@ class Person:
 
 RELATIONS = frozenset(
     {
-        "spouse", "common_law_partner", "legal_guardian", "child", "father", "mother",
-        "brother", "sister", "grandfather", "grandmother", "grandchild", "uncle", "aunt",
-        "nephew", "niece",
+        "spouse",
+        "common_law_partner",
+        "legal_guardian",
+        "child",
+        "father",
+        "mother",
+        "brother",
+        "sister",
+        "grandfather",
+        "grandmother",
+        "grandchild",
+        "uncle",
+        "aunt",
+        "nephew",
+        "niece",
     }
 )
 """Relations inside a case; the family-member list of IRPR 159.1."""

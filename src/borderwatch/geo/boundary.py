@@ -144,9 +144,7 @@ class Boundary:
         self._half_piece = float(length.max()) / 2.0
         self._tree = cKDTree((self._a + self._b) / 2.0)
         self._k = min(_NEIGHBOURS, count)
-        self._strtree = shapely.STRtree(
-            shapely.linestrings(np.stack([self._a, self._b], axis=1))
-        )
+        self._strtree = shapely.STRtree(shapely.linestrings(np.stack([self._a, self._b], axis=1)))
 
     # ---- loading ------------------------------------------------------------------------
     @classmethod
@@ -299,6 +297,10 @@ class Boundary:
         side[side == 0] = 1.0  # on the line: the distance is 0 there, the sign is moot
         return np.asarray(side * self._north_sign[piece], float)
 
+    def north_normal(self, piece: NDArray[np.intp]) -> FloatArray:
+        """Unit vectors (n, 2) perpendicular to the given pieces, pointing to the north side."""
+        return np.asarray(self._left_normal[piece] * self._north_sign[piece, None], float)
+
     def signed_distance(self, lat: float, lon: float) -> float:
         """Signed distance in metres from a WGS 84 point; positive on the north side."""
         east, north = self.frame.point_to_local(*check_lat_lon(lat, lon))
@@ -339,8 +341,10 @@ class Boundary:
             w = a - p0
             s = (w[0] * e[1] - w[1] * e[0]) / denom
             u = (w[0] * d[1] - w[1] * d[0]) / denom
-            if -1e-12 <= s <= 1 + 1e-12 and -1e-12 <= u <= 1 + 1e-12 and (
-                best is None or s < best[0]
+            if (
+                -1e-12 <= s <= 1 + 1e-12
+                and -1e-12 <= u <= 1 + 1e-12
+                and (best is None or s < best[0])
             ):
                 best = (float(s), *(p0 + s * d), int(piece))
         if best is None:

@@ -54,8 +54,10 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
     sigma = obj.get("sigma_m")
     if sigma is None:
         sigma = default_sigma_m if default_sigma_m is not None else DEFAULT_SIGMA_M
-    elif isinstance(sigma, bool) or not isinstance(sigma, int | float) or not (
-        math.isfinite(sigma) and sigma > 0
+    elif (
+        isinstance(sigma, bool)
+        or not isinstance(sigma, int | float)
+        or not (math.isfinite(sigma) and sigma > 0)
     ):
         raise InputError("sigma_m", f"must be a number > 0, got {sigma!r}")
     kind_value = obj.get("kind", "unknown")

@@ -1,0 +1,154 @@
+"""The one place where the stages are composed: read this top-down to see the system.
+
+    source -> ReorderBuffer -> ScanBuilder -> Tracker -> Watch -> incidents -> Router -> sinks
+
+Every stage is received, not built, by :class:`Pipeline`; :func:`build_pipeline` is the
+default composition that the CLI and the demo use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from borderwatch.alerts import AlertSink, Router, SharingPolicy
+from borderwatch.domain import Alert, Detection, Incident
+from borderwatch.geo import Boundary, Places
+from borderwatch.sources import ReorderBuffer
+from borderwatch.tracking import Scan, Tracker
+from borderwatch.tracking.scans import ScanBuilder
+from borderwatch.tracking.tracker import TrackBatch
+from borderwatch.watch import (
+    ApproachRule,
+    ConditionsProvider,
+    CrossingRule,
+    IncidentFactory,
+    RiskModel,
+    Watch,
+)
+from borderwatch.watch.risk import UNKNOWN_CONDITIONS
+
+TrackListener = Callable[[TrackBatch], None]
+IncidentListener = Callable[[Incident, list[Alert]], None]
+
+
+@dataclass
+class RunCounts:
+    detections: int = 0
+    scans: int = 0
+    track_updates: int = 0
+    incidents: int = 0
+    alerts: int = 0
+    cues: list[Detection] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        reorder: ReorderBuffer,
+        scans: ScanBuilder,
+        tracker: Tracker,
+        watch: Watch,
+        router: Router | None = None,
+        sinks: Sequence[AlertSink] = (),
+        track_listeners: Sequence[TrackListener] = (),
+        incident_listeners: Sequence[IncidentListener] = (),
+    ) -> None:
+        self.reorder = reorder
+        self.scans = scans
+        self.tracker = tracker
+        self.watch = watch
+        self.router = router
+        self.sinks = tuple(sinks)
+        self.track_listeners = tuple(track_listeners)
+        self.incident_listeners = tuple(incident_listeners)
+        self.counts = RunCounts()
+        self.incidents: list[Incident] = []
+
+    def feed(self, detection: Detection) -> list[Incident]:
+        """Take one detection (arrival order); return incidents it led to."""
+        out: list[Incident] = []
+        for released in self.reorder.push(detection):
+            scans = self.scans.add(released)
+            if scans:
+                out.extend(self._window(scans))
+        return out
+
+    def feed_all(self, detections: Iterable[Detection]) -> list[Incident]:
+        out: list[Incident] = []
+        for det in detections:
+            out.extend(self.feed(det))
+        out.extend(self.finish())
+        return out
+
+    def finish(self) -> list[Incident]:
+        """End of stream: release what the reorder buffer and scan builder hold."""
+        out: list[Incident] = []
+        for released in self.reorder.flush():
+            scans = self.scans.add(released)
+            if scans:
+                out.extend(self._window(scans))
+        scans = self.scans.flush()
+        if scans:
+            out.extend(self._window(scans))
+        return out
+
+    def _window(self, scans: list[Scan]) -> list[Incident]:
+        counts = self.counts
+        counts.scans += len(scans)
+        counts.detections += sum(len(scan.detections) for scan in scans)
+        batch = self.tracker.process_window(scans)
+        counts.cues.extend(batch.cues)
+        counts.track_updates += len(batch)
+        for listener in self.track_listeners:
+            listener(batch)
+        incidents = self.watch.observe(batch)
+        for incident in incidents:
+            alerts = self.router.route(incident) if self.router else []
+            for alert in alerts:
+                for sink in self.sinks:
+                    sink.deliver(alert)
+            counts.alerts += len(alerts)
+            for incident_listener in self.incident_listeners:
+                incident_listener(incident, alerts)
+        counts.incidents += len(incidents)
+        self.incidents.extend(incidents)
+        return incidents
+
+    @property
+    def suppressed_animal_crossings(self) -> int:
+        return sum(getattr(rule, "suppressed_animal_crossings", 0) for rule in self.watch.rules)
+
+
+def build_pipeline(
+    boundary: Boundary,
+    *,
+    conditions: ConditionsProvider = UNKNOWN_CONDITIONS,
+    places: Places | None = None,
+    sharing: SharingPolicy | None = None,
+    sinks: Sequence[AlertSink] = (),
+    route: bool = True,
+    reorder_window_s: float = 5.0,
+    scan_window_s: float = 1.0,
+    track_listeners: Sequence[TrackListener] = (),
+    incident_listeners: Sequence[IncidentListener] = (),
+) -> Pipeline:
+    """The default composition: every stage with its default settings."""
+    factory = IncidentFactory(boundary, RiskModel(conditions))
+    watch = Watch(boundary, [CrossingRule(boundary, factory), ApproachRule(boundary, factory)])
+    router = (
+        Router(boundary, places or Places.bundled(), sharing or SharingPolicy.bundled())
+        if route
+        else None
+    )
+    return Pipeline(
+        reorder=ReorderBuffer(reorder_window_s),
+        scans=ScanBuilder(boundary.frame, window_s=scan_window_s),
+        tracker=Tracker(),
+        watch=watch,
+        router=router,
+        sinks=sinks,
+        track_listeners=track_listeners,
+        incident_listeners=incident_listeners,
+    )

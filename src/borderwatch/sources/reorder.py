@@ -1,0 +1,73 @@
+"""Put a stream back in time order, within a window; count what arrives later than that.
+
+Sensors and networks deliver reports out of order. A report is held until no report older
+than it can still arrive within ``window_s`` (measured in data time: the newest time seen so
+far), then released in time order. A report older than what was already released is
+**late**: it is counted and reported, never silently merged into tracks that have moved on.
+A repeated ``id`` (an idempotency key) is dropped and counted as a duplicate.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from borderwatch.domain import Detection
+
+
+@dataclass
+class ReorderReport:
+    late: int = 0
+    duplicates: int = 0
+    late_examples: list[Detection] = field(default_factory=list)
+
+
+class ReorderBuffer:
+    def __init__(self, window_s: float = 5.0, *, remember_ids: int = 1_000_000) -> None:
+        if window_s < 0:
+            raise ValueError("window_s must be >= 0")
+        self.window_s = window_s
+        self.report = ReorderReport()
+        self._heap: list[tuple[float, int, Detection]] = []
+        self._seq = 0
+        self._newest = float("-inf")
+        self._released = float("-inf")
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._remember_ids = remember_ids
+
+    def push(self, det: Detection) -> list[Detection]:
+        """Add a report; return those now safe to release, oldest first."""
+        if det.id is not None:
+            if det.id in self._ids:
+                self.report.duplicates += 1
+                return []
+            self._ids[det.id] = None
+            if len(self._ids) > self._remember_ids:
+                self._ids.popitem(last=False)
+        t = det.epoch_s
+        if t < self._released:
+            self.report.late += 1
+            if len(self.report.late_examples) < 20:
+                self.report.late_examples.append(det)
+            return []
+        heapq.heappush(self._heap, (t, self._seq, det))
+        self._seq += 1
+        if t > self._newest:
+            self._newest = t
+        horizon = self._newest - self.window_s
+        heap = self._heap
+        out = []
+        while heap and heap[0][0] <= horizon:
+            released = heapq.heappop(heap)
+            self._released = released[0]
+            out.append(released[2])
+        return out
+
+    def flush(self) -> Iterator[Detection]:
+        """Release everything held (end of stream)."""
+        while self._heap:
+            released = heapq.heappop(self._heap)
+            self._released = released[0]
+            yield released[2]

@@ -1,0 +1,71 @@
+"""Tracking stage contracts: a tracker takes scans of detections and returns track states.
+
+The parts are kept separate so the tracker issue can swap them (Stone Soup's layout:
+filter, gate, associate, initiate, delete). All work on arrays of many tracks at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from borderwatch.domain import Detection
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Detections from one sensor in one time window, in the tracker's local frame.
+
+    A sensor reports each object at most once per scan, so one-to-one assignment holds
+    within a scan; different sensors' reports of the same object come in different scans
+    and are fused one after the other (sequential multi-sensor update).
+    """
+
+    sensor_id: str
+    detections: tuple[Detection, ...]
+    epoch_s: FloatArray
+    east_m: FloatArray
+    north_m: FloatArray
+    sigma_m: FloatArray
+
+
+class MotionFilter(Protocol):
+    """Predicts states forward and corrects them with position measurements."""
+
+    def predict(
+        self, state: FloatArray, covariance: FloatArray, dt_s: FloatArray
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    def update(
+        self,
+        state: FloatArray,
+        covariance: FloatArray,
+        position: FloatArray,
+        sigma_m: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+
+class Gate(Protocol):
+    """Finds (track, detection) pairs plausible enough to consider, with their costs."""
+
+    def pairs(
+        self,
+        predicted_position: FloatArray,
+        position_covariance: FloatArray,
+        detections: FloatArray,
+        sigma_m: FloatArray,
+    ) -> tuple[IntArray, IntArray, FloatArray]: ...
+
+
+class Associator(Protocol):
+    """Chooses at most one detection per track and one track per detection."""
+
+    def assign(
+        self, track: IntArray, detection: IntArray, cost: FloatArray
+    ) -> tuple[IntArray, IntArray]: ...

@@ -1,0 +1,78 @@
+"""Constant-velocity Kalman filter in local metres, vectorised over many tracks.
+
+State per track: [east, north, velocity_east, velocity_north]. The process noise is the
+discretised white-noise acceleration model (Bar-Shalom, Li & Kirubarajan, *Estimation with
+Applications to Tracking and Navigation*, 2001, sec. 6.3.2), with spectral density
+``acceleration_noise`` (m^2/s^3): people and animals wander, so it is not small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderwatch.tracking.base import FloatArray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConstantVelocity:
+    acceleration_noise: float = 0.1
+    """Power spectral density of the unmodelled acceleration, m^2/s^3 (per axis)."""
+
+    def transition(self, dt_s: FloatArray) -> FloatArray:
+        n = len(dt_s)
+        transition = np.tile(np.eye(4), (n, 1, 1))
+        transition[:, 0, 2] = dt_s
+        transition[:, 1, 3] = dt_s
+        return transition
+
+    def process_noise(self, dt_s: FloatArray) -> FloatArray:
+        # A backwards step (an out-of-order report) still adds uncertainty, never removes it.
+        dt = np.abs(dt_s)
+        q = self.acceleration_noise
+        noise = np.zeros((len(dt), 4, 4))
+        for axis in (0, 1):
+            noise[:, axis, axis] = q * dt**3 / 3
+            noise[:, axis, axis + 2] = noise[:, axis + 2, axis] = q * dt**2 / 2
+            noise[:, axis + 2, axis + 2] = q * dt
+        return noise
+
+    def predict(
+        self, state: FloatArray, covariance: FloatArray, dt_s: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        transition = self.transition(dt_s)
+        new_state = state.copy()
+        new_state[:, :2] += state[:, 2:] * dt_s[:, None]
+        new_cov = transition @ covariance @ transition.transpose(0, 2, 1)
+        return new_state, new_cov + self.process_noise(dt_s)
+
+    def update(
+        self,
+        state: FloatArray,
+        covariance: FloatArray,
+        position: FloatArray,
+        sigma_m: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Correct with a position measurement of isotropic error ``sigma_m``.
+
+        The measurement matrix picks the position out of the state; the innovation
+        covariance is the 2x2 position block plus the measurement noise, inverted in
+        closed form. Joseph form keeps the covariance symmetric positive definite.
+        """
+        innovation = position - state[:, :2]
+        s = covariance[:, :2, :2] + (sigma_m**2)[:, None, None] * np.eye(2)
+        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
+        s_inv = np.empty_like(s)
+        s_inv[:, 0, 0] = s[:, 1, 1] / det
+        s_inv[:, 1, 1] = s[:, 0, 0] / det
+        s_inv[:, 0, 1] = -s[:, 0, 1] / det
+        s_inv[:, 1, 0] = -s[:, 1, 0] / det
+        gain = covariance[:, :, :2] @ s_inv  # (n, 4, 2)
+        new_state = state + (gain @ innovation[:, :, None])[:, :, 0]
+        i_kh = np.tile(np.eye(4), (len(state), 1, 1))
+        i_kh[:, :, :2] -= gain
+        new_cov = i_kh @ covariance @ i_kh.transpose(0, 2, 1) + (sigma_m**2)[:, None, None] * (
+            gain @ gain.transpose(0, 2, 1)
+        )
+        return new_state, new_cov

@@ -1,0 +1,67 @@
+"""Cut a time-ordered detection stream into scans: one sensor, one time window.
+
+Projection to the local frame is done once per window for all sensors together (one
+vectorised pyproj call), then the window is split by sensor in order of first report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from borderwatch.domain import Detection
+from borderwatch.geo import LocalFrame
+from borderwatch.tracking.base import Scan
+
+
+class ScanBuilder:
+    def __init__(self, frame: LocalFrame, *, window_s: float = 1.0) -> None:
+        if window_s <= 0:
+            raise ValueError("window_s must be > 0")
+        self.frame = frame
+        self.window_s = window_s
+        self._window: float | None = None
+        self._pending: list[Detection] = []
+
+    def add(self, det: Detection) -> list[Scan]:
+        """Add the next detection (in time order); return the scans it completed."""
+        window = math.floor(det.epoch_s / self.window_s)
+        out: list[Scan] = []
+        if self._window is not None and window != self._window:
+            out = self._cut()
+        self._window = window
+        self._pending.append(det)
+        return out
+
+    def flush(self) -> list[Scan]:
+        return self._cut()
+
+    def _cut(self) -> list[Scan]:
+        dets = self._pending
+        if not dets:
+            return []
+        self._pending = []
+        n = len(dets)
+        lat = np.fromiter((d.lat for d in dets), float, n)
+        lon = np.fromiter((d.lon for d in dets), float, n)
+        epoch = np.fromiter((d.epoch_s for d in dets), float, n)
+        sigma = np.fromiter((d.sigma_m for d in dets), float, n)
+        east, north = self.frame.to_local(lat, lon)
+        by_sensor: dict[str, list[int]] = {}
+        for i, det in enumerate(dets):
+            by_sensor.setdefault(det.sensor_id, []).append(i)
+        scans = []
+        for sensor, rows in by_sensor.items():
+            idx = np.asarray(rows)
+            scans.append(
+                Scan(
+                    sensor_id=sensor,
+                    detections=tuple(dets[i] for i in rows),
+                    epoch_s=epoch[idx],
+                    east_m=east[idx],
+                    north_m=north[idx],
+                    sigma_m=sigma[idx],
+                )
+            )
+        return scans

@@ -1,0 +1,25 @@
+"""Watch: rules on tracks (crossing with hysteresis, approach, risk) raise incidents."""
+
+from borderwatch.watch.approach import ApproachRule, ApproachSettings
+from borderwatch.watch.base import BatchGeometry, IncidentFactory, Watch, WatchRule
+from borderwatch.watch.crossing import CrossingRule, CrossingSettings
+from borderwatch.watch.risk import Conditions, ConditionsProvider, FixedConditions, RiskModel
+from borderwatch.watch.wire import IncidentRecord, incident_from_wire, incident_to_wire
+
+__all__ = [
+    "ApproachRule",
+    "ApproachSettings",
+    "BatchGeometry",
+    "Conditions",
+    "ConditionsProvider",
+    "CrossingRule",
+    "CrossingSettings",
+    "FixedConditions",
+    "IncidentFactory",
+    "IncidentRecord",
+    "RiskModel",
+    "Watch",
+    "WatchRule",
+    "incident_from_wire",
+    "incident_to_wire",
+]

@@ -1,0 +1,108 @@
+"""Approach warning: a track heading for the line, so the team can be there first.
+
+A confirmed track that is not an animal, firmly on one side (see watch.crossing), within
+``max_distance_m`` of the line, moving toward it at ``min_speed_ms`` or more with at least
+``min_alignment`` of its speed pointed at the line, and due to reach it within ``max_eta_s``,
+for ``persistence`` consecutive updates, raises one approach incident. It warns once per
+track and side: only after the track has been on the other side may it warn again. Driving along the line
+(Border Road) is not approaching it: the alignment test rejects it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderwatch.domain import Direction, Incident, IncidentType, Side
+from borderwatch.geo import Boundary
+from borderwatch.tracking import TrackBatch
+from borderwatch.watch.base import BatchGeometry, IncidentFactory, SlotMemory, _extend, is_animal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproachSettings:
+    max_distance_m: float = 1500.0
+    min_distance_m: float = 20.0
+    min_speed_ms: float = 0.2
+    min_alignment: float = 0.6
+    """Fraction of the speed that must point at the line (cosine of the angle)."""
+    max_eta_s: float = 1800.0
+    persistence: int = 5
+
+
+class ApproachRule:
+    def __init__(
+        self,
+        boundary: Boundary,
+        factory: IncidentFactory,
+        settings: ApproachSettings | None = None,
+    ) -> None:
+        self.boundary = boundary
+        self.factory = factory
+        self.settings = settings or ApproachSettings()
+        self.memory = SlotMemory()
+        self.streak = np.zeros(0, np.intp)
+        self.warned = np.zeros(0, bool)
+        self.side = np.zeros(0, np.int8)
+
+    def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]:
+        fresh = self.memory.fresh_rows(batch)
+        size = len(self.memory.serial)
+        if size > len(self.streak):
+            self.streak = _extend(self.streak, size, 0)
+            self.warned = _extend(self.warned, size, False)
+            self.side = _extend(self.side, size, 0)
+        slots = batch.slot
+        self.memory.serial[slots[fresh]] = batch.serial[fresh]
+        self.streak[slots[fresh]] = 0
+        self.warned[slots[fresh]] = False
+        self.side[slots[fresh]] = 0
+        s = self.settings
+        distance = np.abs(geometry.signed_m)
+        toward = geometry.toward_line_ms
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = np.where(toward > 0, distance / toward, np.inf)
+            aligned = toward >= s.min_alignment * geometry.speed_ms
+        qualifies = (
+            (batch.confirmed == 1)
+            & (distance >= s.min_distance_m)
+            & (distance <= s.max_distance_m)
+            & (toward >= s.min_speed_ms)
+            & aligned
+            & (eta <= s.max_eta_s)
+        )
+        self.streak[slots] = np.where(qualifies, self.streak[slots] + 1, 0)
+        # Once per track and side: reaching the other side re-arms the warning (a track
+        # that turns back toward the line after crossing warns again).
+        side = np.sign(geometry.signed_m).astype(np.int8)
+        moved = (side != 0) & (side != self.side[slots])
+        self.warned[slots[moved & (self.side[slots] != 0)]] = False
+        self.side[slots[side != 0]] = side[side != 0]
+        due = np.flatnonzero(
+            qualifies & (self.streak[slots] >= s.persistence) & ~self.warned[slots]
+        )
+        incidents = []
+        for row in due.tolist():
+            self.warned[slots[row]] = True
+            if is_animal(batch, row):
+                continue
+            origin = Side.NORTH if geometry.signed_m[row] > 0 else Side.SOUTH
+            direction = Direction.SOUTHBOUND if origin is Side.NORTH else Direction.NORTHBOUND
+            east, north = float(batch.east_m[row]), float(batch.north_m[row])
+            segment = self.boundary.segment_at(int(geometry.piece[row])).segment_id
+            incidents.append(
+                self.factory.make(
+                    IncidentType.APPROACH,
+                    batch,
+                    row,
+                    geometry,
+                    time_s=float(batch.epoch_s[row]),
+                    east_m=east,
+                    north_m=north,
+                    segment=segment,
+                    direction=direction,
+                    eta_s=float(eta[row]),
+                )
+            )
+        return incidents

@@ -1,0 +1,154 @@
+"""Watch stage: rules that look at track updates and raise incidents.
+
+:class:`Watch` computes where each updated track stands relative to the boundary once per
+batch (:class:`BatchGeometry`) and hands it to every rule. Rules keep their per-track memory
+in arrays indexed by the tracker's slot, and notice a reused slot by its new serial.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from borderwatch.domain import Direction, Incident, IncidentType, Kind
+from borderwatch.geo import Boundary
+from borderwatch.sources.wire import epoch_to_datetime
+from borderwatch.tracking import TrackBatch, track_id
+from borderwatch.tracking.base import FloatArray, IntArray
+from borderwatch.tracking.classify import kind_of
+from borderwatch.watch.risk import RiskModel
+
+
+@dataclass(frozen=True)
+class BatchGeometry:
+    signed_m: FloatArray
+    """Signed distance to the line, metres, positive on the north side."""
+    piece: IntArray
+    north_normal: FloatArray
+    """(n, 2) unit vector toward the north side at the nearest point of the line."""
+    speed_ms: FloatArray
+    toward_line_ms: FloatArray
+    """Speed component toward the line (negative when moving away)."""
+
+
+class WatchRule(Protocol):
+    def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]: ...
+
+
+class SlotMemory:
+    """Per-track memory in arrays indexed by tracker slot; reset when a slot is reused."""
+
+    def __init__(self) -> None:
+        self.serial = np.zeros(0, np.intp)
+
+    def fresh_rows(self, batch: TrackBatch) -> IntArray:
+        """Grow to fit the batch's slots; return the batch rows whose slot holds a new track."""
+        needed = int(batch.slot.max()) + 1 if len(batch) else 0
+        if needed > len(self.serial):
+            self.grow(max(needed, 2 * len(self.serial), 64))
+        return np.flatnonzero(self.serial[batch.slot] != batch.serial)
+
+    def grow(self, size: int) -> None:
+        self.serial = _extend(self.serial, size, 0)
+
+
+def _extend(array: np.ndarray, size: int, fill: object) -> np.ndarray:
+    out = np.full((size, *array.shape[1:]), fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+class IncidentFactory:
+    """Makes incidents with ids, risk and the track's facts; one per Watch."""
+
+    def __init__(self, boundary: Boundary, risk: RiskModel, *, prefix: str = "INC") -> None:
+        self.boundary = boundary
+        self.risk = risk
+        self.prefix = prefix
+        self._seq = itertools.count(1)
+
+    def make(
+        self,
+        kind_of_incident: IncidentType,
+        batch: TrackBatch,
+        row: int,
+        geometry: BatchGeometry,
+        *,
+        time_s: float,
+        east_m: float,
+        north_m: float,
+        segment: str,
+        direction: Direction | None,
+        eta_s: float | None = None,
+    ) -> Incident:
+        lat, lon = self.boundary.frame.point_to_geo(east_m, north_m)
+        time = epoch_to_datetime(time_s)
+        kind = kind_of(int(batch.kind_code[row]))
+        children = int(batch.children[row])
+        group_size = max(1, int(batch.group_size[row]))
+        risk = self.risk.assess(
+            lat=lat,
+            lon=lon,
+            time=time,
+            kind=kind,
+            group_size=group_size,
+            children=None if children < 0 else children,
+        )
+        serial = int(batch.serial[row])
+        return Incident(
+            incident_id=f"{self.prefix}-{time:%Y%m%d}-{next(self._seq):04d}",
+            type=kind_of_incident,
+            time=time,
+            lat=lat,
+            lon=lon,
+            segment=segment,
+            track_id=track_id(serial),
+            group_size=group_size,
+            detected_at=epoch_to_datetime(float(batch.epoch_s[row])),
+            risk=risk,
+            direction=direction,
+            kind=kind,
+            speed_ms=float(geometry.speed_ms[row]),
+            heading_deg=float(
+                np.degrees(np.arctan2(batch.velocity_east_ms[row], batch.velocity_north_ms[row]))
+                % 360.0
+            ),
+            distance_to_line_m=float(abs(geometry.signed_m[row])),
+            eta_s=eta_s,
+            children=None if children < 0 else children,
+            simulated=bool(batch.simulated[row]),
+        )
+
+
+def is_animal(batch: TrackBatch, row: int) -> bool:
+    return kind_of(int(batch.kind_code[row])) is Kind.ANIMAL
+
+
+class Watch:
+    """Runs every rule on every batch of track updates."""
+
+    def __init__(self, boundary: Boundary, rules: Sequence[WatchRule]) -> None:
+        self.boundary = boundary
+        self.rules = tuple(rules)
+
+    def observe(self, batch: TrackBatch) -> list[Incident]:
+        if len(batch) == 0:
+            return []
+        signed, piece = self.boundary.signed_distance_local(batch.east_m, batch.north_m)
+        normal = self.boundary.north_normal(piece)
+        v_north = batch.velocity_east_ms * normal[:, 0] + batch.velocity_north_ms * normal[:, 1]
+        geometry = BatchGeometry(
+            signed_m=signed,
+            piece=piece,
+            north_normal=normal,
+            speed_ms=np.hypot(batch.velocity_east_ms, batch.velocity_north_ms),
+            toward_line_ms=-np.sign(signed) * v_north,
+        )
+        incidents: list[Incident] = []
+        for rule in self.rules:
+            incidents.extend(rule.observe(batch, geometry))
+        return incidents
