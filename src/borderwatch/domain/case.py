@@ -34,8 +34,8 @@ class Person:
     def is_minor(self) -> bool | None:
         """Under 18 (IRPR 159.5(e) uses "under 18"; 18 exactly is an adult). None if unknown.
 
-        >>> Person("a", 17, ()).is_minor, Person("b", 18, ()).is_minor, Person("c", None, ()).is_minor
-        (True, False, None)
+        >>> [Person(p, age, ()).is_minor for p, age in (("a", 17), ("b", 18), ("c", None))]
+        [True, False, None]
         """
         return None if self.age is None else self.age < 18
 

@@ -18,6 +18,7 @@ Conventions (tested in tests/unit/test_boundary.py):
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -116,7 +117,7 @@ class Boundary:
             ends.append(pts[1:])
             owner.extend([seg_index] * n)
             north_sign.extend([1.0 if seg.left == self.north else -1.0] * n)
-            prev.extend([-1] + list(range(first, first + n - 1)))
+            prev.extend([-1, *range(first, first + n - 1)])
         self._a = np.vstack(starts)
         self._b = np.vstack(ends)
         self._owner = np.asarray(owner)
@@ -379,7 +380,7 @@ def side_of(signed_distance_m: float) -> Side:
 
 def _densify(points: FloatArray, max_len: float) -> FloatArray:
     out = [points[0]]
-    for a, b in zip(points[:-1], points[1:], strict=True):
+    for a, b in itertools.pairwise(points):
         length = math.hypot(*(b - a))
         if length == 0:
             continue  # repeated vertex: drop it, it has no direction

@@ -217,7 +217,8 @@ class Tracker:
             & (north >= n_min - margin)
             & (north <= n_max + margin)
         )
-        return active[inside]
+        near: IntArray = active[inside]
+        return near
 
     @property
     def gate_margin(self) -> float:

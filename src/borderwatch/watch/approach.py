@@ -4,8 +4,8 @@ A confirmed track that is not an animal, firmly on one side (see watch.crossing)
 ``max_distance_m`` of the line, moving toward it at ``min_speed_ms`` or more with at least
 ``min_alignment`` of its speed pointed at the line, and due to reach it within ``max_eta_s``,
 for ``persistence`` consecutive updates, raises one approach incident. It warns once per
-track and side: only after the track has been on the other side may it warn again. Driving along the line
-(Border Road) is not approaching it: the alignment test rejects it.
+track and side: only after the track has been on the other side may it warn again.
+Driving along the line (Border Road) is not approaching it: the alignment test rejects it.
 """
 
 from __future__ import annotations

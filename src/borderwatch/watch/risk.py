@@ -56,7 +56,8 @@ def wind_chill_c(temperature_c: float, wind_ms: float | None) -> float:
     v = wind_ms * 3.6
     if v < 5.0:
         return temperature_c
-    return float(13.12 + 0.6215 * temperature_c - 11.37 * v**0.16 + 0.3965 * temperature_c * v**0.16)
+    v16 = v**0.16
+    return float(13.12 + 0.6215 * temperature_c - 11.37 * v16 + 0.3965 * temperature_c * v16)
 
 
 def sun_elevation_deg(lat: float, lon: float, time: datetime) -> float:
