@@ -10,6 +10,7 @@ import orjson
 from rich.console import Console
 
 from borderwatch.alerts.base import alert_to_wire
+from borderwatch.display import clock
 from borderwatch.domain import Alert, Audience
 
 
@@ -64,13 +65,12 @@ class ConsoleAlertSink:
         self.zone = ZoneInfo(timezone)
 
     def deliver(self, alert: Alert) -> None:
-        local = alert.created_at.astimezone(self.zone)
         p = alert.payload
         tag = "[bold yellow]EXERCISE[/] " if alert.simulated else ""
         who = alert.recipient.name
         if alert.audience is Audience.PARTNER:
             text = (
-                f"partner notice -> {who}: {p.get('type', '?')} {p.get('direction', '')} "
+                f"PARTNER NOTICE -> {who}: {p.get('type', '?')} {p.get('direction', '')} "
                 f"group of {p.get('group_size', '?')} at {p.get('lat', 0):.5f}, "
                 f"{p.get('lon', 0):.5f} (fields shared: {', '.join(sorted(p))})"
             )
@@ -81,4 +81,7 @@ class ConsoleAlertSink:
                 f"{p.get('kind')} group of {p.get('group_size')}, severity "
                 f"{p.get('severity')} ({', '.join(r['text'] for r in risk.get('reasons', []))})"
             )
-        self.console.print(f"{tag}{local:%H:%M:%S} {local.tzname()} · {text}", highlight=False)
+        style = "cyan" if alert.audience is Audience.PARTNER else "bold red"
+        self.console.print(
+            f"{clock(alert.created_at, self.zone)} │ {tag}[{style}]{text}[/]", highlight=False
+        )

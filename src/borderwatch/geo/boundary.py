@@ -179,6 +179,14 @@ class Boundary:
                     raise InputError(
                         f"{where}.properties.{key}", "is required (a string)", source=source_name
                     )
+            sides = {str(data.get("north", "CA")), str(data.get("south", "US"))}
+            if {props["left"], props["right"]} != sides:
+                raise InputError(
+                    f"{where}.properties",
+                    f"left/right must be {' and '.join(sorted(sides))}, "
+                    f"got {props['left']}/{props['right']}",
+                    source=source_name,
+                )
             for j, line in enumerate(lines):
                 coords = []
                 for k, pair in enumerate(line or []):
@@ -192,7 +200,9 @@ class Boundary:
                         lat, lon = check_lat_lon(pair[1], pair[0])
                     except InputError as err:
                         raise InputError(
-                            f"{where}.geometry.coordinates[{k}]", err.reason, source=source_name
+                            f"{where}.geometry.coordinates[{k}]",
+                            f"{err.field} {err.reason}",
+                            source=source_name,
                         ) from None
                     coords.append((lat, lon))
                 if len(coords) < 2:

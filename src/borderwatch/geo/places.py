@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from borderwatch.domain import AgencyUnit, InputError
+from borderwatch.geo.measure import great_circle_m
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,10 @@ class Places:
         return None
 
     def nearest_port(self, lat: float, lon: float) -> tuple[Port, float] | None:
-        """The nearest port of entry and its distance in km (haversine; fine for a label)."""
+        """The nearest port of entry and its distance in km."""
         best: tuple[Port, float] | None = None
         for port in self.ports:
-            km = _haversine_km(lat, lon, port.lat, port.lon)
+            km = great_circle_m(lat, lon, port.lat, port.lon) / 1000.0
             if best is None or km < best[1]:
                 best = (port, km)
         return best
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))

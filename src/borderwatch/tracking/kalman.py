@@ -17,7 +17,7 @@ from borderwatch.tracking.base import FloatArray
 
 @dataclass(frozen=True, kw_only=True)
 class ConstantVelocity:
-    acceleration_noise: float = 0.1
+    acceleration_noise: float = 0.02
     """Power spectral density of the unmodelled acceleration, m^2/s^3 (per axis)."""
 
     def transition(self, dt_s: FloatArray) -> FloatArray:

@@ -131,6 +131,10 @@ class Tracker:
         return free[:n]
 
     @property
+    def tracks_started(self) -> int:
+        return self._next_serial - 1
+
+    @property
     def active_count(self) -> int:
         return int(np.count_nonzero(self.status))
 

@@ -1,0 +1,248 @@
+"""The `borderwatch` command. Each subcommand's help says what it reads and writes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from borderwatch.domain import BorderwatchError
+
+app = typer.Typer(
+    name="borderwatch",
+    help=(
+        "Border operations from sensor detections to incidents, alerts and cases.\n\n"
+        "Start with `borderwatch demo`: it replays the night of 3 February 2025 at Coutts, "
+        "Alberta, from a seeded simulation, end to end. `simulate` makes detection streams "
+        "from a scenario file, `run` turns any detection stream into incidents, and "
+        "`evaluate` scores incidents against ground truth."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+BoundaryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--boundary",
+        help="Boundary GeoJSON (LineString features with segment/left/right properties). "
+        "Default: the bundled Canada-US 49th-parallel line (nominal; see its SOURCES.md).",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for every output of the demo.")
+    ] = Path("out/demo"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Only the summary.")] = False,
+) -> None:
+    """Replay 3 February 2025 near Coutts, AB, end to end, from a seeded simulation.
+
+    Prints a timeline in local time (MST) and UTC: the US tip, the cameras and the drone,
+    the group track, the northbound crossing with its risk, the alerts to the RCMP team and
+    the partner notice to USBP Havre Sector, the interception and the case. Writes
+    incidents.jsonl, alerts.jsonl, case.json, truth.jsonl, detections.jsonl and more to
+    --out. Everything is marked simulated.
+    """
+    from borderwatch.demo import run_demo
+
+    run_demo(out, console=console, quiet=quiet)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="Scenario YAML file, or the name of a bundled one (coutts, emerson).",
+        ),
+    ],
+    detections: Annotated[
+        Path, typer.Option("--detections", help="Where to write the detections (JSONL).")
+    ],
+    truth: Annotated[
+        Path, typer.Option("--truth", help="Where to write the ground truth (JSONL).")
+    ],
+    boundary: BoundaryOption = None,
+) -> None:
+    """Run a scenario file and write its detections and ground truth.
+
+    The format is documented in docs/scenario-format.md; `borderwatch simulate coutts`
+    runs the bundled Coutts night. Output is seeded, reproducible and marked simulated.
+    """
+    from borderwatch.geo import Boundary
+    from borderwatch.sim import bundled_scenario_names, bundled_scenario_path, load_scenario
+    from borderwatch.sim import simulate as run_simulation
+
+    path = (
+        bundled_scenario_path(scenario)
+        if scenario in bundled_scenario_names()
+        else Path(scenario)
+    )
+    loaded = load_scenario(path)
+    line = Boundary.load(boundary) if boundary else None
+    result = run_simulation(loaded, line)
+    result.write(detections, truth)
+    console.print(
+        f"[bold]{loaded.title}[/]\n{len(result.detections)} detections -> {detections}\n"
+        f"{len(result.truth)} truth records ({len(result.crossings)} crossings) -> {truth}\n"
+        "[yellow]All records are marked simulated.[/]"
+    )
+
+
+@app.command()
+def run(
+    detections: Annotated[
+        Path,
+        typer.Option(
+            "--detections", help="Detection stream, JSONL in the DESIGN.md wire format.",
+            exists=True, dir_okay=False,
+        ),
+    ],
+    incidents: Annotated[
+        Path, typer.Option("--incidents", help="Where to write incidents (JSONL).")
+    ],
+    boundary: BoundaryOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first bad line instead of skipping it.")
+    ] = False,
+    reorder_window: Annotated[
+        float,
+        typer.Option(
+            "--reorder-window", help="Seconds of out-of-order arrival tolerated; later is 'late'."
+        ),
+    ] = 5.0,
+    temperature: Annotated[
+        float | None,
+        typer.Option("--temperature-c", help="Air temperature for the risk score, if known."),
+    ] = None,
+    show_errors: Annotated[
+        int, typer.Option("--show-errors", help="How many bad lines to list.")
+    ] = 10,
+) -> None:
+    """Replay a detection stream (from any producer) and write the incidents it raises.
+
+    Bad lines are reported with line number, field and reason, skipped and counted
+    (--strict stops at the first). Reports later than the reorder window are counted as
+    late, never merged. Exit status 0 even with skipped lines; 2 on unusable input.
+    """
+    from borderwatch.geo import Boundary
+    from borderwatch.runner import run_file
+    from borderwatch.watch import Conditions, FixedConditions
+    from borderwatch.watch.risk import UNKNOWN_CONDITIONS
+
+    line = Boundary.load(boundary) if boundary else Boundary.bundled()
+    conditions = (
+        FixedConditions(Conditions(temperature_c=temperature))
+        if temperature is not None
+        else UNKNOWN_CONDITIONS
+    )
+    size = detections.stat().st_size
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} detections"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=size < 5_000_000,
+    ) as progress:
+        task = progress.add_task("tracking", total=None)
+        report = run_file(
+            detections,
+            incidents,
+            boundary=line,
+            conditions=conditions,
+            strict=strict,
+            reorder_window_s=reorder_window,
+            progress=lambda n: progress.advance(task, n),
+        )
+    table = Table(title="borderwatch run", show_header=False)
+    table.add_row("detections accepted", f"{report.accepted:,}")
+    table.add_row("bad lines skipped", f"{report.rejected:,}")
+    table.add_row("late (beyond reorder window)", f"{report.late:,}")
+    table.add_row("duplicate ids ignored", f"{report.duplicates:,}")
+    table.add_row("cues (vague reports, e.g. tips)", f"{report.cues:,}")
+    table.add_row("tracks started", f"{report.tracks_started:,}")
+    table.add_row("crossing incidents", f"{report.crossings:,}")
+    table.add_row("approach incidents", f"{report.approaches:,}")
+    table.add_row("animal crossings not alarmed", f"{report.suppressed_animal_crossings:,}")
+    table.add_row("throughput", f"{report.detections_per_s:,.0f} detections/s")
+    console.print(table)
+    for error in report.errors[:show_errors]:
+        err_console.print(f"[red]skipped[/] {error}")
+    if report.rejected > show_errors:
+        err_console.print(f"... and {report.rejected - show_errors} more bad lines")
+    console.print(f"incidents -> {incidents}")
+
+
+@app.command()
+def evaluate(
+    incidents: Annotated[
+        Path,
+        typer.Option("--incidents", help="Incidents JSONL (from `run`).", exists=True),
+    ],
+    truth: Annotated[
+        Path, typer.Option("--truth", help="Ground truth JSONL (from `simulate`).", exists=True)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Score crossing incidents against ground truth: recall, false crossings, latency.
+
+    A truth crossing by people or a vehicle must be found (same direction, within 300 s and
+    500 m); an animal's must not. Latency is detected_at minus the true crossing time.
+    """
+    import orjson
+
+    from borderwatch.evaluate import evaluate as score
+    from borderwatch.evaluate import load_incidents, load_truth_crossings
+
+    result = score(load_incidents(incidents), load_truth_crossings(truth))
+    summary = result.summary()
+    if as_json:
+        sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table(title="Crossing detection against ground truth", show_header=False)
+    labels = {
+        "truth_crossings": "true crossings (people, vehicles)",
+        "truth_animal_crossings": "true animal crossings (must not alarm)",
+        "detected": "detected",
+        "recall": "recall",
+        "false_crossings": "false crossing incidents",
+        "latency_median_s": "latency median (s)",
+        "latency_p95_s": "latency p95 (s)",
+        "point_error_median_m": "crossing point error, median (m)",
+        "time_error_median_s": "crossing time error, median (s)",
+    }
+    for key, label in labels.items():
+        value = summary[key]
+        table.add_row(label, "n/a" if value is None else str(value))
+    console.print(table)
+    for miss in result.missed:
+        console.print(f"[red]missed[/] {miss.entity_id} {miss.direction} at {miss.time:%H:%M:%SZ}")
+    for false in result.false_crossings:
+        console.print(f"[red]false[/] {false.incident_id} {false.direction} at {false.time:%H:%M:%SZ}")
+
+
+def main() -> None:
+    try:
+        app()
+    except BorderwatchError as err:
+        err_console.print(f"[bold red]error:[/] {err}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

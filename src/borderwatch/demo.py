@@ -1,0 +1,448 @@
+"""`borderwatch demo`: the night of 3 February 2025 at Coutts, end to end.
+
+Composition only: the scenario comes from sim/, every stage is the real one, and this
+module decides what to print and where to write. The timeline is printed in data-time
+order as the stream is replayed: simulator events (the US tip, the drone) before the
+detections that follow them, then what the system itself notices and says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from borderwatch.alerts import ConsoleAlertSink, DisclosureLog, JsonlAlertSink, RecordingSink
+from borderwatch.cases import case_to_json, new_case_id
+from borderwatch.display import clock
+from borderwatch.domain import (
+    Alert,
+    Assumption,
+    Audience,
+    Case,
+    Detection,
+    Direction,
+    Incident,
+    IncidentType,
+    Interception,
+    Person,
+    Relation,
+)
+from borderwatch.evaluate import evaluate, load_incidents, load_truth_crossings
+from borderwatch.geo import Boundary, Places
+from borderwatch.geo.measure import great_circle_m
+from borderwatch.pipeline import build_pipeline
+from borderwatch.sim import Group, Scenario, SimulationResult, bundled_scenario_path, load_scenario
+from borderwatch.sim import simulate as run_simulation
+from borderwatch.sources import write_jsonl
+from borderwatch.sources.wire import epoch_to_datetime, format_time
+from borderwatch.store import SqlCaseStore
+from borderwatch.tracking import TrackBatch, track_id
+from borderwatch.tracking.classify import kind_of
+from borderwatch.watch import Conditions, FixedConditions, incident_to_wire
+
+SIMULATED_BANNER = (
+    "SIMULATED — a reconstruction of a real event from press reports, with simulated "
+    "sensors. Not a record of what any agency saw or did."
+)
+OUTPUT_FILES = (
+    "detections.jsonl", "truth.jsonl", "incidents.jsonl", "alerts.jsonl", "disclosures.jsonl",
+    "tracks.jsonl", "case.json", "summary.json", "borderwatch.db", "README.txt",
+)
+
+
+@dataclass
+class Timeline:
+    console: Console
+    zone: ZoneInfo
+    quiet: bool = False
+    entries: list[tuple[float, str]] = field(default_factory=list)
+
+    def say(self, time: datetime, text: str) -> None:
+        self.entries.append((time.timestamp(), text))
+        if not self.quiet:
+            self.console.print(f"{clock(time, self.zone)} │ {text}", highlight=False)
+
+
+class TrackWatcher:
+    """Notes what the operator would see of tracks: confirmations and final states."""
+
+    def __init__(self, boundary: Boundary, timeline: Timeline) -> None:
+        self.boundary = boundary
+        self.timeline = timeline
+        self.confirmed: set[int] = set()
+        self.last: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, batch: TrackBatch) -> None:
+        for row in range(len(batch)):
+            serial = int(batch.serial[row])
+            if not batch.confirmed[row]:
+                continue
+            lat, lon = self.boundary.frame.point_to_geo(
+                float(batch.east_m[row]), float(batch.north_m[row])
+            )
+            state = {
+                "track_id": track_id(serial),
+                "time": format_time(epoch_to_datetime(float(batch.epoch_s[row]))),
+                "lat": round(lat, 7),
+                "lon": round(lon, 7),
+                "kind": kind_of(int(batch.kind_code[row])).value,
+                "kind_probability": round(float(batch.kind_probability[row]), 3),
+                "group_size": int(batch.group_size[row]),
+                "group_size_sigma": round(float(batch.group_size_sigma[row]), 2),
+                "children": None if batch.children[row] < 0 else int(batch.children[row]),
+                "speed_ms": round(float(_speed(batch, row)), 2),
+                "heading_deg": round(float(_heading(batch, row)), 1),
+                "position_sigma_m": round(float(batch.position_sigma_m[row]), 1),
+                "hits": int(batch.hits[row]),
+                "simulated": bool(batch.simulated[row]),
+            }
+            self.last[serial] = state
+            if serial not in self.confirmed:
+                self.confirmed.add(serial)
+                self.timeline.say(
+                    epoch_to_datetime(float(batch.epoch_s[row])),
+                    f"track {state['track_id']} confirmed: {state['kind']} "
+                    f"(p={state['kind_probability']:.2f}), about {state['group_size']}, "
+                    f"{state['speed_ms']:.1f} m/s heading {state['heading_deg']:.0f}°",
+                )
+
+
+def _speed(batch: TrackBatch, row: int) -> float:
+    return float((batch.velocity_east_ms[row] ** 2 + batch.velocity_north_ms[row] ** 2) ** 0.5)
+
+
+def _heading(batch: TrackBatch, row: int) -> float:
+    import math
+
+    return math.degrees(math.atan2(batch.velocity_east_ms[row], batch.velocity_north_ms[row])) % 360
+
+
+def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, Any]:
+    """Run the Coutts demo into ``out``; return the summary that is also written there."""
+    scenario = load_scenario(bundled_scenario_path("coutts"))
+    boundary = Boundary.bundled()
+    places = Places.bundled()
+    zone = ZoneInfo(scenario.timezone)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        (out / name).unlink(missing_ok=True)
+    console.print(Panel(f"[bold]{scenario.title}[/]\n{SIMULATED_BANNER}", style="yellow"))
+
+    sim = run_simulation(scenario, boundary)
+    sim.write(out / "detections.jsonl", out / "truth.jsonl")
+    timeline = Timeline(console, zone, quiet)
+    tracks = TrackWatcher(boundary, timeline)
+    recording = RecordingSink()
+    jsonl = JsonlAlertSink(out / "alerts.jsonl")
+    disclosures = DisclosureLog(out / "disclosures.jsonl")
+    console_sink = ConsoleAlertSink(console, scenario.timezone)
+
+    def on_incident(incident: Incident, alerts: list[Alert]) -> None:
+        timeline.say(incident.detected_at, _describe_incident(incident, places))
+
+    weather = scenario.weather
+    pipeline = build_pipeline(
+        boundary,
+        conditions=FixedConditions(
+            Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms)
+        ),
+        places=places,
+        sinks=[recording, jsonl, disclosures] + ([] if quiet else [console_sink]),
+        track_listeners=[tracks],
+        incident_listeners=[on_incident],
+    )
+    events = sorted(sim.events, key=lambda e: e.epoch_s)
+    first_seen: set[str] = set()
+    for det in sim.detections:
+        while events and events[0].epoch_s <= det.epoch_s:
+            event = events.pop(0)
+            timeline.say(epoch_to_datetime(event.epoch_s), f"[bold]{event.text}[/]")
+        _note_first_detection(det, first_seen, timeline)
+        pipeline.feed(det)
+    pipeline.finish()
+    for event in events:
+        timeline.say(epoch_to_datetime(event.epoch_s), f"[bold]{event.text}[/]")
+    jsonl.close()
+    disclosures.close()
+
+    incidents = pipeline.incidents
+    write_jsonl(out / "incidents.jsonl", (incident_to_wire(i) for i in incidents))
+    write_jsonl(out / "tracks.jsonl", tracks.last.values())
+
+    group = _the_group(scenario)
+    crossing = next(
+        (
+            i
+            for i in incidents
+            if i.type is IncidentType.CROSSING and i.direction is Direction.NORTHBOUND
+        ),
+        None,
+    )
+    case: Case | None = None
+    if crossing is not None and scenario.response is not None:
+        interception = _intercept(scenario, sim, group, crossing)
+        timeline.say(
+            interception.time,
+            f"[bold green]{scenario.response.unit_id} intercepts the group[/] at "
+            f"{interception.lat:.5f}, {interception.lon:.5f} (place assumed: not published)",
+        )
+        case = _open_case(scenario, group, interception, crossing, zone)
+        with SqlCaseStore.at(out / "borderwatch.db") as store:
+            store.open_case(case)
+        (out / "case.json").write_bytes(
+            orjson.dumps(case_to_json(case), option=orjson.OPT_INDENT_2) + b"\n"
+        )
+        timeline.say(
+            interception.time,
+            f"case {case.case_id} opened: {len(case.people)} people "
+            f"({_composition(case.people)}); handed to CBSA for screening",
+        )
+    score = evaluate(load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl"))
+    summary = _summary(scenario, sim, pipeline, incidents, crossing, case, recording, score, group)
+    (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+    (out / "README.txt").write_text(
+        f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here carries "
+        '"simulated": true.\n',
+        encoding="utf-8",
+    )
+    _print_summary(console, summary, case, out)
+    return summary
+
+
+def _the_group(scenario: Scenario) -> Group:
+    return max(scenario.groups, key=lambda g: g.group_size)
+
+
+def _note_first_detection(det: Detection, seen: set[str], timeline: Timeline) -> None:
+    if det.sensor_id in seen:
+        return
+    seen.add(det.sensor_id)
+    if det.sensor_id.startswith("tip:"):
+        timeline.say(
+            det.time,
+            f"[magenta]cross-border tip from {det.sensor_id[4:]}[/] received as a cue: "
+            f"±{det.sigma_m:.0f} m around {det.lat:.4f}, {det.lon:.4f} (too vague to start a "
+            "track; shown to operators)",
+        )
+        return
+    timeline.say(
+        det.time,
+        f"first detection from {det.sensor_id}: {det.kind.value} ×{det.count}, "
+        f"position error ±{det.sigma_m:.0f} m",
+    )
+
+
+def _describe_incident(incident: Incident, places: Places) -> str:
+    near = places.nearest_port(incident.lat, incident.lon)
+    where = f"{near[1]:.1f} km from {near[0].name}" if near else ""
+    reasons = "; ".join(r.text for r in incident.risk.reasons if r.points)
+    if incident.type is IncidentType.APPROACH:
+        return (
+            f"[yellow]APPROACH[/] {incident.direction} {incident.kind.value} group of "
+            f"~{incident.group_size} {incident.distance_to_line_m:.0f} m from the line, "
+            f"at the line in ~{(incident.eta_s or 0) / 60:.0f} min ({where}); risk "
+            f"{incident.severity.value}: {reasons}"
+        )
+    return (
+        f"[bold red]CROSSING {incident.direction}[/] {incident.kind.value} group of "
+        f"~{incident.group_size} crossed at {clock(incident.time, ZoneInfo('UTC'))[-9:]} "
+        f"at {incident.lat:.5f}, {incident.lon:.5f} ({where}); raised "
+        f"{incident.latency_s:.0f} s after the estimated crossing; risk "
+        f"{incident.severity.value}: {reasons}"
+    )
+
+
+def _intercept(
+    scenario: Scenario, sim: SimulationResult, group: Group, crossing: Incident
+) -> Interception:
+    """Where and when the responding team reaches the (true) group: dispatch when the
+    crossing alert is raised, then drive/walk straight at the group's position."""
+    response = scenario.response
+    assert response is not None
+    start = crossing.detected_at.timestamp() + response.dispatch_delay_s
+    arrive = start
+    for _ in range(20):  # fixed point: the group keeps walking while the team comes
+        lat, lon = sim.position_at(group.entity_id, arrive)
+        arrive = start + great_circle_m(response.base_lat, response.base_lon, lat, lon) / max(
+            response.speed_ms, 0.1
+        )
+    lat, lon = sim.position_at(group.entity_id, arrive)
+    return Interception(
+        interception_id=f"ICP-{epoch_to_datetime(arrive):%Y%m%d}-001",
+        incident_id=crossing.incident_id,
+        time=epoch_to_datetime(round(arrive)),
+        lat=round(lat, 6),
+        lon=round(lon, 6),
+        unit_id=response.unit_id,
+        people_count=group.group_size,
+        simulated=True,
+    )
+
+
+def _open_case(
+    scenario: Scenario, group: Group, interception: Interception, crossing: Incident, zone: ZoneInfo
+) -> Case:
+    people = tuple(
+        Person(
+            person_id=m.member_id,
+            age=m.age,
+            nationalities=(m.nationality,) if m.nationality else (),
+            sex=m.sex,
+        )
+        for m in group.members
+    )
+    relations = tuple(Relation(p, rel, of) for p, rel, of in group.relations)
+    assumptions = list(scenario.assumptions)
+    for m in group.members:
+        for name in m.assumed:
+            value = getattr(m, name, None)
+            assumptions.append(
+                Assumption(
+                    f"people[{m.member_id}].{name}",
+                    "" if value is None else str(value),
+                    "not published; assumed for the demo",
+                )
+            )
+    if group.relations_assumed and not any(a.field == "relations" for a in assumptions):
+        assumptions.append(
+            Assumption("relations", "see relations", "relationships inside the group were not published")
+        )
+    assumptions.append(
+        Assumption(
+            "interception.position",
+            f"{interception.lat:.5f},{interception.lon:.5f}",
+            "the exact place was not published; placed where the simulated group was met",
+        )
+    )
+    local_date = crossing.time.astimezone(zone).date()
+    return Case(
+        case_id=new_case_id("AB", local_date, 1),
+        interception=interception,
+        people=people,
+        relations=relations,
+        assumptions=tuple(assumptions),
+        entry_kind=str(scenario.entry.get("kind", "between_ports")),
+        entry_date=local_date.isoformat(),
+        from_country=str(scenario.entry.get("from_country", "US")),
+        simulated=True,
+    )
+
+
+def _composition(people: tuple[Person, ...]) -> str:
+    adults = [p for p in people if p.is_minor is False]
+    children = sorted((p for p in people if p.is_minor), key=lambda p: -(p.age or 0))
+    kids = ", ".join(f"{p.age} {'/'.join(p.nationalities)}" for p in children)
+    return f"{len(adults)} adults; children aged {kids}"
+
+
+def _summary(
+    scenario: Scenario,
+    sim: SimulationResult,
+    pipeline: Any,
+    incidents: list[Incident],
+    crossing: Incident | None,
+    case: Case | None,
+    recording: RecordingSink,
+    score: Any,
+    group: Group,
+) -> dict[str, Any]:
+    truth = next(
+        (c for c in sim.crossings if c.entity_id == group.entity_id), None
+    )
+    by_track: dict[str, list[str]] = {}
+    for i in incidents:
+        by_track.setdefault(i.track_id, []).append(f"{i.type.value}:{i.direction}")
+    tips = [d for d in sim.detections if d.sensor_id.startswith("tip:")]
+    summary: dict[str, Any] = {
+        "simulated": True,
+        "scenario": scenario.name,
+        "detections": len(sim.detections),
+        "incidents": {
+            "crossing": sum(1 for i in incidents if i.type is IncidentType.CROSSING),
+            "approach": sum(1 for i in incidents if i.type is IncidentType.APPROACH),
+            "northbound_crossings": sum(
+                1
+                for i in incidents
+                if i.type is IncidentType.CROSSING and i.direction is Direction.NORTHBOUND
+            ),
+        },
+        "animal_crossings_not_alarmed": pipeline.suppressed_animal_crossings,
+        "tracks_started": pipeline.tracker.tracks_started,
+        "alerts": [
+            {
+                "to": a.recipient.unit_id,
+                "audience": a.audience.value,
+                "incident": a.incident_id,
+                "fields": sorted(a.payload),
+            }
+            for a in recording.alerts
+        ],
+        "evaluation": score.summary(),
+    }
+    if tips and truth is not None:
+        summary["tip_lead_time_s"] = round(truth.epoch_s - tips[0].epoch_s)
+    if crossing is not None and truth is not None:
+        summary["crossing"] = {
+            "incident_id": crossing.incident_id,
+            "estimated_time": format_time(crossing.time),
+            "true_time": format_time(epoch_to_datetime(truth.epoch_s)),
+            "time_error_s": round(crossing.time.timestamp() - truth.epoch_s, 1),
+            "estimated_point": [round(crossing.lat, 6), round(crossing.lon, 6)],
+            "true_point": [round(truth.lat, 6), round(truth.lon, 6)],
+            "point_error_m": round(great_circle_m(crossing.lat, crossing.lon, truth.lat, truth.lon), 1),
+            "latency_after_true_crossing_s": round(crossing.detected_at.timestamp() - truth.epoch_s, 1),
+            "group_size_estimate": crossing.group_size,
+            "group_size_true": group.group_size,
+            "risk": crossing.risk.to_json(),
+        }
+    if case is not None:
+        summary["case"] = {
+            "case_id": case.case_id,
+            "people": len(case.people),
+            "composition": _composition(case.people),
+            "interception": {
+                "time": format_time(case.interception.time),
+                "lat": case.interception.lat,
+                "lon": case.interception.lon,
+                "unit": case.interception.unit_id,
+            },
+            "assumed": [a.field for a in case.assumptions],
+        }
+    partner = [a for a in recording.alerts if a.audience is Audience.PARTNER]
+    summary["partner_fields"] = sorted({k for a in partner for k in a.payload})
+    return summary
+
+
+def _print_summary(console: Console, summary: dict[str, Any], case: Case | None, out: Path) -> None:
+    table = Table(title="Summary (simulated)", show_header=False, title_style="bold")
+    c = summary.get("crossing")
+    table.add_row("tip lead time before the true crossing", f"{summary.get('tip_lead_time_s', 'n/a')} s")
+    table.add_row("crossing incidents (northbound)", f"{summary['incidents']['crossing']} ({summary['incidents']['northbound_crossings']})")
+    table.add_row("approach warnings", str(summary["incidents"]["approach"]))
+    if c:
+        table.add_row("estimated crossing time", f"{c['estimated_time']} (true {c['true_time']}, error {c['time_error_s']} s)")
+        table.add_row("estimated crossing point", f"{c['estimated_point']} (error {c['point_error_m']} m)")
+        table.add_row("alert latency after the true crossing", f"{c['latency_after_true_crossing_s']} s")
+        table.add_row("group size estimate", f"{c['group_size_estimate']} (true {c['group_size_true']})")
+        table.add_row("risk", f"{c['risk']['level']} ({c['risk']['score']} points)")
+    table.add_row("animal crossings seen, not alarmed", str(summary["animal_crossings_not_alarmed"]))
+    table.add_row("fields shared with the partner agency", ", ".join(summary["partner_fields"]) or "none")
+    ev = summary["evaluation"]
+    table.add_row("evaluation", f"recall {ev['recall']}, false crossings {ev['false_crossings']}, latency median {ev['latency_median_s']} s")
+    if case is not None:
+        table.add_row("case", f"{case.case_id}: {_composition(case.people)}")
+        table.add_row("assumed (not in the reports)", ", ".join(sorted({a.field.split('.')[0].split('[')[0] + ('.' + a.field.split('.')[-1] if '.' in a.field else '') for a in case.assumptions})))
+    console.print(table)
+    console.print(f"Outputs in [bold]{out}[/]: " + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.'))))
+    console.print(f"[yellow]{SIMULATED_BANNER}[/]")
+
+
+__all__ = ["run_demo"]
