@@ -47,7 +47,9 @@ class ReorderBuffer:
             if len(self._ids) > self._remember_ids:
                 self._ids.popitem(last=False)
         t = det.epoch_s
-        if t < self._released:
+        # Late: older than the window allows, measured from the newest report seen (and so
+        # also older than anything already released).
+        if t < self._newest - self.window_s or t < self._released:
             self.report.late += 1
             if len(self.report.late_examples) < 20:
                 self.report.late_examples.append(det)
