@@ -252,6 +252,10 @@ class Boundary:
         """Signed distance in metres (positive north) and the nearest piece's index."""
         points = np.column_stack([np.atleast_1d(east), np.atleast_1d(north)]).astype(float)
         nearest, nearest_dist, nearest_t, unsure = self._nearest_of_k(points, self._k)
+        if len(unsure) and 4 * self._k <= len(self._a):
+            wide = self._nearest_of_k(points[unsure], 4 * self._k)
+            nearest[unsure], nearest_dist[unsure], nearest_t[unsure] = wide[:3]
+            unsure = unsure[wide[3]]
         if len(unsure):
             # Far from the line the k nearest midpoints may miss the nearest piece: ask the
             # exact R-tree nearest-neighbour search for those points (slower, but exact).

@@ -8,8 +8,6 @@ those pairs only, so the cost grows with the pairs that matter, not tracks x det
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
-
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -47,12 +45,17 @@ class MahalanobisGate:
         trace = position_covariance[:, 0, 0] + position_covariance[:, 1, 1]
         radius = np.sqrt(self.threshold * (trace + 2.0 * float(np.max(sigma_m)) ** 2))
         radius = np.minimum(radius, self.max_radius_m)
-        found = cKDTree(detections).query_ball_point(predicted_position, r=radius)
-        lengths = np.fromiter((len(f) for f in found), np.intp, len(found))
-        if lengths.sum() == 0:
+        # One C call finds every (detection, track) pair within the largest radius; the
+        # per-track radius and the exact test then filter them, all vectorised.
+        close = cKDTree(detections).sparse_distance_matrix(
+            cKDTree(predicted_position), float(radius.max()), output_type="ndarray"
+        )
+        det = close["i"].astype(np.intp)
+        track = close["j"].astype(np.intp)
+        inside = close["v"] <= radius[track]
+        det, track = det[inside], track[inside]
+        if len(det) == 0:
             return empty
-        track = np.repeat(np.arange(len(found)), lengths)
-        det = np.fromiter(chain.from_iterable(found), np.intp, int(lengths.sum()))
         v = detections[det] - predicted_position[track]
         cov = position_covariance[track]
         r2 = sigma_m[det] ** 2
