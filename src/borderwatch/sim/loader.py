@@ -112,7 +112,7 @@ def parse_scenario(raw: object, *, base_dir: Path, source: str = "") -> Scenario
         source=source,
     )
     top.finish()
-    _check_unique(scenario)
+    _check_consistency(scenario)
     return scenario
 
 
@@ -176,7 +176,7 @@ def _group(node: Node, run_start: datetime) -> Group:
         relations.append(triple)
     group = Group(
         entity_id=node.text("entity_id"),
-        kind=Kind(node.choice("kind", _KINDS, "person")),
+        kind=Kind(node.choice("kind", ["person"], "person")),
         members=members,
         relations=tuple(relations),
         relations_assumed=node.boolean("relations_assumed", False),
@@ -377,8 +377,9 @@ def _entry(node: Node) -> dict[str, Any]:
     return entry
 
 
-def _check_unique(scenario: Scenario) -> None:
-    """Entity ids, sensor ids and tip ids must be unique: they key streams and outputs."""
+def _check_consistency(scenario: Scenario) -> None:
+    """Entity ids, sensor ids and tip ids must be unique: they key streams and outputs.
+    A mover that leaves the scene must do so after it enters it."""
     seen: dict[str, str] = {}
     lists: list[tuple[str, list[str]]] = [
         ("groups", [g.entity_id for g in scenario.groups]),
@@ -389,18 +390,20 @@ def _check_unique(scenario: Scenario) -> None:
     ]
     for section, ids in lists:
         for i, ident in enumerate(ids):
-            key = (
-                "sensor_id"
-                if section == "sensors"
-                else "tip_id"
-                if section == "tips"
-                else ("entity_id")
-            )
+            key = {"sensors": "sensor_id", "tips": "tip_id"}.get(section, "entity_id")
             if ident in seen:
                 raise InputError(
                     f"{section}[{i}].{key}", f"{ident!r} is already used by {seen[ident]}"
                 )
             seen[ident] = f"{section}[{i}]"
-    for i, group in enumerate(scenario.groups):
-        if group.until is not None and group.until <= group.start:
-            raise InputError(f"groups[{i}].until", "must be after start")
+    movers: list[tuple[str, Any]] = [
+        *(("groups", g) for g in scenario.groups),
+        *(("vehicles", v) for v in scenario.vehicles),
+        *(("animals", a) for a in scenario.animals),
+    ]
+    counters: dict[str, int] = {}
+    for section, mover in movers:
+        i = counters[section] = counters.get(section, -1) + 1
+        start = mover.start or scenario.start
+        if mover.until is not None and mover.until <= start:
+            raise InputError(f"{section}[{i}].until", "must be after start")
