@@ -43,9 +43,9 @@ BoundaryOption = Annotated[
 
 @app.command()
 def demo(
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for every output of the demo.")
-    ] = Path("out/demo"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for every output of the demo.")] = Path(
+        "out/demo"
+    ),
     quiet: Annotated[bool, typer.Option("--quiet", help="Only the summary.")] = False,
 ) -> None:
     """Replay 3 February 2025 near Coutts, AB, end to end, from a seeded simulation.
@@ -87,9 +87,7 @@ def simulate(
     from borderwatch.sim import simulate as run_simulation
 
     path = (
-        bundled_scenario_path(scenario)
-        if scenario in bundled_scenario_names()
-        else Path(scenario)
+        bundled_scenario_path(scenario) if scenario in bundled_scenario_names() else Path(scenario)
     )
     loaded = load_scenario(path)
     line = Boundary.load(boundary) if boundary else None
@@ -107,8 +105,10 @@ def run(
     detections: Annotated[
         Path,
         typer.Option(
-            "--detections", help="Detection stream, JSONL in the DESIGN.md wire format.",
-            exists=True, dir_okay=False,
+            "--detections",
+            help="Detection stream, JSONL in the DESIGN.md wire format.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     incidents: Annotated[
@@ -233,7 +233,9 @@ def evaluate(
     for miss in result.missed:
         console.print(f"[red]missed[/] {miss.entity_id} {miss.direction} at {miss.time:%H:%M:%SZ}")
     for false in result.false_crossings:
-        console.print(f"[red]false[/] {false.incident_id} {false.direction} at {false.time:%H:%M:%SZ}")
+        console.print(
+            f"[red]false[/] {false.incident_id} {false.direction} at {false.time:%H:%M:%SZ}"
+        )
 
 
 def main() -> None:

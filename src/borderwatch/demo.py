@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -53,8 +54,16 @@ SIMULATED_BANNER = (
     "sensors. Not a record of what any agency saw or did."
 )
 OUTPUT_FILES = (
-    "detections.jsonl", "truth.jsonl", "incidents.jsonl", "alerts.jsonl", "disclosures.jsonl",
-    "tracks.jsonl", "case.json", "summary.json", "borderwatch.db", "README.txt",
+    "detections.jsonl",
+    "truth.jsonl",
+    "incidents.jsonl",
+    "alerts.jsonl",
+    "disclosures.jsonl",
+    "tracks.jsonl",
+    "case.json",
+    "summary.json",
+    "borderwatch.db",
+    "README.txt",
 )
 
 
@@ -79,6 +88,7 @@ class TrackWatcher:
         self.timeline = timeline
         self.confirmed: set[int] = set()
         self.last: dict[int, dict[str, Any]] = {}
+        self.kinds: dict[str, int] = {}
 
     def __call__(self, batch: TrackBatch) -> None:
         for row in range(len(batch)):
@@ -107,6 +117,9 @@ class TrackWatcher:
             self.last[serial] = state
             if serial not in self.confirmed:
                 self.confirmed.add(serial)
+                self.kinds[state["kind"]] = self.kinds.get(state["kind"], 0) + 1
+                if state["kind"] in ("vehicle", "animal"):
+                    continue  # counted in the summary; not news for the operator
                 self.timeline.say(
                     epoch_to_datetime(float(batch.epoch_s[row])),
                     f"track {state['track_id']} confirmed: {state['kind']} "
@@ -145,8 +158,33 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     disclosures = DisclosureLog(out / "disclosures.jsonl")
     console_sink = ConsoleAlertSink(console, scenario.timezone)
 
+    pending: list[tuple[float, str]] = [
+        (e.epoch_s, f"[bold]{escape(e.text)}[/]") for e in sim.events
+    ]
+    group = _the_group(scenario)
+    outcome: dict[str, Any] = {}
+
     def on_incident(incident: Incident, alerts: list[Alert]) -> None:
         timeline.say(incident.detected_at, _describe_incident(incident, places))
+        if (
+            incident.type is IncidentType.CROSSING
+            and incident.direction is Direction.NORTHBOUND
+            and "interception" not in outcome
+            and scenario.response is not None
+        ):
+            # The responding team is dispatched on this alert; the interception appears in
+            # the timeline when the replay reaches its time.
+            interception = _intercept(scenario, sim, group, incident)
+            outcome["interception"] = interception
+            outcome["crossing"] = incident
+            pending.append(
+                (
+                    interception.time.timestamp(),
+                    f"[bold green]{interception.unit_id} intercepts the group[/] at "
+                    f"{interception.lat:.5f}, {interception.lon:.5f} "
+                    "(the place is assumed: not published)",
+                )
+            )
 
     weather = scenario.weather
     pipeline = build_pipeline(
@@ -159,17 +197,20 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         track_listeners=[tracks],
         incident_listeners=[on_incident],
     )
-    events = sorted(sim.events, key=lambda e: e.epoch_s)
+
+    def flush_pending(until: float) -> None:
+        pending.sort()
+        while pending and pending[0][0] <= until:
+            epoch, text = pending.pop(0)
+            timeline.say(epoch_to_datetime(epoch), text)
+
     first_seen: set[str] = set()
     for det in sim.detections:
-        while events and events[0].epoch_s <= det.epoch_s:
-            event = events.pop(0)
-            timeline.say(epoch_to_datetime(event.epoch_s), f"[bold]{event.text}[/]")
+        flush_pending(det.epoch_s)
         _note_first_detection(det, first_seen, timeline)
         pipeline.feed(det)
     pipeline.finish()
-    for event in events:
-        timeline.say(epoch_to_datetime(event.epoch_s), f"[bold]{event.text}[/]")
+    flush_pending(float("inf"))
     jsonl.close()
     disclosures.close()
 
@@ -177,23 +218,10 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     write_jsonl(out / "incidents.jsonl", (incident_to_wire(i) for i in incidents))
     write_jsonl(out / "tracks.jsonl", tracks.last.values())
 
-    group = _the_group(scenario)
-    crossing = next(
-        (
-            i
-            for i in incidents
-            if i.type is IncidentType.CROSSING and i.direction is Direction.NORTHBOUND
-        ),
-        None,
-    )
     case: Case | None = None
-    if crossing is not None and scenario.response is not None:
-        interception = _intercept(scenario, sim, group, crossing)
-        timeline.say(
-            interception.time,
-            f"[bold green]{scenario.response.unit_id} intercepts the group[/] at "
-            f"{interception.lat:.5f}, {interception.lon:.5f} (place assumed: not published)",
-        )
+    crossing: Incident | None = outcome.get("crossing")
+    if crossing is not None:
+        interception = outcome["interception"]
         case = _open_case(scenario, group, interception, crossing, zone)
         with SqlCaseStore.at(out / "borderwatch.db") as store:
             store.open_case(case)
@@ -205,8 +233,11 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             f"case {case.case_id} opened: {len(case.people)} people "
             f"({_composition(case.people)}); handed to CBSA for screening",
         )
-    score = evaluate(load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl"))
+    score = evaluate(
+        load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl")
+    )
     summary = _summary(scenario, sim, pipeline, incidents, crossing, case, recording, score, group)
+    summary["confirmed_tracks_by_kind"] = tracks.kinds
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     (out / "README.txt").write_text(
         f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here carries "
@@ -300,26 +331,46 @@ def _open_case(
         for m in group.members
     )
     relations = tuple(Relation(p, rel, of) for p, rel, of in group.relations)
-    assumptions = list(scenario.assumptions)
+    reasons = {a.field: a.reason for a in scenario.assumptions}
+    assumptions = [
+        Assumption("names", "none recorded", "No names were published."),
+        Assumption(
+            "person_ids",
+            ", ".join(m.member_id for m in group.members),
+            reasons.get("groups[0].members[].member_id", "notation, not a fact"),
+        ),
+    ]
     for m in group.members:
         for name in m.assumed:
+            if name == "member_id":
+                continue
             value = getattr(m, name, None)
+            reason = next(
+                (
+                    r
+                    for f, r in reasons.items()
+                    if f.startswith("groups[0].members") and f.endswith(f".{name}")
+                ),
+                "not published; assumed for the demo",
+            )
             assumptions.append(
                 Assumption(
-                    f"people[{m.member_id}].{name}",
-                    "" if value is None else str(value),
-                    "not published; assumed for the demo",
+                    f"people[{m.member_id}].{name}", "" if value is None else str(value), reason
                 )
             )
-    if group.relations_assumed and not any(a.field == "relations" for a in assumptions):
+    if group.relations_assumed:
         assumptions.append(
-            Assumption("relations", "see relations", "relationships inside the group were not published")
+            Assumption(
+                "relations",
+                "; ".join(f"{p} is {rel} of {of}" for p, rel, of in group.relations) or "none",
+                reasons.get("groups[0].relations", "relationships were not published"),
+            )
         )
     assumptions.append(
         Assumption(
             "interception.position",
             f"{interception.lat:.5f},{interception.lon:.5f}",
-            "the exact place was not published; placed where the simulated group was met",
+            "The exact place was not published; placed where the simulated group was met.",
         )
     )
     local_date = crossing.time.astimezone(zone).date()
@@ -354,9 +405,7 @@ def _summary(
     score: Any,
     group: Group,
 ) -> dict[str, Any]:
-    truth = next(
-        (c for c in sim.crossings if c.entity_id == group.entity_id), None
-    )
+    truth = next((c for c in sim.crossings if c.entity_id == group.entity_id), None)
     by_track: dict[str, list[str]] = {}
     for i in incidents:
         by_track.setdefault(i.track_id, []).append(f"{i.type.value}:{i.direction}")
@@ -397,8 +446,12 @@ def _summary(
             "time_error_s": round(crossing.time.timestamp() - truth.epoch_s, 1),
             "estimated_point": [round(crossing.lat, 6), round(crossing.lon, 6)],
             "true_point": [round(truth.lat, 6), round(truth.lon, 6)],
-            "point_error_m": round(great_circle_m(crossing.lat, crossing.lon, truth.lat, truth.lon), 1),
-            "latency_after_true_crossing_s": round(crossing.detected_at.timestamp() - truth.epoch_s, 1),
+            "point_error_m": round(
+                great_circle_m(crossing.lat, crossing.lon, truth.lat, truth.lon), 1
+            ),
+            "latency_after_true_crossing_s": round(
+                crossing.detected_at.timestamp() - truth.epoch_s, 1
+            ),
             "group_size_estimate": crossing.group_size,
             "group_size_true": group.group_size,
             "risk": crossing.risk.to_json(),
@@ -423,25 +476,51 @@ def _summary(
 
 def _print_summary(console: Console, summary: dict[str, Any], case: Case | None, out: Path) -> None:
     table = Table(title="Summary (simulated)", show_header=False, title_style="bold")
+    row = table.add_row
+    incidents = summary["incidents"]
+    row("tip lead time before the true crossing", f"{summary.get('tip_lead_time_s', 'n/a')} s")
+    row(
+        "crossing incidents (northbound)",
+        f"{incidents['crossing']} ({incidents['northbound_crossings']})",
+    )
+    row("approach warnings", str(incidents["approach"]))
     c = summary.get("crossing")
-    table.add_row("tip lead time before the true crossing", f"{summary.get('tip_lead_time_s', 'n/a')} s")
-    table.add_row("crossing incidents (northbound)", f"{summary['incidents']['crossing']} ({summary['incidents']['northbound_crossings']})")
-    table.add_row("approach warnings", str(summary["incidents"]["approach"]))
     if c:
-        table.add_row("estimated crossing time", f"{c['estimated_time']} (true {c['true_time']}, error {c['time_error_s']} s)")
-        table.add_row("estimated crossing point", f"{c['estimated_point']} (error {c['point_error_m']} m)")
-        table.add_row("alert latency after the true crossing", f"{c['latency_after_true_crossing_s']} s")
-        table.add_row("group size estimate", f"{c['group_size_estimate']} (true {c['group_size_true']})")
-        table.add_row("risk", f"{c['risk']['level']} ({c['risk']['score']} points)")
-    table.add_row("animal crossings seen, not alarmed", str(summary["animal_crossings_not_alarmed"]))
-    table.add_row("fields shared with the partner agency", ", ".join(summary["partner_fields"]) or "none")
+        row(
+            "estimated crossing time",
+            f"{c['estimated_time']} (true {c['true_time']}, error {c['time_error_s']} s)",
+        )
+        row(
+            "estimated crossing point",
+            f"{c['estimated_point']} (true {c['true_point']}, error {c['point_error_m']} m)",
+        )
+        row("alert latency after the true crossing", f"{c['latency_after_true_crossing_s']} s")
+        row("group size estimate", f"{c['group_size_estimate']} (true {c['group_size_true']})")
+        reasons = ", ".join(r["text"] for r in c["risk"]["reasons"] if r["points"])
+        row("risk", f"{c['risk']['level']} ({c['risk']['score']} points: {reasons})")
+    kinds = summary.get("confirmed_tracks_by_kind", {})
+    row("confirmed tracks by kind", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    row("animal crossings seen, not alarmed", str(summary["animal_crossings_not_alarmed"]))
+    row("fields shared with the partner agency", ", ".join(summary["partner_fields"]) or "none")
     ev = summary["evaluation"]
-    table.add_row("evaluation", f"recall {ev['recall']}, false crossings {ev['false_crossings']}, latency median {ev['latency_median_s']} s")
+    row(
+        "evaluation against ground truth",
+        f"recall {ev['recall']}, false crossings {ev['false_crossings']}, "
+        f"latency median {ev['latency_median_s']} s",
+    )
     if case is not None:
-        table.add_row("case", f"{case.case_id}: {_composition(case.people)}")
-        table.add_row("assumed (not in the reports)", ", ".join(sorted({a.field.split('.')[0].split('[')[0] + ('.' + a.field.split('.')[-1] if '.' in a.field else '') for a in case.assumptions})))
+        row("case", f"{case.case_id}: {_composition(case.people)}")
     console.print(table)
-    console.print(f"Outputs in [bold]{out}[/]: " + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.'))))
+    if case is not None:
+        assumed = Table(title="What the reports do not tell: assumed here", title_style="bold")
+        assumed.add_column("fact")
+        assumed.add_column("assumed value")
+        assumed.add_column("why")
+        for a in case.assumptions:
+            assumed.add_row(escape(a.field), escape(a.value), escape(a.reason))
+        console.print(assumed)
+    names = ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith(".")))
+    console.print(f"Outputs in [bold]{out}[/]: {names}")
     console.print(f"[yellow]{SIMULATED_BANNER}[/]")
 
 

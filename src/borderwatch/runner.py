@@ -64,6 +64,7 @@ def run_file(
     )
     try:
         with tmp.open("wb") as out:
+
             def write(found: Iterable[Incident]) -> None:
                 for incident in found:
                     out.write(orjson.dumps(incident_to_wire(incident)) + b"\n")

@@ -59,8 +59,17 @@ def interception(
 def coutts_case(case_id: str = "AB-2025-0203-001", at: Interception | None = None) -> Case:
     """The nine people of SCENARIO.md: seven Venezuelans (13, 10, 7 the children), two
     Colombian children (7, 5). Relations were not published: these are assumed."""
-    ages = [(34, "VE"), (31, "VE"), (45, "VE"), (29, "VE"), (13, "VE"), (10, "VE"), (7, "VE"),
-            (7, "CO"), (5, "CO")]
+    ages = [
+        (34, "VE"),
+        (31, "VE"),
+        (45, "VE"),
+        (29, "VE"),
+        (13, "VE"),
+        (10, "VE"),
+        (7, "VE"),
+        (7, "CO"),
+        (5, "CO"),
+    ]
     people = tuple(
         Person(f"p{i + 1}", age, (country,), name=None, sex="F" if i in (1, 5, 6) else None)
         for i, (age, country) in enumerate(ages)
@@ -69,13 +78,23 @@ def coutts_case(case_id: str = "AB-2025-0203-001", at: Interception | None = Non
         case_id=case_id,
         interception=at or interception(),
         people=people,
-        relations=(Relation("p2", "mother", "p6"), Relation("p2", "mother", "p7"),
-                   Relation("p6", "sister", "p7"), Relation("p1", "uncle", "p5")),
+        relations=(
+            Relation("p2", "mother", "p6"),
+            Relation("p2", "mother", "p7"),
+            Relation("p6", "sister", "p7"),
+            Relation("p1", "uncle", "p5"),
+        ),
         assumptions=(
-            Assumption("people[p2].relations", "mother of p6 and p7",
-                       "camera images: two small girls holding a woman's hand"),
-            Assumption("interception.position", "49.0012,-111.9302",
-                       "exact point not published; placed between ports"),
+            Assumption(
+                "people[p2].relations",
+                "mother of p6 and p7",
+                "camera images: two small girls holding a woman's hand",
+            ),
+            Assumption(
+                "interception.position",
+                "49.0012,-111.9302",
+                "exact point not published; placed between ports",
+            ),
         ),
         entry_kind="between_ports",
         entry_date="2025-02-03",
@@ -126,7 +145,9 @@ def test_a_second_case_with_the_same_id_is_refused_and_the_first_kept(store: Cas
     before = row_counts(store)
     second = replace(
         coutts_case(at=interception("int-0002", "inc-0002")),
-        people=(Person("p1", 40, ("CO",)),), relations=(), assumptions=(),
+        people=(Person("p1", 40, ("CO",)),),
+        relations=(),
+        assumptions=(),
     )
     with pytest.raises(CaseExists) as error:
         store.open_case(second)
@@ -177,8 +198,10 @@ def test_times_come_back_utc_aware_and_equal(store: CaseStore) -> None:
     fine = replace(interception(), time=dt.datetime(2025, 2, 3, 6, 16, 0, 123456, tzinfo=MST))
     store.save_interception(fine)
     store.open_case(coutts_case(at=fine))
-    for back in (store.interceptions_for_incident("inc-0001")[0],
-                 store.get_case("AB-2025-0203-001").interception):
+    for back in (
+        store.interceptions_for_incident("inc-0001")[0],
+        store.get_case("AB-2025-0203-001").interception,
+    ):
         assert back.time == fine.time
         assert back.time.tzinfo is not None and back.time.utcoffset() == dt.timedelta(0)
         assert back.time == dt.datetime(2025, 2, 3, 13, 16, 0, 123456, tzinfo=dt.UTC)
@@ -238,9 +261,15 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         # The database itself refuses a relation to someone not in the case.
         with pytest.raises(IntegrityError), store._engine.begin() as conn:
-            conn.execute(insert(schema.relations).values(
-                case_id="AB-2025-0203-001", ordinal=99, person="p2", of="p10", **{"is": "mother"}
-            ))
+            conn.execute(
+                insert(schema.relations).values(
+                    case_id="AB-2025-0203-001",
+                    ordinal=99,
+                    person="p2",
+                    of="p10",
+                    **{"is": "mother"},
+                )
+            )
 
 
 def test_a_failure_mid_transaction_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -42,10 +42,19 @@ def _stream(path: Path) -> dict[str, tuple[str, datetime]]:
         for sensor, east, n, lon0, kind, count in movers:
             lat, lon = _lat_lon(east + rng.gauss(0, 6), n + rng.gauss(0, 6), lon0)
             label = kind if rng.random() < 0.85 else "unknown"
-            lines.append(json.dumps({
-                "time": stamp, "sensor_id": sensor, "lat": lat, "lon": lon, "sigma_m": 6,
-                "kind": label, "count": count,
-            }))
+            lines.append(
+                json.dumps(
+                    {
+                        "time": stamp,
+                        "sensor_id": sensor,
+                        "lat": lat,
+                        "lon": lon,
+                        "sigma_m": 6,
+                        "kind": label,
+                        "count": count,
+                    }
+                )
+            )
     truth["coutts"] = ("northbound", START + timedelta(seconds=500 / 0.9))
     truth["emerson"] = ("southbound", START + timedelta(seconds=350 / 0.7))
     lines.insert(100, '{"time": "2025-02-03T12:31:00Z", "sensor_id": "cam-ab", "lat": 49.0}')
@@ -85,8 +94,14 @@ def test_strict_stops_with_the_line_number(tmp_path: Path) -> None:
     _stream(detections)
     result = CliRunner().invoke(
         app,
-        ["run", "--detections", str(detections), "--incidents", str(tmp_path / "i.jsonl"),
-         "--strict"],
+        [
+            "run",
+            "--detections",
+            str(detections),
+            "--incidents",
+            str(tmp_path / "i.jsonl"),
+            "--strict",
+        ],
     )
     assert result.exit_code != 0
     assert not (tmp_path / "i.jsonl").exists()  # nothing half-written

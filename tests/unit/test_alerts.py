@@ -14,11 +14,24 @@ from borderwatch.watch.risk import RiskModel
 
 def _incident(direction: Direction, lon: float = -111.9, segment: str = "AB-MT") -> Incident:
     time = datetime(2025, 2, 3, 13, 16, tzinfo=UTC)
-    risk = RiskModel().assess(lat=49.0, lon=lon, time=time, kind=Kind.PERSON, group_size=9, children=5)
+    risk = RiskModel().assess(
+        lat=49.0, lon=lon, time=time, kind=Kind.PERSON, group_size=9, children=5
+    )
     return Incident(
-        incident_id="INC-1", type=IncidentType.CROSSING, time=time, lat=49.0, lon=lon,
-        segment=segment, track_id="trk-000001", group_size=9, detected_at=time, risk=risk,
-        direction=direction, kind=Kind.PERSON, children=5, simulated=True,
+        incident_id="INC-1",
+        type=IncidentType.CROSSING,
+        time=time,
+        lat=49.0,
+        lon=lon,
+        segment=segment,
+        track_id="trk-000001",
+        group_size=9,
+        detected_at=time,
+        risk=risk,
+        direction=direction,
+        kind=Kind.PERSON,
+        children=5,
+        simulated=True,
     )
 
 

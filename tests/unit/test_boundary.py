@@ -51,7 +51,9 @@ def test_signed_distance_is_metres_from_the_parallel(boundary: Boundary) -> None
     lat=st.floats(48.0, 50.0).filter(lambda v: abs(v - 49.0) > 1e-6),
     lon=st.floats(-122.7, -95.2),
 )
-def test_side_agrees_with_latitude_inside_the_line(boundary: Boundary, lat: float, lon: float) -> None:
+def test_side_agrees_with_latitude_inside_the_line(
+    boundary: Boundary, lat: float, lon: float
+) -> None:
     # The line is the parallel (to ~1.2 cm between vertices); 1e-6 deg is ~11 cm.
     expected = Side.NORTH if lat > 49.0 else Side.SOUTH
     assert boundary.side(lat, lon) is expected
@@ -124,12 +126,18 @@ def test_reversed_vertex_order_with_swapped_sides_is_the_same_boundary() -> None
     ("mutate", "field"),
     [
         (lambda d: d["features"][0]["properties"].pop("left"), "features[0].properties.left"),
-        (lambda d: d["features"][0]["geometry"]["coordinates"][1].__setitem__(1, None),
-         "features[0].geometry.coordinates[1]"),
-        (lambda d: d["features"][0]["geometry"].__setitem__("type", "Point"),
-         "features[0].geometry"),
-        (lambda d: d["features"][0]["properties"].__setitem__("left", "MX"),
-         "features[0].properties"),
+        (
+            lambda d: d["features"][0]["geometry"]["coordinates"][1].__setitem__(1, None),
+            "features[0].geometry.coordinates[1]",
+        ),
+        (
+            lambda d: d["features"][0]["geometry"].__setitem__("type", "Point"),
+            "features[0].geometry",
+        ),
+        (
+            lambda d: d["features"][0]["properties"].__setitem__("left", "MX"),
+            "features[0].properties",
+        ),
     ],
 )
 def test_bad_boundary_files_name_the_field(tmp_path, mutate, field) -> None:  # type: ignore[no-untyped-def]

@@ -32,10 +32,20 @@ from borderwatch.domain import (
 )
 
 SCREENING_PERSON_FIELDS = {
-    "id", "age", "nationalities", "stateless", "former_habitual_residence", "claim_date",
-    "has_spouse_or_partner", "parent_or_guardian_in_canada_or_us", "family_in_canada",
-    "documents", "visa_required_canada", "visa_required_us",
-    "refused_entry_us_without_claim_adjudicated", "canadian_pr_removed_from_us",
+    "id",
+    "age",
+    "nationalities",
+    "stateless",
+    "former_habitual_residence",
+    "claim_date",
+    "has_spouse_or_partner",
+    "parent_or_guardian_in_canada_or_us",
+    "family_in_canada",
+    "documents",
+    "visa_required_canada",
+    "visa_required_us",
+    "refused_entry_us_without_claim_adjudicated",
+    "canadian_pr_removed_from_us",
     "death_penalty_charge",
 }
 """The per-person fields of the screening input (issue "Screening each person under the STCA")."""
@@ -55,8 +65,17 @@ def coutts_case(case_id: str = "AB-2025-0203-001") -> Case:
         people_count=9,
         simulated=True,
     )
-    ages = [(34, "VE"), (31, "VE"), (45, "VE"), (29, "VE"), (13, "VE"), (10, "VE"), (7, "VE"),
-            (7, "CO"), (5, "CO")]
+    ages = [
+        (34, "VE"),
+        (31, "VE"),
+        (45, "VE"),
+        (29, "VE"),
+        (13, "VE"),
+        (10, "VE"),
+        (7, "VE"),
+        (7, "CO"),
+        (5, "CO"),
+    ]
     people = tuple(
         Person(f"p{i + 1}", age, (country,), sex="F" if i in (1, 5, 6) else None)
         for i, (age, country) in enumerate(ages)
@@ -65,14 +84,24 @@ def coutts_case(case_id: str = "AB-2025-0203-001") -> Case:
         case_id=case_id,
         interception=interception,
         people=people,
-        relations=(Relation("p2", "mother", "p6"), Relation("p2", "mother", "p7"),
-                   Relation("p6", "sister", "p7"), Relation("p1", "uncle", "p5")),
+        relations=(
+            Relation("p2", "mother", "p6"),
+            Relation("p2", "mother", "p7"),
+            Relation("p6", "sister", "p7"),
+            Relation("p1", "uncle", "p5"),
+        ),
         assumptions=(
-            Assumption("people[p2].relations", "mother of p6 and p7",
-                       "camera images: two small girls holding a woman's hand"),
+            Assumption(
+                "people[p2].relations",
+                "mother of p6 and p7",
+                "camera images: two small girls holding a woman's hand",
+            ),
             Assumption("people[p1].age", "34", "adult; exact age not published"),
-            Assumption("interception.position", "49.0012,-111.9302",
-                       "exact point not published; placed between ports"),
+            Assumption(
+                "interception.position",
+                "49.0012,-111.9302",
+                "exact point not published; placed between ports",
+            ),
         ),
         entry_kind="between_ports",
         entry_date="2025-02-03",
@@ -89,10 +118,17 @@ def test_new_case_id_is_region_date_and_padded_sequence() -> None:
     assert new_case_id("AB", dt.date(2025, 12, 31), 42) == "AB-2025-1231-042"
 
 
-@pytest.mark.parametrize(("region", "seq", "field"), [
-    ("AB", 0, "seq"), ("AB", 1000, "seq"), ("AB", True, "seq"), ("ab", 1, "region"),
-    ("A-B", 1, "region"), ("", 1, "region"),
-])
+@pytest.mark.parametrize(
+    ("region", "seq", "field"),
+    [
+        ("AB", 0, "seq"),
+        ("AB", 1000, "seq"),
+        ("AB", True, "seq"),
+        ("ab", 1, "region"),
+        ("A-B", 1, "region"),
+        ("", 1, "region"),
+    ],
+)
 def test_new_case_id_refuses_what_would_not_sort(region: str, seq: int, field: str) -> None:
     with pytest.raises(InputError) as error:
         new_case_id(region, dt.date(2025, 2, 3), seq)
@@ -102,8 +138,9 @@ def test_new_case_id_refuses_what_would_not_sort(region: str, seq: int, field: s
 # --- the age-18 boundary ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("age", "minor"), [(0, True), (17, True), (18, False), (40, False),
-                                             (None, None)])
+@pytest.mark.parametrize(
+    ("age", "minor"), [(0, True), (17, True), (18, False), (40, False), (None, None)]
+)
 def test_under_18_is_a_minor_and_18_is_an_adult(age: int | None, minor: bool | None) -> None:
     # IRPR 159.5(e): "under 18"; unknown age stays unknown, never "adult".
     assert Person("p1", age, ("VE",)).is_minor is minor
@@ -126,8 +163,12 @@ def test_case_json_is_a_superset_of_the_screening_input() -> None:
     assert data["format"] == FORMAT == "borderwatch.case/1"
     assert data["case_id"] == "AB-2025-0203-001"
     assert data["simulated"] is True
-    assert data["entry"] == {"kind": "between_ports", "date": "2025-02-03", "from_country": "US",
-                             "in_transit_removal_from_us": False}
+    assert data["entry"] == {
+        "kind": "between_ports",
+        "date": "2025-02-03",
+        "from_country": "US",
+        "in_transit_removal_from_us": False,
+    }
     assert data["relations"][0] == {"person": "p2", "is": "mother", "of": "p6", "assumed": True}
     for person in data["people"]:
         assert person.keys() >= SCREENING_PERSON_FIELDS
@@ -143,12 +184,20 @@ def test_case_json_is_a_superset_of_the_screening_input() -> None:
 def test_case_json_carries_interception_and_assumptions() -> None:
     data = case_to_json(coutts_case())
     assert data["interception"] == {
-        "interception_id": "int-0001", "incident_id": "inc-0001",
-        "time": "2025-02-03T13:31:00.000Z", "lat": 49.0012, "lon": -111.9302,
-        "unit_id": "rcmp-ibet-coutts", "people_count": 9, "simulated": True,
+        "interception_id": "int-0001",
+        "incident_id": "inc-0001",
+        "time": "2025-02-03T13:31:00.000Z",
+        "lat": 49.0012,
+        "lon": -111.9302,
+        "unit_id": "rcmp-ibet-coutts",
+        "people_count": 9,
+        "simulated": True,
     }
-    assert data["assumptions"][1] == {"field": "people[p1].age", "value": "34",
-                                      "reason": "adult; exact age not published"}
+    assert data["assumptions"][1] == {
+        "field": "people[p1].age",
+        "value": "34",
+        "reason": "adult; exact age not published",
+    }
 
 
 def test_assumed_flags_come_from_the_assumptions() -> None:
@@ -198,38 +247,46 @@ def _bad(path: list[Any], value: Any, *, delete: bool = False) -> dict[str, Any]
     return data
 
 
-@pytest.mark.parametrize(("path", "value", "field", "reason"), [
-    (["people", 3, "age"], "29", "people[3].age", "integer"),
-    (["people", 3, "age"], 131, "people[3].age", "[0, 130]"),
-    (["people", 3, "age"], True, "people[3].age", "integer"),
-    (["people", 3, "nationalities"], ["Venezuela"], "people[3].nationalities[0]", "alpha-2"),
-    (["people", 3, "nationalities"], "VE", "people[3].nationalities", "array"),
-    (["people", 3, "stateless"], "no", "people[3].stateless", "true or false"),
-    (["people", 3, "claim_date"], "2025-02-10", "people[3].claim_date", "must be null"),
-    (["people", 3, "documents"], [], "people[3].documents", "must be null"),
-    (["people", 3, "assumed"], ["age"], "people[3].assumed", "match the assumptions"),
-    (["people", 3, "id"], "p1", "people[3].id", "repeats person id 'p1'"),
-    (["people", 3, "id"], "p 4", "people[3].id", "letters, digits"),
-    (["people", 3], "p4", "people[3]", "JSON object"),
-    (["people"], [], "people", "at least one person"),
-    (["relations", 0, "of"], "p99", "relations[0].of", "unknown person 'p99'"),
-    (["relations", 0, "is"], "friend", "relations[0].is", "must be one of"),
-    (["relations", 0, "of"], "p2", "relations[0]", "themself"),
-    (["relations", 2, "assumed"], True, "relations[2].assumed", "match the assumptions"),
-    (["assumptions", 1, "field"], "people[p99].age", "assumptions[1].field", "unknown person"),
-    (["assumptions", 1, "reason"], "", "assumptions[1].reason", "empty"),
-    (["interception", "lat"], None, "interception.lat", "required"),
-    (["interception", "lat"], 91.0, "interception.lat", "within"),
-    (["interception", "time"], "2025-02-03T06:31:00", "interception.time", "offset"),
-    (["interception", "people_count"], 0, "interception.people_count", ">= 1"),
-    (["entry", "date"], "2025-2-3", "entry.date", "YYYY-MM-DD"),
-    (["entry", "kind"], "beach", "entry.kind", "must be one of"),
-    (["entry", "from_country"], "USA", "entry.from_country", "alpha-2"),
-    (["entry", "in_transit_removal_from_us"], True, "entry.in_transit_removal_from_us", "false"),
-    (["simulated"], False, "simulated", "interception is simulated"),
-    (["format"], "borderwatch.case/2", "format", "borderwatch.case/1"),
-    (["case_id"], 7, "case_id", "string"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "field", "reason"),
+    [
+        (["people", 3, "age"], "29", "people[3].age", "integer"),
+        (["people", 3, "age"], 131, "people[3].age", "[0, 130]"),
+        (["people", 3, "age"], True, "people[3].age", "integer"),
+        (["people", 3, "nationalities"], ["Venezuela"], "people[3].nationalities[0]", "alpha-2"),
+        (["people", 3, "nationalities"], "VE", "people[3].nationalities", "array"),
+        (["people", 3, "stateless"], "no", "people[3].stateless", "true or false"),
+        (["people", 3, "claim_date"], "2025-02-10", "people[3].claim_date", "must be null"),
+        (["people", 3, "documents"], [], "people[3].documents", "must be null"),
+        (["people", 3, "assumed"], ["age"], "people[3].assumed", "match the assumptions"),
+        (["people", 3, "id"], "p1", "people[3].id", "repeats person id 'p1'"),
+        (["people", 3, "id"], "p 4", "people[3].id", "letters, digits"),
+        (["people", 3], "p4", "people[3]", "JSON object"),
+        (["people"], [], "people", "at least one person"),
+        (["relations", 0, "of"], "p99", "relations[0].of", "unknown person 'p99'"),
+        (["relations", 0, "is"], "friend", "relations[0].is", "must be one of"),
+        (["relations", 0, "of"], "p2", "relations[0]", "themself"),
+        (["relations", 2, "assumed"], True, "relations[2].assumed", "match the assumptions"),
+        (["assumptions", 1, "field"], "people[p99].age", "assumptions[1].field", "unknown person"),
+        (["assumptions", 1, "reason"], "", "assumptions[1].reason", "empty"),
+        (["interception", "lat"], None, "interception.lat", "required"),
+        (["interception", "lat"], 91.0, "interception.lat", "within"),
+        (["interception", "time"], "2025-02-03T06:31:00", "interception.time", "offset"),
+        (["interception", "people_count"], 0, "interception.people_count", ">= 1"),
+        (["entry", "date"], "2025-2-3", "entry.date", "YYYY-MM-DD"),
+        (["entry", "kind"], "beach", "entry.kind", "must be one of"),
+        (["entry", "from_country"], "USA", "entry.from_country", "alpha-2"),
+        (
+            ["entry", "in_transit_removal_from_us"],
+            True,
+            "entry.in_transit_removal_from_us",
+            "false",
+        ),
+        (["simulated"], False, "simulated", "interception is simulated"),
+        (["format"], "borderwatch.case/2", "format", "borderwatch.case/1"),
+        (["case_id"], 7, "case_id", "string"),
+    ],
+)
 def test_case_from_json_names_the_field_path_and_the_reason(
     path: list[Any], value: Any, field: str, reason: str
 ) -> None:
@@ -240,12 +297,18 @@ def test_case_from_json_names_the_field_path_and_the_reason(
     assert str(error.value).startswith(f"field {field}: ")
 
 
-@pytest.mark.parametrize(("path", "field"), [
-    (["case_id"], "case_id"), (["interception"], "interception"),
-    (["interception", "unit_id"], "interception.unit_id"), (["people", 0, "id"], "people[0].id"),
-    (["people", 0, "nationalities"], "people[0].nationalities"),
-    (["relations", 1, "person"], "relations[1].person"), (["entry", "kind"], "entry.kind"),
-])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (["case_id"], "case_id"),
+        (["interception"], "interception"),
+        (["interception", "unit_id"], "interception.unit_id"),
+        (["people", 0, "id"], "people[0].id"),
+        (["people", 0, "nationalities"], "people[0].nationalities"),
+        (["relations", 1, "person"], "relations[1].person"),
+        (["entry", "kind"], "entry.kind"),
+    ],
+)
 def test_case_from_json_names_a_missing_field(path: list[Any], field: str) -> None:
     with pytest.raises(InputError) as error:
         case_from_json(_bad(path, None, delete=True))
@@ -313,7 +376,9 @@ _people = st.lists(
         sex=st.none() | st.sampled_from(["F", "M", "X"]),
         stateless=st.none() | st.booleans(),
     ),
-    min_size=1, max_size=9, unique_by=lambda p: p.person_id,
+    min_size=1,
+    max_size=9,
+    unique_by=lambda p: p.person_id,
 )
 
 
@@ -327,23 +392,34 @@ def cases(draw: st.DrawFn) -> Case:
             person, of = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
             relations.append(Relation(person, draw(st.sampled_from(sorted(RELATIONS))), of))
     fields = st.sampled_from(["relations", "interception.position", "entry.date"]) | st.builds(
-        "people[{}].{}".format, st.sampled_from(ids),
+        "people[{}].{}".format,
+        st.sampled_from(ids),
         st.sampled_from(["age", "relations", "nationalities"]),
     )
-    assumptions = draw(st.lists(st.builds(Assumption, fields, st.text(max_size=10), _text),
-                                max_size=5))
+    assumptions = draw(
+        st.lists(st.builds(Assumption, fields, st.text(max_size=10), _text), max_size=5)
+    )
     simulated = draw(st.booleans())
     interception = Interception(
-        interception_id=draw(_ids), incident_id=draw(_text), time=draw(_times),
-        lat=draw(st.floats(-90, 90)), lon=draw(st.floats(-180, 180)), unit_id=draw(_text),
-        people_count=draw(st.integers(1, 50)), simulated=simulated and draw(st.booleans()),
+        interception_id=draw(_ids),
+        incident_id=draw(_text),
+        time=draw(_times),
+        lat=draw(st.floats(-90, 90)),
+        lon=draw(st.floats(-180, 180)),
+        unit_id=draw(_text),
+        people_count=draw(st.integers(1, 50)),
+        simulated=simulated and draw(st.booleans()),
     )
     return Case(
-        case_id=draw(_ids), interception=interception, people=tuple(people),
-        relations=tuple(relations), assumptions=tuple(assumptions),
+        case_id=draw(_ids),
+        interception=interception,
+        people=tuple(people),
+        relations=tuple(relations),
+        assumptions=tuple(assumptions),
         entry_kind=draw(st.sampled_from(["between_ports", "land_port", "airport", "harbour_port"])),
         entry_date=draw(st.none() | st.dates().map(dt.date.isoformat)),
-        from_country=draw(_country), simulated=simulated,
+        from_country=draw(_country),
+        simulated=simulated,
     )
 
 

@@ -89,8 +89,13 @@ def _run(tracker: Tracker, boundary: Boundary, dets: list) -> list:  # type: ign
 def test_one_group_one_track_with_head_count_and_heading(boundary: Boundary) -> None:
     rng = np.random.default_rng(1)
     dets = [
-        detection(t, rng.normal(0, 8), -600 + 0.8 * t + rng.normal(0, 8), sigma=8,
-                  count=int(9 - rng.binomial(9, 0.1)))
+        detection(
+            t,
+            rng.normal(0, 8),
+            -600 + 0.8 * t + rng.normal(0, 8),
+            sigma=8,
+            count=int(9 - rng.binomial(9, 0.1)),
+        )
         for t in range(300)
     ]
     tracker = Tracker()
@@ -133,7 +138,9 @@ def test_two_sensors_seeing_one_group_make_one_track(boundary: Boundary) -> None
     for t in range(120):
         y = -200 + t
         dets.append(detection(t, rng.normal(0, 10), y + rng.normal(0, 10), sigma=10, sensor="cam"))
-        dets.append(detection(t + 0.3, rng.normal(0, 4), y + rng.normal(0, 4), sigma=4, sensor="drone"))
+        dets.append(
+            detection(t + 0.3, rng.normal(0, 4), y + rng.normal(0, 4), sigma=4, sensor="drone")
+        )
     tracker = Tracker()
     _run(tracker, boundary, dets)
     assert tracker.tracks_started == 1

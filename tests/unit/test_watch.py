@@ -15,10 +15,19 @@ from borderwatch.watch import Conditions, FixedConditions
 from borderwatch.watch.risk import RiskModel, wind_chill_c
 
 
-def _walk(rng, n, *, start_north, speed, east=0.0, kind=Kind.PERSON, count=1, noise=8.0, sensor="cam"):  # type: ignore[no-untyped-def]
+def _walk(
+    rng, n, *, start_north, speed, east=0.0, kind=Kind.PERSON, count=1, noise=8.0, sensor="cam"
+):  # type: ignore[no-untyped-def]
     return [
-        detection(t, east + rng.normal(0, noise), start_north + speed * t + rng.normal(0, noise),
-                  sigma=noise, kind=kind, count=count, sensor=sensor)
+        detection(
+            t,
+            east + rng.normal(0, noise),
+            start_north + speed * t + rng.normal(0, noise),
+            sigma=noise,
+            kind=kind,
+            count=count,
+            sensor=sensor,
+        )
         for t in range(n)
     ]
 
@@ -58,8 +67,15 @@ def test_vehicle_driving_along_the_line_within_metres_never_alarms(boundary: Bou
         # Border Road: back and forth over 6 km, 5-30 m north of the line, noise 10 m.
         x = 12.0 * (t % 500) if (t // 500) % 2 == 0 else 6000 - 12.0 * (t % 500)
         north = 17.5 + 12.5 * np.sin(t / 40)
-        dets.append(detection(t, x - 3000 + rng.normal(0, 10), north + rng.normal(0, 10),
-                              sigma=10, kind=Kind.VEHICLE))
+        dets.append(
+            detection(
+                t,
+                x - 3000 + rng.normal(0, 10),
+                north + rng.normal(0, 10),
+                sigma=10,
+                kind=Kind.VEHICLE,
+            )
+        )
     pipeline = build_pipeline(boundary, route=False)
     assert pipeline.feed_all(dets) == []
 
@@ -70,7 +86,9 @@ def test_animals_crossing_do_not_alarm_but_are_counted(boundary: Boundary) -> No
     for t in range(1500):
         north = 250 * np.sin(t / 200)
         label = Kind.ANIMAL if rng.random() < 0.8 else Kind.UNKNOWN
-        dets.append(detection(t, 500 + rng.normal(0, 8), north + rng.normal(0, 8), sigma=8, kind=label))
+        dets.append(
+            detection(t, 500 + rng.normal(0, 8), north + rng.normal(0, 8), sigma=8, kind=label)
+        )
     pipeline = build_pipeline(boundary, route=False)
     assert pipeline.feed_all(dets) == []
     assert pipeline.suppressed_animal_crossings >= 2
@@ -88,15 +106,23 @@ def test_a_track_that_broke_and_restarted_makes_one_crossing(boundary: Boundary)
 def test_risk_reasons_for_the_coutts_night() -> None:
     model = RiskModel(FixedConditions(Conditions(-27.0, snow_cover=True, wind_ms=3.0)))
     risk = model.assess(
-        lat=49.0, lon=-111.9, time=datetime(2025, 2, 3, 13, 16, tzinfo=UTC),
-        kind=Kind.PERSON, group_size=9, children=5,
+        lat=49.0,
+        lon=-111.9,
+        time=datetime(2025, 2, 3, 13, 16, tzinfo=UTC),
+        kind=Kind.PERSON,
+        group_size=9,
+        children=5,
     )
     codes = {r.code for r in risk.reasons}
     assert {"extreme_cold", "night", "children", "snow", "large_group"} <= codes
     assert risk.severity is Severity.EXTREME
     daytime = RiskModel().assess(
-        lat=49.0, lon=-111.9, time=datetime(2025, 7, 3, 19, 0, tzinfo=UTC),
-        kind=Kind.PERSON, group_size=1, children=None,
+        lat=49.0,
+        lon=-111.9,
+        time=datetime(2025, 7, 3, 19, 0, tzinfo=UTC),
+        kind=Kind.PERSON,
+        group_size=1,
+        children=None,
     )
     assert daytime.severity is Severity.MINOR
     assert "temperature_unknown" in {r.code for r in daytime.reasons}

@@ -68,8 +68,16 @@ def test_required_fields(missing: str) -> None:
 
 
 def test_round_trip() -> None:
-    obj = {**GOOD, "sigma_m": 12.5, "kind": "person", "count": 9, "children": 5,
-           "confidence": 0.8, "id": "x-1", "simulated": True}
+    obj = {
+        **GOOD,
+        "sigma_m": 12.5,
+        "kind": "person",
+        "count": 9,
+        "children": 5,
+        "confidence": 0.8,
+        "id": "x-1",
+        "simulated": True,
+    }
     det = parse_detection(obj)
     assert parse_detection(detection_to_wire(det)) == det
 

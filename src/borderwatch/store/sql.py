@@ -137,8 +137,13 @@ class SqlCaseStore:
             conn.execute(
                 schema.relations.insert(),
                 [
-                    {"case_id": case.case_id, "ordinal": ordinal, "person": r.person,
-                     "is": r.is_, "of": r.of}
+                    {
+                        "case_id": case.case_id,
+                        "ordinal": ordinal,
+                        "person": r.person,
+                        "is": r.is_,
+                        "of": r.of,
+                    }
                     for ordinal, r in enumerate(case.relations)
                 ],
             )
@@ -146,8 +151,13 @@ class SqlCaseStore:
             conn.execute(
                 schema.assumptions.insert(),
                 [
-                    {"case_id": case.case_id, "ordinal": ordinal, "field": a.field,
-                     "value": a.value, "reason": a.reason}
+                    {
+                        "case_id": case.case_id,
+                        "ordinal": ordinal,
+                        "field": a.field,
+                        "value": a.value,
+                        "reason": a.reason,
+                    }
                     for ordinal, a in enumerate(case.assumptions)
                 ],
             )
@@ -177,13 +187,19 @@ class SqlCaseStore:
 
     def get_case(self, case_id: str) -> Case:
         c, i, p, r, a = (
-            schema.cases, schema.interceptions, schema.people, schema.relations,
+            schema.cases,
+            schema.interceptions,
+            schema.people,
+            schema.relations,
             schema.assumptions,
         )
         with self._engine.connect() as conn:
             head = conn.execute(
-                select(c, *[col for col in i.c if col.name != "simulated"],
-                       i.c.simulated.label("interception_simulated"))
+                select(
+                    c,
+                    *[col for col in i.c if col.name != "simulated"],
+                    i.c.simulated.label("interception_simulated"),
+                )
                 .join(i, c.c.interception_id == i.c.interception_id)
                 .where(c.c.case_id == case_id)
             ).one_or_none()

@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from borderwatch.tracking.base import FloatArray, IntArray
 
-
 _DENSE_LIMIT = 40_000
 """Conflicts up to this many (tracks x detections) cells are solved densely."""
 

@@ -8,6 +8,7 @@ those pairs only, so the cost grows with the pairs that matter, not tracks x det
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 from scipy.spatial import cKDTree
 

@@ -10,6 +10,9 @@
   (one-off clutter dies here).
 * A confirmed track that goes ``coast_s`` without a detection is ended, and so is one whose
   position uncertainty has grown beyond ``max_position_sigma_m``.
+* Two tracks whose positions agree within the ``merge_chi2`` test (a sensor's outlier
+  started a second track on the same group) are one: the younger one is ended. Borderwatch
+  tracks groups, so people walking together belong in one track anyway.
 
 This is the hit counter of Norfair (``initialization_delay``, ``hit_counter_max``) in
 seconds rather than frames, because sensors here report at different rates.
@@ -34,3 +37,8 @@ class LifecycleRules:
     """Reports vaguer than this (tips) are cues: they never start or update tracks."""
     initial_speed_sigma_ms: float = 5.0
     """1-sigma of each velocity component of a new track (people walk, vehicles drive)."""
+    merge_chi2: float = 9.21
+    """Two tracks closer than this squared Mahalanobis distance (99% point, 2 degrees of
+    freedom, on the sum of their position covariances) are merged."""
+    merge_radius_m: float = 60.0
+    """Only tracks within this distance of each other are tested for merging."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from borderwatch.domain import Detection, Kind
 from borderwatch.tracking.association import GlobalNearestNeighbour
@@ -290,12 +291,36 @@ class Tracker:
         end = ((self.status == TENTATIVE) & (quiet > rules.tentative_timeout_s)) | (
             (self.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
         )
-        slots = np.flatnonzero(end)
+        slots = np.union1d(np.flatnonzero(end), self._duplicates())
         serials = self.serial[slots].copy()
         self.status[slots] = FREE
         for serial in serials.tolist():
             self._sensors.pop(serial, None)
         return serials
+
+    def _duplicates(self) -> IntArray:
+        """Younger tracks that sit on an older one (see LifecycleRules.merge_chi2)."""
+        active = np.flatnonzero(self.status)
+        if len(active) < 2:
+            return np.empty(0, np.intp)
+        pairs = cKDTree(self.state[active, :2]).query_pairs(
+            self.rules.merge_radius_m, output_type="ndarray"
+        )
+        if len(pairs) == 0:
+            return np.empty(0, np.intp)
+        a, b = active[pairs[:, 0]], active[pairs[:, 1]]
+        delta = self.state[a, :2] - self.state[b, :2]
+        s = self.covariance[a, :2, :2] + self.covariance[b, :2, :2]
+        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] ** 2
+        d2 = (
+            s[:, 1, 1] * delta[:, 0] ** 2
+            - 2 * s[:, 0, 1] * delta[:, 0] * delta[:, 1]
+            + s[:, 0, 0] * delta[:, 1] ** 2
+        ) / det
+        same = d2 < self.rules.merge_chi2
+        a, b = a[same], b[same]
+        younger = np.where(self.serial[a] > self.serial[b], a, b)
+        return np.unique(younger)
 
     def _batch(self, slots: IntArray, ended: IntArray, cues: tuple[Detection, ...]) -> TrackBatch:
         cov = self.covariance[slots]

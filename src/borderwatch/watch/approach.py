@@ -17,7 +17,14 @@ import numpy as np
 from borderwatch.domain import Direction, Incident, IncidentType, Side
 from borderwatch.geo import Boundary
 from borderwatch.tracking import TrackBatch
-from borderwatch.watch.base import BatchGeometry, IncidentFactory, SlotMemory, _extend, is_animal
+from borderwatch.watch.base import (
+    BatchGeometry,
+    IncidentFactory,
+    RecentIncidents,
+    SlotMemory,
+    _extend,
+    is_animal,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +36,10 @@ class ApproachSettings:
     """Fraction of the speed that must point at the line (cosine of the angle)."""
     max_eta_s: float = 1800.0
     persistence: int = 5
+    repeat_distance_m: float = 500.0
+    repeat_window_s: float = 900.0
+    """Another track's warning in the same direction this close in space and time is the
+    same group seen again (a track that broke and restarted): not warned twice."""
 
 
 class ApproachRule:
@@ -45,6 +56,9 @@ class ApproachRule:
         self.streak = np.zeros(0, np.intp)
         self.warned = np.zeros(0, bool)
         self.side = np.zeros(0, np.int8)
+        self.recent = RecentIncidents(
+            self.settings.repeat_distance_m, self.settings.repeat_window_s
+        )
 
     def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]:
         fresh = self.memory.fresh_rows(batch)
@@ -90,6 +104,11 @@ class ApproachRule:
             origin = Side.NORTH if geometry.signed_m[row] > 0 else Side.SOUTH
             direction = Direction.SOUTHBOUND if origin is Side.NORTH else Direction.NORTHBOUND
             east, north = float(batch.east_m[row]), float(batch.north_m[row])
+            time_s = float(batch.epoch_s[row])
+            heading = 1 if direction is Direction.NORTHBOUND else -1
+            if self.recent.is_repeat(east, north, time_s, heading):
+                continue
+            self.recent.add(east, north, time_s, heading)
             segment = self.boundary.segment_at(int(geometry.piece[row])).segment_id
             incidents.append(
                 self.factory.make(

@@ -62,6 +62,28 @@ def _extend(array: np.ndarray, size: int, fill: object) -> np.ndarray:
     return out
 
 
+class RecentIncidents:
+    """Incidents raised lately, so a broken-and-restarted track does not raise the same one
+    twice: same direction, within ``distance_m`` and ``window_s`` is a repeat."""
+
+    def __init__(self, distance_m: float, window_s: float) -> None:
+        self.distance_m = distance_m
+        self.window_s = window_s
+        self._seen: list[tuple[float, float, float, int]] = []
+
+    def is_repeat(self, east: float, north: float, time_s: float, direction: int) -> bool:
+        self._seen = [r for r in self._seen if time_s - r[2] <= self.window_s]
+        return any(
+            d == direction
+            and abs(time_s - t) <= self.window_s
+            and (east - e) ** 2 + (north - n) ** 2 <= self.distance_m**2
+            for e, n, t, d in self._seen
+        )
+
+    def add(self, east: float, north: float, time_s: float, direction: int) -> None:
+        self._seen.append((east, north, time_s, direction))
+
+
 class IncidentFactory:
     """Makes incidents with ids, risk and the track's facts; one per Watch."""
 

@@ -29,7 +29,14 @@ import numpy as np
 from borderwatch.domain import Direction, Incident, IncidentType, Side
 from borderwatch.geo import Boundary
 from borderwatch.tracking import TrackBatch
-from borderwatch.watch.base import BatchGeometry, IncidentFactory, SlotMemory, _extend, is_animal
+from borderwatch.watch.base import (
+    BatchGeometry,
+    IncidentFactory,
+    RecentIncidents,
+    SlotMemory,
+    _extend,
+    is_animal,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +70,7 @@ class CrossingRule:
         self.cross = np.full((0, 4), np.nan)  # east, north, time, direction(+1/-1)
         self.cross_segment: dict[int, str] = {}
         self.suppressed_animal_crossings = 0
-        self._recent: list[tuple[float, float, float, int, Incident]] = []
+        self.recent = RecentIncidents(self.settings.merge_distance_m, self.settings.merge_window_s)
 
     def _fit(self, batch: TrackBatch) -> np.ndarray:
         fresh = self.memory.fresh_rows(batch)
@@ -152,7 +159,7 @@ class CrossingRule:
                 time_s = float(batch.epoch_s[row])
             else:
                 segment = self.cross_segment[slot]
-            if self._is_repeat(float(east), float(north), float(time_s), int(firm[row])):
+            if self.recent.is_repeat(float(east), float(north), float(time_s), int(firm[row])):
                 continue
             incident = self.factory.make(
                 IncidentType.CROSSING,
@@ -165,18 +172,6 @@ class CrossingRule:
                 segment=segment,
                 direction=direction,
             )
-            self._recent.append(
-                (float(east), float(north), float(time_s), int(firm[row]), incident)
-            )
+            self.recent.add(float(east), float(north), float(time_s), int(firm[row]))
             incidents.append(incident)
         return incidents
-
-    def _is_repeat(self, east: float, north: float, time_s: float, direction: int) -> bool:
-        s = self.settings
-        self._recent = [r for r in self._recent if time_s - r[2] <= 10 * s.merge_window_s]
-        return any(
-            d == direction
-            and abs(time_s - t) <= s.merge_window_s
-            and np.hypot(east - e, north - n) <= s.merge_distance_m
-            for e, n, t, d, _ in self._recent
-        )
