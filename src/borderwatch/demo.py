@@ -20,7 +20,13 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from borderwatch.alerts import ConsoleAlertSink, DisclosureLog, JsonlAlertSink, RecordingSink
+from borderwatch.alerts import (
+    AlertSink,
+    ConsoleAlertSink,
+    DisclosureLog,
+    JsonlAlertSink,
+    RecordingSink,
+)
 from borderwatch.cases import case_to_json, new_case_id
 from borderwatch.display import clock
 from borderwatch.domain import (
@@ -117,8 +123,9 @@ class TrackWatcher:
             self.last[serial] = state
             if serial not in self.confirmed:
                 self.confirmed.add(serial)
-                self.kinds[state["kind"]] = self.kinds.get(state["kind"], 0) + 1
-                if state["kind"] in ("vehicle", "animal"):
+                kind = str(state["kind"])
+                self.kinds[kind] = self.kinds.get(kind, 0) + 1
+                if kind in ("vehicle", "animal"):
                     continue  # counted in the summary; not news for the operator
                 self.timeline.say(
                     epoch_to_datetime(float(batch.epoch_s[row])),
@@ -187,13 +194,16 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             )
 
     weather = scenario.weather
+    sinks: list[AlertSink] = [recording, jsonl, disclosures]
+    if not quiet:
+        sinks.append(console_sink)
     pipeline = build_pipeline(
         boundary,
         conditions=FixedConditions(
             Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms)
         ),
         places=places,
-        sinks=[recording, jsonl, disclosures] + ([] if quiet else [console_sink]),
+        sinks=sinks,
         track_listeners=[tracks],
         incident_listeners=[on_incident],
     )
