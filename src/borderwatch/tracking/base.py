@@ -6,6 +6,7 @@ filter, gate, associate, initiate, delete). All work on arrays of many tracks at
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,6 +52,10 @@ class MotionFilter(Protocol):
     ) -> tuple[FloatArray, FloatArray]: ...
 
 
+PairPenalty = Callable[[IntArray, IntArray], FloatArray]
+"""Extra cost for (track index, detection index) pairs, in -2 ln likelihood-ratio units."""
+
+
 class Gate(Protocol):
     """Finds (track, detection) pairs plausible enough to consider, with their costs."""
 
@@ -60,6 +65,7 @@ class Gate(Protocol):
         position_covariance: FloatArray,
         detections: FloatArray,
         sigma_m: FloatArray,
+        penalty: PairPenalty | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]: ...
 
 

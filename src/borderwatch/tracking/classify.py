@@ -3,8 +3,9 @@
 An animal is not a migrant, and a deer that crosses the line must not page anyone. Each
 sensor label is evidence about the object's true class through a confusion model
 (the probability that a sensor says "person" when it sees a deer, and so on); the
-evidence of all the detections a track has absorbed is combined by Bayes' rule, assuming
-labels are independent given the class (naive Bayes). A track is called a class when that
+evidence of the detections a track has absorbed is combined by Bayes' rule, assuming
+labels are independent given the class (naive Bayes), with older labels fading so that
+about the last ten count (tracking.tracker.EVIDENCE_MEMORY). A track is called a class when that
 class reaches :data:`DECISION_PROBABILITY`; otherwise it stays ``unknown``.
 
 The default confusion model is deliberately pessimistic about sensors (a night camera or a
@@ -45,6 +46,19 @@ PRIOR_LOG = np.log(np.array([0.4, 0.2, 0.4]))
 def label_evidence(labels: Sequence[Kind]) -> FloatArray:
     """Log-likelihood rows (n, 3) for a sequence of sensor labels."""
     return np.array([_LOG_LIKELIHOOD[label] for label in labels]).reshape(len(labels), 3)
+
+
+def label_penalty(track_log_evidence: FloatArray, labels: Sequence[Kind]) -> FloatArray:
+    """Evidence against giving each detection to each track, from labels alone.
+
+    -2 ln( P(label | the track's class mixture) / max over classes of P(label | class) ):
+    0 when the label fits the track as well as it fits anything, about 6.6 for an "animal"
+    label on a track that is surely people. Used as an extra association cost, so a deer
+    walking past a group's track does not take it over.
+    """
+    likelihood = np.exp(label_evidence(labels))  # (n, 3)
+    mixture = np.sum(posterior(track_log_evidence) * likelihood, axis=1)
+    return np.asarray(-2.0 * np.log(mixture / likelihood.max(axis=1)), float)
 
 
 def posterior(log_evidence: FloatArray) -> FloatArray:

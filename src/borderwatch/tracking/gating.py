@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from borderwatch.tracking.base import FloatArray, IntArray
+from borderwatch.tracking.base import FloatArray, IntArray, PairPenalty
 
 CHI2_2DOF_999 = 13.815510557964274
 """99.9% point of the chi-square distribution with 2 degrees of freedom (-2 ln 0.001)."""
@@ -31,12 +31,15 @@ class MahalanobisGate:
         position_covariance: FloatArray,
         detections: FloatArray,
         sigma_m: FloatArray,
+        penalty: PairPenalty | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """Pairs (track index, detection index) inside the gate and their cost.
 
         The cost is the negative log-likelihood up to a constant: d^2 + ln det S, so that a
         precise detection and a vague one are compared fairly (Blackman & Popoli, *Design
-        and Analysis of Modern Tracking Systems*, 1999, sec. 6.5).
+        and Analysis of Modern Tracking Systems*, 1999, sec. 6.5). ``penalty`` adds further
+        evidence against a pair in the same units (-2 ln of a likelihood ratio, e.g. a
+        "deer" label on a track of people); it counts against the gate too.
         """
         empty = (np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0))
         if len(predicted_position) == 0 or len(detections) == 0:
@@ -63,5 +66,7 @@ class MahalanobisGate:
         sxx, syy, sxy = cov[:, 0, 0] + r2, cov[:, 1, 1] + r2, cov[:, 0, 1]
         det_s = sxx * syy - sxy * sxy
         d2 = (syy * v[:, 0] ** 2 - 2 * sxy * v[:, 0] * v[:, 1] + sxx * v[:, 1] ** 2) / det_s
+        if penalty is not None:
+            d2 = d2 + penalty(track, det)
         keep = d2 <= self.threshold
         return track[keep], det[keep], d2[keep] + np.log(det_s[keep])

@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 from borderwatch.domain import Detection, Kind
 from borderwatch.tracking.association import GlobalNearestNeighbour
 from borderwatch.tracking.base import Associator, FloatArray, Gate, IntArray, MotionFilter, Scan
-from borderwatch.tracking.classify import PRIOR_LOG, decide, label_evidence
+from borderwatch.tracking.classify import PRIOR_LOG, decide, label_evidence, label_penalty
 from borderwatch.tracking.gating import MahalanobisGate
 from borderwatch.tracking.kalman import ConstantVelocity
 from borderwatch.tracking.lifecycle import LifecycleRules
@@ -27,6 +27,10 @@ _COUNT_WINDOW = 20
 _HEAD_COUNT_QUANTILE = 0.8
 """Sensors miss hidden members more often than they invent extra ones, so the estimate
 leans high: the 80th percentile of recent counts, not the mean."""
+EVIDENCE_MEMORY = 0.9
+"""Each update keeps this share of the class evidence so far: about the last 10 labels
+count. Labels of one object in successive frames are far from independent, so naive Bayes
+over all of them would be absurdly confident (and blind to a track that swapped objects)."""
 _MAX_SPEED_MS = 60.0
 """Bound used only to decide which tracks a scan could concern."""
 
@@ -185,8 +189,14 @@ class Tracker:
                 pred_state, pred_cov = self.motion.predict(
                     self.state[candidates], self.covariance[candidates], dt
                 )
+                labels = [scan.detections[i].kind for i in det_idx]
+                evidence = self.evidence[candidates]
+
+                def penalty(t: IntArray, d: IntArray) -> FloatArray:
+                    return label_penalty(evidence[t], [labels[i] for i in d])
+
                 t_local, d_local, cost = self.gate.pairs(
-                    pred_state[:, :2], pred_cov[:, :2, :2], positions, sigma
+                    pred_state[:, :2], pred_cov[:, :2, :2], positions, sigma, penalty
                 )
                 t_sel, matched_d = self.associator.assign(t_local, d_local, cost)
                 matched_t = candidates[t_sel]
@@ -270,7 +280,13 @@ class Tracker:
         counts = np.fromiter((d.count for d in detections), float, len(detections))
         self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = counts
         self.count_cursor[slots] += 1
-        self.evidence[slots] += label_evidence([d.kind for d in detections])
+        # Older labels fade (EVIDENCE_MEMORY): hundreds of correlated labels must not make a
+        # track so sure of itself that it could never notice it now follows something else.
+        self.evidence[slots] = (
+            PRIOR_LOG
+            + EVIDENCE_MEMORY * (self.evidence[slots] - PRIOR_LOG)
+            + label_evidence([d.kind for d in detections])
+        )
         children = np.fromiter(
             (-1 if d.children is None else d.children for d in detections), np.intp, len(slots)
         )
