@@ -28,7 +28,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/borderwatch demo --out $(OUT)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
