@@ -75,3 +75,36 @@ class Associator(Protocol):
     def assign(
         self, track: IntArray, detection: IntArray, cost: FloatArray
     ) -> tuple[IntArray, IntArray]: ...
+
+
+@dataclass(frozen=True)
+class TrackTable:
+    """A read-only view of the tracker's tables, one row per slot, for the deleter.
+
+    ``status`` is 0 (free slot), 1 (tentative) or 2 (confirmed)."""
+
+    status: NDArray[np.int8]
+    serial: IntArray
+    state: FloatArray
+    covariance: FloatArray
+    last_hit: FloatArray
+
+
+class Initiator(Protocol):
+    """Starts tracks from detections no track claimed, and says when they are confirmed."""
+
+    def starts_tracks(self, sigma_m: FloatArray) -> NDArray[np.bool_]:
+        """Which detections may start or update a track (the others are cues)."""
+        ...
+
+    def initial_state(
+        self, positions: FloatArray, sigma_m: FloatArray
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    def confirmed(self, hits: IntArray) -> NDArray[np.bool_]: ...
+
+
+class Deleter(Protocol):
+    """Chooses the tracks that end now (slots)."""
+
+    def ended(self, tracks: TrackTable, now: float) -> IntArray: ...

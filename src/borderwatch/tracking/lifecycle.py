@@ -20,7 +20,15 @@ seconds rather than frames, because sensors here report at different rates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from borderwatch.tracking.base import FloatArray, IntArray, TrackTable
+
+TENTATIVE, CONFIRMED = 1, 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,3 +50,69 @@ class LifecycleRules:
     freedom, on the sum of their position covariances) are merged."""
     merge_radius_m: float = 60.0
     """Only tracks within this distance of each other are tested for merging."""
+
+
+@dataclass(frozen=True)
+class HitCounterInitiator:
+    """Starts a tentative track at each unclaimed detection, at rest with a velocity
+    uncertainty of ``initial_speed_sigma_ms``; confirms it after ``confirm_hits``."""
+
+    rules: LifecycleRules = field(default_factory=LifecycleRules)
+
+    def starts_tracks(self, sigma_m: FloatArray) -> NDArray[np.bool_]:
+        return np.asarray(sigma_m <= self.rules.max_report_sigma_m)
+
+    def initial_state(
+        self, positions: FloatArray, sigma_m: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        n = len(positions)
+        state = np.column_stack([positions, np.zeros((n, 2))])
+        cov = np.zeros((n, 4, 4))
+        cov[:, 0, 0] = cov[:, 1, 1] = sigma_m**2
+        cov[:, 2, 2] = cov[:, 3, 3] = self.rules.initial_speed_sigma_ms**2
+        return state, cov
+
+    def confirmed(self, hits: IntArray) -> NDArray[np.bool_]:
+        return np.asarray(hits >= self.rules.confirm_hits)
+
+
+@dataclass(frozen=True)
+class LifecycleDeleter:
+    """Ends tentative tracks after ``tentative_timeout_s`` without a detection, confirmed
+    ones after ``coast_s`` or when too vague, and the younger of two tracks on one object."""
+
+    rules: LifecycleRules = field(default_factory=LifecycleRules)
+
+    def ended(self, tracks: TrackTable, now: float) -> IntArray:
+        rules = self.rules
+        quiet = now - tracks.last_hit
+        cov = tracks.covariance
+        too_vague = np.maximum(cov[:, 0, 0], cov[:, 1, 1]) > rules.max_position_sigma_m**2
+        end = ((tracks.status == TENTATIVE) & (quiet > rules.tentative_timeout_s)) | (
+            (tracks.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
+        )
+        return np.union1d(np.flatnonzero(end), self.duplicates(tracks))
+
+    def duplicates(self, tracks: TrackTable) -> IntArray:
+        """Younger tracks that sit on an older one (``merge_chi2``)."""
+        active = np.flatnonzero(tracks.status)
+        if len(active) < 2:
+            return np.empty(0, np.intp)
+        pairs = cKDTree(tracks.state[active, :2]).query_pairs(
+            self.rules.merge_radius_m, output_type="ndarray"
+        )
+        if len(pairs) == 0:
+            return np.empty(0, np.intp)
+        a, b = active[pairs[:, 0]], active[pairs[:, 1]]
+        delta = tracks.state[a, :2] - tracks.state[b, :2]
+        s = tracks.covariance[a, :2, :2] + tracks.covariance[b, :2, :2]
+        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] ** 2
+        d2 = (
+            s[:, 1, 1] * delta[:, 0] ** 2
+            - 2 * s[:, 0, 1] * delta[:, 0] * delta[:, 1]
+            + s[:, 0, 0] * delta[:, 1] ** 2
+        ) / det
+        same = d2 < self.rules.merge_chi2
+        a, b = a[same], b[same]
+        younger: IntArray = np.unique(np.where(tracks.serial[a] > tracks.serial[b], a, b))
+        return younger

@@ -11,17 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from borderwatch.domain import Detection, Kind
 from borderwatch.tracking.association import GlobalNearestNeighbour
-from borderwatch.tracking.base import Associator, FloatArray, Gate, IntArray, MotionFilter, Scan
+from borderwatch.tracking.base import (
+    Associator,
+    Deleter,
+    FloatArray,
+    Gate,
+    Initiator,
+    IntArray,
+    MotionFilter,
+    Scan,
+    TrackTable,
+)
 from borderwatch.tracking.classify import PRIOR_LOG, decide, label_evidence, label_penalty
 from borderwatch.tracking.gating import MahalanobisGate
 from borderwatch.tracking.kalman import ConstantVelocity
-from borderwatch.tracking.lifecycle import LifecycleRules
+from borderwatch.tracking.lifecycle import (
+    CONFIRMED,
+    TENTATIVE,
+    HitCounterInitiator,
+    LifecycleDeleter,
+    LifecycleRules,
+)
 
-FREE, TENTATIVE, CONFIRMED = 0, 1, 2
+FREE = 0
 _COUNT_WINDOW = 20
 """How many recent detection counts the head count is estimated from."""
 _HEAD_COUNT_QUANTILE = 0.8
@@ -79,12 +94,16 @@ class Tracker:
         gate: Gate | None = None,
         associator: Associator | None = None,
         rules: LifecycleRules | None = None,
+        initiator: Initiator | None = None,
+        deleter: Deleter | None = None,
         capacity: int = 1024,
     ) -> None:
         self.motion: MotionFilter = motion or ConstantVelocity()
         self.gate: Gate = gate or MahalanobisGate()
         self.associator: Associator = associator or GlobalNearestNeighbour()
         self.rules = rules or LifecycleRules()
+        self.initiator: Initiator = initiator or HitCounterInitiator(self.rules)
+        self.deleter: Deleter = deleter or LifecycleDeleter(self.rules)
         self._next_serial = 1
         self._last_housekeeping = -np.inf
         self._sensors: dict[int, set[str]] = {}
@@ -172,8 +191,7 @@ class Tracker:
         return self._batch(touched, ended, tuple(cues))
 
     def _fuse(self, scan: Scan) -> tuple[IntArray, tuple[Detection, ...]]:
-        rules = self.rules
-        usable = scan.sigma_m <= rules.max_report_sigma_m
+        usable = self.initiator.starts_tracks(scan.sigma_m)
         cues = tuple(d for d, ok in zip(scan.detections, usable, strict=True) if not ok)
         det_idx = np.flatnonzero(usable)
         positions = np.column_stack([scan.east_m[det_idx], scan.north_m[det_idx]])
@@ -212,7 +230,7 @@ class Tracker:
         changed = np.concatenate([matched_t, born])
         # Confirmation (hit counter).
         promote = changed[
-            (self.status[changed] == TENTATIVE) & (self.hits[changed] >= rules.confirm_hits)
+            (self.status[changed] == TENTATIVE) & self.initiator.confirmed(self.hits[changed])
         ]
         self.status[promote] = CONFIRMED
         return changed, cues
@@ -256,13 +274,8 @@ class Tracker:
         if n == 0:
             return np.empty(0, np.intp)
         slots = self._free_slots(n)
-        speed_var = self.rules.initial_speed_sigma_ms**2
         self.status[slots] = TENTATIVE
-        self.state[slots] = np.column_stack([positions, np.zeros((n, 2))])
-        cov = np.zeros((n, 4, 4))
-        cov[:, 0, 0] = cov[:, 1, 1] = sigma**2
-        cov[:, 2, 2] = cov[:, 3, 3] = speed_var
-        self.covariance[slots] = cov
+        self.state[slots], self.covariance[slots] = self.initiator.initial_state(positions, sigma)
         self.time[slots] = times
         self.last_hit[slots] = times
         self.hits[slots] = 1
@@ -300,43 +313,13 @@ class Tracker:
         if now - self._last_housekeeping < 1.0:
             return np.empty(0, np.intp)
         self._last_housekeeping = now
-        rules = self.rules
-        quiet = now - self.last_hit
-        cov = self.covariance
-        too_vague = np.maximum(cov[:, 0, 0], cov[:, 1, 1]) > rules.max_position_sigma_m**2
-        end = ((self.status == TENTATIVE) & (quiet > rules.tentative_timeout_s)) | (
-            (self.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
-        )
-        slots = np.union1d(np.flatnonzero(end), self._duplicates())
+        table = TrackTable(self.status, self.serial, self.state, self.covariance, self.last_hit)
+        slots = self.deleter.ended(table, now)
         serials = self.serial[slots].copy()
         self.status[slots] = FREE
         for serial in serials.tolist():
             self._sensors.pop(serial, None)
         return serials
-
-    def _duplicates(self) -> IntArray:
-        """Younger tracks that sit on an older one (see LifecycleRules.merge_chi2)."""
-        active = np.flatnonzero(self.status)
-        if len(active) < 2:
-            return np.empty(0, np.intp)
-        pairs = cKDTree(self.state[active, :2]).query_pairs(
-            self.rules.merge_radius_m, output_type="ndarray"
-        )
-        if len(pairs) == 0:
-            return np.empty(0, np.intp)
-        a, b = active[pairs[:, 0]], active[pairs[:, 1]]
-        delta = self.state[a, :2] - self.state[b, :2]
-        s = self.covariance[a, :2, :2] + self.covariance[b, :2, :2]
-        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] ** 2
-        d2 = (
-            s[:, 1, 1] * delta[:, 0] ** 2
-            - 2 * s[:, 0, 1] * delta[:, 0] * delta[:, 1]
-            + s[:, 0, 0] * delta[:, 1] ** 2
-        ) / det
-        same = d2 < self.rules.merge_chi2
-        a, b = a[same], b[same]
-        younger = np.where(self.serial[a] > self.serial[b], a, b)
-        return np.unique(younger)
 
     def _batch(self, slots: IntArray, ended: IntArray, cues: tuple[Detection, ...]) -> TrackBatch:
         cov = self.covariance[slots]
