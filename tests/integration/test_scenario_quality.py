@@ -23,8 +23,15 @@ def test_crossings_found_and_nothing_false(boundary: Boundary, name: str, seed: 
     sim = simulate(scenario, boundary)
     incidents = build_pipeline(boundary, route=False).feed_all(sim.detections)
     truth = [
-        TruthCrossing(c.entity_id, c.kind.value, c.direction.value,
-                      epoch_to_datetime(c.epoch_s), c.lat, c.lon, c.group_size)
+        TruthCrossing(
+            c.entity_id,
+            c.kind.value,
+            c.direction.value,
+            epoch_to_datetime(c.epoch_s),
+            c.lat,
+            c.lon,
+            c.group_size,
+        )
         for c in sim.crossings
     ]
     result = evaluate([incident_from_wire(incident_to_wire(i)) for i in incidents], truth)
