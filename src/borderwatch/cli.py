@@ -180,6 +180,11 @@ def run(
     table.add_row("approach incidents", f"{report.approaches:,}")
     table.add_row("animal crossings not alarmed", f"{report.suppressed_animal_crossings:,}")
     table.add_row("throughput", f"{report.detections_per_s:,.0f} detections/s")
+    table.add_row(
+        "replay speed",
+        f"{report.data_span_s / 60:,.1f} min of data in {report.seconds:,.1f} s "
+        f"({report.times_real_time:,.0f}x real time)",
+    )
     console.print(table)
     for error in report.errors[:show_errors]:
         err_console.print(f"[red]skipped[/] {error}")

@@ -31,10 +31,17 @@ class RunReport:
     suppressed_animal_crossings: int = 0
     tracks_started: int = 0
     seconds: float = 0.0
+    data_span_s: float = 0.0
+    """Time covered by the stream (newest minus oldest report)."""
 
     @property
     def detections_per_s(self) -> float:
         return self.accepted / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def times_real_time(self) -> float:
+        """How much faster than the data's own clock the stream was replayed."""
+        return self.data_span_s / self.seconds if self.seconds > 0 else float("nan")
 
 
 def run_file(
@@ -69,7 +76,12 @@ def run_file(
                 for incident in found:
                     out.write(orjson.dumps(incident_to_wire(incident)) + b"\n")
 
+            first = last = None
             for det in _counted(source, progress):
+                if first is None or det.epoch_s < first:
+                    first = det.epoch_s
+                if last is None or det.epoch_s > last:
+                    last = det.epoch_s
                 write(pipeline.feed(det))
             write(pipeline.finish())
         tmp.replace(out_path)
@@ -77,6 +89,7 @@ def run_file(
         tmp.unlink(missing_ok=True)
         raise
     report.seconds = time.perf_counter() - started
+    report.data_span_s = (last - first) if first is not None and last is not None else 0.0
     report.accepted = source.report.accepted
     report.rejected = source.report.rejected
     report.errors = source.report.errors
