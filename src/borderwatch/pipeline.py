@@ -106,12 +106,12 @@ class Pipeline:
         incidents = self.watch.observe(batch)
         for incident in incidents:
             alerts = self.router.route(incident) if self.router else []
+            for incident_listener in self.incident_listeners:
+                incident_listener(incident, alerts)
             for alert in alerts:
                 for sink in self.sinks:
                     sink.deliver(alert)
             counts.alerts += len(alerts)
-            for incident_listener in self.incident_listeners:
-                incident_listener(incident, alerts)
         counts.incidents += len(incidents)
         self.incidents.extend(incidents)
         return incidents
