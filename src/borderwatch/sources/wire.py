@@ -36,13 +36,31 @@ def parse_time(value: object, field: str = "time") -> datetime:
     return parsed.astimezone(UTC)
 
 
+_TIME_CACHE: dict[str, tuple[datetime, float]] = {}
+_TIME_CACHE_LIMIT = 65_536
+
+
+def _cached_time(value: object) -> tuple[datetime, float]:
+    """parse_time with a small cache: a scan's reports share their time stamp."""
+    if type(value) is str:
+        hit = _TIME_CACHE.get(value)
+        if hit is not None:
+            return hit
+    parsed = parse_time(value)
+    result = (parsed, parsed.timestamp())
+    if len(_TIME_CACHE) >= _TIME_CACHE_LIMIT:
+        _TIME_CACHE.clear()
+    _TIME_CACHE[value] = result  # type: ignore[index]  # value is a str: parse_time checked
+    return result
+
+
 def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detection:
     """Validate one wire object. ``default_sigma_m`` comes from the sensor registry."""
     if not isinstance(obj, dict):
         raise InputError(None, f"a detection must be a JSON object, got {type(obj).__name__}")
     if "time" not in obj:
         raise InputError("time", "is required")
-    time = parse_time(obj["time"])
+    time, epoch_s = _cached_time(obj["time"])
     sensor_id = obj.get("sensor_id")
     if not isinstance(sensor_id, str) or not sensor_id:
         raise InputError("sensor_id", "is required (a non-empty string)")
@@ -87,7 +105,7 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
         raise InputError("simulated", f"must be true or false, got {simulated!r}")
     return Detection(
         time=time,
-        epoch_s=time.timestamp(),
+        epoch_s=epoch_s,
         sensor_id=sensor_id,
         lat=lat,
         lon=lon,

@@ -34,6 +34,12 @@ class Scan:
     east_m: FloatArray
     north_m: FloatArray
     sigma_m: FloatArray
+    kind_code: IntArray
+    """Each detection's label as a row of tracking.classify.LOG_LIKELIHOOD_TABLE."""
+    count: IntArray
+    children: IntArray
+    """-1 where the sensor did not judge ages."""
+    simulated: IntArray
 
 
 class MotionFilter(Protocol):
@@ -42,6 +48,12 @@ class MotionFilter(Protocol):
     def predict(
         self, state: FloatArray, covariance: FloatArray, dt_s: FloatArray
     ) -> tuple[FloatArray, FloatArray]: ...
+
+    def predict_position(
+        self, state: FloatArray, covariance: FloatArray, dt_s: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Predicted positions (n, 2) and their covariances (n, 2, 2) only."""
+        ...
 
     def update(
         self,

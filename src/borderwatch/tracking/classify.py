@@ -43,12 +43,22 @@ PRIOR_LOG = np.log(np.array([0.4, 0.2, 0.4]))
 """Prior before any label: people and animals alike, vehicles less often off-road."""
 
 
+LABEL_CODES = {Kind.PERSON: 0, Kind.VEHICLE: 1, Kind.ANIMAL: 2, Kind.UNKNOWN: 3}
+"""Row of each sensor label in :data:`LOG_LIKELIHOOD_TABLE`."""
+LOG_LIKELIHOOD_TABLE = np.vstack([_LOG_LIKELIHOOD[label] for label in LABEL_CODES])
+LIKELIHOOD_TABLE = np.exp(LOG_LIKELIHOOD_TABLE)
+
+
+def label_codes(labels: Sequence[Kind]) -> IntArray:
+    return np.fromiter((LABEL_CODES[label] for label in labels), np.intp, len(labels))
+
+
 def label_evidence(labels: Sequence[Kind]) -> FloatArray:
     """Log-likelihood rows (n, 3) for a sequence of sensor labels."""
-    return np.array([_LOG_LIKELIHOOD[label] for label in labels]).reshape(len(labels), 3)
+    return np.asarray(LOG_LIKELIHOOD_TABLE[label_codes(labels)], float)
 
 
-def label_penalty(track_log_evidence: FloatArray, labels: Sequence[Kind]) -> FloatArray:
+def label_penalty(track_log_evidence: FloatArray, codes: IntArray) -> FloatArray:
     """Evidence against giving each detection to each track, from labels alone.
 
     -2 ln( P(label | the track's class mixture) / max over classes of P(label | class) ):
@@ -56,7 +66,7 @@ def label_penalty(track_log_evidence: FloatArray, labels: Sequence[Kind]) -> Flo
     label on a track that is surely people. Used as an extra association cost, so a deer
     walking past a group's track does not take it over.
     """
-    likelihood = np.exp(label_evidence(labels))  # (n, 3)
+    likelihood = LIKELIHOOD_TABLE[codes]  # (n, 3); codes from label_codes
     mixture = np.sum(posterior(track_log_evidence) * likelihood, axis=1)
     return np.asarray(-2.0 * np.log(mixture / likelihood.max(axis=1)), float)
 

@@ -22,8 +22,12 @@ CHI2_2DOF_999 = 13.815510557964274
 class MahalanobisGate:
     threshold: float = CHI2_2DOF_999
     """Squared Mahalanobis distance above which a pair is not considered."""
-    max_radius_m: float = 500.0
+    max_radius_m: float = 250.0
     """No detection further than this from a track's prediction is considered for it."""
+    neighbours: int = 8
+    """At most this many nearest detections are considered for each track. More than a
+    few reports inside one track's gate in one scan means the scene is too dense for a
+    one-to-one tracker anyway; the nearest ones are the likely ones."""
 
     def pairs(
         self,
@@ -49,15 +53,17 @@ class MahalanobisGate:
         trace = position_covariance[:, 0, 0] + position_covariance[:, 1, 1]
         radius = np.sqrt(self.threshold * (trace + 2.0 * float(np.max(sigma_m)) ** 2))
         radius = np.minimum(radius, self.max_radius_m)
-        # One C call finds every (detection, track) pair within the largest radius; the
-        # per-track radius and the exact test then filter them, all vectorised.
-        close = cKDTree(detections).sparse_distance_matrix(
-            cKDTree(predicted_position), float(radius.max()), output_type="ndarray"
+        # One C call finds, for every track, its nearest detections within the largest
+        # radius; the per-track radius and the exact test then filter them, vectorised.
+        k = min(self.neighbours, len(detections))
+        distance, found = cKDTree(detections).query(
+            predicted_position, k=k, distance_upper_bound=float(radius.max())
         )
-        det = close["i"].astype(np.intp)
-        track = close["j"].astype(np.intp)
-        inside = close["v"] <= radius[track]
-        det, track = det[inside], track[inside]
+        distance = distance.reshape(len(predicted_position), k)
+        found = found.reshape(len(predicted_position), k)
+        inside = distance <= radius[:, None]
+        track, column = np.nonzero(inside)
+        det = found[track, column].astype(np.intp)
         if len(det) == 0:
             return empty
         v = detections[det] - predicted_position[track]

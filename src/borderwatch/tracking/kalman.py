@@ -47,6 +47,23 @@ class ConstantVelocity:
         new_cov = transition @ covariance @ transition.transpose(0, 2, 1)
         return new_state, new_cov + self.process_noise(dt_s)
 
+    def predict_position(
+        self, state: FloatArray, covariance: FloatArray, dt_s: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Only the position and its 2x2 covariance, in closed form: what gating needs,
+        for every nearby track, at a fraction of the cost of the full 4x4 prediction."""
+        dt = dt_s
+        position = state[:, :2] + state[:, 2:] * dt[:, None]
+        c = covariance
+        q3 = self.acceleration_noise * np.abs(dt) ** 3 / 3
+        pos_cov = np.empty((len(state), 2, 2))
+        pos_cov[:, 0, 0] = c[:, 0, 0] + 2 * dt * c[:, 0, 2] + dt * dt * c[:, 2, 2] + q3
+        pos_cov[:, 1, 1] = c[:, 1, 1] + 2 * dt * c[:, 1, 3] + dt * dt * c[:, 3, 3] + q3
+        pos_cov[:, 0, 1] = pos_cov[:, 1, 0] = (
+            c[:, 0, 1] + dt * (c[:, 0, 3] + c[:, 2, 1]) + dt * dt * c[:, 2, 3]
+        )
+        return position, pos_cov
+
     def update(
         self,
         state: FloatArray,

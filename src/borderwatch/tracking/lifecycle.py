@@ -35,7 +35,7 @@ TENTATIVE, CONFIRMED = 1, 2
 class LifecycleRules:
     confirm_hits: int = 3
     """Detections needed before a track is confirmed (and may raise incidents)."""
-    tentative_timeout_s: float = 5.0
+    tentative_timeout_s: float = 3.0
     """A tentative track with no detection for this long is dropped."""
     coast_s: float = 30.0
     """A confirmed track with no detection for this long is ended."""

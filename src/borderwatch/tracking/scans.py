@@ -13,6 +13,7 @@ import numpy as np
 from borderwatch.domain import Detection
 from borderwatch.geo import LocalFrame
 from borderwatch.tracking.base import Scan
+from borderwatch.tracking.classify import label_codes
 
 
 class ScanBuilder:
@@ -47,6 +48,12 @@ class ScanBuilder:
         lon = np.fromiter((d.lon for d in dets), float, n)
         epoch = np.fromiter((d.epoch_s for d in dets), float, n)
         sigma = np.fromiter((d.sigma_m for d in dets), float, n)
+        kind = label_codes([d.kind for d in dets])
+        count = np.fromiter((d.count for d in dets), np.intp, n)
+        children = np.fromiter(
+            (-1 if d.children is None else d.children for d in dets), np.intp, n
+        )
+        simulated = np.fromiter((d.simulated for d in dets), np.intp, n)
         east, north = self.frame.to_local(lat, lon)
         by_sensor: dict[str, list[int]] = {}
         for i, det in enumerate(dets):
@@ -62,6 +69,10 @@ class ScanBuilder:
                     east_m=east[idx],
                     north_m=north[idx],
                     sigma_m=sigma[idx],
+                    kind_code=kind[idx],
+                    count=count[idx],
+                    children=children[idx],
+                    simulated=simulated[idx],
                 )
             )
         return scans

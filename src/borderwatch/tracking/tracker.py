@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from borderwatch.domain import Detection, Kind
 from borderwatch.tracking.association import GlobalNearestNeighbour
@@ -25,7 +28,12 @@ from borderwatch.tracking.base import (
     Scan,
     TrackTable,
 )
-from borderwatch.tracking.classify import PRIOR_LOG, decide, label_evidence, label_penalty
+from borderwatch.tracking.classify import (
+    LOG_LIKELIHOOD_TABLE,
+    PRIOR_LOG,
+    decide,
+    label_penalty,
+)
 from borderwatch.tracking.gating import MahalanobisGate
 from borderwatch.tracking.kalman import ConstantVelocity
 from borderwatch.tracking.lifecycle import (
@@ -46,7 +54,7 @@ EVIDENCE_MEMORY = 0.9
 """Each update keeps this share of the class evidence so far: about the last 10 labels
 count. Labels of one object in successive frames are far from independent, so naive Bayes
 over all of them would be absurdly confident (and blind to a track that swapped objects)."""
-_MAX_SPEED_MS = 60.0
+_MAX_SPEED_MS = 40.0
 """Bound used only to decide which tracks a scan could concern."""
 
 
@@ -175,65 +183,99 @@ class Tracker:
         return self.process_window([scan])
 
     def process_window(self, scans: list[Scan]) -> TrackBatch:
-        """Fuse several sensors' scans of one time window, one after the other, and report
-        every track they changed once, in its final state."""
-        changed: list[IntArray] = []
-        cues: list[Detection] = []
-        for scan in scans:
-            slots, scan_cues = self._fuse(scan)
-            changed.append(slots)
-            cues.extend(scan_cues)
-        touched = np.unique(np.concatenate(changed)) if changed else np.empty(0, np.intp)
-        touched = touched[self.status[touched] != FREE]
-        now = max(float(scan.epoch_s.max()) for scan in scans) if scans else -np.inf
-        ended = self._housekeeping(now)
-        touched = touched[self.status[touched] != FREE]
-        return self._batch(touched, ended, tuple(cues))
+        """Fuse every sensor's scan of one time window together.
 
-    def _fuse(self, scan: Scan) -> tuple[IntArray, tuple[Detection, ...]]:
-        usable = self.initiator.starts_tracks(scan.sigma_m)
-        cues = tuple(d for d, ok in zip(scan.detections, usable, strict=True) if not ok)
+        Association is global over the window, with one rule more than for a single scan:
+        a track takes at most one detection *per sensor* (a sensor reports each object once
+        per scan), so a group seen by a camera and a drone in the same second gets both
+        reports, applied in time order. Returns every track the window changed, once, in
+        its final state, and the tracks that ended.
+        """
+        if not scans:
+            return self._batch(np.empty(0, np.intp), self._housekeeping(-np.inf), ())
+        window = _Window.of(scans)
+        usable = self.initiator.starts_tracks(window.sigma_m)
+        cues = tuple(d for d, ok in zip(window.detections, usable, strict=True) if not ok)
         det_idx = np.flatnonzero(usable)
-        positions = np.column_stack([scan.east_m[det_idx], scan.north_m[det_idx]])
-        sigma = scan.sigma_m[det_idx]
-        times = scan.epoch_s[det_idx]
-        scan_time = float(scan.epoch_s.max())
+        positions = np.column_stack([window.east_m[det_idx], window.north_m[det_idx]])
+        sigma = window.sigma_m[det_idx]
+        times = window.epoch_s[det_idx]
+        sensor = window.sensor_index[det_idx]
+        now = float(window.epoch_s.max())
         matched_t = np.empty(0, np.intp)
         matched_d = np.empty(0, np.intp)
         if len(det_idx):
-            candidates = self._near(positions, scan_time)
+            candidates = self._near(positions, now)
             if len(candidates):
-                dt = scan_time - self.time[candidates]
-                pred_state, pred_cov = self.motion.predict(
+                dt = now - self.time[candidates]
+                pred_pos, pred_cov = self.motion.predict_position(
                     self.state[candidates], self.covariance[candidates], dt
                 )
-                labels = [scan.detections[i].kind for i in det_idx]
+                codes = window.kind_code[det_idx]
                 evidence = self.evidence[candidates]
 
                 def penalty(t: IntArray, d: IntArray) -> FloatArray:
-                    return label_penalty(evidence[t], [labels[i] for i in d])
+                    return label_penalty(evidence[t], codes[d])
 
                 t_local, d_local, cost = self.gate.pairs(
-                    pred_state[:, :2], pred_cov[:, :2, :2], positions, sigma, penalty
+                    pred_pos, pred_cov, positions, sigma, penalty
                 )
-                t_sel, matched_d = self.associator.assign(t_local, d_local, cost)
-                matched_t = candidates[t_sel]
-        if len(matched_t):
-            self._update(matched_t, positions[matched_d], sigma[matched_d], times[matched_d])
-            self._absorb(matched_t, [scan.detections[i] for i in det_idx[matched_d]])
+                # Rows are (track, sensor) pairs: one detection per track per sensor.
+                n_sensors = len(window.sensor_names)
+                rows, matched_d = self.associator.assign(
+                    t_local * n_sensors + sensor[d_local], d_local, cost
+                )
+                matched_t = candidates[rows // n_sensors]
         taken = np.zeros(len(det_idx), bool)
         taken[matched_d] = True
         unmatched = np.flatnonzero(~taken)
-        born = self._initiate(positions[unmatched], sigma[unmatched], times[unmatched])
+        leaders, follower_d, follower_leader = _co_reports(
+            positions[unmatched], sigma[unmatched], times[unmatched], sensor[unmatched]
+        )
+        new_d = unmatched[leaders]
+        born = self._initiate(positions[new_d], sigma[new_d], times[new_d])
         if len(born):
-            self._absorb(born, [scan.detections[i] for i in det_idx[unmatched]])
-        changed = np.concatenate([matched_t, born])
-        # Confirmation (hit counter).
+            self._absorb(born, window, det_idx[new_d])
+        # A new object reported by several sensors in this window starts one track; the
+        # other reports update it like any matched report.
+        slot_of_leader = dict(zip(leaders.tolist(), born.tolist(), strict=True))
+        extra_t = np.fromiter(
+            (slot_of_leader[int(k)] for k in follower_leader), np.intp, len(follower_leader)
+        )
+        matched_t = np.concatenate([matched_t, extra_t])
+        matched_d = np.concatenate([matched_d, unmatched[follower_d]])
+        self._update_in_time_order(matched_t, matched_d, positions, sigma, times, window, det_idx)
+        changed = np.unique(np.concatenate([matched_t, born]))
         promote = changed[
             (self.status[changed] == TENTATIVE) & self.initiator.confirmed(self.hits[changed])
         ]
         self.status[promote] = CONFIRMED
-        return changed, cues
+        ended = self._housekeeping(now)
+        changed = changed[self.status[changed] != FREE]
+        return self._batch(changed, ended, cues)
+
+    def _update_in_time_order(
+        self,
+        slots: IntArray,
+        rows: IntArray,
+        positions: FloatArray,
+        sigma: FloatArray,
+        times: FloatArray,
+        window: _Window,
+        det_idx: IntArray,
+    ) -> None:
+        """Apply matched reports; a track with several (from several sensors) takes them
+        one round at a time, earliest first."""
+        order = np.argsort(times[rows], kind="stable")
+        slots, rows = slots[order], rows[order]
+        while len(slots):
+            _, first = np.unique(slots, return_index=True)
+            s, r = slots[first], rows[first]
+            self._update(s, positions[r], sigma[r], times[r])
+            self._absorb(s, window, det_idx[r])
+            rest = np.ones(len(slots), bool)
+            rest[first] = False
+            slots, rows = slots[rest], rows[rest]
 
     def _near(self, positions: FloatArray, scan_time: float) -> IntArray:
         """Active tracks whose prediction could fall inside the scan's area."""
@@ -288,25 +330,24 @@ class Tracker:
         self.simulated[slots] = 0
         return slots
 
-    def _absorb(self, slots: IntArray, detections: list[Detection]) -> None:
+    def _absorb(self, slots: IntArray, scan: _Window, rows: IntArray) -> None:
         """Head count, class evidence, ages and provenance from the detections taken."""
-        counts = np.fromiter((d.count for d in detections), float, len(detections))
-        self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = counts
+        self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = scan.count[rows]
         self.count_cursor[slots] += 1
         # Older labels fade (EVIDENCE_MEMORY): hundreds of correlated labels must not make a
         # track so sure of itself that it could never notice it now follows something else.
         self.evidence[slots] = (
             PRIOR_LOG
             + EVIDENCE_MEMORY * (self.evidence[slots] - PRIOR_LOG)
-            + label_evidence([d.kind for d in detections])
+            + LOG_LIKELIHOOD_TABLE[scan.kind_code[rows]]
         )
-        children = np.fromiter(
-            (-1 if d.children is None else d.children for d in detections), np.intp, len(slots)
-        )
-        self.children[slots] = np.maximum(self.children[slots], children)
-        self.simulated[slots] |= np.fromiter((d.simulated for d in detections), np.intp, len(slots))
-        for slot, det in zip(self.serial[slots].tolist(), detections, strict=True):
-            self._sensors.setdefault(slot, set()).add(det.sensor_id)
+        self.children[slots] = np.maximum(self.children[slots], scan.children[rows])
+        self.simulated[slots] |= scan.simulated[rows]
+        names = scan.sensor_names
+        for serial, k in zip(
+            self.serial[slots].tolist(), scan.sensor_index[rows].tolist(), strict=True
+        ):
+            self._sensors.setdefault(serial, set()).add(names[k])
 
     def _housekeeping(self, now: float) -> IntArray:
         """End tracks by the lifecycle rules; at most once per second of data time."""
@@ -368,3 +409,82 @@ def kinds_for(codes: IntArray) -> list[Kind]:
     from borderwatch.tracking.classify import kind_of
 
     return [kind_of(int(c)) for c in codes]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """All scans of one time window, concatenated, with each report's sensor."""
+
+    detections: tuple[Detection, ...]
+    sensor_names: tuple[str, ...]
+    sensor_index: IntArray
+    epoch_s: FloatArray
+    east_m: FloatArray
+    north_m: FloatArray
+    sigma_m: FloatArray
+    kind_code: IntArray
+    count: IntArray
+    children: IntArray
+    simulated: IntArray
+
+    @classmethod
+    def of(cls, scans: list[Scan]) -> _Window:
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(s, name) for s in scans])
+
+        return cls(
+            detections=tuple(d for s in scans for d in s.detections),
+            sensor_names=tuple(s.sensor_id for s in scans),
+            sensor_index=np.repeat(np.arange(len(scans)), [len(s.detections) for s in scans]),
+            epoch_s=cat("epoch_s"),
+            east_m=cat("east_m"),
+            north_m=cat("north_m"),
+            sigma_m=cat("sigma_m"),
+            kind_code=cat("kind_code"),
+            count=cat("count"),
+            children=cat("children"),
+            simulated=cat("simulated"),
+        )
+
+
+_CO_REPORT_CHI2 = 9.21
+"""Two new reports from different sensors closer than this (squared Mahalanobis distance,
+99% for 2 degrees of freedom) in one window are the same new object."""
+
+
+def _co_reports(
+    positions: FloatArray, sigma: FloatArray, times: FloatArray, sensor: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Among unclaimed reports of one window, which start tracks (leaders) and which are
+    the same new object seen by another sensor (followers, with their leader).
+
+    Reports are joined when they come from different sensors and agree within the chi-square
+    test; a cluster that holds two reports from one sensor is left apart (two objects close
+    together), and every report in it starts its own track.
+    """
+    n = len(positions)
+    everyone = np.arange(n)
+    none = np.empty(0, np.intp)
+    if n < 2 or len(np.unique(sensor)) < 2:
+        return everyone, none, none
+    radius = float(np.sqrt(_CO_REPORT_CHI2 * 2.0) * sigma.max())
+    pairs = cKDTree(positions).query_pairs(radius, output_type="ndarray")
+    if len(pairs) == 0:
+        return everyone, none, none
+    a, b = pairs[:, 0], pairs[:, 1]
+    d2 = np.sum((positions[a] - positions[b]) ** 2, axis=1) / (sigma[a] ** 2 + sigma[b] ** 2)
+    keep = (sensor[a] != sensor[b]) & (d2 < _CO_REPORT_CHI2)
+    if not keep.any():
+        return everyone, none, none
+    a, b = a[keep], b[keep]
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    leader_of = everyone.copy()
+    for component in np.unique(label[np.concatenate([a, b])]):
+        members = np.flatnonzero(label == component)
+        if len(np.unique(sensor[members])) < len(members):
+            continue  # two reports from one sensor: separate objects, no joining
+        leader_of[members] = members[np.argmin(times[members])]
+    followers = np.flatnonzero(leader_of != everyone)
+    leaders = np.flatnonzero(leader_of == everyone)
+    return leaders, followers, leader_of[followers]
