@@ -63,10 +63,8 @@ def test_reports_later_than_the_window_are_counted_not_merged() -> None:
 
 
 def test_repeated_ids_are_ignored() -> None:
-    from dataclasses import replace
-
     buffer = ReorderBuffer(window_s=0)
-    first = replace(detection(0, 0, 0), id="x")
+    first = detection(0, 0, 0)._replace(id="x")
     assert buffer.push(first) == [first]
-    assert buffer.push(replace(detection(1, 0, 0), id="x")) == []
+    assert buffer.push(detection(1, 0, 0)._replace(id="x")) == []
     assert buffer.report.duplicates == 1

@@ -155,3 +155,20 @@ def test_class_evidence_decides_animals_and_stays_unknown_when_unsure() -> None:
     codes, _ = decide(np.vstack([deer, vague]))
     assert CLASSES[codes[0]] is Kind.ANIMAL
     assert codes[1] == 3
+
+
+def test_closed_form_prediction_equals_the_matrix_form() -> None:
+    cv = ConstantVelocity(acceleration_noise=0.3)
+    rng = np.random.default_rng(4)
+    root = rng.normal(size=(5, 4, 4))
+    cov = root @ root.transpose(0, 2, 1) + np.eye(4)
+    state = rng.normal(size=(5, 4))
+    dt = np.array([0.5, 1.0, -0.3, 2.0, 0.0])
+    new_state, new_cov = cv.predict(state, cov, dt)
+    f = cv.transition(dt)
+    np.testing.assert_allclose(new_state, np.einsum("nij,nj->ni", f, state))
+    expected = f @ cov @ f.transpose(0, 2, 1) + cv.process_noise(dt)
+    np.testing.assert_allclose(new_cov, expected, atol=1e-12)
+    position, position_cov = cv.predict_position(state, cov, dt)
+    np.testing.assert_allclose(position, new_state[:, :2])
+    np.testing.assert_allclose(position_cov, new_cov[:, :2, :2], atol=1e-12)

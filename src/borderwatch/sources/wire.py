@@ -61,54 +61,56 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
     if "time" not in obj:
         raise InputError("time", "is required")
     time, epoch_s = _cached_time(obj["time"])
+    # Each check tests the common valid case first, with exact type tests (bool is not a
+    # number here), and falls back to the thorough check that names the problem.
     sensor_id = obj.get("sensor_id")
-    if not isinstance(sensor_id, str) or not sensor_id:
+    if type(sensor_id) is not str or not sensor_id:
         raise InputError("sensor_id", "is required (a non-empty string)")
-    if "lat" not in obj:
-        raise InputError("lat", "is required")
-    if "lon" not in obj:
-        raise InputError("lon", "is required")
-    lat, lon = check_lat_lon(obj["lat"], obj["lon"])
+    lat = obj.get("lat")
+    lon = obj.get("lon")
+    if not (
+        (type(lat) is float or type(lat) is int)
+        and (type(lon) is float or type(lon) is int)
+        and -90.0 <= lat <= 90.0
+        and -180.0 <= lon <= 180.0
+    ):
+        if "lat" not in obj:
+            raise InputError("lat", "is required")
+        if "lon" not in obj:
+            raise InputError("lon", "is required")
+        lat, lon = check_lat_lon(lat, lon)
     sigma = obj.get("sigma_m")
     if sigma is None:
         sigma = default_sigma_m if default_sigma_m is not None else DEFAULT_SIGMA_M
-    elif (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, int | float)
-        or not (math.isfinite(sigma) and sigma > 0)
-    ):
+    elif not ((type(sigma) is float or type(sigma) is int) and 0 < sigma < math.inf):
         raise InputError("sigma_m", f"must be a number > 0, got {sigma!r}")
     kind_value = obj.get("kind", "unknown")
-    kind = _KINDS.get(kind_value) if isinstance(kind_value, str) else None
+    kind = _KINDS.get(kind_value) if type(kind_value) is str else None
     if kind is None:
         raise InputError("kind", f"must be one of {', '.join(_KINDS)}, got {kind_value!r}")
     count = obj.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+    if type(count) is not int or count < 1:
         raise InputError("count", f"must be an integer >= 1, got {count!r}")
     confidence = obj.get("confidence")
-    if confidence is not None and (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, int | float)
-        or not 0.0 <= confidence <= 1.0
+    if confidence is not None and not (
+        (type(confidence) is float or type(confidence) is int) and 0.0 <= confidence <= 1.0
     ):
         raise InputError("confidence", f"must be a number in [0, 1], got {confidence!r}")
     det_id = obj.get("id")
-    if det_id is not None and not isinstance(det_id, str):
+    if det_id is not None and type(det_id) is not str:
         raise InputError("id", f"must be a string, got {type(det_id).__name__}")
     children = obj.get("children")
-    if children is not None and (
-        isinstance(children, bool) or not isinstance(children, int) or not 0 <= children <= count
-    ):
+    if children is not None and not (type(children) is int and 0 <= children <= count):
         raise InputError("children", f"must be an integer in [0, count], got {children!r}")
     simulated = obj.get("simulated", False)
-    if not isinstance(simulated, bool):
+    if type(simulated) is not bool:
         raise InputError("simulated", f"must be true or false, got {simulated!r}")
     return Detection(
         time=time,
         epoch_s=epoch_s,
         sensor_id=sensor_id,
-        lat=lat,
-        lon=lon,
+        lat=float(lat),
+        lon=float(lon),
         sigma_m=float(sigma),
         kind=kind,
         count=count,

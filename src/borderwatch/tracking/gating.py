@@ -24,7 +24,7 @@ class MahalanobisGate:
     """Squared Mahalanobis distance above which a pair is not considered."""
     max_radius_m: float = 250.0
     """No detection further than this from a track's prediction is considered for it."""
-    neighbours: int = 8
+    neighbours: int = 4
     """At most this many nearest detections are considered for each track. More than a
     few reports inside one track's gate in one scan means the scene is too dense for a
     one-to-one tracker anyway; the nearest ones are the likely ones."""

@@ -43,21 +43,20 @@ class ScanBuilder:
         if not dets:
             return []
         self._pending = []
-        n = len(dets)
-        lat = np.fromiter((d.lat for d in dets), float, n)
-        lon = np.fromiter((d.lon for d in dets), float, n)
-        epoch = np.fromiter((d.epoch_s for d in dets), float, n)
-        sigma = np.fromiter((d.sigma_m for d in dets), float, n)
-        kind = label_codes([d.kind for d in dets])
-        count = np.fromiter((d.count for d in dets), np.intp, n)
-        children = np.fromiter(
-            (-1 if d.children is None else d.children for d in dets), np.intp, n
-        )
-        simulated = np.fromiter((d.simulated for d in dets), np.intp, n)
+        # Detections are named tuples: one transpose in C gives every field as a column.
+        columns = dict(zip(Detection._fields, zip(*dets, strict=True), strict=True))
+        lat = np.array(columns["lat"], float)
+        lon = np.array(columns["lon"], float)
+        epoch = np.array(columns["epoch_s"], float)
+        sigma = np.array(columns["sigma_m"], float)
+        kind = label_codes(columns["kind"])
+        count = np.array(columns["count"], np.intp)
+        children = np.array([-1 if c is None else c for c in columns["children"]], np.intp)
+        simulated = np.array(columns["simulated"], np.intp)
         east, north = self.frame.to_local(lat, lon)
         by_sensor: dict[str, list[int]] = {}
-        for i, det in enumerate(dets):
-            by_sensor.setdefault(det.sensor_id, []).append(i)
+        for i, sensor in enumerate(columns["sensor_id"]):
+            by_sensor.setdefault(sensor, []).append(i)
         scans = []
         for sensor, rows in by_sensor.items():
             idx = np.asarray(rows)
