@@ -76,12 +76,7 @@ def run_file(
                 for incident in found:
                     out.write(orjson.dumps(incident_to_wire(incident)) + b"\n")
 
-            first = last = None
             for det in _counted(source, progress):
-                if first is None or det.epoch_s < first:
-                    first = det.epoch_s
-                if last is None or det.epoch_s > last:
-                    last = det.epoch_s
                 write(pipeline.feed(det))
             write(pipeline.finish())
         tmp.replace(out_path)
@@ -89,7 +84,7 @@ def run_file(
         tmp.unlink(missing_ok=True)
         raise
     report.seconds = time.perf_counter() - started
-    report.data_span_s = (last - first) if first is not None and last is not None else 0.0
+    report.data_span_s = pipeline.reorder.span_s
     report.accepted = source.report.accepted
     report.rejected = source.report.rejected
     report.errors = source.report.errors

@@ -172,3 +172,17 @@ def test_closed_form_prediction_equals_the_matrix_form() -> None:
     position, position_cov = cv.predict_position(state, cov, dt)
     np.testing.assert_allclose(position, new_state[:, :2])
     np.testing.assert_allclose(position_cov, new_cov[:, :2, :2], atol=1e-12)
+
+
+def test_tables_grow_without_losing_tracks(boundary: Boundary) -> None:
+    small, large = Tracker(capacity=2), Tracker(capacity=4096)
+    dets = [
+        detection(t, 300.0 * k, -500 + 0.5 * t, sensor=f"cam-{k % 3}")
+        for t in range(20)
+        for k in range(40)
+    ]
+    last_small = _run(small, boundary, dets)[-2]
+    last_large = _run(large, boundary, dets)[-2]
+    assert small.tracks_started == large.tracks_started == 40
+    np.testing.assert_allclose(np.sort(last_small.north_m), np.sort(last_large.north_m))
+    assert small.sensors_of(7) == large.sensors_of(7)

@@ -10,7 +10,7 @@ A repeated ``id`` (an idempotency key) is dropped and counted as a duplicate.
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -31,8 +31,11 @@ class ReorderBuffer:
         self.window_s = window_s
         self.report = ReorderReport()
         self._heap: list[tuple[float, int, Detection]] = []
+        self._in_order: deque[tuple[float, int, Detection]] = deque()
+        self._tail = float("-inf")
         self._seq = 0
         self._newest = float("-inf")
+        self._oldest = float("inf")
         self._released = float("-inf")
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._remember_ids = remember_ids
@@ -54,22 +57,39 @@ class ReorderBuffer:
             if len(self.report.late_examples) < 20:
                 self.report.late_examples.append(det)
             return []
-        heapq.heappush(self._heap, (t, self._seq, det))
+        item = (t, self._seq, det)
         self._seq += 1
+        # Most reports arrive in order: they queue in a plain FIFO; only stragglers go to
+        # the heap. Releasing merges the two heads, so the output is in (time, arrival) order.
+        if t >= self._tail:
+            self._in_order.append(item)
+            self._tail = t
+        else:
+            heapq.heappush(self._heap, item)
         if t > self._newest:
             self._newest = t
-        horizon = self._newest - self.window_s
-        heap = self._heap
-        out = []
-        while heap and heap[0][0] <= horizon:
-            released = heapq.heappop(heap)
+        if t < self._oldest:
+            self._oldest = t
+        return self._release(self._newest - self.window_s)
+
+    @property
+    def span_s(self) -> float:
+        """Data time from the oldest to the newest report accepted so far."""
+        return max(0.0, self._newest - self._oldest)
+
+    def _release(self, horizon: float) -> list[Detection]:
+        fifo, heap = self._in_order, self._heap
+        out: list[Detection] = []
+        while True:
+            if fifo and fifo[0][0] <= horizon and (not heap or fifo[0] < heap[0]):
+                released = fifo.popleft()
+            elif heap and heap[0][0] <= horizon:
+                released = heapq.heappop(heap)
+            else:
+                return out
             self._released = released[0]
             out.append(released[2])
-        return out
 
     def flush(self) -> Iterator[Detection]:
         """Release everything held (end of stream)."""
-        while self._heap:
-            released = heapq.heappop(self._heap)
-            self._released = released[0]
-            yield released[2]
+        yield from self._release(float("inf"))

@@ -115,6 +115,7 @@ class Tracker:
         self._next_serial = 1
         self._last_housekeeping = -np.inf
         self._sensors: dict[int, set[str]] = {}
+        self._sensor_code: dict[str, int] = {}
         self._allocate(capacity)
 
     # ---- storage --------------------------------------------------------------------------
@@ -131,6 +132,7 @@ class Tracker:
         self.children = np.full(capacity, -1, np.intp)
         self.evidence = np.tile(PRIOR_LOG, (capacity, 1))
         self.simulated = np.zeros(capacity, np.intp)
+        self.last_sensor = np.full(capacity, -1, np.intp)
 
     def _grow(self) -> None:
         old = len(self.status)
@@ -149,6 +151,7 @@ class Tracker:
                 "children",
                 "evidence",
                 "simulated",
+                "last_sensor",
             )
         }
         self._allocate(old * 2)
@@ -328,6 +331,7 @@ class Tracker:
         self.children[slots] = -1
         self.evidence[slots] = PRIOR_LOG
         self.simulated[slots] = 0
+        self.last_sensor[slots] = -1
         return slots
 
     def _absorb(self, slots: IntArray, scan: _Window, rows: IntArray) -> None:
@@ -343,11 +347,20 @@ class Tracker:
         )
         self.children[slots] = np.maximum(self.children[slots], scan.children[rows])
         self.simulated[slots] |= scan.simulated[rows]
-        names = scan.sensor_names
-        for serial, k in zip(
-            self.serial[slots].tolist(), scan.sensor_index[rows].tolist(), strict=True
+        # Which sensors fed each track: Python sets, touched only when a track hears from a
+        # sensor other than the last one (rare), not for every report.
+        codes = np.fromiter(
+            (self._sensor_code.setdefault(n, len(self._sensor_code)) for n in scan.sensor_names),
+            np.intp,
+            len(scan.sensor_names),
+        )[scan.sensor_index[rows]]
+        new = np.flatnonzero(self.last_sensor[slots] != codes)
+        names = list(self._sensor_code)
+        for serial, code in zip(
+            self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True
         ):
-            self._sensors.setdefault(serial, set()).add(names[k])
+            self._sensors.setdefault(serial, set()).add(names[code])
+        self.last_sensor[slots] = codes
 
     def _housekeeping(self, now: float) -> IntArray:
         """End tracks by the lifecycle rules; at most once per second of data time."""
