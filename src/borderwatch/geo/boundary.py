@@ -7,7 +7,7 @@ Conventions (tested in tests/unit/test_boundary.py):
   lies on its **left** and which on its **right** when walking along its vertices in order.
   One of the two countries is the boundary's *north* side (Canada on the Canada-US line).
 * Between two vertices the line is straight in the boundary's local conformal frame, like a
-  surveyed line between monuments. Files whose vertices are further apart than 250 m are
+  surveyed line between monuments. Files whose vertices are further apart than 1 km are
   densified in that frame, which does not move the line.
 * The signed distance is positive on the north side, negative on the south side, zero on the
   line. A point less than :data:`ON_LINE_TOLERANCE_M` from the line is **on the line** and on
@@ -39,7 +39,7 @@ ON_LINE_TOLERANCE_M = 0.001
 """Closer than 1 mm to the line counts as on it. No position we handle is that precise, so
 this only catches points constructed on the line, whose float rounding is ~1e-9 m."""
 
-_MAX_PIECE_M = 250.0
+_MAX_PIECE_M = 1000.0
 _NEIGHBOURS = 4
 
 

@@ -21,15 +21,18 @@ IntArray = NDArray[np.intp]
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """Detections from one sensor in one time window, in the tracker's local frame.
+    """The detections of one time window, from one or more sensors, in the tracker's local
+    frame, as columns (row i is ``detections[i]``).
 
-    A sensor reports each object at most once per scan, so one-to-one assignment holds
-    within a scan; different sensors' reports of the same object come in different scans
-    and are fused one after the other (sequential multi-sensor update).
+    A sensor reports each object at most once per scan, so a track takes at most one
+    detection per sensor of a scan; reports of one object by several sensors are all used,
+    in time order (sequential multi-sensor update).
     """
 
-    sensor_id: str
     detections: tuple[Detection, ...]
+    sensor_names: tuple[str, ...]
+    sensor_index: IntArray
+    """Row -> index into ``sensor_names``."""
     epoch_s: FloatArray
     east_m: FloatArray
     north_m: FloatArray
@@ -40,6 +43,38 @@ class Scan:
     children: IntArray
     """-1 where the sensor did not judge ages."""
     simulated: IntArray
+
+    @classmethod
+    def concat(cls, scans: list[Scan]) -> Scan:
+        """One scan holding several (their sensors renumbered)."""
+        if len(scans) == 1:
+            return scans[0]
+        names: dict[str, int] = {}
+        index = [
+            np.fromiter(
+                (names.setdefault(n, len(names)) for n in s.sensor_names),
+                np.intp,
+                len(s.sensor_names),
+            )[s.sensor_index]
+            for s in scans
+        ]
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(s, name) for s in scans])
+
+        return cls(
+            detections=tuple(d for s in scans for d in s.detections),
+            sensor_names=tuple(names),
+            sensor_index=np.concatenate(index),
+            epoch_s=cat("epoch_s"),
+            east_m=cat("east_m"),
+            north_m=cat("north_m"),
+            sigma_m=cat("sigma_m"),
+            kind_code=cat("kind_code"),
+            count=cat("count"),
+            children=cat("children"),
+            simulated=cat("simulated"),
+        )
 
 
 class MotionFilter(Protocol):

@@ -1,7 +1,7 @@
-"""Cut a time-ordered detection stream into scans: one sensor, one time window.
+"""Cut a time-ordered detection stream into scans: one time window each, all sensors.
 
-Projection to the local frame is done once per window for all sensors together (one
-vectorised pyproj call), then the window is split by sensor in order of first report.
+Projection to the local frame is done once per window (one vectorised pyproj call), and the
+window's reports become columns, with each report's sensor as an index.
 """
 
 from __future__ import annotations
@@ -54,24 +54,24 @@ class ScanBuilder:
         children = np.array([-1 if c is None else c for c in columns["children"]], np.intp)
         simulated = np.array(columns["simulated"], np.intp)
         east, north = self.frame.to_local(lat, lon)
-        by_sensor: dict[str, list[int]] = {}
-        for i, sensor in enumerate(columns["sensor_id"]):
-            by_sensor.setdefault(sensor, []).append(i)
-        scans = []
-        for sensor, rows in by_sensor.items():
-            idx = np.asarray(rows)
-            scans.append(
-                Scan(
-                    sensor_id=sensor,
-                    detections=tuple(dets[i] for i in rows),
-                    epoch_s=epoch[idx],
-                    east_m=east[idx],
-                    north_m=north[idx],
-                    sigma_m=sigma[idx],
-                    kind_code=kind[idx],
-                    count=count[idx],
-                    children=children[idx],
-                    simulated=simulated[idx],
-                )
+        codes: dict[str, int] = {}
+        sensor_index = np.fromiter(
+            (codes.setdefault(name, len(codes)) for name in columns["sensor_id"]),
+            np.intp,
+            len(dets),
+        )
+        return [
+            Scan(
+                detections=tuple(dets),
+                sensor_names=tuple(codes),
+                sensor_index=sensor_index,
+                epoch_s=epoch,
+                east_m=east,
+                north_m=north,
+                sigma_m=sigma,
+                kind_code=kind,
+                count=count,
+                children=children,
+                simulated=simulated,
             )
-        return scans
+        ]

@@ -196,7 +196,7 @@ class Tracker:
         """
         if not scans:
             return self._batch(np.empty(0, np.intp), self._housekeeping(-np.inf), ())
-        window = _Window.of(scans)
+        window = Scan.concat(scans)
         usable = self.initiator.starts_tracks(window.sigma_m)
         cues = tuple(d for d, ok in zip(window.detections, usable, strict=True) if not ok)
         det_idx = np.flatnonzero(usable)
@@ -264,7 +264,7 @@ class Tracker:
         positions: FloatArray,
         sigma: FloatArray,
         times: FloatArray,
-        window: _Window,
+        window: Scan,
         det_idx: IntArray,
     ) -> None:
         """Apply matched reports; a track with several (from several sensors) takes them
@@ -334,7 +334,7 @@ class Tracker:
         self.last_sensor[slots] = -1
         return slots
 
-    def _absorb(self, slots: IntArray, scan: _Window, rows: IntArray) -> None:
+    def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
         """Head count, class evidence, ages and provenance from the detections taken."""
         self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = scan.count[rows]
         self.count_cursor[slots] += 1
@@ -356,9 +356,7 @@ class Tracker:
         )[scan.sensor_index[rows]]
         new = np.flatnonzero(self.last_sensor[slots] != codes)
         names = list(self._sensor_code)
-        for serial, code in zip(
-            self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True
-        ):
+        for serial, code in zip(self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True):
             self._sensors.setdefault(serial, set()).add(names[code])
         self.last_sensor[slots] = codes
 
@@ -422,42 +420,6 @@ def kinds_for(codes: IntArray) -> list[Kind]:
     from borderwatch.tracking.classify import kind_of
 
     return [kind_of(int(c)) for c in codes]
-
-
-@dataclass(frozen=True)
-class _Window:
-    """All scans of one time window, concatenated, with each report's sensor."""
-
-    detections: tuple[Detection, ...]
-    sensor_names: tuple[str, ...]
-    sensor_index: IntArray
-    epoch_s: FloatArray
-    east_m: FloatArray
-    north_m: FloatArray
-    sigma_m: FloatArray
-    kind_code: IntArray
-    count: IntArray
-    children: IntArray
-    simulated: IntArray
-
-    @classmethod
-    def of(cls, scans: list[Scan]) -> _Window:
-        def cat(name: str) -> np.ndarray:
-            return np.concatenate([getattr(s, name) for s in scans])
-
-        return cls(
-            detections=tuple(d for s in scans for d in s.detections),
-            sensor_names=tuple(s.sensor_id for s in scans),
-            sensor_index=np.repeat(np.arange(len(scans)), [len(s.detections) for s in scans]),
-            epoch_s=cat("epoch_s"),
-            east_m=cat("east_m"),
-            north_m=cat("north_m"),
-            sigma_m=cat("sigma_m"),
-            kind_code=cat("kind_code"),
-            count=cat("count"),
-            children=cat("children"),
-            simulated=cat("simulated"),
-        )
 
 
 _CO_REPORT_CHI2 = 9.21
