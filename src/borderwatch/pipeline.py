@@ -68,11 +68,12 @@ class Pipeline:
 
     def feed(self, detection: Detection) -> list[Incident]:
         """Take one detection (arrival order); return incidents it led to."""
+        released = self.reorder.push(detection)
+        if not released:
+            return []
         out: list[Incident] = []
-        for released in self.reorder.push(detection):
-            scans = self.scans.add(released)
-            if scans:
-                out.extend(self._window(scans))
+        for scan in self.scans.add_many(released):
+            out.extend(self._window([scan]))
         return out
 
     def feed_all(self, detections: Iterable[Detection]) -> list[Incident]:
@@ -85,13 +86,8 @@ class Pipeline:
     def finish(self) -> list[Incident]:
         """End of stream: release what the reorder buffer and scan builder hold."""
         out: list[Incident] = []
-        for released in self.reorder.flush():
-            scans = self.scans.add(released)
-            if scans:
-                out.extend(self._window(scans))
-        scans = self.scans.flush()
-        if scans:
-            out.extend(self._window(scans))
+        for scan in self.scans.add_many(list(self.reorder.flush())) + self.scans.flush():
+            out.extend(self._window([scan]))
         return out
 
     def _window(self, scans: list[Scan]) -> list[Incident]:

@@ -27,12 +27,23 @@ class ScanBuilder:
 
     def add(self, det: Detection) -> list[Scan]:
         """Add the next detection (in time order); return the scans it completed."""
-        window = math.floor(det.epoch_s / self.window_s)
+        return self.add_many([det])
+
+    def add_many(self, dets: list[Detection]) -> list[Scan]:
+        """``add`` for a run of detections in time order (one call instead of many)."""
         out: list[Scan] = []
-        if self._window is not None and window != self._window:
-            out = self._cut()
-        self._window = window
-        self._pending.append(det)
+        width = self.window_s
+        current = self._window
+        pending = self._pending
+        for det in dets:
+            window = math.floor(det.epoch_s / width)
+            if window != current and current is not None:
+                self._window = current
+                out.extend(self._cut())
+                pending = self._pending
+            current = window
+            pending.append(det)
+        self._window = current
         return out
 
     def flush(self) -> list[Scan]:
