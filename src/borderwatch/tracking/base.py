@@ -135,6 +135,7 @@ class TrackTable:
     state: FloatArray
     covariance: FloatArray
     last_hit: FloatArray
+    hits: IntArray
 
 
 class Initiator(Protocol):

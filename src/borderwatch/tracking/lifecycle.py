@@ -6,8 +6,9 @@
 * A tentative track becomes **confirmed** after ``confirm_hits`` detections (counting the
   first), each within ``tentative_timeout_s`` of the previous one. Only confirmed tracks
   can raise incidents.
-* A tentative track that goes ``tentative_timeout_s`` without a detection is dropped
-  (one-off clutter dies here).
+* A tentative track that goes ``tentative_timeout_s`` without a detection is dropped, and
+  one with a single detection already after ``single_hit_timeout_s``: one-off clutter (a
+  report nothing confirms in the next scan) dies there.
 * A confirmed track that goes ``coast_s`` without a detection is ended, and so is one whose
   position uncertainty has grown beyond ``max_position_sigma_m``.
 * Two tracks whose positions agree within the ``merge_chi2`` test (a sensor's outlier
@@ -37,6 +38,8 @@ class LifecycleRules:
     """Detections needed before a track is confirmed (and may raise incidents)."""
     tentative_timeout_s: float = 3.0
     """A tentative track with no detection for this long is dropped."""
+    single_hit_timeout_s: float = 1.5
+    """... and a track with only its first detection, this long (the next scan at 1 Hz)."""
     coast_s: float = 30.0
     """A confirmed track with no detection for this long is ended."""
     max_position_sigma_m: float = 150.0
@@ -88,7 +91,10 @@ class LifecycleDeleter:
         quiet = now - tracks.last_hit
         cov = tracks.covariance
         too_vague = np.maximum(cov[:, 0, 0], cov[:, 1, 1]) > rules.max_position_sigma_m**2
-        end = ((tracks.status == TENTATIVE) & (quiet > rules.tentative_timeout_s)) | (
+        timeout = np.where(
+            tracks.hits <= 1, rules.single_hit_timeout_s, rules.tentative_timeout_s
+        )
+        end = ((tracks.status == TENTATIVE) & (quiet > timeout)) | (
             (tracks.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
         )
         return np.union1d(np.flatnonzero(end), self.duplicates(tracks))

@@ -365,7 +365,9 @@ class Tracker:
         if now - self._last_housekeeping < 1.0:
             return np.empty(0, np.intp)
         self._last_housekeeping = now
-        table = TrackTable(self.status, self.serial, self.state, self.covariance, self.last_hit)
+        table = TrackTable(
+            self.status, self.serial, self.state, self.covariance, self.last_hit, self.hits
+        )
         slots = self.deleter.ended(table, now)
         serials = self.serial[slots].copy()
         self.status[slots] = FREE
