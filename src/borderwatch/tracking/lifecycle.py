@@ -91,9 +91,7 @@ class LifecycleDeleter:
         quiet = now - tracks.last_hit
         cov = tracks.covariance
         too_vague = np.maximum(cov[:, 0, 0], cov[:, 1, 1]) > rules.max_position_sigma_m**2
-        timeout = np.where(
-            tracks.hits <= 1, rules.single_hit_timeout_s, rules.tentative_timeout_s
-        )
+        timeout = np.where(tracks.hits <= 1, rules.single_hit_timeout_s, rules.tentative_timeout_s)
         end = ((tracks.status == TENTATIVE) & (quiet > timeout)) | (
             (tracks.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
         )

@@ -22,7 +22,7 @@ from borderwatch.watch.base import (
     IncidentFactory,
     RecentIncidents,
     SlotMemory,
-    _extend,
+    extend_rows,
     is_animal,
 )
 
@@ -64,9 +64,9 @@ class ApproachRule:
         fresh = self.memory.fresh_rows(batch)
         size = len(self.memory.serial)
         if size > len(self.streak):
-            self.streak = _extend(self.streak, size, 0)
-            self.warned = _extend(self.warned, size, False)
-            self.side = _extend(self.side, size, 0)
+            self.streak = extend_rows(self.streak, size, 0)
+            self.warned = extend_rows(self.warned, size, False)
+            self.side = extend_rows(self.side, size, 0)
         slots = batch.slot
         self.memory.serial[slots[fresh]] = batch.serial[fresh]
         self.streak[slots[fresh]] = 0

@@ -53,10 +53,11 @@ class SlotMemory:
         return np.flatnonzero(self.serial[batch.slot] != batch.serial)
 
     def grow(self, size: int) -> None:
-        self.serial = _extend(self.serial, size, 0)
+        self.serial = extend_rows(self.serial, size, 0)
 
 
-def _extend(array: np.ndarray, size: int, fill: object) -> np.ndarray:
+def extend_rows(array: np.ndarray, size: int, fill: object) -> np.ndarray:
+    """A copy of ``array`` with ``size`` rows, the new rows set to ``fill``."""
     out = np.full((size, *array.shape[1:]), fill, dtype=array.dtype)
     out[: len(array)] = array
     return out

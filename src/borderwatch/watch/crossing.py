@@ -34,7 +34,7 @@ from borderwatch.watch.base import (
     IncidentFactory,
     RecentIncidents,
     SlotMemory,
-    _extend,
+    extend_rows,
     is_animal,
 )
 
@@ -76,12 +76,12 @@ class CrossingRule:
         fresh = self.memory.fresh_rows(batch)
         size = len(self.memory.serial)
         if size > len(self.firm_side):
-            self.firm_side = _extend(self.firm_side, size, 0)
-            self.pending_side = _extend(self.pending_side, size, 0)
-            self.pending_count = _extend(self.pending_count, size, 0)
-            self.last_sign = _extend(self.last_sign, size, 0)
-            self.last_pos = _extend(self.last_pos, size, np.nan)
-            self.cross = _extend(self.cross, size, np.nan)
+            self.firm_side = extend_rows(self.firm_side, size, 0)
+            self.pending_side = extend_rows(self.pending_side, size, 0)
+            self.pending_count = extend_rows(self.pending_count, size, 0)
+            self.last_sign = extend_rows(self.last_sign, size, 0)
+            self.last_pos = extend_rows(self.last_pos, size, np.nan)
+            self.cross = extend_rows(self.cross, size, np.nan)
         slots = batch.slot[fresh]
         self.memory.serial[slots] = batch.serial[fresh]
         self.firm_side[slots] = 0
