@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from borderwatch.domain import BorderwatchError
+from borderwatch.domain import BorderwatchError, InputError
 
 app = typer.Typer(
     name="borderwatch",
