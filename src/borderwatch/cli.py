@@ -89,6 +89,11 @@ def simulate(
     path = (
         bundled_scenario_path(scenario) if scenario in bundled_scenario_names() else Path(scenario)
     )
+    if not path.exists():
+        names = ", ".join(bundled_scenario_names())
+        raise InputError(
+            None, f"no such scenario file or bundled scenario (bundled: {names})", source=scenario
+        )
     loaded = load_scenario(path)
     line = Boundary.load(boundary) if boundary else None
     result = run_simulation(loaded, line)
