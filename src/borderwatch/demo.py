@@ -427,6 +427,7 @@ def _summary(
         "incidents": {
             "crossing": sum(1 for i in incidents if i.type is IncidentType.CROSSING),
             "approach": sum(1 for i in incidents if i.type is IncidentType.APPROACH),
+            "from_animals": sum(1 for i in incidents if i.kind.value == "animal"),
             "northbound_crossings": sum(
                 1
                 for i in incidents
@@ -510,7 +511,14 @@ def _print_summary(console: Console, summary: dict[str, Any], case: Case | None,
         row("risk", f"{c['risk']['level']} ({c['risk']['score']} points: {reasons})")
     kinds = summary.get("confirmed_tracks_by_kind", {})
     row("confirmed tracks by kind", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-    row("animal crossings seen, not alarmed", str(summary["animal_crossings_not_alarmed"]))
+    ev_animals = summary["evaluation"]["truth_animal_crossings"]
+    row(
+        "animals crossing the line",
+        f"{ev_animals} in the ground truth; {summary['animal_crossings_not_alarmed']} tracked "
+        "across and suppressed; 0 incidents from animals"
+        if summary["incidents"]["from_animals"] == 0
+        else f"{summary['incidents']['from_animals']} incidents from animals (a defect)",
+    )
     row("fields shared with the partner agency", ", ".join(summary["partner_fields"]) or "none")
     ev = summary["evaluation"]
     row(
