@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -246,6 +247,72 @@ def evaluate(
         console.print(
             f"[red]false[/] {false.incident_id} {false.direction} at {false.time:%H:%M:%SZ}"
         )
+
+
+@app.command()
+def screen(
+    case_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Case file JSON (case.json).")
+    ],
+    law_date: Annotated[
+        str | None,
+        typer.Option("--law-date", help="What-if law date YYYY-MM-DD (default: the claim date)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Record the screening in this SQLite audit log."),
+    ] = None,
+) -> None:
+    """Screen each person of a case under the Safe Third Country Agreement (decision support).
+
+    Applies IRPA 101(1)(e) and IRPR 159.1-159.7 in force on the claim date, person by person,
+    with citations; unknown facts are never read as false: when they matter the outcome is
+    needs_information and the facts to ask are listed. Removal deferrals to the country of
+    nationality are shown separately and never change the outcome. An officer confirms.
+    """
+    import orjson
+
+    from borderwatch.screening import AuditLog, format_text, result_to_json
+    from borderwatch.screening import screen as run_screen
+
+    if fmt not in ("json", "text"):
+        raise InputError("--format", f"must be json or text, got {fmt!r}")
+    try:
+        day = date.fromisoformat(law_date) if law_date else None
+    except ValueError:
+        raise InputError("--law-date", f"must be YYYY-MM-DD, got {law_date!r}") from None
+    try:
+        case = orjson.loads(case_file.read_bytes())
+    except orjson.JSONDecodeError as err:
+        raise InputError(None, f"not valid JSON ({err})", source=str(case_file)) from None
+    result = run_screen(case, law_date=day)
+    if db is not None:
+        AuditLog(f"sqlite:///{db}").record_screening(case, result)
+    if fmt == "json":
+        typer.echo(orjson.dumps(result_to_json(result), option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(format_text(result))
+
+
+audit_app = typer.Typer(help="The append-only, hash-chained screening audit log.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: Annotated[
+        Path, typer.Option("--db", exists=True, dir_okay=False, help="SQLite audit log.")
+    ],
+) -> None:
+    """Check the audit log's hash chain: any edited or deleted record is reported (exit 1)."""
+    from borderwatch.screening import AuditLog
+
+    problems = AuditLog(f"sqlite:///{db}").verify()
+    for problem in problems:
+        err_console.print(f"[red]{problem}[/]")
+    console.print("audit log intact" if not problems else f"{len(problems)} problem(s)")
+    raise typer.Exit(1 if problems else 0)
 
 
 def main() -> None:

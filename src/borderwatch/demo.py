@@ -28,6 +28,13 @@ from borderwatch.alerts import (
     RecordingSink,
 )
 from borderwatch.cases import case_to_json, new_case_id
+from borderwatch.demo_screening import (
+    CLAIM_ASSUMPTION,
+    STATED_ASSUMPTIONS,
+    ScreeningOutcome,
+    questions_for,
+    screen_coutts_case,
+)
 from borderwatch.display import clock
 from borderwatch.domain import (
     Alert,
@@ -70,6 +77,9 @@ OUTPUT_FILES = (
     "summary.json",
     "borderwatch.db",
     "README.txt",
+    "screening.json",
+    "borderwatch.db-wal",
+    "borderwatch.db-shm",
 )
 
 
@@ -243,6 +253,8 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             f"case {case.case_id} opened: {len(case.people)} people "
             f"({_composition(case.people)}); handed to CBSA for screening",
         )
+        screening = screen_coutts_case(case_to_json(case), out, out / "borderwatch.db")
+        _say_screening(timeline, interception.time, screening)
     score = evaluate(
         load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl")
     )
@@ -256,6 +268,42 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     )
     _print_summary(console, summary, case, out)
     return summary
+
+
+def _say_screening(timeline: Timeline, time: datetime, screening: ScreeningOutcome) -> None:
+    timeline.say(time, f"[bold]STCA screening[/] (decision support): {escape(CLAIM_ASSUMPTION)}")
+    for person in screening.facts_only["people"]:
+        asks = questions_for(person)
+        focus = [
+            q for q in asks if q in ("parent_or_guardian_in_canada_or_us", "has_spouse_or_partner")
+        ]
+        timeline.say(
+            time,
+            f"  {person['id']}: {person['outcome']} under {person['rule']}; officer must ask: "
+            + ", ".join(focus + [q for q in asks if q not in focus][: max(0, 4 - len(focus))])
+            + (" ..." if len(asks) > 4 else ""),
+        )
+    outcomes = sorted({p["outcome"] for p in screening.assumed["people"]})
+    rules = sorted({str(p["rule"]) for p in screening.assumed["people"]})
+    timeline.say(
+        time,
+        f"  under stated assumptions ({'; '.join(STATED_ASSUMPTIONS)}): "
+        f"{', '.join(outcomes)} under {', '.join(rules)} -> return to the United States",
+    )
+    deferred = sorted(
+        {r["country"] for p in screening.assumed["people"] for r in p["removal"] if r["deferred"]}
+    )
+    if deferred:
+        timeline.say(
+            time,
+            f"  removal to {', '.join(deferred)} is deferred (ADR); that does not stop the "
+            "return to the US under the Agreement",
+        )
+    timeline.say(
+        time,
+        "  screenings recorded in the hash-chained audit log: "
+        + ("intact" if not screening.audit_problems else "; ".join(screening.audit_problems)),
+    )
 
 
 def _the_group(scenario: Scenario) -> Group:

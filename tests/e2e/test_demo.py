@@ -119,3 +119,23 @@ def test_evaluation_numbers(demo) -> None:  # type: ignore[no-untyped-def]
     evaluation = summary["evaluation"]
     assert evaluation["recall"] == 1.0
     assert evaluation["false_crossings"] == 0
+
+
+def test_the_nine_are_screened_with_what_to_ask_and_the_stated_outcome(demo) -> None:  # type: ignore[no-untyped-def]
+    out, _, text = demo
+    screening = json.loads((out / "screening.json").read_text())
+    assert screening["simulated"] is True
+    case = json.loads((out / "case.json").read_text())
+    colombian = {p["id"] for p in case["people"] if p["nationalities"] == ["CO"]}
+    assert len(colombian) == 2
+    facts = {p["id"]: p for p in screening["facts_the_reports_give"]["people"]}
+    for pid in colombian:
+        assert facts[pid]["outcome"] == "needs_information"
+        assert f"people[{pid}].parent_or_guardian_in_canada_or_us" in facts[pid]["missing"]
+    assumed = screening["under_stated_assumptions"]["people"]
+    assert {(p["outcome"], p["rule"]) for p in assumed} == {("ineligible", "A2")}
+    venezuelan = [p for p in assumed if any(r["country"] == "VE" for r in p["removal"])]
+    assert len(venezuelan) == 7
+    assert all(r["deferred"] for p in venezuelan for r in p["removal"] if r["country"] == "VE")
+    assert "does not stop the return to the US" in text
+    assert "audit log: intact" in text

@@ -1,0 +1,96 @@
+"""The screening audit log on a real SQLite file: intact, then tampered with raw SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from borderwatch.domain import InputError
+from borderwatch.screening import AuditLog, screen
+
+CASE: dict[str, Any] = {
+    "case_id": "AB-2025-0203-001",
+    "simulated": True,
+    "entry": {
+        "kind": "between_ports",
+        "date": "2025-02-03",
+        "from_country": "US",
+        "in_transit_removal_from_us": False,
+    },
+    "relations": [],
+    "people": [
+        {
+            "id": "p1",
+            "age": 30,
+            "nationalities": ["VE"],
+            "stateless": False,
+            "claim_date": "2025-02-03",
+            "family_in_canada": [],
+            "documents": [],
+            "visa_required_canada": True,
+            "visa_required_us": True,
+            "refused_entry_us_without_claim_adjudicated": False,
+            "canadian_pr_removed_from_us": False,
+            "death_penalty_charge": "none",
+            "has_spouse_or_partner": False,
+            "parent_or_guardian_in_canada_or_us": False,
+        }
+    ],
+}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> tuple[AuditLog, sa.Engine]:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    log = AuditLog(url)
+    result = screen(CASE)
+    log.record_screening(CASE, result)
+    log.record_decision("AB-2025-0203-001", "p1", "officer-7", "confirm", "facts confirmed")
+    log.record_decision(
+        "AB-2025-0203-001", "p1", "officer-9", "override", "new document seen", outcome="exception"
+    )
+    return log, sa.create_engine(url)
+
+
+def test_intact_chain_verifies(db: tuple[AuditLog, sa.Engine]) -> None:
+    log, _ = db
+    assert log.verify() == []
+    records = log.records("AB-2025-0203-001")
+    assert [r["kind"] for r in records] == ["screening", "decision", "decision"]
+    assert records[1]["data"]["outcome"] == "ineligible"
+    assert records[2]["prev_hash"] == records[1]["hash"]
+
+
+def test_edited_record_is_reported(db: tuple[AuditLog, sa.Engine]) -> None:
+    log, engine = db
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE screening_audit SET body = replace(body, 'ineligible', "
+                "'exception') WHERE seq = 1"
+            )
+        )
+    problems = log.verify()
+    assert any("hash mismatch" in p and "seq 1" in p for p in problems)
+
+
+def test_deleted_middle_record_is_reported(db: tuple[AuditLog, sa.Engine]) -> None:
+    log, engine = db
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM screening_audit WHERE seq = 2"))
+    problems = log.verify()
+    assert any("sequence gap" in p for p in problems)
+    assert any("chain break" in p for p in problems)
+
+
+def test_decisions_are_validated(db: tuple[AuditLog, sa.Engine]) -> None:
+    log, _ = db
+    with pytest.raises(InputError):
+        log.record_decision("AB-2025-0203-001", "p1", "officer-7", "approve", "x")
+    with pytest.raises(InputError):
+        log.record_decision("AB-2025-0203-001", "p1", "officer-7", "override", "")
+    with pytest.raises(InputError):
+        log.record_decision("AB-2025-0203-001", "p99", "officer-7", "confirm", "x")
