@@ -74,11 +74,11 @@ def screen_coutts_case(case: dict[str, Any], out: Path, audit_db: Path) -> Scree
     """Screen twice, record both screenings in the audit log, write screening.json."""
     facts_case = _with_claims(case)
     assumed_case = _with_assumptions(facts_case)
-    facts = result_to_json(screen(facts_case))
-    assumed = result_to_json(screen(assumed_case))
+    facts_result, assumed_result = screen(facts_case), screen(assumed_case)
+    facts, assumed = result_to_json(facts_result), result_to_json(assumed_result)
     audit = AuditLog(f"sqlite:///{audit_db}")
-    audit.record_screening(facts_case, screen(facts_case))
-    audit.record_screening(assumed_case, screen(assumed_case))
+    audit.record_screening(facts_case, facts_result)
+    audit.record_screening(assumed_case, assumed_result)
     problems = audit.verify()
     document = {
         "simulated": True,
