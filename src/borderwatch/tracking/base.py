@@ -27,6 +27,10 @@ class Scan:
     A sensor reports each object at most once per scan, so a track takes at most one
     detection per sensor of a scan; reports of one object by several sensors are all used,
     in time order (sequential multi-sensor update).
+
+    ``detections`` may be empty when the scan was built from arrays (benchmarks, the
+    strip simulator): the columns are what the tracker uses; the objects only give cues
+    (vague reports) back to the caller.
     """
 
     detections: tuple[Detection, ...]
@@ -43,6 +47,9 @@ class Scan:
     children: IntArray
     """-1 where the sensor did not judge ages."""
     simulated: IntArray
+
+    def __len__(self) -> int:
+        return len(self.epoch_s)
 
     @classmethod
     def concat(cls, scans: list[Scan]) -> Scan:
@@ -63,7 +70,11 @@ class Scan:
             return np.concatenate([getattr(s, name) for s in scans])
 
         return cls(
-            detections=tuple(d for s in scans for d in s.detections),
+            detections=(
+                tuple(d for s in scans for d in s.detections)
+                if all(len(s.detections) == len(s) for s in scans)
+                else ()
+            ),
             sensor_names=tuple(names),
             sensor_index=np.concatenate(index),
             epoch_s=cat("epoch_s"),
@@ -136,6 +147,12 @@ class TrackTable:
     covariance: FloatArray
     last_hit: FloatArray
     hits: IntArray
+    hit_window: IntArray | None = None
+    """(slots, K): the last K scan windows in which each track was hit (-1: none) ..."""
+    hit_sensors: NDArray[np.uint64] | None = None
+    """... and, for each, a bit per sensor that hit it (bit = sensor code mod 64)."""
+    window: int = 0
+    """Index of the current scan window."""
 
 
 class Initiator(Protocol):

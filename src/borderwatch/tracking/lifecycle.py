@@ -12,8 +12,12 @@
 * A confirmed track that goes ``coast_s`` without a detection is ended, and so is one whose
   position uncertainty has grown beyond ``max_position_sigma_m``.
 * Two tracks whose positions agree within the ``merge_chi2`` test (a sensor's outlier
-  started a second track on the same group) are one: the younger one is ended. Borderwatch
-  tracks groups, so people walking together belong in one track anyway.
+  started a second track on the same group, or two sensors' reports fed two tracks) are
+  one, and the younger is ended, **unless one sensor reported both in the same scan** in
+  any of the last few scans (``tracker.HIT_MEMORY``): a sensor reports each object once
+  per scan, so two reports are two objects. That keeps people walking 2 m apart, each
+  seen by the same radar, as separate tracks (the group layer, ``tracking.groups``,
+  counts them), while a track duplicated by an outlier or by a second sensor is merged.
 
 This is the hit counter of Norfair (``initialization_delay``, ``hit_counter_max``) in
 seconds rather than frames, because sensors here report at different rates.
@@ -118,5 +122,13 @@ class LifecycleDeleter:
         ) / det
         same = d2 < self.rules.merge_chi2
         a, b = a[same], b[same]
+        if tracks.hit_window is not None and tracks.hit_sensors is not None and len(a):
+            both = (
+                (tracks.hit_window[a] == tracks.hit_window[b])
+                & (tracks.hit_window[a] > tracks.window - tracks.hit_window.shape[1])
+                & ((tracks.hit_sensors[a] & tracks.hit_sensors[b]) != 0)
+            )
+            apart = ~both.any(axis=1)
+            a, b = a[apart], b[apart]
         younger: IntArray = np.unique(np.where(tracks.serial[a] > tracks.serial[b], a, b))
         return younger

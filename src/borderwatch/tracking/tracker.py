@@ -54,6 +54,9 @@ EVIDENCE_MEMORY = 0.9
 """Each update keeps this share of the class evidence so far: about the last 10 labels
 count. Labels of one object in successive frames are far from independent, so naive Bayes
 over all of them would be absurdly confident (and blind to a track that swapped objects)."""
+HIT_MEMORY = 5
+"""Scan windows for which the tracker remembers which sensors hit each track: two tracks
+both hit by one sensor in one of them are two objects (the deleter never merges them)."""
 _MAX_SPEED_MS = 40.0
 """Bound used only to decide which tracks a scan could concern."""
 
@@ -113,6 +116,7 @@ class Tracker:
         self.initiator: Initiator = initiator or HitCounterInitiator(self.rules)
         self.deleter: Deleter = deleter or LifecycleDeleter(self.rules)
         self._next_serial = 1
+        self._window_index = 0
         self._last_housekeeping = -np.inf
         self._sensors: dict[int, set[str]] = {}
         self._sensor_code: dict[str, int] = {}
@@ -133,6 +137,8 @@ class Tracker:
         self.evidence = np.tile(PRIOR_LOG, (capacity, 1))
         self.simulated = np.zeros(capacity, np.intp)
         self.last_sensor = np.full(capacity, -1, np.intp)
+        self.hit_window = np.full((capacity, HIT_MEMORY), -1, np.int64)
+        self.hit_sensors = np.zeros((capacity, HIT_MEMORY), np.uint64)
 
     def _grow(self) -> None:
         old = len(self.status)
@@ -152,6 +158,8 @@ class Tracker:
                 "evidence",
                 "simulated",
                 "last_sensor",
+                "hit_window",
+                "hit_sensors",
             )
         }
         self._allocate(old * 2)
@@ -177,6 +185,14 @@ class Tracker:
     def confirmed_count(self) -> int:
         return int(np.count_nonzero(self.status == CONFIRMED))
 
+    def confirmed_positions(self, now: float) -> tuple[IntArray, FloatArray]:
+        """Serials and positions (n, 2) of every confirmed track, brought forward to ``now``
+        at its estimated velocity: the picture an operator would see at that moment."""
+        slots = np.flatnonzero(self.status == CONFIRMED)
+        dt = (now - self.time[slots])[:, None]
+        position = self.state[slots, :2] + self.state[slots, 2:] * dt
+        return self.serial[slots].copy(), position
+
     def sensors_of(self, serial: int) -> tuple[str, ...]:
         return tuple(sorted(self._sensors.get(serial, ())))
 
@@ -197,8 +213,13 @@ class Tracker:
         if not scans:
             return self._batch(np.empty(0, np.intp), self._housekeeping(-np.inf), ())
         window = Scan.concat(scans)
+        self._window_index += 1
         usable = self.initiator.starts_tracks(window.sigma_m)
-        cues = tuple(d for d, ok in zip(window.detections, usable, strict=True) if not ok)
+        cues = (
+            tuple(window.detections[i] for i in np.flatnonzero(~usable).tolist())
+            if window.detections
+            else ()
+        )
         det_idx = np.flatnonzero(usable)
         positions = np.column_stack([window.east_m[det_idx], window.north_m[det_idx]])
         sigma = window.sigma_m[det_idx]
@@ -332,6 +353,8 @@ class Tracker:
         self.evidence[slots] = PRIOR_LOG
         self.simulated[slots] = 0
         self.last_sensor[slots] = -1
+        self.hit_window[slots] = -1
+        self.hit_sensors[slots] = 0
         return slots
 
     def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
@@ -354,6 +377,13 @@ class Tracker:
             np.intp,
             len(scan.sensor_names),
         )[scan.sensor_index[rows]]
+        # Which sensors hit each track in this window (for telling two objects from one).
+        column = self._window_index % HIT_MEMORY
+        stale = self.hit_window[slots, column] != self._window_index
+        self.hit_sensors[slots[stale], column] = 0
+        self.hit_window[slots, column] = self._window_index
+        bit = np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64))
+        np.bitwise_or.at(self.hit_sensors[:, column], slots, bit)
         new = np.flatnonzero(self.last_sensor[slots] != codes)
         names = list(self._sensor_code)
         for serial, code in zip(self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True):
@@ -366,7 +396,15 @@ class Tracker:
             return np.empty(0, np.intp)
         self._last_housekeeping = now
         table = TrackTable(
-            self.status, self.serial, self.state, self.covariance, self.last_hit, self.hits
+            self.status,
+            self.serial,
+            self.state,
+            self.covariance,
+            self.last_hit,
+            self.hits,
+            hit_window=self.hit_window,
+            hit_sensors=self.hit_sensors,
+            window=self._window_index,
         )
         slots = self.deleter.ended(table, now)
         serials = self.serial[slots].copy()
@@ -375,26 +413,32 @@ class Tracker:
             self._sensors.pop(serial, None)
         return serials
 
-    def _batch(self, slots: IntArray, ended: IntArray, cues: tuple[Detection, ...]) -> TrackBatch:
+    def head_count(self, slots: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Each track's head count (the high quantile of its recent detection counts) and
+        the spread of those counts (1 sigma)."""
+        counts = self.counts[slots]
+        if len(slots) == 0:
+            return np.empty(0), np.empty(0)
+        seen = ~np.isnan(counts)
+        n_seen = np.maximum(seen.sum(axis=1), 1)
+        filled = np.where(seen, counts, -np.inf)
+        ordered = np.sort(filled, axis=1)
+        quantile_rank = np.floor(_HEAD_COUNT_QUANTILE * (n_seen - 1)).astype(np.intp)
+        pick = _COUNT_WINDOW - n_seen + quantile_rank
+        head = ordered[np.arange(len(slots)), pick]
+        mean = np.where(seen, counts, 0).sum(axis=1) / n_seen
+        spread = np.sqrt(np.where(seen, (counts - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
+        return np.where(np.isfinite(head), head, 1.0), spread
+
+    def position_sigma(self, slots: IntArray) -> FloatArray:
+        """1-sigma of each track's position along its worst direction, metres."""
         cov = self.covariance[slots]
         a, b, c = cov[:, 0, 0], cov[:, 1, 1], cov[:, 0, 1]
-        largest = (a + b) / 2 + np.sqrt(((a - b) / 2) ** 2 + c**2)
-        counts = self.counts[slots]
-        if len(slots):
-            seen = ~np.isnan(counts)
-            filled = np.where(seen, counts, -np.inf)
-            ordered = np.sort(filled, axis=1)
-            n_seen = seen.sum(axis=1)
-            pick = (
-                _COUNT_WINDOW
-                - n_seen
-                + np.floor(_HEAD_COUNT_QUANTILE * (n_seen - 1)).astype(np.intp)
-            )
-            head = ordered[np.arange(len(slots)), pick]
-            mean = np.where(seen, counts, 0).sum(axis=1) / n_seen
-            spread = np.sqrt(np.where(seen, (counts - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
-        else:
-            head = spread = np.empty(0)
+        largest: FloatArray = np.sqrt((a + b) / 2 + np.sqrt(((a - b) / 2) ** 2 + c**2))
+        return largest
+
+    def _batch(self, slots: IntArray, ended: IntArray, cues: tuple[Detection, ...]) -> TrackBatch:
+        head, spread = self.head_count(slots)
         kind_code, kind_p = decide(self.evidence[slots])
         return TrackBatch(
             slot=slots.copy(),
@@ -404,7 +448,7 @@ class Tracker:
             north_m=self.state[slots, 1].copy(),
             velocity_east_ms=self.state[slots, 2].copy(),
             velocity_north_ms=self.state[slots, 3].copy(),
-            position_sigma_m=np.sqrt(largest),
+            position_sigma_m=self.position_sigma(slots),
             group_size=np.rint(head).astype(np.intp),
             group_size_sigma=spread,
             children=self.children[slots].copy(),
