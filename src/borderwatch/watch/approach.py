@@ -96,6 +96,7 @@ class ApproachRule:
         due = np.flatnonzero(
             qualifies & (self.streak[slots] >= s.persistence) & ~self.warned[slots]
         )
+        self.recent.observe(batch)
         incidents = []
         for row in due.tolist():
             self.warned[slots[row]] = True
@@ -108,7 +109,7 @@ class ApproachRule:
             heading = 1 if direction is Direction.NORTHBOUND else -1
             if self.recent.is_repeat(east, north, time_s, heading):
                 continue
-            self.recent.add(east, north, time_s, heading)
+            self.recent.add(east, north, time_s, heading, int(batch.serial[row]))
             segment = self.boundary.segment_at(int(geometry.piece[row])).segment_id
             incidents.append(
                 self.factory.make(

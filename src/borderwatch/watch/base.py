@@ -65,24 +65,59 @@ def extend_rows(array: np.ndarray, size: int, fill: object) -> np.ndarray:
 
 class RecentIncidents:
     """Incidents raised lately, so a broken-and-restarted track does not raise the same one
-    twice: same direction, within ``distance_m`` and ``window_s`` is a repeat."""
+    twice: same direction, within ``distance_m`` and ``window_s`` is a repeat ...
 
-    def __init__(self, distance_m: float, window_s: float) -> None:
+    ... unless the track that raised the earlier one is still alive (updated within
+    ``alive_s``): then the new track is another group, not the same one seen again. Two
+    groups crossing 150 m and 30 s apart are two incidents (the crossing suite has them).
+    """
+
+    def __init__(self, distance_m: float, window_s: float, alive_s: float = 5.0) -> None:
         self.distance_m = distance_m
         self.window_s = window_s
-        self._seen: list[tuple[float, float, float, int]] = []
+        self.alive_s = alive_s
+        self._seen: list[tuple[float, float, float, int, int]] = []
+        self._last_update: dict[int, float] = {}
 
-    def is_repeat(self, east: float, north: float, time_s: float, direction: int) -> bool:
+    def observe(self, batch: TrackBatch) -> None:
+        """Note when the tracks behind recent incidents were last updated."""
+        if not self._last_update or len(batch) == 0:
+            return
+        watched = np.fromiter(self._last_update, np.intp, len(self._last_update))
+        rows = np.flatnonzero(np.isin(batch.serial, watched))
+        for row in rows.tolist():
+            serial = int(batch.serial[row])
+            self._last_update[serial] = max(self._last_update[serial], float(batch.epoch_s[row]))
+
+    def is_repeat(
+        self, east: float, north: float, time_s: float, direction: int, now: float | None = None
+    ) -> bool:
+        """``time_s`` is the incident's own time (for a crossing, the estimated moment of
+        crossing); ``now`` is the data time of the update that raises it."""
+        now = time_s if now is None else now
         self._seen = [r for r in self._seen if time_s - r[2] <= self.window_s]
+        live = {r[4] for r in self._seen}
+        self._last_update = {k: v for k, v in self._last_update.items() if k in live}
         return any(
             d == direction
             and abs(time_s - t) <= self.window_s
             and (east - e) ** 2 + (north - n) ** 2 <= self.distance_m**2
-            for e, n, t, d in self._seen
+            and now - self._last_update.get(serial, -np.inf) > self.alive_s
+            for e, n, t, d, serial in self._seen
         )
 
-    def add(self, east: float, north: float, time_s: float, direction: int) -> None:
-        self._seen.append((east, north, time_s, direction))
+    def add(
+        self,
+        east: float,
+        north: float,
+        time_s: float,
+        direction: int,
+        serial: int = -1,
+        now: float | None = None,
+    ) -> None:
+        self._seen.append((east, north, time_s, direction, serial))
+        if serial >= 0:
+            self._last_update[serial] = time_s if now is None else now
 
 
 class IncidentFactory:
