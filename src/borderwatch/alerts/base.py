@@ -1,9 +1,11 @@
-"""Alert sinks: where alerts are delivered. One method; a recording fake beside it."""
+"""Contracts of the alert stage, each with its official fake beside it: an alert sink
+(in-process delivery of an alert) and a transport (hands one outbox message over)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from borderwatch.alerts.outbox import Message
 from borderwatch.domain import Alert
 from borderwatch.sources.wire import format_time
 
@@ -38,3 +40,29 @@ def alert_to_wire(alert: Alert) -> dict[str, Any]:
         "simulated": alert.simulated,
         "payload": alert.payload,
     }
+
+
+class DeliveryError(Exception):
+    """A transport could not hand a message over; the outbox will try again later."""
+
+
+class Transport(Protocol):
+    """Hands one stored outbox message to its destination, or raises (any exception counts
+    as a failed try). Implementations: webhook, CAP folder, TAK server, served CoT stream."""
+
+    def send(self, message: Message) -> None: ...
+
+
+class RecordingTransport:
+    """The official fake transport: keeps what it was given; ``fail`` makes the next n
+    sends raise, to exercise retries."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.sent: list[Message] = []
+        self.fail = fail
+
+    def send(self, message: Message) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise DeliveryError("recording transport told to fail")
+        self.sent.append(message)
