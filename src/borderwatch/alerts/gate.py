@@ -1,0 +1,101 @@
+"""The one enforcement point of the cross-border sharing policy.
+
+Every channel (console, JSONL, CoT, CAP, webhook) is handed a :class:`Release`, and only
+:meth:`SharingGate.release` makes one. For a partner agency the gate keeps only the fields
+its rule allows (whatever the router already did), never a personal field, and writes
+the disclosure to the log: who, which agency, which incident, which fields, over which
+channel, on which legal basis. A formatter therefore cannot leak what it never receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import orjson
+
+from borderwatch.alerts.sharing import PERSONAL_FIELDS, SharingPolicy
+from borderwatch.domain import Alert, Audience
+from borderwatch.sources.wire import format_time
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """An alert cleared for one channel. Build it only with :meth:`SharingGate.release`."""
+
+    alert: Alert
+    channel: str
+    withheld: tuple[str, ...]
+    """Fields the gate removed (non-empty only when an upstream filter let too much by)."""
+
+
+class DisclosureRecorder(Protocol):
+    def record(self, entry: dict[str, Any]) -> None: ...
+
+
+class RecordingDisclosures:
+    """The official fake: keeps every disclosure entry."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self.entries.append(entry)
+
+
+class JsonlDisclosures:
+    """Appends one JSON line per disclosure and flushes it (an audit trail survives a crash)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._out: IO[bytes] = self.path.open("ab")
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self._out.write(orjson.dumps(entry) + b"\n")
+        self._out.flush()
+
+    def close(self) -> None:
+        self._out.close()
+
+
+@dataclass
+class SharingGate:
+    sharing: SharingPolicy
+    log: DisclosureRecorder
+
+    def release(self, alert: Alert, channel: str) -> Release:
+        if alert.audience is not Audience.PARTNER:
+            return Release(alert, channel, ())
+        rule = self.sharing.partners.get(alert.recipient.agency)
+        allowed = (rule.fields if rule else frozenset()) - PERSONAL_FIELDS
+        kept = {k: v for k, v in alert.payload.items() if k in allowed}
+        withheld = tuple(sorted(set(alert.payload) - set(kept)))
+        cleared = replace(alert, payload=kept)
+        self.log.record(
+            {
+                "time": format_time(alert.created_at),
+                "alert_id": alert.alert_id,
+                "incident_id": alert.incident_id,
+                "recipient": alert.recipient.unit_id,
+                "agency": alert.recipient.agency,
+                "channel": channel,
+                "fields": sorted(kept),
+                "withheld": list(withheld),
+                "basis": rule.basis if rule else "no rule for this agency: nothing shared",
+                "simulated": alert.simulated,
+            }
+        )
+        return Release(cleared, channel, withheld)
+
+
+class TeeDisclosures:
+    """Writes each disclosure to several recorders (e.g. the JSONL log and the database)."""
+
+    def __init__(self, *recorders: DisclosureRecorder) -> None:
+        self.recorders = recorders
+
+    def record(self, entry: dict[str, Any]) -> None:
+        for recorder in self.recorders:
+            recorder.record(entry)
