@@ -119,3 +119,27 @@ def test_strip_scans_are_seeded_and_marked_simulated() -> None:
     np.testing.assert_array_equal(a[2].east_m, b[2].east_m)
     assert a[0].to_scan().simulated.all()
     assert (a[0].truth_id == -1).sum() == 5
+
+
+def test_components_equal_scipy_on_random_graphs() -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from borderwatch.tracking.components import components
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        m = int(rng.integers(0, 2 * n))
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        if trial % 10 == 0:  # a long chain, beyond the label-propagation passes
+            a, b = np.arange(n - 1), np.arange(1, n)
+        count, label = components(n, a, b)
+        ref_count, ref = connected_components(
+            coo_matrix((np.ones(m if trial % 10 else n - 1), (a, b)), shape=(n, n)),
+            directed=False,
+        )
+        assert count == ref_count
+        # Same partition: labels correspond one to one.
+        pairs = set(zip(label.tolist(), ref.tolist(), strict=True))
+        assert len(pairs) == count

@@ -40,12 +40,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.classify import PRIOR_LOG, decide
+from borderwatch.tracking.components import components
 from borderwatch.tracking.lifecycle import CONFIRMED
 from borderwatch.tracking.tracker import TrackBatch, Tracker
 
@@ -177,11 +176,7 @@ class GroupTracker:
                 join = (d2 <= rules.link_m**2) & (v2 < rules.velocity_ms**2)
                 stay = together & (d2 <= rules.stay_link_m**2) & (v2 < rules.stay_velocity_ms**2)
                 pairs = pairs[join | stay]
-            graph = coo_matrix(
-                (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else ([], ([], [])),
-                shape=(n, n),
-            )
-            n_groups, label = connected_components(graph, directed=False)
+            n_groups, label = components(n, pairs[:, 0], pairs[:, 1])
         else:
             n_groups, label = 0, _EMPTY
         head, _ = tracker.head_count(slots)
