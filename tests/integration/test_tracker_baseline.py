@@ -1,0 +1,41 @@
+"""The tracker's metrics baseline (Norfair's tests/metrics.txt, done our way): GOSPA on the
+strip, group head counts, and crossing recall, false crossings, latency and approach
+warnings on the crossing suite, on fixed seeds. Any figure more than 5% worse than the
+checked-in baseline fails; scripts/update_tracker_baseline.py rewrites it after a
+deliberate change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from borderwatch.quality import HIGHER_IS_BETTER, measure, worse
+
+BASELINE = Path(__file__).resolve().parents[1] / "baselines" / "tracker_metrics.json"
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, float]:
+    return measure()
+
+
+def test_baseline_names_every_figure(figures: dict[str, float]) -> None:
+    baseline = json.loads(BASELINE.read_text())
+    assert set(baseline) == set(figures) == set(HIGHER_IS_BETTER)
+
+
+@pytest.mark.parametrize("name", sorted(HIGHER_IS_BETTER))
+def test_no_figure_is_more_than_5_percent_worse(figures: dict[str, float], name: str) -> None:
+    baseline = json.loads(BASELINE.read_text())
+    assert not worse(name, figures[name], baseline[name]), (
+        f"{name}: {figures[name]} is more than 5% worse than the baseline {baseline[name]}"
+    )
+
+
+def test_the_comparison_itself() -> None:
+    assert worse("strip_gospa", 106.0, 100.0) and not worse("strip_gospa", 104.0, 100.0)
+    assert worse("suite_recall", 0.94, 1.0) and not worse("suite_recall", 0.96, 1.0)
+    assert worse("suite_false_crossings", 1.0, 0.0)
+    assert not worse("suite_false_crossings", 0.0, 0.0)
