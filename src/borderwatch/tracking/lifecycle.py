@@ -4,13 +4,19 @@
   vague report such as a phone tip, whose error exceeds ``max_report_sigma_m``: that is a
   *cue* shown to operators, not a track, so it cannot create a ghost).
 * A tentative track becomes **confirmed** after ``confirm_hits`` detections (counting the
-  first), each within ``tentative_timeout_s`` of the previous one. Only confirmed tracks
+  first), each within ``tentative_timeout_s`` of the previous one and inside its gate,
+  which is narrower than a confirmed track's (``tentative_gate_chi2``). Only confirmed tracks
   can raise incidents.
 * A tentative track that goes ``tentative_timeout_s`` without a detection is dropped, and
   one with a single detection already after ``single_hit_timeout_s``: one-off clutter (a
   report nothing confirms in the next scan) dies there.
 * A confirmed track that goes ``coast_s`` without a detection is ended, and so is one whose
-  position uncertainty has grown beyond ``max_position_sigma_m``.
+  position uncertainty has grown beyond ``max_position_sigma_m``. A track must earn its
+  coasting: one confirmed with fewer than ``established_hits`` detections ends after
+  ``young_coast_s`` without one. Clutter that happened to line up three times (hundreds
+  of false reports a scan make that happen every few seconds) then dies in seconds instead
+  of haunting the picture for half a minute, while a group seen for ten seconds or more
+  keeps its track through a 30 s gap behind a hill.
 * Two tracks whose positions agree within the ``merge_chi2`` test (a sensor's outlier
   started a second track on the same group, or two sensors' reports fed two tracks) are
   one, and the younger is ended, **unless one sensor reported both in the same scan** in
@@ -45,13 +51,20 @@ class LifecycleRules:
     single_hit_timeout_s: float = 1.5
     """... and a track with only its first detection, this long (the next scan at 1 Hz)."""
     coast_s: float = 30.0
-    """A confirmed track with no detection for this long is ended."""
+    """A confirmed track with no detection for this long is ended ..."""
+    established_hits: int = 10
+    """... if it has had at least this many detections; otherwise ..."""
+    young_coast_s: float = 5.0
+    """... it is ended after this long without one."""
     max_position_sigma_m: float = 150.0
     """A track whose 1-sigma position error grows past this is ended."""
     max_report_sigma_m: float = 150.0
     """Reports vaguer than this (tips) are cues: they never start or update tracks."""
     initial_speed_sigma_ms: float = 5.0
     """1-sigma of each velocity component of a new track (people walk, vehicles drive)."""
+    tentative_gate_chi2: float = 9.21
+    """Gate of a tentative track (99% for 2 degrees of freedom), narrower than a confirmed
+    track's (99.9%): a false track must line up three reports inside it to be confirmed."""
     merge_chi2: float = 9.21
     """Two tracks closer than this squared Mahalanobis distance (99% point, 2 degrees of
     freedom, on the sum of their position covariances) are merged."""
@@ -96,8 +109,9 @@ class LifecycleDeleter:
         cov = tracks.covariance
         too_vague = np.maximum(cov[:, 0, 0], cov[:, 1, 1]) > rules.max_position_sigma_m**2
         timeout = np.where(tracks.hits <= 1, rules.single_hit_timeout_s, rules.tentative_timeout_s)
+        coast = np.where(tracks.hits >= rules.established_hits, rules.coast_s, rules.young_coast_s)
         end = ((tracks.status == TENTATIVE) & (quiet > timeout)) | (
-            (tracks.status == CONFIRMED) & ((quiet > rules.coast_s) | too_vague)
+            (tracks.status == CONFIRMED) & ((quiet > coast) | too_vague)
         )
         return np.union1d(np.flatnonzero(end), self.duplicates(tracks))
 

@@ -237,9 +237,15 @@ class Tracker:
                 )
                 codes = window.kind_code[det_idx]
                 evidence = self.evidence[candidates]
+                # A tentative track's gate is narrower (tentative_gate_chi2): clutter must
+                # line up more precisely to confirm a false track, and a confirmed track
+                # wins a contested detection from a tentative one.
+                threshold = float(getattr(self.gate, "threshold", self.rules.tentative_gate_chi2))
+                narrower = max(0.0, threshold - self.rules.tentative_gate_chi2)
+                extra = np.where(self.status[candidates] == TENTATIVE, narrower, 0.0)
 
                 def penalty(t: IntArray, d: IntArray) -> FloatArray:
-                    return label_penalty(evidence[t], codes[d])
+                    return label_penalty(evidence[t], codes[d]) + extra[t]
 
                 t_local, d_local, cost = self.gate.pairs(
                     pred_pos, pred_cov, positions, sigma, penalty
