@@ -1,0 +1,72 @@
+"""``POST /v1/detections``: a batch in the DESIGN.md wire format.
+
+Each item is validated on its own: a bad item is reported (index, field, reason) and the
+valid ones are kept. Accepted items are committed to SQLite before the answer (a 2xx means
+stored); an ``id`` already stored is reported as a duplicate and ignored. When the live
+pipeline is too far behind, the whole batch is refused with 429 and ``Retry-After``
+before anything is stored, so the client can simply send the same batch again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from borderwatch.domain import Detection, InputError
+from borderwatch.sources.wire import detection_to_wire, parse_detection
+
+if TYPE_CHECKING:
+    from borderwatch.service.runtime import Service
+
+RETRY_AFTER_S = 1
+
+
+def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status code, JSON answer and headers for one ingest request."""
+    try:
+        items = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        return 400, {"detail": f"the body is not JSON: {err}"}, {}
+    if isinstance(items, dict) and isinstance(items.get("detections"), list):
+        items = items["detections"]
+    if not isinstance(items, list):
+        return 422, {"detail": "the body must be a JSON array of detections"}, {}
+    limit = service.config.max_batch
+    if len(items) > limit:
+        return 413, {"detail": f"at most {limit} detections per request, got {len(items)}"}, {}
+    live = service.live
+    counters = live.counters
+    errors: list[dict[str, Any]] = []
+    valid: list[tuple[int, Detection]] = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, parse_detection(item)))
+        except InputError as err:
+            errors.append({"index": index, "field": err.field, "reason": err.reason})
+    if not live.has_room(len(valid)):
+        counters.throttled += 1
+        return (
+            429,
+            {"detail": "the service is catching up; nothing from this request was stored. "
+                       f"Send it again after {RETRY_AFTER_S} s.", "pending": live.pending},
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+    fresh = service.log.append([(det.id, detection_to_wire(det)) for _, det in valid])
+    accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
+    duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]
+    live.submit(accepted, time.time())
+    counters.accepted += len(accepted)
+    counters.rejected += len(errors)
+    counters.duplicates += len(duplicates)
+    return (
+        200,
+        {
+            "accepted": len(accepted),
+            "duplicates": duplicates,
+            "errors": errors,
+            "simulated": any(det.simulated for det in accepted),
+        },
+        {},
+    )

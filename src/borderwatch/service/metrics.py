@@ -1,0 +1,59 @@
+"""``GET /metrics`` in the Prometheus text exposition format (version 0.0.4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from borderwatch.service.runtime import Service
+
+
+def render_metrics(service: Service) -> str:
+    live = service.live
+    c = live.counters
+    latency = np.array(c.alert_latency_s[-10_000:] or [0.0])
+    lines = [
+        "# HELP borderwatch_detections_accepted_total Detections stored and queued.",
+        "# TYPE borderwatch_detections_accepted_total counter",
+        f"borderwatch_detections_accepted_total {c.accepted}",
+        "# HELP borderwatch_detections_rejected_total Items refused for a bad field.",
+        "# TYPE borderwatch_detections_rejected_total counter",
+        f"borderwatch_detections_rejected_total {c.rejected}",
+        "# HELP borderwatch_detections_duplicate_total Items whose id was already stored.",
+        "# TYPE borderwatch_detections_duplicate_total counter",
+        f"borderwatch_detections_duplicate_total {c.duplicates}",
+        "# HELP borderwatch_ingest_throttled_total Requests answered 429 (back-pressure).",
+        "# TYPE borderwatch_ingest_throttled_total counter",
+        f"borderwatch_ingest_throttled_total {c.throttled}",
+        "# HELP borderwatch_detections_processed_total Detections through the pipeline.",
+        "# TYPE borderwatch_detections_processed_total counter",
+        f"borderwatch_detections_processed_total {c.processed}",
+        "# HELP borderwatch_pipeline_failures_total Detections the pipeline failed on.",
+        "# TYPE borderwatch_pipeline_failures_total counter",
+        f"borderwatch_pipeline_failures_total {live.failures}",
+        "# HELP borderwatch_pending_detections Accepted detections not yet tracked.",
+        "# TYPE borderwatch_pending_detections gauge",
+        f"borderwatch_pending_detections {live.pending}",
+        "# HELP borderwatch_tracks_active Confirmed tracks on the picture.",
+        "# TYPE borderwatch_tracks_active gauge",
+        f"borderwatch_tracks_active {len(live.tracks)}",
+        "# HELP borderwatch_incidents_total Incidents raised.",
+        "# TYPE borderwatch_incidents_total counter",
+        f"borderwatch_incidents_total {c.incidents}",
+        "# HELP borderwatch_alerts_notified_total Alerts notified (new or repeated).",
+        "# TYPE borderwatch_alerts_notified_total counter",
+        f"borderwatch_alerts_notified_total {c.alerts_notified}",
+        "# HELP borderwatch_alert_latency_seconds Receipt of the raising batch to the alert "
+        "stored and handed to its channels (last 10,000 alerts).",
+        "# TYPE borderwatch_alert_latency_seconds summary",
+        f'borderwatch_alert_latency_seconds{{quantile="0.5"}} {np.quantile(latency, 0.5):.6f}',
+        f'borderwatch_alert_latency_seconds{{quantile="0.99"}} {np.quantile(latency, 0.99):.6f}',
+        f"borderwatch_alert_latency_seconds_sum {sum(c.alert_latency_s):.6f}",
+        f"borderwatch_alert_latency_seconds_count {len(c.alert_latency_s)}",
+        "# HELP borderwatch_stream_subscribers Open live-feed connections.",
+        "# TYPE borderwatch_stream_subscribers gauge",
+        f"borderwatch_stream_subscribers {len(service.hub.subscribers)}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,94 @@
+"""Who sees what through the service: API-key principals, roles and what each may do.
+
+Pure rules, no web framework. The partner's view of operational data is made by the
+alert stage's sharing gate (``alerts/gate.py``, the one place partner views are made);
+this module decides *which* view a principal gets and strips personal data from every
+other non-owner view.
+
+Personal data (names, dates of birth, nationalities, documents, relatives, ages: the
+``PERSONAL_FIELDS`` of the sharing policy) reaches only a screening officer of the agency
+that owns the case, and each such read is logged by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from borderwatch.alerts.sharing import PERSONAL_FIELDS
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    OPERATOR = "operator"
+    SCREENING_OFFICER = "screening_officer"
+    PARTNER = "partner"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    READ = "read"
+    """The operational picture: tracks, incidents, sensors, alerts, statistics, stream."""
+    INGEST = "ingest"
+    ACK = "ack"
+    """Acknowledge or resolve an alert of one's own agency."""
+    READ_CASE = "read_case"
+    """A case with its people (only the owning agency's; checked with :func:`owns`)."""
+
+
+_ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.VIEWER: frozenset({Action.READ}),
+    Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK}),
+    Role.SCREENING_OFFICER: frozenset({Action.READ, Action.READ_CASE}),
+    Role.PARTNER: frozenset({Action.READ}),
+    Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK}),
+}
+"""An admin manages the service; it is not entitled to personal data (no READ_CASE)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The holder of an API key."""
+
+    key_id: str
+    agency: str
+    """An agency or one of its units, e.g. ``RCMP-K`` (RCMP K Division) or ``USBP-HVM``."""
+    role: Role
+
+    def may(self, action: Action) -> bool:
+        return action in _ALLOWED[self.role]
+
+    @property
+    def sharing_agency(self) -> str:
+        """The agency name the sharing policy knows (``USBP-HVM`` -> ``USBP``)."""
+        return self.agency.split("-", 1)[0]
+
+
+def owns(agency: str, unit_id: str, unit_agency: str | None = None) -> bool:
+    """Whether a key of ``agency`` speaks for the unit ``unit_id``: the same unit, a unit
+    inside it (``RCMP-K`` owns ``RCMP-K-IBET``), or the unit's whole agency.
+
+    >>> owns("RCMP-K", "RCMP-K-IBET")
+    True
+    >>> owns("RCMP-K", "RCMP-KX-IBET")
+    False
+    >>> owns("RCMP", "RCMP-K-IBET", "RCMP")
+    True
+    >>> owns("USBP-HVM", "RCMP-K-IBET", "RCMP")
+    False
+    """
+    return agency in (unit_id, unit_agency) or unit_id.startswith(agency + "-")
+
+
+def scrub(value: Any) -> Any:
+    """A copy of a JSON value without any personal field, at any depth.
+
+    >>> scrub({"lat": 49.0, "children": 5, "risk": [{"people": ["p1"], "points": 2}]})
+    {'lat': 49.0, 'risk': [{'points': 2}]}
+    """
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in PERSONAL_FIELDS}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value

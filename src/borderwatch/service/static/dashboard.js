@@ -1,0 +1,237 @@
+// Borderwatch dashboard: plain JavaScript and SVG, everything from this service (no tiles,
+// no fonts, nothing from outside), so it works offline. Keyboard: Tab reaches every button;
+// on the map, arrow keys pan and + / - zoom.
+"use strict";
+const ZONE = "America/Edmonton";
+const NS = "http://www.w3.org/2000/svg";
+const $ = (id) => document.getElementById(id);
+const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
+                view: { lat: 49.0, lon: -111.93, span: 14000 }, dataTime: null, sim: false };
+
+function fmt(t) {
+  if (!t) return "—";
+  const d = new Date(t);
+  const local = d.toLocaleTimeString("en-CA", { timeZone: ZONE, hour12: false, timeZoneName: "short" });
+  return `${local} │ ${d.toISOString().slice(11, 19)}Z`;
+}
+function esc(s) { return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c])); }
+function markSim(flag) { if (flag) { state.sim = true; $("sim").hidden = false; } }
+
+async function api(path, opts = {}) {
+  const r = await fetch(path, { ...opts, headers: { "X-API-Key": state.key, ...(opts.headers || {}) } });
+  if (r.status === 401) { sessionStorage.removeItem("bw-key"); showLogin(); throw new Error("401"); }
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+// ---- map projection: local equirectangular metres around the view centre -------------
+function xy(lon, lat) {
+  const k = Math.cos(state.view.lat * Math.PI / 180);
+  return [(lon - state.view.lon) * 111320 * k, -(lat - state.view.lat) * 110540];
+}
+function setView() {
+  const s = state.view.span, map = $("map");
+  const r = map.clientHeight ? map.clientWidth / map.clientHeight : 1.5;
+  map.setAttribute("viewBox", `${-s * r / 2} ${-s / 2} ${s * r} ${s}`);
+  drawStatic(); drawLive();
+}
+function el(tag, attrs, parent) {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function clear(id) { const g = $(id); while (g.firstChild) g.removeChild(g.firstChild); return g; }
+const px = () => state.view.span / 600;  // metres per screen pixel, roughly
+
+let mapLayers = null, sensors = null;
+function drawStatic() {
+  if (!mapLayers) return;
+  const b = clear("layer-boundary"), p = clear("layer-ports"), s = clear("layer-sensors"), c = clear("layer-coverage");
+  for (const f of mapLayers.features) {
+    if (f.properties.layer === "boundary") {
+      const pts = f.geometry.coordinates.filter(([lo]) => Math.abs(lo - state.view.lon) < 2)
+        .map(([lo, la]) => xy(lo, la).join(",")).join(" ");
+      el("polyline", { points: pts, fill: "none", stroke: "#e0e6ee", "stroke-width": 2 * px(), "stroke-dasharray": `${8 * px()} ${4 * px()}` }, b);
+      const [x, y] = xy(state.view.lon, 49.0);
+      el("text", { x: x + 6 * px() - state.view.span * 0.7, y: y - 6 * px(), "font-size": 11 * px() }, b).textContent = "CANADA ▲  ▼ UNITED STATES";
+    } else if (f.properties.layer === "port") {
+      const [x, y] = xy(...f.geometry.coordinates);
+      el("rect", { x: x - 4 * px(), y: y - 4 * px(), width: 8 * px(), height: 8 * px(), fill: "#6cb6ff" }, p);
+      el("text", { x: x + 8 * px(), y: y + 14 * px(), "font-size": 11 * px() }, p).textContent = f.properties.label;
+    }
+  }
+  for (const f of (sensors ? sensors.features : [])) {
+    const geoms = f.geometry.type === "GeometryCollection" ? f.geometry.geometries : [f.geometry];
+    for (const g of geoms) {
+      if (g.type === "Polygon") {
+        el("polygon", { points: g.coordinates[0].map(([lo, la]) => xy(lo, la).join(",")).join(" "), fill: "rgba(108,182,255,0.08)", stroke: "rgba(108,182,255,0.4)", "stroke-width": px() }, c);
+      } else if (g.type === "Point") {
+        const [x, y] = xy(...g.coordinates);
+        el("circle", { cx: x, cy: y, r: 3 * px(), fill: "#8795a6" }, s);
+        el("text", { x: x + 5 * px(), y: y - 5 * px(), "font-size": 10 * px(), fill: "#8795a6" }, s).textContent = f.properties.sensor_id;
+      }
+    }
+  }
+}
+function drawLive() {
+  const t = clear("layer-tracks"), tr = clear("layer-trails"), inc = clear("layer-incidents");
+  for (const f of state.tracks.values()) {
+    const [lo, la] = f.geometry.coordinates, [x, y] = xy(lo, la), p = f.properties;
+    const colour = p.kind === "animal" ? "#8fd18f" : p.kind === "vehicle" ? "#c9a0ff" : "#ffcf5c";
+    if (p.trail) el("polyline", { points: p.trail.coordinates.map(([a, b]) => xy(a, b).join(",")).join(" "), fill: "none", stroke: colour, "stroke-opacity": 0.5, "stroke-width": 1.5 * px() }, tr);
+    const h = (p.heading_deg || 0) * Math.PI / 180, len = 18 * px();
+    el("line", { x1: x, y1: y, x2: x + Math.sin(h) * len, y2: y - Math.cos(h) * len, stroke: colour, "stroke-width": 2 * px() }, t);
+    el("circle", { cx: x, cy: y, r: 5 * px(), fill: colour, "data-track": f.id || "" }, t);
+    el("text", { x: x + 7 * px(), y: y + 4 * px(), "font-size": 12 * px() }, t).textContent = `${p.kind || ""} ×${p.group_size ?? "?"}`;
+  }
+  for (const f of state.incidents.values()) {
+    const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
+    el("polygon", { points: `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`, fill: "none", stroke: f.properties.type === "crossing" ? "#ff6b6b" : "#f2b84b", "stroke-width": 2 * px() }, inc);
+  }
+  $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${f.properties.group_size} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
+  $("tracks").style.whiteSpace = "pre-line";
+}
+
+// ---- panels ---------------------------------------------------------------------------
+function renderIncidents() {
+  const items = [...state.incidents.values()].reverse();
+  $("incidents").innerHTML = items.length ? items.map((f) => {
+    const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(r.text)).join("; ");
+    return `<div class="item sev-${esc(p.severity)}" data-incident="${esc(p.incident_id)}" data-type="${esc(p.type)}">
+      <b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction)} · group of ${esc(p.group_size)} · risk <b>${esc(p.severity)}</b><br>
+      <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}</div>`;
+  }).join("") : '<p class="small">none</p>';
+}
+function renderAlerts() {
+  const canAct = state.who && ["operator", "admin"].includes(state.who.role);
+  const items = [...state.alerts].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
+  $("alerts").innerHTML = items.length ? items.map((a) => {
+    const open = a.status === "triggered" || a.status === "acknowledged";
+    const kind = a.facts ? `${a.facts.type} ${a.facts.direction || ""} · ${a.facts.severity}` : (a.payload?.type || "");
+    return `<div class="item" data-alert="${esc(a.alert_id)}"><span class="status ${esc(a.status)}">${esc(a.status)}</span>
+      ${esc(kind)} → ${esc(a.unit?.unit_id)}<br><span class="small">${esc(a.alert_id)} · raised ${fmt(a.raised_at)}${a.acknowledged_by ? ` · ack by ${esc(a.acknowledged_by)}` : ""}</span>
+      ${canAct && a.status === "triggered" ? `<br><button data-ack="${esc(a.alert_id)}">Acknowledge</button>` : ""}
+      ${canAct && open ? ` <button data-resolve="${esc(a.alert_id)}">Resolve</button>` : ""}</div>`;
+  }).join("") : '<p class="small">none</p>';
+}
+async function refreshAlerts() { const r = await api("/v1/alerts"); state.alerts = r.alerts; markSim(r.simulated); renderAlerts(); }
+async function refreshStats() {
+  const r = await api("/v1/stats/monthly"), svg = $("stats");
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  const max = Math.max(1, ...r.months.map((m) => m.count || 0)), w = 340 / Math.max(1, r.months.length);
+  r.months.forEach((m, i) => {
+    const h = ((m.count || 0) / max) * 80;
+    el("rect", { x: 10 + i * w, y: 95 - h, width: Math.max(4, w - 6), height: h, fill: "#6cb6ff" }, svg);
+    el("text", { x: 10 + i * w, y: 110 }, svg).textContent = `${m.month}: ${m.count ?? "--"}`;
+  });
+  if (!r.months.length) el("text", { x: 10, y: 60 }, svg).textContent = "no cases yet";
+  markSim(r.simulated);
+}
+async function refreshCase() {
+  if (!state.who || state.who.role !== "screening_officer") return;
+  $("case-section").hidden = false;
+  const list = await api("/v1/cases");
+  if (!list.cases.length) { $("case").innerHTML = '<p class="small">no case of your agency yet</p>'; return; }
+  const c = await api(`/v1/cases/${encodeURIComponent(list.cases[list.cases.length - 1])}`);
+  $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? "(simulated)" : ""}<br>` + (c.people || []).map((p) =>
+    `<div class="small">${esc(p.id || p.person_id)}: age ${esc(p.age ?? "?")}, ${esc((p.nationalities || []).join("/"))}</div>`).join("");
+}
+
+document.addEventListener("click", async (ev) => {
+  const b = ev.target.closest("button");
+  if (!b) return;
+  const id = b.dataset.ack || b.dataset.resolve;
+  if (!id) return;
+  b.disabled = true;
+  const action = b.dataset.ack ? "ack" : "resolve";
+  try { await api(`/v1/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST" }); }
+  finally { await refreshAlerts(); }
+});
+
+// ---- live feed (Server-Sent Events over fetch, so the key travels in a header) --------
+function onEvent(type, data) {
+  markSim(data.simulated);
+  if (type === "tracks") {
+    for (const f of data.features) state.tracks.set(f.id || `${f.geometry.coordinates}`, f);
+    for (const id of data.ended || []) state.tracks.delete(id);
+    if (data.data_time) { state.dataTime = data.data_time; $("clock").textContent = fmt(data.data_time); }
+    drawLive();
+  } else if (type === "incident") {
+    const f = data.feature; state.incidents.set(f.properties.incident_id || f.id || Math.random(), f);
+    renderIncidents(); drawLive();
+  } else if (type === "alert") { refreshAlerts(); }
+  else if (type === "case") { refreshCase(); refreshStats(); }
+  else if (type === "lagged") { $("feed").textContent = "feed: fell behind, reloading"; }
+}
+async function stream() {
+  for (;;) {
+    try {
+      const r = await fetch("/v1/stream", { headers: { "X-API-Key": state.key } });
+      if (!r.ok) throw new Error(String(r.status));
+      $("feed").textContent = "feed: live";
+      const reader = r.body.getReader(), dec = new TextDecoder();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, i); buf = buf.slice(i + 2);
+          let type = "message", data = "";
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event: ")) type = line.slice(7);
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+          if (data) onEvent(type, JSON.parse(data));
+        }
+      }
+    } catch (e) { $("feed").textContent = `feed: reconnecting (${e.message})`; }
+    await new Promise((res) => setTimeout(res, 2000));
+    await loadPicture();
+  }
+}
+
+async function loadPicture() {
+  const [tracks, incidents] = await Promise.all([api("/v1/tracks"), api("/v1/incidents")]);
+  state.tracks = new Map(tracks.features.map((f) => [f.id || `${f.geometry.coordinates}`, f]));
+  state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
+  markSim(tracks.simulated || incidents.simulated);
+  renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase();
+}
+
+function showLogin() { $("login").hidden = false; $("app").hidden = true; }
+async function start() {
+  const m = location.hash.match(/key=([^&]+)/);
+  if (m) { sessionStorage.setItem("bw-key", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
+  state.key = sessionStorage.getItem("bw-key");
+  if (!state.key) { showLogin(); return; }
+  $("login").hidden = true; $("app").hidden = false;
+  state.who = await api("/v1/whoami");
+  $("who").textContent = `${state.who.agency} · ${state.who.role}${state.who.replay ? ` · replay ${state.who.replay}` : ""}`;
+  markSim(state.who.simulated || !!state.who.replay);
+  mapLayers = await api("/v1/map");
+  sensors = await api("/v1/sensors");
+  if (sensors.features.length) {
+    const pts = sensors.features.map((f) => (f.geometry.type === "Point" ? f.geometry : f.geometry.geometries[0]).coordinates);
+    state.view.lon = pts.reduce((s, p) => s + p[0], 0) / pts.length;
+    state.view.lat = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  }
+  setView();
+  await loadPicture();
+  stream();
+  setInterval(async () => { sensors = await api("/v1/sensors"); drawStatic(); }, 15000);
+}
+$("login-form").addEventListener("submit", (ev) => { ev.preventDefault(); sessionStorage.setItem("bw-key", $("key-input").value.trim()); start(); });
+$("map").addEventListener("keydown", (ev) => {
+  const v = state.view, step = v.span / 8 / 111000;
+  const moves = { ArrowLeft: [0, -step / Math.cos(v.lat * Math.PI / 180)], ArrowRight: [0, step / Math.cos(v.lat * Math.PI / 180)], ArrowUp: [step, 0], ArrowDown: [-step, 0] };
+  if (moves[ev.key]) { v.lat += moves[ev.key][0]; v.lon += moves[ev.key][1]; }
+  else if (ev.key === "+" || ev.key === "=") v.span /= 1.4;
+  else if (ev.key === "-") v.span *= 1.4;
+  else return;
+  ev.preventDefault(); setView();
+});
+window.addEventListener("resize", setView);
+start();

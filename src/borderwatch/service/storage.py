@@ -1,0 +1,158 @@
+"""The service's own tables in its SQLite file: accepted detections and API keys.
+
+A detection answered with 2xx is committed first (WAL, ``synchronous=FULL``): killing the
+process at any moment loses nothing that was acknowledged. ``id`` is unique, so a repeated
+id is recognised across restarts, not only within one run. The alert stage (states,
+outbox, disclosures) and the case store keep their own tables in the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from borderwatch.service.roles import Principal, Role
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS service_detections (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS service_api_keys (
+    key_id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    agency TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+"""
+KEY_PREFIX = "bw_"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA busy_timeout=10000")
+    connection.executescript(_SCHEMA)
+    return connection
+
+
+class DetectionLog:
+    """Accepted detections in arrival order, as their wire objects."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._connection = _connect(self.path)
+        self._lock = threading.Lock()
+
+    def append(self, items: Sequence[tuple[str | None, dict[str, Any]]]) -> list[bool]:
+        """Store ``(id, wire object)`` pairs in one committed transaction; for each, whether
+        it was new (False: its id was already stored, so it is ignored)."""
+        fresh: list[bool] = []
+        with self._lock:
+            cursor = self._connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                for det_id, body in items:
+                    cursor.execute(
+                        "INSERT OR IGNORE INTO service_detections (id, body) VALUES (?, ?)",
+                        (det_id, orjson.dumps(body)),
+                    )
+                    fresh.append(cursor.rowcount == 1)
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+        return fresh
+
+    def replay(self, chunk: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        """Everything stored, oldest first, in chunks."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._connection.execute(
+                    "SELECT seq, body FROM service_detections WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (last, chunk),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [orjson.loads(body) for _, body in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            row = self._connection.execute("SELECT count(*) FROM service_detections").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class KeyStore:
+    """API keys: only a SHA-256 hash of each is stored; the key itself is shown once.
+
+    Keys are 32 random bytes, so a plain hash (not a slow password hash) is enough: there
+    is nothing to guess from it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._connection = _connect(self.path)
+        self._lock = threading.Lock()
+        self._cache: dict[str, Principal | None] = {}
+
+    def create(self, agency: str, role: Role, note: str = "") -> tuple[str, Principal]:
+        if not agency or any(c.isspace() for c in agency):
+            raise ValueError("agency must be a non-empty name without spaces, e.g. RCMP-K")
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        key_id = "key-" + secrets.token_hex(4)
+        with self._lock:
+            self._connection.execute(
+                "INSERT INTO service_api_keys VALUES (?, ?, ?, ?, ?, ?)",
+                (key_id, hash_key(key), agency, role.value, datetime.now(UTC).isoformat(), note),
+            )
+        return key, Principal(key_id, agency, role)
+
+    def lookup(self, key: str) -> Principal | None:
+        digest = hash_key(key)
+        with self._lock:
+            if digest in self._cache:
+                return self._cache[digest]
+            row = self._connection.execute(
+                "SELECT key_id, agency, role FROM service_api_keys WHERE key_hash = ?", (digest,)
+            ).fetchone()
+            found = None if row is None else Principal(row[0], row[1], Role(row[2]))
+            if found is not None:
+                self._cache[digest] = found
+            return found
+
+    def list(self) -> list[dict[str, str]]:
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT key_id, agency, role, created_at, note FROM service_api_keys "
+                "ORDER BY created_at"
+            ).fetchall()
+        return [
+            {"key_id": r[0], "agency": r[1], "role": r[2], "created_at": r[3], "note": r[4]}
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()

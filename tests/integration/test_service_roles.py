@@ -1,0 +1,101 @@
+"""Who sees what: partner and viewer keys never receive personal data from any endpoint,
+the live feed or an error body; only a screening officer of the owning agency reads a
+case, and each such read is logged."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from tests.service_helpers import coutts_wire, post_all, running_service
+
+from borderwatch.alerts import PERSONAL_FIELDS
+from borderwatch.domain import Case, Interception, Person, Relation
+
+NAME, OTHER_NAME = "Qzxvbn Wyrtlop", "Plokij Uhygtf"
+CASE_ID = "AB-2025-0203-901"
+
+
+def _case() -> Case:
+    interception = Interception("ICP-T-1", "INC-20250203-0002",
+                                datetime(2025, 2, 3, 13, 27, tzinfo=UTC),
+                                49.004, -111.9, "RCMP-K-IBET", 2, True)
+    people = (Person("p1", 34, ("VE",), name=NAME), Person("p2", 9, ("VE",), name=OTHER_NAME))
+    return Case(CASE_ID, interception, people, (Relation("p1", "mother", "p2"),), (),
+                "between_ports", "2025-02-03", "US", True)
+
+
+def _personal(body: str) -> list[str]:
+    found = [v for v in (NAME, OTHER_NAME, '"relations"', '"nationalities"') if v in body]
+    return found + [f for f in PERSONAL_FIELDS if f'"{f}":' in body]
+
+
+def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path) -> None:
+    with running_service(tmp_path / "s.db") as svc:
+        svc.service.cases.open_case(_case())
+        operator = svc.key("RCMP-K", "operator")
+        keys = {"partner": svc.key("USBP-HVM", "partner"), "viewer": svc.key("RCMP-K", "viewer")}
+        streams: dict[str, list[str]] = {name: [] for name in keys}
+        connected = threading.Barrier(len(keys) + 1)
+
+        def listen(name: str) -> None:
+            with httpx.stream("GET", svc.url + "/v1/stream", headers=keys[name], timeout=None) as r:
+                connected.wait()
+                for line in r.iter_lines():
+                    streams[name].append(line)
+
+        for name in keys:
+            threading.Thread(target=listen, args=(name,), daemon=True).start()
+        connected.wait(timeout=10)
+        with httpx.Client(base_url=svc.url, timeout=30) as client:
+            post_all(client, coutts_wire(), operator)
+            svc.wait_idle()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not all(
+                any("incident" in line for line in lines) for lines in streams.values()):
+                time.sleep(0.05)
+            for name, key in keys.items():
+                for path in ("/v1/tracks", "/v1/incidents", "/v1/sensors", "/v1/alerts",
+                             "/v1/stats/monthly", "/v1/whoami", "/v1/map",
+                             f"/v1/cases/{CASE_ID}", "/v1/cases", "/v1/cases/nope",
+                             f"/v1/alerts/{CASE_ID}/ack", "/v1/incidents?bbox=x"):
+                    method = "POST" if path.endswith("/ack") else "GET"
+                    r = client.request(method, path, headers=key)
+                    assert _personal(r.text) == [], (name, path, r.text[:300])
+                    if "cases" in path:
+                        assert r.status_code == 403, (name, path)
+                bad = client.post("/v1/detections", json=[{"name": NAME}], headers=key)
+                assert bad.status_code == 403 and NAME not in bad.text
+            partner_incidents = client.get("/v1/incidents", headers=keys["partner"]).json()
+            shared = {k for f in partner_incidents["features"] for k in f["properties"]}
+            assert shared <= {"type", "time", "lat", "lon", "direction", "group_size", "simulated"}
+            assert partner_incidents["features"], "the partner is told of the crossing"
+        for name, lines in streams.items():
+            text = "\n".join(lines)
+            assert "incident" in text, name
+            assert _personal(text) == [], (name, _personal(text))
+            if name == "partner":
+                assert '"severity"' not in text and '"risk"' not in text
+
+
+def test_only_the_owning_agencys_screening_officer_reads_a_case(tmp_path: Path) -> None:
+    with running_service(tmp_path / "s.db") as svc, httpx.Client(base_url=svc.url) as client:
+        svc.service.cases.open_case(_case())
+        mine = svc.key("RCMP-K", "screening_officer")
+        theirs = svc.key("RCMP-D", "screening_officer")
+        admin = svc.key("RCMP-K", "admin")
+        r = client.get(f"/v1/cases/{CASE_ID}", headers=mine)
+        assert r.status_code == 200 and NAME in r.text
+        assert client.get("/v1/cases", headers=mine).json() == {"cases": [CASE_ID]}
+        for other in (theirs, admin):
+            denied = client.get(f"/v1/cases/{CASE_ID}", headers=other)
+            assert denied.status_code == 403 and _personal(denied.text) == []
+        entries = svc.service.alerts.disclosures.entries()
+        reads = [e for e in entries if e.get("kind") == "case_read"]
+        assert len(reads) == 1 and reads[0]["agency"] == "RCMP-K"
+        assert reads[0]["case_id"] == CASE_ID
+
+

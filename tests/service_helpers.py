@@ -1,0 +1,72 @@
+"""Run the real service (uvicorn on 127.0.0.1, an ephemeral port) for a test."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from borderwatch.service.app import create_app
+from borderwatch.service.roles import Role
+from borderwatch.service.runtime import Service, ServiceConfig, build_service
+
+
+@dataclass
+class Running:
+    url: str
+    service: Service
+
+    def key(self, agency: str, role: str) -> dict[str, str]:
+        key, _ = self.service.keys.create(agency, Role(role))
+        return {"X-API-Key": key}
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Until every accepted detection went through the pipeline and was flushed."""
+        live = self.service.live
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not live.recovering and live.pending == 0 and not live._dirty:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the pipeline did not catch up")
+
+
+@contextmanager
+def running_service(db: Path, **config: Any) -> Iterator[Running]:
+    service = build_service(ServiceConfig(db=db, idle_flush_s=0.3, **config))
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=0,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Running(f"http://127.0.0.1:{port}", service)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def coutts_wire(limit: int | None = None) -> list[dict[str, Any]]:
+    """The Coutts night's detections in the wire format (simulated, with ids)."""
+    from borderwatch.geo import Boundary
+    from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
+    from borderwatch.sources.wire import detection_to_wire
+
+    sim = simulate(load_scenario(bundled_scenario_path("coutts")), Boundary.bundled())
+    return [detection_to_wire(d) for d in sim.detections[:limit]]
+
+
+def post_all(client: httpx.Client, items: list[dict[str, Any]], headers: dict[str, str],
+             batch: int = 1000) -> None:
+    for start in range(0, len(items), batch):
+        r = client.post("/v1/detections", json=items[start:start + batch], headers=headers)
+        assert r.status_code == 200, r.text
