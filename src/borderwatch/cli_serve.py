@@ -1,0 +1,106 @@
+"""`borderwatch serve` and `borderwatch keys`: the service and its API keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+keys_app = typer.Typer(help="API keys: each bound to an agency and a role; only a hash is kept.",
+                       no_args_is_help=True)
+DbOption = Annotated[Path, typer.Option("--db", help="The service's SQLite file.")]
+DEFAULT_DB = Path("borderwatch-service.db")
+ROLES = ("viewer", "operator", "screening_officer", "partner", "admin")
+
+
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8600,
+    replay: Annotated[
+        str | None,
+        typer.Option("--replay", help="Replay a bundled scenario (coutts, emerson) live."),
+    ] = None,
+    speed: Annotated[float, typer.Option("--speed", help="Replay speed (x real time).")] = 20.0,
+    reorder_window: Annotated[
+        float,
+        typer.Option(
+            "--reorder-window",
+            help="Seconds of data time to wait for late reports.",
+        )
+    ] = 5.0,
+) -> None:
+    """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
+
+    Detections are stored in --db before they are acknowledged; on restart the stored
+    stream is replayed, so tracks, incidents and alerts come back. With --replay, the
+    scenario is played into the service at --speed and a dashboard URL with a fresh
+    operator key (RCMP-K) is printed; everything replayed is marked simulated.
+    """
+    import uvicorn
+
+    from borderwatch.service.app import create_app
+    from borderwatch.service.replay import Replay
+    from borderwatch.service.roles import Role
+    from borderwatch.service.runtime import ServiceConfig, build_service
+
+    config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window)
+    if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
+        from borderwatch.sim import bundled_scenario_path, load_scenario
+        from borderwatch.watch import Conditions, FixedConditions
+
+        weather = load_scenario(bundled_scenario_path(replay)).weather
+        config.conditions = FixedConditions(
+            Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms))
+    service = build_service(config)
+    app = create_app(service)
+    if replay is not None:
+        player = Replay(service, replay, speed)
+        key, _ = service.keys.create("RCMP-K", Role.OPERATOR, note=f"replay {replay}")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        typer.echo(f"EXERCISE: replaying {replay} at x{speed:g} (simulated data)")
+        typer.echo(f"Dashboard: http://{shown}:{port}/#key={key}")
+        service.starters.append(player.start)
+    else:
+        typer.echo(f"Dashboard: http://{host}:{port}/ (create a key: borderwatch keys create)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+def create_key(
+    agency: Annotated[str, typer.Option("--agency", help="Agency or unit, e.g. RCMP-K, USBP-HVM.")],
+    role: Annotated[str, typer.Option("--role", help="viewer, operator, screening_officer, "
+                                      "partner or admin.")],
+    db: DbOption = DEFAULT_DB,
+    note: Annotated[str, typer.Option("--note", help="Who it is for.")] = "",
+) -> None:
+    """Create an API key and print it once (only its SHA-256 hash is stored)."""
+    from borderwatch.domain import InputError
+    from borderwatch.service.roles import Role
+    from borderwatch.service.storage import KeyStore
+
+    if role not in ROLES:
+        raise InputError("--role", f"must be one of {', '.join(ROLES)}, got {role!r}")
+    store = KeyStore(db)
+    try:
+        key, who = store.create(agency, Role(role), note)
+    except ValueError as err:
+        raise InputError("--agency", str(err)) from None
+    finally:
+        store.close()
+    typer.echo(key)
+    Console(stderr=True).print(f"{who.key_id}: {agency} {role} (shown once; store it now)")
+
+
+@keys_app.command("list")
+def list_keys(db: DbOption = DEFAULT_DB) -> None:
+    """The keys: id, agency, role, creation time (never the key itself)."""
+    from borderwatch.service.storage import KeyStore
+
+    store = KeyStore(db)
+    for row in store.list():
+        typer.echo(f"{row['key_id']}  {row['agency']:<12} {row['role']:<18} {row['created_at']}")
+    store.close()
