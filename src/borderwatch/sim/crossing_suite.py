@@ -222,6 +222,8 @@ class SuiteScore:
     the line (every group of the suite walks >= 300 m towards the line: seen coming)."""
     lead_median_s: float
     """Median time from the approach warning to the true crossing."""
+    latencies_s: tuple[float, ...] = ()
+    """Each found crossing's latency (incident raised minus true crossing time)."""
 
 
 def score(suite: CrossingSuite, incidents: list[object]) -> SuiteScore:
@@ -277,4 +279,5 @@ def score(suite: CrossingSuite, incidents: list[object]) -> SuiteScore:
         approach_warned=warned,
         approach_share=warned / n if n else 1.0,
         lead_median_s=float(np.median(leads)) if leads else float("nan"),
+        latencies_s=tuple(latencies),
     )
