@@ -46,7 +46,7 @@ from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.classify import PRIOR_LOG, decide
 from borderwatch.tracking.components import components
 from borderwatch.tracking.lifecycle import CONFIRMED
-from borderwatch.tracking.tracker import TrackBatch, Tracker
+from borderwatch.tracking.tracker import TrackBatch, Tracker, recent_quantile
 
 _EMPTY = np.empty(0, np.intp)
 
@@ -315,15 +315,7 @@ class GroupTracker:
         pos_sigma = np.sqrt(own + spread2 / size)
         # Head count over the window.
         g = gslot[moved]
-        counts = self.g_counts[g]
-        seen = ~np.isnan(counts)
-        n_seen = np.maximum(seen.sum(axis=1), 1)
-        ordered = np.sort(np.where(seen, counts, -np.inf), axis=1)
-        w = self.rules.head_count_window
-        pick = w - n_seen + np.floor(self.rules.head_count_quantile * (n_seen - 1)).astype(np.intp)
-        group_size = ordered[np.arange(m), pick]
-        mean = np.where(seen, counts, 0).sum(axis=1) / n_seen
-        size_sigma = np.sqrt(np.where(seen, (counts - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
+        group_size, size_sigma = recent_quantile(self.g_counts[g], self.rules.head_count_quantile)
         # Class: the members' evidence together; ages: children summed where judged.
         evidence = np.zeros((m, tracker.evidence.shape[1]))
         np.add.at(evidence, row, tracker.evidence[slots[member]] - PRIOR_LOG)

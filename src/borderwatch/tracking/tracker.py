@@ -422,19 +422,7 @@ class Tracker:
     def head_count(self, slots: IntArray) -> tuple[FloatArray, FloatArray]:
         """Each track's head count (the high quantile of its recent detection counts) and
         the spread of those counts (1 sigma)."""
-        counts = self.counts[slots]
-        if len(slots) == 0:
-            return np.empty(0), np.empty(0)
-        seen = ~np.isnan(counts)
-        n_seen = np.maximum(seen.sum(axis=1), 1)
-        filled = np.where(seen, counts, -np.inf)
-        ordered = np.sort(filled, axis=1)
-        quantile_rank = np.floor(_HEAD_COUNT_QUANTILE * (n_seen - 1)).astype(np.intp)
-        pick = _COUNT_WINDOW - n_seen + quantile_rank
-        head = ordered[np.arange(len(slots)), pick]
-        mean = np.where(seen, counts, 0).sum(axis=1) / n_seen
-        spread = np.sqrt(np.where(seen, (counts - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
-        return np.where(np.isfinite(head), head, 1.0), spread
+        return recent_quantile(self.counts[slots], _HEAD_COUNT_QUANTILE)
 
     def position_sigma(self, slots: IntArray) -> FloatArray:
         """1-sigma of each track's position along its worst direction, metres."""
@@ -466,6 +454,23 @@ class Tracker:
             ended=ended,
             cues=cues,
         )
+
+
+def recent_quantile(window: FloatArray, quantile: float) -> tuple[FloatArray, FloatArray]:
+    """Per row of ``window`` (recent values, NaN where none yet): the ``quantile`` of the
+    values seen (1.0 for a row with none) and their spread (1 sigma). Head counts lean
+    high on purpose: sensors miss hidden members more often than they invent extra ones."""
+    rows, width = window.shape
+    if rows == 0:
+        return np.empty(0), np.empty(0)
+    seen = ~np.isnan(window)
+    n_seen = np.maximum(seen.sum(axis=1), 1)
+    ordered = np.sort(np.where(seen, window, -np.inf), axis=1)
+    pick = width - n_seen + np.floor(quantile * (n_seen - 1)).astype(np.intp)
+    value = ordered[np.arange(rows), pick]
+    mean = np.where(seen, window, 0).sum(axis=1) / n_seen
+    spread = np.sqrt(np.where(seen, (window - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
+    return np.where(np.isfinite(value), value, 1.0), spread
 
 
 def kinds_for(codes: IntArray) -> list[Kind]:
