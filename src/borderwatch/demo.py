@@ -23,11 +23,11 @@ from rich.table import Table
 from borderwatch.alerts import (
     AlertSink,
     ConsoleAlertSink,
-    DisclosureLog,
     JsonlAlertSink,
     RecordingSink,
 )
 from borderwatch.cases import case_to_json, new_case_id
+from borderwatch.demo_alerts import DemoAlerts
 from borderwatch.demo_screening import (
     CLAIM_ASSUMPTION,
     STATED_ASSUMPTIONS,
@@ -35,6 +35,7 @@ from borderwatch.demo_screening import (
     questions_for,
     screen_coutts_case,
 )
+from borderwatch.demo_stats import run_statistics_stage
 from borderwatch.display import clock
 from borderwatch.domain import (
     Alert,
@@ -172,7 +173,6 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     tracks = TrackWatcher(boundary, timeline)
     recording = RecordingSink()
     jsonl = JsonlAlertSink(out / "alerts.jsonl")
-    disclosures = DisclosureLog(out / "disclosures.jsonl")
     console_sink = ConsoleAlertSink(console, scenario.timezone)
 
     pending: list[tuple[float, str]] = [
@@ -204,9 +204,13 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             )
 
     weather = scenario.weather
-    sinks: list[AlertSink] = [recording, jsonl, disclosures]
-    if not quiet:
-        sinks.append(console_sink)
+    # The alert stage (policy, lifecycle, sharing gate, console/JSONL/CoT/CAP, outbox,
+    # disclosure log) and the US call arriving as a CAP message: demo_alerts.py.
+    alerting = DemoAlerts(
+        out, scenario, boundary, places, timeline.say, console=None if quiet else console_sink,
+        jsonl=jsonl,
+    )
+    sinks: list[AlertSink] = [recording]
     pipeline = build_pipeline(
         boundary,
         conditions=FixedConditions(
@@ -214,8 +218,9 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         ),
         places=places,
         sinks=sinks,
-        track_listeners=[tracks],
-        incident_listeners=[on_incident],
+        track_listeners=[tracks, alerting.track_feed],
+        incident_listeners=[on_incident, alerting.after_incident],
+        alert_router=alerting.center,
     )
 
     def flush_pending(until: float) -> None:
@@ -225,14 +230,15 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             timeline.say(epoch_to_datetime(epoch), text)
 
     first_seen: set[str] = set()
-    for det in sim.detections:
+    for det in alerting.inbound_tips(sim):
         flush_pending(det.epoch_s)
+        alerting.tick(det.time)
         _note_first_detection(det, first_seen, timeline)
         pipeline.feed(det)
     pipeline.finish()
     flush_pending(float("inf"))
+    alerting_summary = alerting.finish()
     jsonl.close()
-    disclosures.close()
 
     incidents = pipeline.incidents
     write_jsonl(out / "incidents.jsonl", (incident_to_wire(i) for i in incidents))
@@ -260,6 +266,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     )
     summary = _summary(scenario, sim, pipeline, incidents, crossing, case, recording, score, group)
     summary["confirmed_tracks_by_kind"] = tracks.kinds
+    summary["alerting"] = alerting_summary
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     (out / "README.txt").write_text(
         f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here carries "
@@ -267,6 +274,11 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         encoding="utf-8",
     )
     _print_summary(console, summary, case, out)
+    if case is not None:  # last stage: the case in the agencies' numbers (demo_stats.py)
+        summary["statistics"] = run_statistics_stage(out, console, quiet=quiet)
+        (out / "summary.json").write_bytes(
+            orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
+        )
     return summary
 
 

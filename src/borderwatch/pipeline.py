@@ -1,6 +1,11 @@
 """The one place where the stages are composed: read this top-down to see the system.
 
-    source -> ReorderBuffer -> ScanBuilder -> Tracker -> Watch -> incidents -> Router -> sinks
+    source -> ReorderBuffer -> ScanBuilder -> Tracker -> GroupTracker -> Watch -> incidents
+           -> Router -> sinks
+
+The watch rules and the track listeners see *group tracks* (tracking.groups): people
+walking together are one group with a head count; a group reported by its sensors as one
+detection is one track and one group, with the same id.
 
 Every stage is received, not built, by :class:`Pipeline`; :func:`build_pipeline` is the
 default composition that the CLI and the demo use.
@@ -10,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from borderwatch.alerts import AlertSink, Router, SharingPolicy
 from borderwatch.domain import Alert, Detection, Incident
 from borderwatch.geo import Boundary, Places
 from borderwatch.sources import ReorderBuffer
 from borderwatch.tracking import Scan, Tracker
+from borderwatch.tracking.groups import GroupTracker
 from borderwatch.tracking.scans import ScanBuilder
 from borderwatch.tracking.tracker import TrackBatch
 from borderwatch.watch import (
@@ -30,6 +37,13 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 TrackListener = Callable[[TrackBatch], None]
 IncidentListener = Callable[[Incident, list[Alert]], None]
+
+
+class AlertRouter(Protocol):
+    """Who must hear of an incident: :class:`~borderwatch.alerts.Router` (fixed rules) or
+    :class:`~borderwatch.alerts.AlertCenter` (routing policy, lifecycle, channels, outbox)."""
+
+    def route(self, incident: Incident) -> list[Alert]: ...
 
 
 @dataclass
@@ -50,7 +64,8 @@ class Pipeline:
         scans: ScanBuilder,
         tracker: Tracker,
         watch: Watch,
-        router: Router | None = None,
+        groups: GroupTracker | None = None,
+        router: AlertRouter | None = None,
         sinks: Sequence[AlertSink] = (),
         track_listeners: Sequence[TrackListener] = (),
         incident_listeners: Sequence[IncidentListener] = (),
@@ -58,6 +73,7 @@ class Pipeline:
         self.reorder = reorder
         self.scans = scans
         self.tracker = tracker
+        self.groups = groups
         self.watch = watch
         self.router = router
         self.sinks = tuple(sinks)
@@ -93,10 +109,12 @@ class Pipeline:
     def _window(self, scans: list[Scan]) -> list[Incident]:
         counts = self.counts
         counts.scans += len(scans)
-        counts.detections += sum(len(scan.detections) for scan in scans)
+        counts.detections += sum(len(scan) for scan in scans)
         batch = self.tracker.process_window(scans)
         counts.cues.extend(batch.cues)
         counts.track_updates += len(batch)
+        if self.groups is not None:
+            batch = self.groups.update(batch, self.tracker)
         for listener in self.track_listeners:
             listener(batch)
         incidents = self.watch.observe(batch)
@@ -129,11 +147,13 @@ def build_pipeline(
     scan_window_s: float = 1.0,
     track_listeners: Sequence[TrackListener] = (),
     incident_listeners: Sequence[IncidentListener] = (),
+    alert_router: AlertRouter | None = None,
 ) -> Pipeline:
-    """The default composition: every stage with its default settings."""
+    """The default composition: every stage with its default settings. ``alert_router``
+    (e.g. an :class:`~borderwatch.alerts.AlertCenter`) replaces the fixed-rule router."""
     factory = IncidentFactory(boundary, RiskModel(conditions))
     watch = Watch(boundary, [CrossingRule(boundary, factory), ApproachRule(boundary, factory)])
-    router = (
+    router: AlertRouter | None = alert_router or (
         Router(boundary, places or Places.bundled(), sharing or SharingPolicy.bundled())
         if route
         else None
@@ -143,6 +163,7 @@ def build_pipeline(
         scans=ScanBuilder(boundary.frame, window_s=scan_window_s),
         tracker=Tracker(),
         watch=watch,
+        groups=GroupTracker(),
         router=router,
         sinks=sinks,
         track_listeners=track_listeners,

@@ -139,3 +139,69 @@ def test_the_nine_are_screened_with_what_to_ask_and_the_stated_outcome(demo) -> 
     assert all(r["deferred"] for p in venezuelan for r in p["removal"] if r["country"] == "VE")
     assert "does not stop the return to the US" in text
     assert "audit log: intact" in text
+
+
+def test_the_night_in_the_agencies_numbers(demo) -> None:  # type: ignore[no-untyped-def]
+    out, summary, text = demo
+    stats = summary["statistics"]
+    assert stats["simulated"] is True
+    # Alberta, February 2025: 9 exact, 10 publishable (rounded to the nearest 5).
+    assert stats["alberta_february_2025"] == {"internal": 9, "publishable": "10"}
+    document = json.loads((out / "stats.json").read_text())
+    assert document["simulated"] is True
+    by_demographic = document["tables"]["publishable_by_demographic"]["rows"]
+    # 4 FMUA, 3 single adults, 2 unaccompanied minors: every cell of 1-5 is shown as --
+    assert {r["demographic"]: r["2025-02"] for r in by_demographic} == {
+        "FMUA": "--",
+        "Single Adults": "--",
+        "UC / Single Minors": "--",
+        "Total": "10",
+    }
+    by_citizenship = document["tables"]["publishable_by_citizenship"]["rows"]
+    assert {r["citizenship"]: r["2025-02"] for r in by_citizenship} == {
+        "CO": "--",
+        "VE": "5",
+        "Total": "10",
+    }
+    report = (out / "report.html").read_text()
+    assert "SIMULATED DATA" in report and "<svg" in report
+    assert "# PUBLISHABLE" in (out / "rcmp-2025.csv").read_text().splitlines()[0]
+    assert "9 people in the internal table, 10 in the publishable one" in " ".join(text.split())
+
+
+def test_the_us_call_arrives_as_a_cap_message_read_safely(demo) -> None:  # type: ignore[no-untyped-def]
+    out, summary, text = demo
+    assert summary["alerting"]["inbound_tips"] == ["USBP-HVM-tip-1.cap.xml"]
+    message = (out / "inbound" / "USBP-HVM-tip-1.cap.xml").read_text()
+    assert "<status>Exercise</status>" in message and "<circle>" in message
+    assert "inbound CAP message tip-1 from USBP-HVM" in text
+    tip = next(d for d in _lines(out / "detections.jsonl") if d["sensor_id"] == "tip:USBP-HVM")
+    assert tip["sigma_m"] == 400  # the error the partner stated, carried through
+
+
+def test_alerting_inhibits_acknowledges_and_logs_disclosures(demo) -> None:  # type: ignore[no-untyped-def]
+    out, summary, text = demo
+    alerting = summary["alerting"]
+    states = alerting["alert_states"]
+    rcmp = [a for a in states if a.endswith("RCMP-K-IBET")]
+    crossing_rcmp = next(a for a in rcmp if states[a] != "inhibited")
+    assert states[crossing_rcmp] == "acknowledged"
+    assert any(states[a] == "inhibited" and a.endswith("RCMP-K-IBET") for a in states)
+    assert alerting["cot_alerts_at_local_tak_listener"] >= 2
+    assert b'type="b-a-g"' in (out / "cot-received.xml").read_bytes()
+    assert alerting["outbox"] == {"sent": alerting["outbox"]["sent"]}  # nothing pending or dead
+    cap_rcmp = [n for n in alerting["cap_files"] if "RCMP-K-IBET" in n]
+    assert len(cap_rcmp) >= 2
+    update = (out / "cap" / sorted(cap_rcmp)[-1]).read_text()
+    assert "<msgType>Update</msgType>" in update and "<references>" in update
+    for line in ("inhibited", "acknowledged", "escalation stopped", "disclosure logged"):
+        assert line in text, line
+    usbp = [n for n in alerting["cap_files"] if "USBP-HVM" in n]
+    for name in usbp:
+        body = (out / "cap" / name).read_text()
+        assert "<scope>Private</scope>" in body and "<addresses>USBP-HVM</addresses>" in body
+        for word in ("children", "track_id", "nationalit", "risk"):
+            assert word not in body, word
+    disclosures = _lines(out / "disclosures.jsonl")
+    assert {d["channel"] for d in disclosures} == {"console", "jsonl", "cap"}
+    assert all(d["basis"] and not d["withheld"] for d in disclosures)
