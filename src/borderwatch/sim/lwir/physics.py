@@ -1,0 +1,124 @@
+"""Long-wave infrared radiometry for the synthetic thermal renderer.
+
+A microbolometer integrates radiance over roughly 8-14 µm. Scene radiance is Planck's law
+integrated over that band; the camera's output is the *apparent* (blackbody-equivalent)
+temperature of that radiance. Every constant below is cited; the figures they reproduce are
+in ``../shared/reference/thermal.md`` ("Contrast on snow at night") and are re-derived by
+``tests/unit/test_lwir_render.py``.
+
+Sources:
+- Planck's law and the SI defining constants h, c, k: BIPM, *The International System of
+  Units*, 9th edition (2019), table 1 (exact values).
+- Band 8-14 µm, NETD, slope dL/dT at -27 °C about half that at 30 °C: thermal.md.
+- Emissivities: snow ≈ 0.99 in the LWIR (a few per cent lower at grazing angles), skin ≈ 0.98
+  (thermal.md; Steketee, Phys. Med. Biol. 18, 1973, for skin).
+- Atmosphere: τ = exp(-β R), path radiance (1 - τ) L(T_air) (thermal.md, "Atmosphere").
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+PLANCK_H = 6.626_070_15e-34
+"""J s, exact (SI 2019)."""
+LIGHT_C = 299_792_458.0
+"""m/s, exact (SI 2019)."""
+BOLTZMANN_K = 1.380_649e-23
+"""J/K, exact (SI 2019)."""
+KELVIN_0C = 273.15
+
+BAND_UM = (8.0, 14.0)
+"""Spectral band of an uncooled microbolometer, µm (thermal.md)."""
+
+NETD_K = 0.050
+"""Noise-equivalent temperature difference at the reference scene temperature (thermal.md:
+modern uncooled cores are < 40-50 mK)."""
+NETD_REFERENCE_K = 303.15
+"""NETD is specified on a 30 °C scene (thermal.md)."""
+
+SNOW_EMISSIVITY = 0.99
+SKIN_EMISSIVITY = 0.98
+CLEAR_SKY_C = -50.0
+"""Effective radiating temperature of a clear night sky (thermal.md table)."""
+
+F32 = NDArray[np.float32]
+F64 = NDArray[np.float64]
+
+
+def band_radiance(temperature_k: ArrayLike, band_um: tuple[float, float] = BAND_UM) -> F64:
+    """Blackbody radiance integrated over the band, W m⁻² sr⁻¹ (Planck's law, trapezoid rule
+    on 600 wavelengths: the error is far below the sensor's noise).
+
+    >>> round(float(band_radiance(33 + KELVIN_0C)), 1)  # exposed skin, thermal.md: 60.2
+    60.2
+    >>> round(float(band_radiance(-27.2 + KELVIN_0C)), 1)  # snow, thermal.md: 20.4
+    20.4
+    """
+    temps = np.asarray(temperature_k, dtype=float)
+    lam = np.linspace(band_um[0], band_um[1], 600) * 1e-6
+    c1 = 2.0 * PLANCK_H * LIGHT_C**2
+    c2 = PLANCK_H * LIGHT_C / BOLTZMANN_K
+    spectral = c1 / lam**5 / np.expm1(c2 / (lam * temps[..., None]))
+    return np.asarray(np.trapezoid(spectral, lam, axis=-1), dtype=float)
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> tuple[F64, F64]:
+    temps = np.arange(150.0, 420.0, 0.05)
+    return temps, band_radiance(temps)
+
+
+def radiance_to_temperature(radiance: ArrayLike) -> F64:
+    """Apparent (blackbody-equivalent) temperature, K, of a band radiance: what a radiometric
+    camera reports. Inverse of :func:`band_radiance` by table interpolation (0.05 K grid)."""
+    temps, table = _table()
+    return np.asarray(np.interp(np.asarray(radiance, float), table, temps), dtype=float)
+
+
+def temperature_to_radiance(temperature_k: ArrayLike) -> F64:
+    """:func:`band_radiance` by table interpolation (fast, for whole images)."""
+    temps, table = _table()
+    return np.asarray(np.interp(np.asarray(temperature_k, float), temps, table), dtype=float)
+
+
+def radiance_slope(temperature_k: float) -> float:
+    """dL/dT at a temperature, W m⁻² sr⁻¹ K⁻¹ (central difference)."""
+    return float((band_radiance(temperature_k + 0.05) - band_radiance(temperature_k - 0.05)) / 0.1)
+
+
+def noise_temperature_k(scene_k: float, netd_k: float = NETD_K) -> float:
+    """Temporal noise in kelvin on a scene at ``scene_k``: the sensor's noise is fixed in
+    radiance (NETD times the slope at the 30 °C reference), and the slope is smaller on a cold
+    scene, so the noise in kelvin grows (thermal.md: 50 mK behaves like ≈ 96 mK at -27 °C).
+
+    >>> round(noise_temperature_k(-27.0 + KELVIN_0C), 3)
+    0.096
+    """
+    return netd_k * radiance_slope(NETD_REFERENCE_K) / radiance_slope(scene_k)
+
+
+def apparent_radiance(
+    surface_k: ArrayLike, emissivity: float, reflected_k: float = CLEAR_SKY_C + KELVIN_0C
+) -> F64:
+    """Radiance leaving a grey surface: its own emission plus the reflected sky (Kirchhoff:
+    reflectance = 1 - emissivity for an opaque surface)."""
+    return emissivity * temperature_to_radiance(surface_k) + (1.0 - emissivity) * float(
+        temperature_to_radiance(reflected_k)
+    )
+
+
+def transmittance(range_m: ArrayLike, extinction_per_km: float) -> F64:
+    """Beer-Lambert transmittance τ = exp(-β R) along a horizontal path."""
+    return np.exp(-extinction_per_km * np.asarray(range_m, float) / 1000.0)
+
+
+def through_air(
+    radiance: ArrayLike, range_m: ArrayLike, extinction_per_km: float, air_k: float
+) -> F64:
+    """Radiance reaching the camera: τ L + (1 - τ) L(T_air) (path radiance)."""
+    tau = transmittance(range_m, extinction_per_km)
+    air = float(temperature_to_radiance(air_k))
+    return np.asarray(tau * np.asarray(radiance, float) + (1.0 - tau) * air, dtype=float)
