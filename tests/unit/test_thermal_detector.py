@@ -1,0 +1,204 @@
+"""The detector on rendered frames and on hand-made arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from borderwatch.sim.lwir.scenes import SceneSpec, build
+from borderwatch.sim.lwir.training import detector_for, truth_objects
+from borderwatch.sources.thermal.background import TemporalBackground
+from borderwatch.sources.thermal.candidates import extract, head_peaks
+from borderwatch.sources.thermal.classify import Classifier, load_classifier
+from borderwatch.sources.thermal.detector import Found, group_people
+from borderwatch.sources.thermal.scoring import covers, separable_groups
+
+CLASSIFIER = load_classifier()
+
+
+def _run(spec: SceneSpec) -> list[tuple[list[Found], list]]:  # type: ignore[type-arg]
+    scene = build(spec)
+    detector = detector_for(scene, CLASSIFIER)
+    return [
+        (detector.detect(frame, scene.reported_poses[i]), truth_objects(truth))
+        for i, frame, truth in scene.frames()
+    ]
+
+
+def test_a_line_of_people_walking_across_is_counted_not_one_blob() -> None:
+    spec = SceneSpec(
+        seed=501,
+        range_m=250.0,
+        group_size=5,
+        children=2,
+        heading_deg=90.0,
+        formation="file",
+        animals=(),
+        focal_mm=50.0,
+        frames=6,
+    )
+    counted = 0
+    for found, truth in _run(spec):
+        people = [f for f in found if f.kind == "person"]
+        assert len(people) == 1, "one detection for the group"
+        if "group-1" in separable_groups(truth):
+            counted += 1
+            assert people[0].count == 5
+    assert counted >= 3
+
+
+def test_deer_and_coyotes_are_animals_not_people() -> None:
+    spec = SceneSpec(
+        seed=502,
+        range_m=200.0,
+        group_size=0,
+        children=0,
+        animals=("deer", "deer", "coyote"),
+        trees=0,
+        rocks=0,
+        frames=6,
+    )
+    labels = [f.kind for found, _ in _run(spec) for f in found]
+    assert labels.count("animal") >= 12
+    assert "person" not in labels
+
+
+def test_warm_rocks_and_trees_are_never_people_and_become_scenery() -> None:
+    spec = SceneSpec(
+        seed=503,
+        range_m=300.0,
+        group_size=0,
+        children=0,
+        animals=(),
+        trees=6,
+        rocks=12,
+        dawn=True,
+        frames=16,
+    )
+    frames = _run(spec)
+    assert not [f for found, _ in frames for f in found if f.kind == "person"]
+    learnt = 8  # TemporalBackground.learn_frames: after it, what never moves is scenery
+    assert [f for found, _ in frames[learnt + 1 :] for f in found] == []
+
+
+def test_standing_heights_tell_adults_from_children() -> None:
+    spec = SceneSpec(
+        seed=504,
+        range_m=120.0,
+        group_size=3,
+        children=2,
+        heading_deg=90.0,
+        animals=(),
+        trees=0,
+        rocks=0,
+        focal_mm=25.0,
+        frames=4,
+    )
+    true_heights = sorted(b.height_m for b in build(spec).bodies[0] if b.kind == "person")
+    judged = [
+        f for found, _ in _run(spec) for f in found if f.kind == "person" and f.children is not None
+    ]
+    assert judged
+    for f in judged:
+        assert f.count == 3
+        # Within 20 %: the range to the feet (hence the metres per pixel) carries the
+        # terrain's relief, and each outline is a pixel or so off after blur.
+        assert np.allclose(sorted(f.heights_m), true_heights, rtol=0.2), f.heights_m
+        assert f.children is not None and 1 <= f.children <= 2
+
+
+def test_after_a_nuc_jump_the_background_is_learnt_again_without_false_people() -> None:
+    spec = SceneSpec(
+        seed=505,
+        range_m=400.0,
+        group_size=2,
+        children=0,
+        animals=(),
+        frames=30,
+        nuc_at=15,
+        focal_mm=50.0,
+    )
+    scene = build(spec)
+    detector = detector_for(scene, CLASSIFIER)
+    for i, frame, truth in scene.frames():
+        people = [t for t in truth_objects(truth) if t.kind == "person"]
+        for f in detector.detect(frame, scene.reported_poses[i]):
+            if f.kind == "person":
+                assert any(covers(b, p) for b in f.members for p in people), f"frame {i}"
+    assert detector.background.jumps == 1
+    assert detector.background.ready
+
+
+def test_the_temporal_background_detects_an_offset_jump() -> None:
+    rng = np.random.default_rng(1)
+    model = TemporalBackground(learn_frames=4)
+    for _ in range(6):
+        frame = (246.0 + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
+        if model.difference(frame, 0.1) is None or not model.ready:
+            model.update(frame, np.zeros((64, 64), bool), frame)
+        else:
+            model.update(frame, np.zeros((64, 64), bool), frame)
+    assert model.ready
+    drifted = (246.2 + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
+    diff = model.difference(drifted, 0.1)  # 2 sigma: drift, removed as a global offset
+    assert diff is not None and abs(float(np.median(diff))) < 0.05
+    jumped = (247.5 + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
+    assert model.difference(jumped, 0.1) is None
+    assert model.jumps == 1 and not model.ready
+
+
+def test_hysteresis_keeps_whole_blobs_that_hold_a_seed() -> None:
+    contrast = np.zeros((40, 40), np.float32)
+    contrast[5:10, 5:8] = 1.0  # warm but never above the high threshold
+    contrast[20:30, 20:24] = 1.0
+    contrast[22, 21] = 5.0  # one seed pixel
+    blobs = extract(contrast, low=0.5, high=3.0)
+    assert len(blobs) == 1
+    assert blobs[0].box == (20, 20, 24, 30) and blobs[0].area_px == 40
+
+
+def test_heads_along_a_blob_are_counted() -> None:
+    contrast = np.zeros((20, 40), np.float32)
+    contrast[12:20, 3:30] = 2.0  # touching at the legs: one blob
+    for centre in (6, 16, 27):  # three people 10 px apart at 20 px per metre
+        contrast[2:20, centre - 3 : centre + 3] = 2.0
+        contrast[2:5, centre - 2 : centre + 2] = 8.0
+    blob = extract(contrast, low=0.5, high=3.0)[0]
+    assert len(head_peaks(blob, 20.0, side_view=True)) == 3
+    assert len(head_peaks(blob, 20.0, side_view=False)) == 3
+
+
+def _found(east: float, count: int, kind: str = "person") -> Found:
+    return Found(
+        box=(0, 0, 1, 1),
+        kind=kind,
+        probability=0.9,
+        count=count,
+        children=None,
+        east=east,
+        north=0.0,
+        range_m=100.0,
+        sigma_m=1.0,
+        members=((0, 0, 1, 1),),
+    )
+
+
+def test_people_close_together_are_one_group() -> None:
+    grouped = group_people(
+        [_found(0.0, 2), _found(3.0, 1), _found(200.0, 1), _found(1.0, 1, "animal")], 8.0
+    )
+    people = sorted((f for f in grouped if f.kind == "person"), key=lambda f: f.east)
+    assert [p.count for p in people] == [3, 1]
+    assert people[0].east == pytest.approx(1.0)
+    assert sum(1 for f in grouped if f.kind == "animal") == 1
+
+
+def test_classifier_weights_round_trip_and_refuse_other_features() -> None:
+    again = Classifier.from_json(CLASSIFIER.to_json())
+    x = np.random.default_rng(0).normal(size=(5, len(CLASSIFIER.mean)))
+    assert np.allclose(again.probabilities(x), CLASSIFIER.probabilities(x), atol=1e-5)
+    assert np.allclose(again.probabilities(x).sum(axis=1), 1.0)
+    raw = CLASSIFIER.to_json()
+    raw["features"] = raw["features"][:-1]
+    with pytest.raises(ValueError, match="retrain"):
+        Classifier.from_json(raw)
