@@ -102,7 +102,12 @@ def simulate(scenario: Scenario, boundary: Boundary | None = None) -> Simulation
     ]
     observations: list[Observations] = []
     for sensor in scenario.sensors:
-        if isinstance(sensor, Camera):
+        if isinstance(sensor, Camera) and sensor.frames is not None:
+            # Imported here: the renderer and the detector load only for sensors that use them.
+            from borderwatch.sim.lwir.sensor import camera_frame_observations
+
+            observations.append(camera_frame_observations(sensor, scenario, paths, clock, frame))
+        elif isinstance(sensor, Camera):
             observations.append(camera_observations(sensor, paths, clock, frame, seed))
         else:
             observations.append(_fly(sensor, scenario, line, paths, clock, events))
@@ -167,6 +172,10 @@ def _fly(
                 drone.sensor_id,
             )
         )
+    if drone.frames is not None:
+        from borderwatch.sim.lwir.sensor import drone_frame_observations
+
+        return drone_frame_observations(drone, flight, scenario, paths, clock, line.frame)
     return drone_observations(drone, flight, paths, clock, scenario.seed)
 
 

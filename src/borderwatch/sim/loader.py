@@ -20,6 +20,7 @@ from borderwatch.sim.scenario import (
     Area,
     Camera,
     Drone,
+    Frames,
     Group,
     Member,
     Response,
@@ -283,6 +284,7 @@ def _sensor(node: Node, tips: tuple[Tip, ...]) -> Sensor:
             p_occluded=node.number("p_occluded", 0.1, low=0.0, high=0.9),
             children_range_m=node.number("children_range_m", 0.0, low=0.0, high=20_000.0),
             confusion=_confusion(node),
+            frames=_frames(node),
             description=node.text("description", ""),
         )
     else:
@@ -324,10 +326,32 @@ def _sensor(node: Node, tips: tuple[Tip, ...]) -> Sensor:
             clutter_per_scan=node.number("clutter_per_scan", 0.005, low=0.0, high=10.0),
             p_occluded=node.number("p_occluded", 0.05, low=0.0, high=0.9),
             confusion=_confusion(node),
+            frames=_frames(node),
             description=node.text("description", ""),
         )
     node.finish()
     return sensor
+
+
+def _frames(node: Node) -> Frames | None:
+    """The optional ``frames`` block of a camera or drone (docs/scenario-format.md)."""
+    if not node.has("frames"):
+        return None
+    block = node.child("frames")
+    frames = Frames(
+        focal_mm=block.number("focal_mm", low=0.5, high=2000.0) if block.has("focal_mm")
+        else None,
+        pitch_um=block.number("pitch_um", 12.0, low=1.0, high=100.0),
+        width_px=block.integer("width_px", 640, low=16),
+        height_px=block.integer("height_px", 512, low=16),
+        height_m=block.number("height_m", 15.0, low=0.0, high=10_000.0, low_open=True),
+        tilt_deg=block.number("tilt_deg", low=-30.0, high=90.0) if block.has("tilt_deg")
+        else None,
+        altitude_m=block.number("altitude_m", 100.0, low=0.0, high=10_000.0, low_open=True),
+        gimbal_pitch_deg=block.number("gimbal_pitch_deg", -90.0, low=-135.0, high=45.0),
+    )
+    block.finish()
+    return frames
 
 
 def _tip(node: Node) -> Tip:

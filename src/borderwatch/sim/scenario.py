@@ -117,6 +117,26 @@ class Animal:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Frames:
+    """A sensor simulated through pixels: its frames are rendered and go through the thermal
+    detector (``borderwatch.sim.lwir.sensor``) instead of the detection-probability model."""
+
+    focal_mm: float | None = None
+    """None: from the camera's ``fov_deg`` (a drone's: from its footprint and altitude)."""
+    pitch_um: float = 12.0
+    width_px: int = 640
+    height_px: int = 512
+    height_m: float = 15.0
+    """Camera: mast height above the ground in view."""
+    tilt_deg: float | None = None
+    """Camera: depression of the optical axis (None: aimed at half of ``range_m``)."""
+    altitude_m: float = 100.0
+    """Drone: height above the ground."""
+    gimbal_pitch_deg: float = -90.0
+    """Drone: -90 looks straight down."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Camera:
     """A fixed night-vision or thermal camera seeing a sector (a pie slice) of ground."""
 
@@ -140,6 +160,9 @@ class Camera:
     """Within this range the camera tells children from adults (0: never)."""
     confusion: dict[Kind, dict[Kind, float]] = field(default_factory=dict)
     """True kind -> reported kind -> probability; missing rows use the default."""
+    frames: Frames | None = None
+    """Set: simulated through rendered frames and the thermal detector (pd, sigma,
+    clutter and confusion are then unused)."""
     description: str = ""
 
 
@@ -171,6 +194,8 @@ class Drone:
     clutter_per_scan: float = 0.005
     p_occluded: float = 0.05
     confusion: dict[Kind, dict[Kind, float]] = field(default_factory=dict)
+    frames: Frames | None = None
+    """Set: simulated through rendered frames and the thermal detector."""
     description: str = ""
 
 
