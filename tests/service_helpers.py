@@ -42,7 +42,8 @@ class Running:
 def running_service(db: Path, **config: Any) -> Iterator[Running]:
     service = build_service(ServiceConfig(db=db, idle_flush_s=0.3, **config))
     server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="on"))
+                                           log_level="warning", lifespan="on",
+                                           timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -55,18 +56,40 @@ def serve(
         weather = load_scenario(bundled_scenario_path(replay)).weather
         config.conditions = FixedConditions(
             Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms))
+    listener = _listen(host, port)  # bound here, so the printed link has the real port
+    port = int(listener.getsockname()[1])
     service = build_service(config)
     app = create_app(service)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
     if replay is not None:
         player = Replay(service, replay, speed)
         key, _ = service.keys.create("RCMP-K", Role.OPERATOR, note=f"replay {replay}")
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         typer.echo(f"EXERCISE: replaying {replay} at x{speed:g} (simulated data)")
         typer.echo(f"Dashboard: http://{shown}:{port}/#key={key}")
         service.starters.append(player.start)
     else:
-        typer.echo(f"Dashboard: http://{host}:{port}/ (create a key: borderwatch keys create)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+        typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
+    # An open live feed would hold a graceful shutdown for ever (docs/gotchas.md).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
+    server.run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: a free port chosen by the system)."""
+    from borderwatch.domain import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise InputError("--port", f"cannot listen on {host}:{port}: {err.strerror}") from None
+    sock.listen(2048)
+    return sock
 
 
 @keys_app.command("create")

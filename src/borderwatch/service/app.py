@@ -86,14 +86,19 @@ def create_app(service: Service) -> FastAPI:
         until: Annotated[str | None, Query(description="RFC 3339 with offset")] = None,
         bbox: Annotated[str | None, Query(description="west,south,east,north")] = None,
     ) -> Filters:
+        field = "since"
         try:
-            return Filters(
-                since=parse_time(since, "since") if since is not None else None,
-                until=parse_time(until, "until") if until is not None else None,
-                bbox=parse_bbox(bbox) if bbox is not None else None,
-            )
+            start = parse_time(since, "since") if since is not None else None
+            field = "until"
+            end = parse_time(until, "until") if until is not None else None
+            field = "bbox"
+            box = parse_bbox(bbox) if bbox is not None else None
         except (InputError, ValueError) as err:
-            raise HTTPException(422, str(err)) from None
+            # The shape FastAPI documents for every 422 (HTTPValidationError).
+            raise HTTPException(
+                422, [{"loc": ["query", field], "msg": str(err), "type": "value_error"}]
+            ) from None
+        return Filters(since=start, until=end, bbox=box)
 
     Filtered = Annotated[Filters, Depends(filters)]
 
@@ -274,16 +279,29 @@ def create_app(service: Service) -> FastAPI:
                 yield b"event: hello\ndata: " + orjson.dumps(hello) + b"\n\n"
                 while True:
                     try:
-                        event = await asyncio.wait_for(queue.get(), timeout=15)
+                        delivery = await asyncio.wait_for(queue.get(), timeout=15)
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
-                    seen = service.viewer.event(who, event)
-                    if seen is None:
+                    event = delivery.event
+                    # Every subscriber with the same non-partner role receives the same
+                    # bytes, made once per event. A partner's view goes through the sharing
+                    # gate, which logs each disclosure, so it is made for each subscriber.
+                    shared = who.role is not Role.PARTNER
+                    if shared and who.role.value in delivery.views:
+                        message = delivery.views[who.role.value]
+                    else:
+                        seen = service.viewer.event(who, event)
+                        message = None
+                        if seen is not None:
+                            seen["sent_at"] = time.time()
+                            message = (b"event: " + seen["type"].encode() + b"\ndata: "
+                                       + orjson.dumps(seen) + b"\n\n")
+                        if shared:
+                            delivery.views[who.role.value] = message
+                    if message is None:
                         continue
-                    seen["sent_at"] = time.time()
-                    yield (b"event: " + seen["type"].encode() + b"\ndata: "
-                           + orjson.dumps(seen) + b"\n\n")
+                    yield message
                     if event["type"] == "lagged":
                         return
             finally:
@@ -340,7 +358,80 @@ def _add_schemas(app: FastAPI) -> None:
                 "simulated": {"type": "boolean"},
             },
         }
+        schemas = schema["components"]["schemas"]
+        schemas["Error"] = {
+            "type": "object", "required": ["detail"],
+            "properties": {"detail": {"type": "string"}},
+        }
+        schemas["FeatureCollection"] = {
+            "type": "object", "required": ["type", "features"],
+            "properties": {
+                "type": {"const": "FeatureCollection"},
+                "features": {"type": "array", "items": {
+                    "type": "object", "required": ["type", "geometry", "properties"],
+                    "properties": {"type": {"const": "Feature"},
+                                   "geometry": {"type": ["object", "null"]},
+                                   "properties": {"type": ["object", "null"]}}}},
+                "simulated": {"type": "boolean"},
+            },
+        }
+        schemas["IngestResult"] = {
+            "type": "object", "required": ["accepted", "duplicates", "errors", "simulated"],
+            "properties": {
+                "accepted": {"type": "integer", "minimum": 0},
+                "duplicates": {"type": "array", "items": {"type": "integer"}},
+                "errors": {"type": "array", "items": {
+                    "type": "object", "required": ["index", "field", "reason"],
+                    "properties": {"index": {"type": "integer"},
+                                   "field": {"type": ["string", "null"]},
+                                   "reason": {"type": "string"}}}},
+                "simulated": {"type": "boolean"},
+            },
+        }
+        _document_answers(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _ref(name: str, media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+_ERRORS = {
+    "400": "The body is not JSON",
+    "401": "Missing or unknown API key",
+    "403": "The key's role or agency may not do this",
+    "404": "No such record",
+    "409": "Not possible in the alert's current state",
+    "413": "Batch too large",
+    "422": "The body is not a JSON array of detections",
+    "429": "Back-pressure: nothing was stored; retry after Retry-After seconds",
+}
+
+
+def _document_answers(schema: dict[str, Any]) -> None:
+    """Every answer an operation can give, in the document: the refusals (with the error
+    body) and the success bodies FastAPI cannot infer (GeoJSON, the ingest result)."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            codes: list[str] = []
+            if path.startswith("/v1"):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if path.startswith("/v1/alerts/"):
+                codes.append("409")
+            if path == "/v1/detections" and method == "post":
+                codes += ["400", "413", "422", "429"]
+                answers["200"] = {"description": "Stored (per-item errors and duplicates "
+                                  "listed)", **_ref("IngestResult")}
+                answers["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+            for code in codes:
+                answers.setdefault(code, {"description": _ERRORS[code]})
+                answers[code].update(_ref("Error"))
+            geojson = answers.get("200", {}).get("content", {}).get(GEOJSON_MEDIA_TYPE)
+            if geojson is not None:
+                geojson["schema"] = {"$ref": "#/components/schemas/FeatureCollection"}

@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from borderwatch.domain import Detection, InputError
-from borderwatch.sources.wire import detection_to_wire, parse_detection
+from borderwatch.sources.wire import parse_detection
 
 if TYPE_CHECKING:
     from borderwatch.service.runtime import Service
 
 RETRY_AFTER_S = 1
+WIRE_FIELDS = ("time", "sensor_id", "lat", "lon", "sigma_m", "kind", "count", "confidence",
+               "id", "children", "simulated")
+"""The fields of the DESIGN.md wire format; anything else in an item is not stored."""
+_WIRE_SET = frozenset(WIRE_FIELDS)
 
 
 def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -40,11 +44,21 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
     counters = live.counters
     errors: list[dict[str, Any]] = []
     valid: list[tuple[int, Detection]] = []
+    stored: list[tuple[str | None, bytes]] = []
+    dumps = orjson.dumps
     for index, item in enumerate(items):
         try:
-            valid.append((index, parse_detection(item)))
+            det = parse_detection(item)
         except InputError as err:
             errors.append({"index": index, "field": err.field, "reason": err.reason})
+            continue
+        valid.append((index, det))
+        # Stored as sent (its wire fields only): it parses again to the same detection
+        # after a restart, and re-formatting every item cost as much as validating it.
+        if item.keys() <= _WIRE_SET:
+            stored.append((det.id, dumps(item)))
+        else:
+            stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
     if not live.has_room(len(valid)):
         counters.throttled += 1
         return (
@@ -53,7 +67,7 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
                        f"Send it again after {RETRY_AFTER_S} s.", "pending": live.pending},
             {"Retry-After": str(RETRY_AFTER_S)},
         )
-    fresh = service.log.append([(det.id, detection_to_wire(det)) for _, det in valid])
+    fresh = service.log.append(stored)
     accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
     duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]
     live.submit(accepted, time.time())

@@ -81,6 +81,9 @@ def owns(agency: str, unit_id: str, unit_agency: str | None = None) -> bool:
     return agency in (unit_id, unit_agency) or unit_id.startswith(agency + "-")
 
 
+_CONTAINERS = (dict, list)
+
+
 def scrub(value: Any) -> Any:
     """A copy of a JSON value without any personal field, at any depth.
 
@@ -88,7 +91,11 @@ def scrub(value: Any) -> Any:
     {'lat': 49.0, 'risk': [{'points': 2}]}
     """
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items() if k not in PERSONAL_FIELDS}
+        return {
+            k: scrub(v) if isinstance(v, _CONTAINERS) else v
+            for k, v in value.items()
+            if k not in PERSONAL_FIELDS
+        }
     if isinstance(value, list):
-        return [scrub(v) for v in value]
+        return [scrub(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value

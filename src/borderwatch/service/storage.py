@@ -8,6 +8,7 @@ outbox, disclosures) and the case store keep their own tables in the same file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import sqlite3
@@ -37,6 +38,14 @@ CREATE TABLE IF NOT EXISTS service_api_keys (
 );
 """
 KEY_PREFIX = "bw_"
+_IDS_PER_QUERY = 500
+"""Ids per ``IN (...)`` look-up (well under SQLite's limit on bound parameters)."""
+_ROWS_PER_INSERT = 500
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_sql(rows: int) -> str:
+    return "INSERT INTO service_detections (id, body) VALUES " + ",".join(["(?,?)"] * rows)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -57,20 +66,38 @@ class DetectionLog:
         self._connection = _connect(self.path)
         self._lock = threading.Lock()
 
-    def append(self, items: Sequence[tuple[str | None, dict[str, Any]]]) -> list[bool]:
-        """Store ``(id, wire object)`` pairs in one committed transaction; for each, whether
-        it was new (False: its id was already stored, so it is ignored)."""
-        fresh: list[bool] = []
+    def append(self, items: Sequence[tuple[str | None, bytes | dict[str, Any]]]) -> list[bool]:
+        """Store ``(id, wire object)`` pairs (the object as JSON bytes or a dict) in one
+        committed transaction; for each, whether it was new (False: its id was already
+        stored, or came earlier in the same batch, so it is ignored).
+
+        One look-up of the batch's ids and one multi-row insert per 500 items: a
+        statement per item (or ``executemany``, which steps once per item and lets go of
+        the GIL each time) made ingest wait for the tracker thread (docs/gotchas.md)."""
+        fresh = [True] * len(items)
         with self._lock:
             cursor = self._connection.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                for det_id, body in items:
-                    cursor.execute(
-                        "INSERT OR IGNORE INTO service_detections (id, body) VALUES (?, ?)",
-                        (det_id, orjson.dumps(body)),
-                    )
-                    fresh.append(cursor.rowcount == 1)
+                ids = [det_id for det_id, _ in items if det_id is not None]
+                known: set[str] = set()
+                for start in range(0, len(ids), _IDS_PER_QUERY):
+                    chunk = ids[start:start + _IDS_PER_QUERY]
+                    marks = ",".join("?" * len(chunk))
+                    known.update(row[0] for row in cursor.execute(
+                        f"SELECT id FROM service_detections WHERE id IN ({marks})", chunk))
+                rows: list[tuple[str | None, bytes]] = []
+                for n, (det_id, body) in enumerate(items):
+                    if det_id is not None:
+                        if det_id in known:
+                            fresh[n] = False
+                            continue
+                        known.add(det_id)
+                    rows.append((det_id, body if isinstance(body, bytes) else orjson.dumps(body)))
+                for start in range(0, len(rows), _ROWS_PER_INSERT):
+                    part = rows[start:start + _ROWS_PER_INSERT]
+                    cursor.execute(_insert_sql(len(part)),
+                                   [value for row in part for value in row])
                 cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")

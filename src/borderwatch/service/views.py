@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from borderwatch.alerts import SharingGate
+from borderwatch.alerts.sharing import PERSONAL_FIELDS
 from borderwatch.domain import AgencyUnit, Alert, Audience
 from borderwatch.service.roles import Action, Principal, Role, owns, scrub
 from borderwatch.sources.wire import parse_time
@@ -93,8 +94,10 @@ class Viewer:
         return kept
 
     def track_feature(self, who: Principal, track: dict[str, Any]) -> dict[str, Any]:
-        props = self.released(who, track, kind="track")
-        props.pop("trail", None)
+        # The trail is positions only: it is not walked by the filters (a thousand tracks'
+        # trails were most of the cost of a live-feed event).
+        props = self.released(who, {k: v for k, v in track.items() if k != "trail"},
+                              kind="track")
         feature: dict[str, Any] = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [track["lon"], track["lat"]]},
@@ -136,9 +139,13 @@ class Viewer:
         """A live-feed event in ``who``'s view (None: nothing for them)."""
         kind = event["type"]
         if kind == "tracks":
+            if who.role is Role.PARTNER:
+                features = [self.track_feature(who, t) for t in event["tracks"]]
+            else:
+                features = [_plain_track_feature(t) for t in event["tracks"]]
             return {
                 "type": "tracks",
-                "features": [self.track_feature(who, t) for t in event["tracks"]],
+                "features": features,
                 "ended": event["ended"] if who.role is not Role.PARTNER else [],
                 "data_time": event["data_time"],
                 "simulated": event["simulated"],
@@ -161,6 +168,20 @@ class Viewer:
 
 
 _EPOCH = parse_time("1970-01-01T00:00:00Z")
+_HIDDEN = PERSONAL_FIELDS | {"trail"}
+
+
+def _plain_track_feature(track: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`Viewer.track_feature` for a non-partner, for a live track update: its
+    values are plain numbers and strings (``live.track_states``), so leaving out the
+    personal keys is the whole of :func:`roles.scrub`; a thousand tracks a second made
+    the general walk a large part of the feed's cost."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [track["lon"], track["lat"]]},
+        "properties": {k: v for k, v in track.items() if k not in _HIDDEN},
+        "id": track["track_id"],
+    }
 
 
 def collection(features: list[dict[str, Any]], *, simulated: bool) -> dict[str, Any]:

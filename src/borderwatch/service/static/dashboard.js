@@ -54,7 +54,9 @@ function drawStatic() {
         .map(([lo, la]) => xy(lo, la).join(",")).join(" ");
       el("polyline", { points: pts, fill: "none", stroke: "#e0e6ee", "stroke-width": 2 * px(), "stroke-dasharray": `${8 * px()} ${4 * px()}` }, b);
       const [x, y] = xy(state.view.lon, 49.0);
-      el("text", { x: x + 6 * px() - state.view.span * 0.7, y: y - 6 * px(), "font-size": 11 * px() }, b).textContent = "CANADA ▲  ▼ UNITED STATES";
+      const left = $("map").viewBox.baseVal.x + 10 * px();
+      el("text", { x: left, y: y - 8 * px(), "font-size": 11 * px() }, b).textContent = "▲ CANADA";
+      el("text", { x: left, y: y + 18 * px(), "font-size": 11 * px() }, b).textContent = "▼ UNITED STATES";
     } else if (f.properties.layer === "port") {
       const [x, y] = xy(...f.geometry.coordinates);
       el("rect", { x: x - 4 * px(), y: y - 4 * px(), width: 8 * px(), height: 8 * px(), fill: "#6cb6ff" }, p);
@@ -103,13 +105,21 @@ function renderIncidents() {
       <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}</div>`;
   }).join("") : '<p class="small">none</p>';
 }
+// The server's rule (roles.owns): a key speaks for its unit, the units inside it and, if
+// it names a whole agency, that agency's units. Buttons appear only where a click can work.
+function owns(a) {
+  const who = state.who, unit = a.unit || {};
+  if (!who) return false;
+  if (who.role === "admin") return true;
+  return who.agency === unit.unit_id || who.agency === unit.agency || String(unit.unit_id || "").startsWith(`${who.agency}-`);
+}
 function renderAlerts() {
-  const canAct = state.who && ["operator", "admin"].includes(state.who.role);
+  const mayAct = state.who && ["operator", "admin"].includes(state.who.role);
   const items = [...state.alerts].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
   $("alerts").innerHTML = items.length ? items.map((a) => {
-    const open = a.status === "triggered" || a.status === "acknowledged";
+    const open = a.status === "triggered" || a.status === "acknowledged", canAct = mayAct && owns(a);
     const kind = a.facts ? `${a.facts.type} ${a.facts.direction || ""} · ${a.facts.severity}` : (a.payload?.type || "");
-    return `<div class="item" data-alert="${esc(a.alert_id)}"><span class="status ${esc(a.status)}">${esc(a.status)}</span>
+    return `<div class="item" data-alert="${esc(a.alert_id)}" data-incident="${esc(a.incident_id)}" data-unit="${esc(a.unit?.unit_id)}" data-status="${esc(a.status)}"><span class="status ${esc(a.status)}">${esc(a.status)}</span>
       ${esc(kind)} → ${esc(a.unit?.unit_id)}<br><span class="small">${esc(a.alert_id)} · raised ${fmt(a.raised_at)}${a.acknowledged_by ? ` · ack by ${esc(a.acknowledged_by)}` : ""}</span>
       ${canAct && a.status === "triggered" ? `<br><button data-ack="${esc(a.alert_id)}">Acknowledge</button>` : ""}
       ${canAct && open ? ` <button data-resolve="${esc(a.alert_id)}">Resolve</button>` : ""}</div>`;
@@ -153,7 +163,15 @@ document.addEventListener("click", async (ev) => {
 function onEvent(type, data) {
   markSim(data.simulated);
   if (type === "tracks") {
-    for (const f of data.features) state.tracks.set(f.id || `${f.geometry.coordinates}`, f);
+    // A live update carries the new position only; the trail grows here (the whole trail
+    // comes with /v1/tracks when the picture is loaded).
+    for (const f of data.features) {
+      const id = f.id || `${f.geometry.coordinates}`, old = state.tracks.get(id);
+      const before = old ? (old.properties.trail ? old.properties.trail.coordinates : [old.geometry.coordinates]) : [];
+      const coords = before.concat([f.geometry.coordinates]).slice(-120);
+      if (f.id && coords.length >= 2) f.properties.trail = { type: "LineString", coordinates: coords };
+      state.tracks.set(id, f);
+    }
     for (const id of data.ended || []) state.tracks.delete(id);
     if (data.data_time) { state.dataTime = data.data_time; $("clock").textContent = fmt(data.data_time); }
     drawLive();
@@ -217,6 +235,9 @@ async function start() {
     const pts = sensors.features.map((f) => (f.geometry.type === "Point" ? f.geometry : f.geometry.geometries[0]).coordinates);
     state.view.lon = pts.reduce((s, p) => s + p[0], 0) / pts.length;
     state.view.lat = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+    // Frame the sensors (and what they cover) with a margin; at least 3 km across.
+    const ext = pts.map(([lo, la]) => xy(lo, la)).reduce((m, [x, y]) => Math.max(m, Math.abs(x), Math.abs(y)), 0);
+    state.view.span = Math.min(60000, Math.max(3000, 2 * ext + 2500));
   }
   setView();
   await loadPicture();
