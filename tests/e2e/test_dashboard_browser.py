@@ -1,0 +1,153 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven over the DevTools
+protocol. `borderwatch serve --replay coutts` runs as its own process on 127.0.0.1 (a port
+the system chooses); the browser opens the printed link (an RCMP-K operator key in its
+#fragment), waits for the Coutts crossing to appear, acknowledges its alert with a mouse
+click, and the API must then report the alert acknowledged by that key's agency.
+
+The screenshot is kept as a test artifact (test-artifacts/dashboard.png); with
+BORDERWATCH_SCREENSHOT=path it is also written there (scripts/dashboard-screenshot.sh
+refreshes docs/dashboard.png for the README this way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.cdp import chromium_page, find_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent / "borderwatch"
+# The crossing (46 minutes into the night) arrives ~20 s after the start at x150;
+# scripts/dashboard-screenshot.sh replays slower, so the picture still shows the group.
+SPEED = float(os.environ.get("BORDERWATCH_REPLAY_SPEED", "150"))
+CROSSING_WAIT_S = 2800 / SPEED + 40
+CHROMIUM = find_chromium()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed: scripts/install-test-browser.sh installs Debian's "
+        "chromium package when run as root (`make test` on CI does)",
+    ),
+]
+
+
+@pytest.fixture
+def replaying(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(base URL, dashboard link) of `borderwatch serve --replay coutts` on a free port."""
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--db", str(tmp_path / "service.db"), "--host", "127.0.0.1",
+         "--port", "0", "--replay", "coutts", "--speed", f"{SPEED:g}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        link = None
+        for line in proc.stdout:
+            found = re.search(r"Dashboard: (http://127\.0\.0\.1:\d+/#key=\S+)", line)
+            if found:
+                link = found.group(1)
+                break
+        assert link is not None, "`borderwatch serve` printed no dashboard link"
+        base = link.split("/#", 1)[0]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base, link
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
+    replaying: tuple[str, str], tmp_path: Path
+) -> None:
+    base, link = replaying
+    key = link.split("#key=", 1)[1]
+    assert CHROMIUM is not None
+    with chromium_page(CHROMIUM) as page:
+        try:
+            page.send("Page.navigate", url=link)
+            # The key moves from the fragment into the tab's session storage, off the URL.
+            page.wait_for("document.querySelector('#who')?.textContent.includes('operator')",
+                          20, "the dashboard to log in with the operator key")
+            assert "key=" not in page.evaluate("location.href")
+
+            incident_id = page.wait_for(
+                "document.querySelector('#incidents [data-type=\"crossing\"]')?.dataset.incident",
+                CROSSING_WAIT_S, "the Coutts crossing incident on the page")
+            text = page.evaluate(
+                f"document.querySelector('#incidents [data-incident=\"{incident_id}\"]')"
+                ".textContent")
+            assert "CROSSING" in text and "northbound" in text and "group of 9" in text
+            assert page.evaluate("!document.querySelector('#sim').hidden"), "no EXERCISE banner"
+
+            button = f'[data-alert][data-incident="{incident_id}"][data-unit="RCMP-K-IBET"] ' \
+                     "button[data-ack]"
+            alert_id = page.wait_for(f"document.querySelector('{button}')?.dataset.ack", 20,
+                                     "the crossing alert's Acknowledge button")
+            page.click(f'button[data-ack="{alert_id}"]')
+
+            with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=10) as client:
+                deadline = time.monotonic() + 15
+                state: dict[str, object] = {}
+                while time.monotonic() < deadline:
+                    alerts = client.get("/v1/alerts").json()["alerts"]
+                    state = next(a for a in alerts if a["alert_id"] == alert_id)
+                    if state["status"] != "triggered":
+                        break
+                    time.sleep(0.1)
+            assert state["status"] == "acknowledged", state
+            assert str(state["acknowledged_by"]).startswith("RCMP-K ("), state
+            page.wait_for(
+                f"document.querySelector('[data-alert=\"{alert_id}\"]')?.dataset.status"
+                " === 'acknowledged'", 10, "the page to show the alert acknowledged")
+            page.wait_for("document.querySelectorAll('#layer-tracks circle').length > 0", 10,
+                          "a track on the map")
+            # Live updates carry positions only; the page grows each track's trail.
+            page.wait_for("document.querySelectorAll('#layer-trails polyline').length > 0", 10,
+                          "a track's trail on the map")
+
+            # The map is usable with the keyboard: focus it and zoom in twice with "+".
+            wide = page.evaluate("document.querySelector('#map').viewBox.baseVal.width")
+            page.evaluate("document.querySelector('#map').focus()")
+            page.press("+")
+            page.press("+")
+            narrow = page.evaluate("document.querySelector('#map').viewBox.baseVal.width")
+            assert narrow < wide / 1.9, (wide, narrow)
+
+            shot = tmp_path / "dashboard.png"
+            page.screenshot(shot)
+            assert page.exceptions() == []
+        except (AssertionError, TimeoutError, RuntimeError) as err:
+            # What the page showed and any script error: the failure explains itself.
+            page.screenshot(ROOT / "test-artifacts" / "dashboard-failure.png")
+            feed = page.evaluate("document.querySelector('#feed')?.textContent")
+            raise AssertionError(f"{err}; page errors: {page.exceptions()}; {feed}") from err
+
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copyfile(shot, artifacts / "dashboard.png")
+    wanted = os.environ.get("BORDERWATCH_SCREENSHOT")
+    if wanted:
+        shutil.copyfile(shot, wanted)
