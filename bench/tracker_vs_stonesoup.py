@@ -326,7 +326,8 @@ def scale_run(scans: int, seed: int, console: Console) -> ScaleResult:
                 samples.append(rss_mb())
             progress.advance(task)
     gc.collect()
-    s = np.array(seconds[5:])  # the first scans start 10,000 tracks at once
+    # The first scans start 10,000 tracks at once: left out of a long run's mean.
+    s = np.array(seconds[5:] if len(seconds) > 10 else seconds)
     return ScaleResult(
         scans=scans,
         mean_ms=1000 * float(s.mean()),
