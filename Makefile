@@ -5,12 +5,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: demo test lint typecheck unit bench clean help
+.PHONY: demo watch test lint typecheck unit bench bench-stats clean help
 
 help:
 	@echo "make demo   - create .venv, install Borderwatch, replay the Coutts night into $(OUT)"
 	@echo "make test   - install test tools, then lint, type-check and run every test"
+	@echo "make watch  - the Coutts night live on the dashboard (borderwatch serve --replay coutts)"
 	@echo "make bench  - throughput benchmark (1 million detections)"
+	@echo "make bench-stats - statistics benchmark (10 million person-encounters, DuckDB vs pandas)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,10 @@ $(VENV)/.dev: $(VENV)/.runtime pyproject.toml
 demo: $(VENV)/.runtime
 	$(BIN)/borderwatch demo --out $(OUT)
 
+# The Coutts night replayed live into the service; open the printed link in a browser.
+watch: $(VENV)/.runtime
+	$(BIN)/borderwatch serve --db $(OUT)-service.db --replay coutts --speed 20
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests $(wildcard bench)
 
@@ -41,6 +47,9 @@ test: lint typecheck
 
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/run.py
+
+bench-stats: $(VENV)/.dev
+	$(BIN)/python bench/stats.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

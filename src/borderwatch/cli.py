@@ -12,6 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from borderwatch.cli_alerts import alerts_app
+from borderwatch.cli_detect import detect as detect_command
+from borderwatch.cli_serve import keys_app
+from borderwatch.cli_serve import serve as serve_command
+from borderwatch.cli_stats import register as register_stats_commands
 from borderwatch.domain import BorderwatchError, InputError
 
 app = typer.Typer(
@@ -313,6 +318,19 @@ def audit_verify(
         err_console.print(f"[red]{problem}[/]")
     console.print("audit log intact" if not problems else f"{len(problems)} problem(s)")
     raise typer.Exit(1 if problems else 0)
+
+
+# `borderwatch stats ...` and `borderwatch report` live in cli_stats.py.
+register_stats_commands(app)
+# `borderwatch detect` (thermal frames -> detections) lives in cli_detect.py.
+app.command()(detect_command)
+
+
+# `borderwatch alerts ...` (ack, resolve, list, dead letters, retry, tips) lives in cli_alerts.py.
+app.add_typer(alerts_app, name="alerts")
+# `borderwatch serve` and `borderwatch keys ...` (the HTTP service) live in cli_serve.py.
+app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -45,3 +45,27 @@ def test_readme_evaluation_row_matches_a_fresh_run(tmp_path: Path, scenario: str
         "point_error_median_m": float(cells[7]),
     }
     assert {k: got[k] for k in expected} == expected
+
+
+def test_readme_cbp_example_matches_a_fresh_run() -> None:
+    # The README's `borderwatch stats cbp` example, on the hand-written sample file.
+    lines = README.read_text().splitlines()
+    start = lines.index("| Area of Responsibility | Encounter Count |") + 2
+    shown = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        sector, count = (cell.strip() for cell in line.strip("|").split("|"))
+        shown.append({"area_of_responsibility": sector, "encounter_count": int(count)})
+    sample = README.parent / "tests" / "data" / "cbp-nationwide-encounters-aor-sample.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "stats", "cbp", str(sample), "--where", "Fiscal Year=2024",
+            "--where", "Component=U.S. Border Patrol",
+            "--where", "Land Border Region=Northern Land Border",
+            "--by", "Area of Responsibility", "--format", "json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == shown
