@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,12 @@ from borderwatch.cli_serve import keys_app
 from borderwatch.cli_serve import serve as serve_command
 from borderwatch.cli_stats import register as register_stats_commands
 from borderwatch.domain import BorderwatchError, InputError
+
+if TYPE_CHECKING:
+    from borderwatch.geo import Boundary
+    from borderwatch.pipeline import AlertRouter
+    from borderwatch.runner import RunReport
+    from borderwatch.watch import ConditionsProvider
 
 app = typer.Typer(
     name="borderwatch",
@@ -142,15 +148,49 @@ def run(
     show_errors: Annotated[
         int, typer.Option("--show-errors", help="How many bad lines to list.")
     ] = 10,
+    alerts_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--alerts-db",
+            help="Route every incident through the alert stage into this SQLite outbox "
+            "(send with `borderwatch alerts deliver --db`).",
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="Routing policy YAML (docs/alert-policy.md); default: the bundled "
+            "Alberta-Montana policy. Needs --alerts-db.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    cap: Annotated[
+        list[Path] | None,
+        typer.Option("--cap", help="Folder for the policy's CAP channel (repeatable)."),
+    ] = None,
+    webhook: Annotated[
+        list[str] | None,
+        typer.Option("--webhook", help="URL for the policy's webhook channel (repeatable)."),
+    ] = None,
+    tak: Annotated[
+        list[str] | None,
+        typer.Option("--tak", help="tcp:// or tls:// TAK server for CoT (repeatable)."),
+    ] = None,
 ) -> None:
     """Replay a detection stream (from any producer) and write the incidents it raises.
 
     Bad lines are reported with line number, field and reason, skipped and counted
     (--strict stops at the first). Reports later than the reorder window are counted as
     late, never merged. Exit status 0 even with skipped lines; 2 on unusable input.
+
+    With --alerts-db, the incidents are also routed by the policy (--policy, or the bundled
+    one) to units and channels, grouped, inhibited and filtered by the sharing policy, and
+    every message is stored in the outbox first; `borderwatch alerts deliver --db` sends
+    them, `borderwatch alerts list --db` shows them.
     """
     from borderwatch.geo import Boundary
-    from borderwatch.runner import run_file
     from borderwatch.watch import Conditions, FixedConditions
     from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -160,7 +200,55 @@ def run(
         if temperature is not None
         else UNKNOWN_CONDITIONS
     )
+    if policy is not None and alerts_db is None:
+        raise InputError("--policy", "needs --alerts-db (where the alerts are stored)")
+    service = None
+    if alerts_db is not None:
+        from borderwatch.alerts import AlertPolicy
+        from borderwatch.alerts.center import Channels
+        from borderwatch.alerts.service import open_alert_service
+
+        service = open_alert_service(
+            alerts_db,
+            boundary=line,
+            policy=AlertPolicy.load(policy) if policy else None,
+            channels=Channels(
+                cap=tuple(str(c) for c in cap or ()),
+                webhook=tuple(webhook or ()),
+                cot=tuple(tak or ()),
+            ),
+        )
     size = detections.stat().st_size
+    try:
+        report = _run_with_progress(
+            detections,
+            incidents,
+            line,
+            conditions,
+            strict,
+            reorder_window,
+            size,
+            alert_router=service.center if service else None,
+        )
+    finally:
+        if service is not None:
+            service.close()
+    _print_run_report(report, incidents, alerts_db, show_errors)
+
+
+def _run_with_progress(
+    detections: Path,
+    incidents: Path,
+    line: Boundary,
+    conditions: ConditionsProvider,
+    strict: bool,
+    reorder_window: float,
+    size: int,
+    *,
+    alert_router: AlertRouter | None,
+) -> RunReport:
+    from borderwatch.runner import run_file
+
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -179,7 +267,14 @@ def run(
             strict=strict,
             reorder_window_s=reorder_window,
             progress=lambda n: progress.advance(task, n),
+            alert_router=alert_router,
         )
+    return report
+
+
+def _print_run_report(
+    report: RunReport, incidents: Path, alerts_db: Path | None, show_errors: int
+) -> None:
     table = Table(title="borderwatch run", show_header=False)
     table.add_row("detections accepted", f"{report.accepted:,}")
     table.add_row("bad lines skipped", f"{report.rejected:,}")
@@ -190,6 +285,8 @@ def run(
     table.add_row("crossing incidents", f"{report.crossings:,}")
     table.add_row("approach incidents", f"{report.approaches:,}")
     table.add_row("animal crossings not alarmed", f"{report.suppressed_animal_crossings:,}")
+    if alerts_db is not None:
+        table.add_row("alerts stored in the outbox", f"{report.alerts:,} -> {alerts_db}")
     table.add_row("throughput", f"{report.detections_per_s:,.0f} detections/s")
     table.add_row(
         "replay speed",

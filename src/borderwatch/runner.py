@@ -11,7 +11,7 @@ import orjson
 
 from borderwatch.domain import Detection, Incident, InputError
 from borderwatch.geo import Boundary
-from borderwatch.pipeline import build_pipeline
+from borderwatch.pipeline import AlertRouter, build_pipeline
 from borderwatch.sources import JsonlDetectionSource
 from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -30,6 +30,8 @@ class RunReport:
     approaches: int = 0
     suppressed_animal_crossings: int = 0
     tracks_started: int = 0
+    alerts: int = 0
+    """Alerts raised (with an alert router)."""
     seconds: float = 0.0
     data_span_s: float = 0.0
     """Time covered by the stream (newest minus oldest report)."""
@@ -53,11 +55,14 @@ def run_file(
     strict: bool = False,
     reorder_window_s: float = 5.0,
     progress: Callable[[int], None] | None = None,
+    alert_router: AlertRouter | None = None,
 ) -> RunReport:
     """Replay a JSONL detection stream and write incidents as JSONL.
 
     Incidents are written as they are raised (and flushed), to a temporary file renamed at
     the end: a reader never sees a half-written file, and a failed run leaves no output.
+    With ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is
+    also routed by its policy and its messages stored in the outbox.
     """
     boundary = boundary or Boundary.bundled()
     source = JsonlDetectionSource(detections, strict=strict)
@@ -67,7 +72,11 @@ def run_file(
     report = RunReport()
     started = time.perf_counter()
     pipeline = build_pipeline(
-        boundary, conditions=conditions, route=False, reorder_window_s=reorder_window_s
+        boundary,
+        conditions=conditions,
+        route=alert_router is not None,
+        reorder_window_s=reorder_window_s,
+        alert_router=alert_router,
     )
     try:
         with tmp.open("wb") as out:
@@ -96,6 +105,7 @@ def run_file(
     report.approaches = sum(1 for i in pipeline.incidents if i.type.value == "approach")
     report.suppressed_animal_crossings = pipeline.suppressed_animal_crossings
     report.tracks_started = pipeline.tracker.tracks_started
+    report.alerts = pipeline.counts.alerts
     return report
 
 
