@@ -92,6 +92,37 @@ class Pipeline:
             out.extend(self._window([scan]))
         return out
 
+    def feed_many(
+        self,
+        detections: list[Detection],
+        *,
+        cut: bool = False,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> list[Incident]:
+        """:meth:`feed` for a run of detections (arrival order), with one call into the
+        reorder buffer and the scan builder for the whole run.
+
+        ``cut``: also track the time window the scan builder holds open, instead of
+        waiting for a report of a later window to close it. A live service with no
+        reorder window does this when its queue runs dry, so what it has is on the map
+        now; a report of the same window arriving later is tracked as a second scan of
+        that window. ``on_error``: a window the tracker or a listener fails on is handed
+        to it and the next windows go on (else the error is raised)."""
+        released = self.reorder.push_many(detections)
+        scans = self.scans.add_many(released) if released else []
+        if cut:
+            scans.extend(self.scans.flush())
+        out: list[Incident] = []
+        for scan in scans:
+            if on_error is None:
+                out.extend(self._window([scan]))
+                continue
+            try:
+                out.extend(self._window([scan]))
+            except Exception as err:  # reported; the stream goes on
+                on_error(err)
+        return out
+
     def feed_all(self, detections: Iterable[Detection]) -> list[Incident]:
         out: list[Incident] = []
         for det in detections:

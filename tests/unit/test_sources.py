@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import detection
 
-from borderwatch.domain import InputError
+from borderwatch.domain import Detection, InputError
 from borderwatch.sources import JsonlDetectionSource, ReorderBuffer
 
 LINES = [
@@ -68,3 +71,27 @@ def test_repeated_ids_are_ignored() -> None:
     assert buffer.push(first) == [first]
     assert buffer.push(detection(1, 0, 0)._replace(id="x")) == []
     assert buffer.report.duplicates == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 30), min_size=1, max_size=40),
+    ids=st.lists(st.sampled_from(["a", "b", "c", None]), min_size=40, max_size=40),
+    cuts=st.lists(st.integers(1, 40), max_size=5),
+    window=st.sampled_from([0.0, 2.0, 5.0]),
+)
+def test_push_many_decides_as_push_does_however_the_stream_is_cut(
+    times: list[int], ids: list[str | None], cuts: list[int], window: float
+) -> None:
+    dets = [detection(t, n, 0)._replace(id=ids[n] and f"{ids[n]}{t % 3}")
+            for n, t in enumerate(times)]
+    one = ReorderBuffer(window_s=window)
+    runs = ReorderBuffer(window_s=window)
+    expected = [d for det in dets for d in one.push(det)]
+    got: list[Detection] = []
+    bounds = [0, *sorted(c for c in cuts if c < len(dets)), len(dets)]
+    for start, end in itertools.pairwise(bounds):
+        got += runs.push_many(dets[start:end])
+    assert got == expected  # the same reports released by the end of the last run
+    assert list(runs.flush()) == list(one.flush())
+    assert (runs.report.late, runs.report.duplicates) == (one.report.late, one.report.duplicates)

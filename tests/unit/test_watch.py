@@ -132,3 +132,39 @@ def test_wind_chill_below_5_kmh_is_the_air_temperature() -> None:
     assert wind_chill_c(-27.0, 1.0) == -27.0
     assert wind_chill_c(-27.0, None) == -27.0
     assert wind_chill_c(-27.0, 10.0) < -40
+
+
+def test_feeding_runs_gives_what_feeding_one_by_one_gives(boundary: Boundary) -> None:
+    rng = np.random.default_rng(5)
+    dets = _walk(rng, 900, start_north=-400, speed=0.8, count=9)
+    one = build_pipeline(boundary, route=False)
+    singly = [i.incident_id for i in one.feed_all(dets)]
+    runs = build_pipeline(boundary, route=False)
+    batched = []
+    for start in range(0, len(dets), 37):
+        batched += [i.incident_id for i in runs.feed_many(dets[start:start + 37])]
+    batched += [i.incident_id for i in runs.finish()]
+    assert batched == singly and len(singly) == 2
+    assert runs.counts.scans == one.counts.scans
+
+
+def test_a_cut_tracks_the_open_window_now_and_errors_do_not_stop_the_stream(
+    boundary: Boundary,
+) -> None:
+    rng = np.random.default_rng(5)
+    dets = _walk(rng, 20, start_north=-400, speed=0.8, count=9)
+    pipeline = build_pipeline(boundary, route=False, reorder_window_s=0)
+    pipeline.feed_many(dets[:10])
+    assert pipeline.counts.scans == 9  # the tenth second waits for the eleventh
+    pipeline.feed_many(dets[10:12], cut=True)
+    assert pipeline.counts.scans == 12  # with cut, the twelfth is tracked at once
+    failures: list[Exception] = []
+
+    def fail(batch: object) -> None:
+        raise RuntimeError("a listener failed")
+
+    pipeline.track_listeners = (fail,)
+    pipeline.feed_many(dets[12:15], cut=True, on_error=failures.append)
+    assert len(failures) == 3 and pipeline.counts.scans == 15
+    with pytest.raises(RuntimeError):
+        pipeline.feed_many(dets[15:17], cut=True)

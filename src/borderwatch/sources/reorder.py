@@ -26,6 +26,8 @@ class ReorderReport:
 
 class ReorderBuffer:
     def __init__(self, window_s: float = 5.0, *, remember_ids: int = 1_000_000) -> None:
+        """``remember_ids``: how many recent ids are kept to drop repeats; 0 when the
+        source already refused repeated ids (the service's detection log does, durably)."""
         if window_s < 0:
             raise ValueError("window_s must be >= 0")
         self.window_s = window_s
@@ -42,7 +44,7 @@ class ReorderBuffer:
 
     def push(self, det: Detection) -> list[Detection]:
         """Add a report; return those now safe to release, oldest first."""
-        if det.id is not None:
+        if det.id is not None and self._remember_ids:
             if det.id in self._ids:
                 self.report.duplicates += 1
                 return []
@@ -71,6 +73,50 @@ class ReorderBuffer:
         if t < self._oldest:
             self._oldest = t
         return self._release(self._newest - self.window_s)
+
+    def push_many(self, dets: list[Detection]) -> list[Detection]:
+        """:meth:`push` for a run of reports (arrival order), released once at the end.
+
+        The same rules, decided report by report (a report is late against the newest
+        report before it, so the outcome does not depend on how a stream is cut into
+        runs); only the release waits for the end of the run. At tens of thousands of
+        reports a second, a call per report was a measurable share of the service's time.
+        """
+        ids, remember = self._ids, self._remember_ids
+        fifo, heap, report = self._in_order, self._heap, self.report
+        window = self.window_s
+        newest, oldest, tail, released = self._newest, self._oldest, self._tail, self._released
+        seq = self._seq
+        for det in dets:
+            det_id = det.id
+            if det_id is not None and remember:
+                if det_id in ids:
+                    report.duplicates += 1
+                    continue
+                ids[det_id] = None
+                if len(ids) > remember:
+                    ids.popitem(last=False)
+            t = det.epoch_s
+            if t < newest - window or t < released:
+                report.late += 1
+                if len(report.late_examples) < 20:
+                    report.late_examples.append(det)
+                continue
+            item = (t, seq, det)
+            seq += 1
+            if t >= tail:
+                fifo.append(item)
+                tail = t
+            else:
+                heapq.heappush(heap, item)
+            if t > newest:
+                newest = t
+            if t < oldest:
+                oldest = t
+        # Nothing released within the run is newer than ``newest - window``, so the
+        # lateness test above is the one push makes after each release.
+        self._newest, self._oldest, self._tail, self._seq = newest, oldest, tail, seq
+        return self._release(newest - window)
 
     @property
     def span_s(self) -> float:
