@@ -103,3 +103,24 @@ def test_only_the_owning_agencys_screening_officer_reads_a_case(tmp_path: Path) 
         assert reads[0]["case_id"] == CASE_ID
 
 
+
+
+def test_a_live_track_update_holds_no_personal_field() -> None:
+    # The operators' live feed sends track features as the worker made them (no scrub
+    # per event), so the fields a track state can hold are checked here, once.
+    import numpy as np
+    from tests.conftest import detection
+
+    from borderwatch.geo import Boundary
+    from borderwatch.pipeline import build_pipeline
+    from borderwatch.service.live import TRACK_FIELDS, track_features
+    from borderwatch.tracking import TrackBatch
+
+    assert not set(TRACK_FIELDS) & PERSONAL_FIELDS
+    boundary = Boundary.bundled()
+    batches: list[TrackBatch] = []
+    pipeline = build_pipeline(boundary, route=False, track_listeners=[batches.append])
+    pipeline.feed_all([detection(t, 5.0, -300 + t, count=3) for t in range(30)])
+    features = [f for b in batches for f in track_features(boundary, b)]
+    assert features and all(tuple(f["properties"]) == TRACK_FIELDS for f in features)
+    assert np.isfinite([f["geometry"]["coordinates"] for f in features]).all()

@@ -28,6 +28,7 @@ from borderwatch.alerts.service import AlertService
 from borderwatch.domain import Alert, Detection, Incident
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import Pipeline, build_pipeline
+from borderwatch.sources import ReorderBuffer
 from borderwatch.sources.wire import epoch_to_datetime, format_time, parse_detection
 from borderwatch.tracking import TrackBatch, track_id
 from borderwatch.tracking.classify import kind_of
@@ -89,6 +90,7 @@ class LiveOps:
         self.alerts = alerts
         self.publish = publish
         self.max_pending = max_pending
+        self.cut_when_dry = reorder_window_s == 0
         self.idle_flush_s = idle_flush_s
         self.counters = Counters()
         self.lock = threading.RLock()
@@ -119,6 +121,8 @@ class LiveOps:
             incident_listeners=[self._on_incident_raised],
             alert_router=alerts.center,
         )
+        # The detection log already refused every repeated id, across restarts too.
+        self.pipeline.reorder = ReorderBuffer(reorder_window_s, remember_ids=0)
         self._worker = threading.Thread(target=self._run, name="borderwatch-live", daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -188,9 +192,13 @@ class LiveOps:
                         self._guard(self.pipeline.finish)
                 continue
             with self.alert_lock:
-                for received_at, detections in items:
+                last = len(items) - 1
+                for n, (received_at, detections) in enumerate(items):
                     self._received_at = received_at
-                    self._feed_many(detections)
+                    # No reorder window: nothing is waited for, so once the queue is dry
+                    # the open second is tracked now, not when the next one arrives.
+                    self._feed_many(detections, cut=self.cut_when_dry and n == last
+                                    and not self._queue)
                 if self.data_time is not None:
                     self._guard(self._tick)
             self._dirty = True
@@ -202,23 +210,15 @@ class LiveOps:
         if self.data_time is not None:
             self.alerts.center.tick(self.data_time)
 
-    def _feed_many(self, detections: list[Detection]) -> None:
-        """Into the pipeline, in order; a detection the pipeline fails on is counted (as
-        in :meth:`_guard`) and the rest go on. No wrapper call per detection: at tens of
-        thousands a second, those were measurable."""
+    def _feed_many(self, detections: list[Detection], *, cut: bool = False) -> None:
+        """Into the pipeline, in order, in one call; a time window the pipeline fails on
+        is counted (as in :meth:`_guard`) and the rest go on."""
         self._note_sensors(detections)
-        feed = self.pipeline.feed
-        start, end = 0, len(detections)
-        while start < end:
-            index = start
-            try:
-                for index in range(start, end):
-                    feed(detections[index])
-                return
-            except Exception as err:  # as _guard: count it, keep the reason, go on
-                self.failures += 1
-                self.last_failure = f"{type(err).__name__}: {err}"[:300]
-                start = index + 1
+        self.pipeline.feed_many(detections, cut=cut, on_error=self._failed)
+
+    def _failed(self, err: Exception) -> None:
+        self.failures += 1
+        self.last_failure = f"{type(err).__name__}: {err}"[:300]
 
     def _note_sensors(self, detections: list[Detection]) -> None:
         last: dict[str, Detection] = {}
@@ -243,8 +243,7 @@ class LiveOps:
         try:
             step()
         except Exception as err:
-            self.failures += 1
-            self.last_failure = f"{type(err).__name__}: {err}"[:300]
+            self._failed(err)
 
     def _note_sensor(self, det: Detection) -> None:
         seen = self.sensors.get(det.sensor_id)
@@ -268,12 +267,13 @@ class LiveOps:
         # the trails it has drawn, and /v1/tracks returns them whole. With a thousand
         # tracks, sending and filtering every trail again every second was most of the
         # feed's latency (docs/gotchas.md).
-        updated = track_states(self.boundary, batch)
+        updated = track_features(self.boundary, batch)
         ended = [track_id(int(s)) for s in batch.ended]
         with self.lock:
             trails = self.trails
-            for state in updated:
-                tid = state["track_id"]
+            for feature in updated:
+                tid = feature["id"]
+                state = feature["properties"]
                 trail = trails.get(tid)
                 if trail is None:
                     trail = trails[tid] = deque(maxlen=TRAIL_POINTS)
@@ -291,7 +291,7 @@ class LiveOps:
                     "tracks": updated,
                     "ended": ended,
                     "data_time": format_time(self.data_time) if self.data_time else None,
-                    "simulated": any(t["simulated"] for t in updated),
+                    "simulated": any(f["properties"]["simulated"] for f in updated),
                 }
             )
 
@@ -360,10 +360,23 @@ class LiveOps:
             return list(self.sensors.values())
 
 
-def track_states(boundary: Boundary, batch: TrackBatch) -> list[dict[str, Any]]:
-    """What the picture shows of each confirmed track of a batch, computed column by
-    column (one projection call for the whole batch). The course is from grid north of
-    the local frame, close to true north near the frame's centre."""
+TRACK_FIELDS = (
+    "track_id", "time", "lat", "lon", "kind", "kind_probability", "group_size", "speed_ms",
+    "heading_deg", "position_sigma_m", "simulated",
+)
+"""What a track state holds: measurements only, never a personal field (a test checks
+this against sharing.PERSONAL_FIELDS), so the operators' view of a live update is the
+feature as made here. A track's children count is one (a head count of minors in a
+small group, sharing.py); no view shows it, so it is not kept."""
+
+
+def track_features(boundary: Boundary, batch: TrackBatch) -> list[dict[str, Any]]:
+    """Each confirmed track of a batch as a GeoJSON Feature (RFC 7946) whose properties
+    are its state (:data:`TRACK_FIELDS`), computed column by column (one projection call
+    for the whole batch). The live feed sends these as they are to every role but the
+    partner's (views.Viewer.event); the picture keeps the properties as the track's
+    state. The course is from grid north of the local frame, close to true north near
+    the frame's centre."""
     rows = np.flatnonzero(batch.confirmed)
     if rows.size == 0:
         return []
@@ -385,25 +398,29 @@ def track_states(boundary: Boundary, batch: TrackBatch) -> list[dict[str, Any]]:
         np.round(np.hypot(ve, vn), 2).tolist(),
         np.round(np.degrees(np.arctan2(ve, vn)) % 360, 1).tolist(),
         np.round(batch.position_sigma_m[rows], 1).tolist(),
-        batch.children[rows].tolist(),
         batch.simulated[rows].tolist(),
         strict=True,
     )
-    return [
-        {
-            "track_id": track_id(serial),
-            "time": times[epoch],
-            "lat": la,
-            "lon": lo,
-            "kind": kinds[min(code, 3)],
-            "kind_probability": probability,
-            "group_size": size,
-            "speed_ms": speed,
-            "heading_deg": heading,
-            "position_sigma_m": sigma,
-            "children": None if children < 0 else children,
-            "simulated": bool(simulated),
-        }
-        for (serial, epoch, la, lo, code, probability, size, speed, heading, sigma, children,
-             simulated) in columns
-    ]
+    features = []
+    for (serial, epoch, la, lo, code, probability, size, speed, heading, sigma,
+         simulated) in columns:
+        tid = track_id(serial)
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lo, la]},
+            "properties": {
+                "track_id": tid,
+                "time": times[epoch],
+                "lat": la,
+                "lon": lo,
+                "kind": kinds[min(code, 3)],
+                "kind_probability": probability,
+                "group_size": size,
+                "speed_ms": speed,
+                "heading_deg": heading,
+                "position_sigma_m": sigma,
+                "simulated": bool(simulated),
+            },
+            "id": tid,
+        })
+    return features

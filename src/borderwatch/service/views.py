@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from borderwatch.alerts import SharingGate
-from borderwatch.alerts.sharing import PERSONAL_FIELDS
 from borderwatch.domain import AgencyUnit, Alert, Audience
 from borderwatch.service.roles import Action, Principal, Role, owns, scrub
 from borderwatch.sources.wire import parse_time
@@ -139,10 +138,13 @@ class Viewer:
         """A live-feed event in ``who``'s view (None: nothing for them)."""
         kind = event["type"]
         if kind == "tracks":
+            # The event's tracks are features whose properties are TRACK_FIELDS, which
+            # hold no personal field (live.track_features): an operator's view is the
+            # features as they are; a partner's goes through the sharing gate.
             if who.role is Role.PARTNER:
-                features = [self.track_feature(who, t) for t in event["tracks"]]
+                features = [self.track_feature(who, f["properties"]) for f in event["tracks"]]
             else:
-                features = [_plain_track_feature(t) for t in event["tracks"]]
+                features = event["tracks"]
             return {
                 "type": "tracks",
                 "features": features,
@@ -168,22 +170,6 @@ class Viewer:
 
 
 _EPOCH = parse_time("1970-01-01T00:00:00Z")
-_HIDDEN = PERSONAL_FIELDS | {"trail"}
-
-
-def _plain_track_feature(track: dict[str, Any]) -> dict[str, Any]:
-    """:meth:`Viewer.track_feature` for a non-partner, for a live track update: its
-    values are plain numbers and strings (``live.track_states``), so leaving out the
-    personal keys is the whole of :func:`roles.scrub`; a thousand tracks a second made
-    the general walk a large part of the feed's cost."""
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [track["lon"], track["lat"]]},
-        "properties": {k: v for k, v in track.items() if k not in _HIDDEN},
-        "id": track["track_id"],
-    }
-
-
 def collection(features: list[dict[str, Any]], *, simulated: bool) -> dict[str, Any]:
     """A FeatureCollection; ``simulated`` is a foreign member (RFC 7946 section 6.1)."""
     return {"type": "FeatureCollection", "features": features, "simulated": simulated}
