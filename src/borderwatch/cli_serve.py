@@ -142,5 +142,26 @@ def list_keys(db: DbOption = DEFAULT_DB) -> None:
 
     store = KeyStore(db)
     for row in store.list():
-        typer.echo(f"{row['key_id']}  {row['agency']:<12} {row['role']:<18} {row['created_at']}")
+        revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
+        typer.echo(f"{row['key_id']}  {row['agency']:<12} {row['role']:<18} "
+                   f"{row['created_at']}{revoked}")
     store.close()
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="The key's id, as `borderwatch keys list` "
+                                               "shows it (key-…), never the key itself.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Revoke an API key: refused (401) from then on, within 5 s in a running service."""
+    from borderwatch.domain import InputError
+    from borderwatch.service.storage import KeyStore
+
+    store = KeyStore(db)
+    try:
+        if not store.revoke(key_id):
+            raise InputError("KEY_ID", f"no live key {key_id!r} in {db} (see keys list)")
+    finally:
+        store.close()
+    Console(stderr=True).print(f"{key_id} revoked")

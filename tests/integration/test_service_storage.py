@@ -3,6 +3,7 @@ across batches and across a restart, and the picture rebuilt from it after a res
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -58,3 +59,27 @@ def test_a_restart_rebuilds_the_picture_from_the_log(tmp_path: Path) -> None:
                          if f["properties"]["type"] == "crossing"]
     assert after == before
     assert len(crossings) == 1 and crossings[0]["properties"]["group_size"] == 9
+
+
+def test_a_revoked_key_is_refused_by_a_running_service(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from borderwatch.cli import app
+    from borderwatch.service import storage
+
+    monkeypatch.setattr(storage, "KEY_CACHE_S", 0.2)
+    db = tmp_path / "s.db"
+    with running_service(db) as svc, httpx.Client(base_url=svc.url) as client:
+        key = svc.key("RCMP-K", "viewer")
+        assert client.get("/v1/tracks", headers=key).status_code == 200
+        key_id = next(k for k in svc.service.keys.list() if k["role"] == "viewer")["key_id"]
+        runner = CliRunner()
+        done = runner.invoke(app, ["keys", "revoke", key_id, "--db", str(db)])
+        assert done.exit_code == 0, done.output
+        again = runner.invoke(app, ["keys", "revoke", key_id, "--db", str(db)])
+        assert again.exit_code != 0 and "no live key" in f"{again.output}{again.exception}"
+        listed = runner.invoke(app, ["keys", "list", "--db", str(db)])
+        assert f"{key_id}" in listed.output and "revoked" in listed.output
+        time.sleep(0.3)
+        refused = client.get("/v1/tracks", headers=key)
+        assert refused.status_code == 401 and key["X-API-Key"] not in refused.text

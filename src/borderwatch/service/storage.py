@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,13 +35,16 @@ CREATE TABLE IF NOT EXISTS service_api_keys (
     agency TEXT NOT NULL,
     role TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT ''
+    note TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT
 );
 """
 KEY_PREFIX = "bw_"
 _IDS_PER_QUERY = 500
 """Ids per ``IN (...)`` look-up (well under SQLite's limit on bound parameters)."""
 _ROWS_PER_INSERT = 500
+KEY_CACHE_S = 5.0
+"""How long a running service trusts a key it has looked up (revocation delay)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -142,7 +146,11 @@ class KeyStore:
         self.path = Path(path)
         self._connection = _connect(self.path)
         self._lock = threading.Lock()
-        self._cache: dict[str, Principal | None] = {}
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        columns = {row[1] for row in self._connection.execute(
+            "PRAGMA table_info(service_api_keys)")}
+        if "revoked_at" not in columns:  # a key table made before keys could be revoked
+            self._connection.execute("ALTER TABLE service_api_keys ADD COLUMN revoked_at TEXT")
 
     def create(self, agency: str, role: Role, note: str = "") -> tuple[str, Principal]:
         if not agency or any(c.isspace() for c in agency):
@@ -151,32 +159,53 @@ class KeyStore:
         key_id = "key-" + secrets.token_hex(4)
         with self._lock:
             self._connection.execute(
-                "INSERT INTO service_api_keys VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO service_api_keys (key_id, key_hash, agency, role, created_at, note) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (key_id, hash_key(key), agency, role.value, datetime.now(UTC).isoformat(), note),
             )
         return key, Principal(key_id, agency, role)
 
     def lookup(self, key: str) -> Principal | None:
+        """The key's principal; None for an unknown or revoked key. A key found is
+        remembered for :data:`KEY_CACHE_S`, so a revocation made by another process
+        (``borderwatch keys revoke``) takes effect within that time."""
         digest = hash_key(key)
+        now = time.monotonic()
         with self._lock:
-            if digest in self._cache:
-                return self._cache[digest]
+            cached = self._cache.get(digest)
+            if cached is not None and now - cached[0] < KEY_CACHE_S:
+                return cached[1]
             row = self._connection.execute(
-                "SELECT key_id, agency, role FROM service_api_keys WHERE key_hash = ?", (digest,)
+                "SELECT key_id, agency, role FROM service_api_keys "
+                "WHERE key_hash = ? AND revoked_at IS NULL", (digest,)
             ).fetchone()
-            found = None if row is None else Principal(row[0], row[1], Role(row[2]))
-            if found is not None:
-                self._cache[digest] = found
+            if row is None:
+                self._cache.pop(digest, None)
+                return None
+            found = Principal(row[0], row[1], Role(row[2]))
+            self._cache[digest] = (now, found)
             return found
+
+    def revoke(self, key_id: str) -> bool:
+        """Revoke a key by its id; False when no live key has that id."""
+        with self._lock:
+            cursor = self._connection.execute(
+                "UPDATE service_api_keys SET revoked_at = ? "
+                "WHERE key_id = ? AND revoked_at IS NULL",
+                (datetime.now(UTC).isoformat(), key_id),
+            )
+            self._cache.clear()
+            return cursor.rowcount == 1
 
     def list(self) -> list[dict[str, str]]:
         with self._lock:
             rows = self._connection.execute(
-                "SELECT key_id, agency, role, created_at, note FROM service_api_keys "
+                "SELECT key_id, agency, role, created_at, note, revoked_at FROM service_api_keys "
                 "ORDER BY created_at"
             ).fetchall()
         return [
-            {"key_id": r[0], "agency": r[1], "role": r[2], "created_at": r[3], "note": r[4]}
+            {"key_id": r[0], "agency": r[1], "role": r[2], "created_at": r[3], "note": r[4],
+             "revoked_at": r[5] or ""}
             for r in rows
         ]
 
