@@ -4,41 +4,25 @@ summaries in the documented format. They time nothing here: this only proves the
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench_helpers import run_bench
 
 
 @pytest.mark.slow
 def test_tracker_bench_quick_run_ends_with_its_summary_line() -> None:
     pytest.importorskip("stonesoup", reason="Stone Soup (dev dependency) is not installed")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "tracker_vs_stonesoup.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    last = done.stdout.strip().splitlines()[-1]
+    out = run_bench("tracker_vs_stonesoup.py", "--quick")
+    last = out.strip().splitlines()[-1]
     assert re.fullmatch(
         r"tracker: speedup_500=\d+\.\d gospa_ratio_500=\d+\.\d\d scan_ms_10000=\d+", last
     ), last
-    assert "simulated" in done.stdout
+    assert "simulated" in out
 
 
 def test_crossing_bench_short_run_ends_with_its_summary_line() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "crossings.py"), "--hours", "0.2", "--seed", "3"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    last = done.stdout.strip().splitlines()[-1]
+    out = run_bench("crossings.py", "--hours", "0.2", "--seed", "3")
+    last = out.strip().splitlines()[-1]
     assert re.fullmatch(
         r"crossings: hours=0\.2 recall=\d\.\d{4} false=\d+ latency_median_s=[\d.]+ "
         r"approach_share=\d\.\d{3}",

@@ -1,0 +1,27 @@
+"""Running a benchmark script as a user would, for the smoke tests (which time nothing)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(script: str, *args: str, timeout: float = 600) -> str:
+    """Run ``bench/<script>`` with ``args`` from the repository root; its standard output.
+    A failing run fails the test with the script's standard error."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def readme_lines() -> list[str]:
+    return [line.strip("` ") for line in (ROOT / "README.md").read_text().splitlines()]
