@@ -44,23 +44,40 @@ function el(tag, attrs, parent) {
 function clear(id) { const g = $(id); while (g.firstChild) g.removeChild(g.firstChild); return g; }
 const px = () => state.view.span / 600;  // metres per screen pixel, roughly
 
+// Labels placed so far in this drawing (map units): a new label that would cover one is
+// moved a line down or up, so a track's head count never hides under a sensor's name.
+let staticLabels = [], liveLabels = [];
+function label(parent, placed, x, y, size, text, attrs = {}) {
+  const w = text.length * size * 0.6, h = size * 1.15;
+  for (const step of [0, 1, -1, 2, -2, 3, -3]) {
+    const top = y + step * h - size;
+    if (!placed.some((b) => x < b.x + b.w && b.x < x + w && top < b.y + b.h && b.y < top + h) || step === -3) {
+      placed.push({ x, y: top, w, h });
+      el("text", { x, y: y + step * h, "font-size": size, ...attrs }, parent).textContent = text;
+      return;
+    }
+  }
+}
+
 let mapLayers = null, sensors = null;
 function drawStatic() {
   if (!mapLayers) return;
   const b = clear("layer-boundary"), p = clear("layer-ports"), s = clear("layer-sensors"), c = clear("layer-coverage");
+  staticLabels = [];
+  if (mapLayers.features.some((f) => f.properties.layer === "boundary")) {  // once, at the left
+    const y = xy(state.view.lon, 49.0)[1], left = $("map").viewBox.baseVal.x + 10 * px();
+    label(b, staticLabels, left, y - 8 * px(), 11 * px(), "▲ CANADA");
+    label(b, staticLabels, left, y + 18 * px(), 11 * px(), "▼ UNITED STATES");
+  }
   for (const f of mapLayers.features) {
     if (f.properties.layer === "boundary") {
       const pts = f.geometry.coordinates.filter(([lo]) => Math.abs(lo - state.view.lon) < 2)
         .map(([lo, la]) => xy(lo, la).join(",")).join(" ");
       el("polyline", { points: pts, fill: "none", stroke: "#e0e6ee", "stroke-width": 2 * px(), "stroke-dasharray": `${8 * px()} ${4 * px()}` }, b);
-      const [x, y] = xy(state.view.lon, 49.0);
-      const left = $("map").viewBox.baseVal.x + 10 * px();
-      el("text", { x: left, y: y - 8 * px(), "font-size": 11 * px() }, b).textContent = "▲ CANADA";
-      el("text", { x: left, y: y + 18 * px(), "font-size": 11 * px() }, b).textContent = "▼ UNITED STATES";
     } else if (f.properties.layer === "port") {
       const [x, y] = xy(...f.geometry.coordinates);
       el("rect", { x: x - 4 * px(), y: y - 4 * px(), width: 8 * px(), height: 8 * px(), fill: "#6cb6ff" }, p);
-      el("text", { x: x + 8 * px(), y: y + 14 * px(), "font-size": 11 * px() }, p).textContent = f.properties.label;
+      label(p, staticLabels, x + 8 * px(), y + 14 * px(), 11 * px(), f.properties.label);
     }
   }
   for (const f of (sensors ? sensors.features : [])) {
@@ -71,13 +88,14 @@ function drawStatic() {
       } else if (g.type === "Point") {
         const [x, y] = xy(...g.coordinates);
         el("circle", { cx: x, cy: y, r: 3 * px(), fill: "#8795a6" }, s);
-        el("text", { x: x + 5 * px(), y: y - 5 * px(), "font-size": 10 * px(), fill: "#8795a6" }, s).textContent = f.properties.sensor_id;
+        label(s, staticLabels, x + 5 * px(), y - 5 * px(), 10 * px(), f.properties.sensor_id, { fill: "#8795a6" });
       }
     }
   }
 }
 function drawLive() {
   const t = clear("layer-tracks"), tr = clear("layer-trails"), inc = clear("layer-incidents");
+  liveLabels = [...staticLabels];
   for (const f of state.tracks.values()) {
     const [lo, la] = f.geometry.coordinates, [x, y] = xy(lo, la), p = f.properties;
     const colour = p.kind === "animal" ? "#8fd18f" : p.kind === "vehicle" ? "#c9a0ff" : "#ffcf5c";
@@ -85,7 +103,7 @@ function drawLive() {
     const h = (p.heading_deg || 0) * Math.PI / 180, len = 18 * px();
     el("line", { x1: x, y1: y, x2: x + Math.sin(h) * len, y2: y - Math.cos(h) * len, stroke: colour, "stroke-width": 2 * px() }, t);
     el("circle", { cx: x, cy: y, r: 5 * px(), fill: colour, "data-track": f.id || "" }, t);
-    el("text", { x: x + 7 * px(), y: y + 4 * px(), "font-size": 12 * px() }, t).textContent = `${p.kind || ""} ×${p.group_size ?? "?"}`;
+    label(t, liveLabels, x + 7 * px(), y + 4 * px(), 12 * px(), `${p.kind || ""} ×${p.group_size ?? "?"}`);
   }
   for (const f of state.incidents.values()) {
     const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
