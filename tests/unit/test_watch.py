@@ -168,3 +168,15 @@ def test_a_cut_tracks_the_open_window_now_and_errors_do_not_stop_the_stream(
     assert len(failures) == 3 and pipeline.counts.scans == 15
     with pytest.raises(RuntimeError):
         pipeline.feed_many(dets[15:17], cut=True)
+
+
+def test_a_report_the_frame_cannot_place_is_counted_and_kept_out(boundary: Boundary) -> None:
+    # Found by the API fuzzer: lat -90 is at infinity in the Lambert conic frame, and an
+    # infinite position stopped the tracker's spatial index for the whole window.
+    rng = np.random.default_rng(5)
+    dets = _walk(rng, 30, start_north=-400, speed=0.8, count=9)
+    pole = dets[10]._replace(lat=-90.0, lon=0.0, sensor_id="odd")
+    pipeline = build_pipeline(boundary, route=False, reorder_window_s=0)
+    pipeline.feed_many([*dets[:11], pole, *dets[11:]], cut=True)
+    assert pipeline.scans.dropped == 1 and pipeline.scans.unplaceable == [pole]
+    assert pipeline.counts.detections == 30 and pipeline.counts.scans == 30

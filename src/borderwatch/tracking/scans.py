@@ -24,6 +24,11 @@ class ScanBuilder:
         self.window_s = window_s
         self._window: float | None = None
         self._pending: list[Detection] = []
+        self.dropped = 0
+        self.unplaceable: list[Detection] = []
+        """Reports the frame cannot place (a conic frame sends the far pole to infinity),
+        the last 100 of them: kept out of the scans (and counted in ``dropped``), so one
+        of them cannot stop the tracker."""
 
     def add(self, det: Detection) -> list[Scan]:
         """Add the next detection (in time order); return the scans it completed."""
@@ -65,6 +70,13 @@ class ScanBuilder:
         children = np.array([-1 if c is None else c for c in columns["children"]], np.intp)
         simulated = np.array(columns["simulated"], np.intp)
         east, north = self.frame.to_local(lat, lon)
+        placed = np.isfinite(east) & np.isfinite(north)
+        if not placed.all():  # rare: cut again without them
+            lost = np.flatnonzero(~placed).tolist()
+            self.dropped += len(lost)
+            self.unplaceable = [*self.unplaceable, *(dets[i] for i in lost)][-100:]
+            self._pending = [dets[i] for i in np.flatnonzero(placed).tolist()]
+            return self._cut()
         codes: dict[str, int] = {}
         sensor_index = np.fromiter(
             (codes.setdefault(name, len(codes)) for name in columns["sensor_id"]),
