@@ -59,6 +59,7 @@ def test_ingest_reports_each_bad_item_and_keeps_the_good_ones(tmp_path: Path) ->
             {k: v for k, v in GOOD.items() if k != "time"},
             {**GOOD, "id": "b", "count": 0},
             {**GOOD, "id": "a"},
+            {**GOOD, "id": "pole", "lat": -90.0},  # at infinity in the map frame
         ]
         r = client.post("/v1/detections", json=body, headers=key)
         assert r.status_code == 200
@@ -66,8 +67,9 @@ def test_ingest_reports_each_bad_item_and_keeps_the_good_ones(tmp_path: Path) ->
         assert answer["accepted"] == 1
         assert answer["duplicates"] == [4]
         assert [(e["index"], e["field"]) for e in answer["errors"]] == [
-            (1, "lat"), (2, "time"), (3, "count")]
+            (1, "lat"), (2, "time"), (3, "count"), (5, "lat")]
         assert "91" in answer["errors"][0]["reason"]
+        assert "map frame" in answer["errors"][3]["reason"]
         again = client.post("/v1/detections", json=[{**GOOD, "id": "a"}], headers=key).json()
         assert again == {"accepted": 0, "duplicates": [0], "errors": [], "simulated": False}
         assert svc.service.log.count() == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 
 from borderwatch.domain import Detection, InputError
@@ -59,6 +60,8 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
             stored.append((det.id, dumps(item)))
         else:
             stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
+    if valid:
+        valid, stored = _placeable(service, valid, stored, errors)
     if not live.has_room(len(valid)):
         counters.throttled += 1
         return (
@@ -84,3 +87,27 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
         },
         {},
     )
+
+
+def _placeable(
+    service: Service,
+    valid: list[tuple[int, Detection]],
+    stored: list[tuple[str | None, bytes]],
+    errors: list[dict[str, Any]],
+) -> tuple[list[tuple[int, Detection]], list[tuple[str | None, bytes]]]:
+    """Refuse, with a per-item error, what the deployment's map frame cannot place: its
+    Lambert conic sends the far pole to infinity (found by the API fuzzer; the tracker
+    would drop it unseen). One projection call for the batch."""
+    east, north = service.boundary.frame.to_local(
+        np.fromiter((d.lat for _, d in valid), float, len(valid)),
+        np.fromiter((d.lon for _, d in valid), float, len(valid)),
+    )
+    placed = np.isfinite(east) & np.isfinite(north)
+    if placed.all():
+        return valid, stored
+    for n in np.flatnonzero(~placed).tolist():
+        errors.append({"index": valid[n][0], "field": "lat",
+                       "reason": "cannot be placed on this deployment's map frame"})
+    errors.sort(key=lambda e: e["index"])
+    keep = np.flatnonzero(placed).tolist()
+    return [valid[n] for n in keep], [stored[n] for n in keep]
