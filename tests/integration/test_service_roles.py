@@ -65,6 +65,7 @@ def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path) -> None:
                 for path in ("/v1/tracks", "/v1/incidents", "/v1/sensors", "/v1/alerts",
                              "/v1/stats/monthly", "/v1/whoami", "/v1/map",
                              f"/v1/cases/{CASE_ID}", "/v1/cases", "/v1/cases/nope",
+                             f"/v1/cases/{CASE_ID}/screening",
                              f"/v1/alerts/{CASE_ID}/ack", "/v1/incidents?bbox=x"):
                     method = "POST" if path.endswith("/ack") else "GET"
                     r = client.request(method, path, headers=key)
@@ -101,8 +102,17 @@ def test_only_the_owning_agencys_screening_officer_reads_a_case(tmp_path: Path) 
         reads = [e for e in entries if e.get("kind") == "case_read"]
         assert len(reads) == 1 and reads[0]["agency"] == "RCMP-K"
         assert reads[0]["case_id"] == CASE_ID
-
-
+        screened = client.get(f"/v1/cases/{CASE_ID}/screening", headers=mine)
+        assert screened.status_code == 200, screened.text
+        result = screened.json()
+        assert result["case_id"] == CASE_ID and len(result["people"]) == 2
+        assert all(p["outcome"] and p["citations"] for p in result["people"]), result
+        for other in (theirs, admin):
+            denied = client.get(f"/v1/cases/{CASE_ID}/screening", headers=other)
+            assert denied.status_code == 403 and _personal(denied.text) == []
+        logged = [e for e in svc.service.alerts.disclosures.entries()
+                  if e.get("kind") == "screening_read"]
+        assert len(logged) == 1 and logged[0]["key_id"]
 
 
 def test_a_live_track_update_holds_no_personal_field() -> None:

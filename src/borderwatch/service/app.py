@@ -29,7 +29,8 @@ from fastapi.security import APIKeyHeader
 
 from borderwatch.alerts import LifecycleError
 from borderwatch.cases import CaseNotFound, case_to_json
-from borderwatch.domain import InputError
+from borderwatch.domain import Case, InputError
+from borderwatch.screening import result_to_json, screen
 from borderwatch.service.ingest import ingest_batch
 from borderwatch.service.metrics import render_metrics
 from borderwatch.service.roles import Action, Principal, Role, owns
@@ -245,6 +246,24 @@ def create_app(service: Service) -> FastAPI:
     ) -> dict[str, Any]:
         """A case with its people: screening officers of the owning agency only; every
         read is written to the disclosure log."""
+        return case_to_json(_read_case(case_id, who, "case_read"))
+
+    @app.get("/v1/cases/{case_id}/screening", tags=["cases"])
+    def case_screening(
+        case_id: str, who: Annotated[Principal, Depends(allowed(Action.READ_CASE))]
+    ) -> dict[str, Any]:
+        """Each person of a case screened under the Safe Third Country Agreement with only
+        what the case records (``borderwatch screen``): outcome, the rule and its citation,
+        and the facts an officer must still establish. Decision support, not a decision
+        (IRPA 100(1)); same access and logging as the case itself."""
+        record = _read_case(case_id, who, "screening_read")
+        try:
+            return result_to_json(screen(case_to_json(record)))
+        except InputError as err:  # a stored case the screening cannot read: say which field
+            raise HTTPException(422, f"the case cannot be screened: {err}") from None
+
+    def _read_case(case_id: str, who: Principal, kind: str) -> Case:
+        """The case, if ``who`` is of the agency that owns it; the read is logged."""
         try:
             record = service.cases.get_case(case_id)
         except CaseNotFound:
@@ -253,14 +272,14 @@ def create_app(service: Service) -> FastAPI:
         if not owns(who.agency, unit_id, _unit_agency(unit_id)):
             raise HTTPException(403, "this case belongs to another agency")
         service.alerts.disclosures.record({
-            "time": format_time(datetime.now(UTC)), "kind": "case_read", "case_id": case_id,
-            "alert_id": f"case-read:{case_id}", "recipient": who.agency,
+            "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
+            "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
             "agency": who.agency, "key_id": who.key_id, "role": who.role.value,
             "channel": "api", "fields": ["people", "relations"],
             "basis": "screening officer of the agency that owns the case",
             "simulated": record.simulated,
         })
-        return case_to_json(record)
+        return record
 
     # -- live feed -------------------------------------------------------------------
 
