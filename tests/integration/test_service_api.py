@@ -176,6 +176,9 @@ def test_metrics_health_and_openapi(night: tuple[Running, list[Any]]) -> None:
         text = client.get("/metrics").text
         assert "borderwatch_detections_accepted_total 4" in text
         assert "borderwatch_incidents_total" in text
+        assert "borderwatch_detections_late_total 0" in text
+        assert "borderwatch_detections_unplaceable_total 0" in text
+        assert "borderwatch_pipeline_failures_total 0" in text
         doc = client.get("/openapi.json").json()
         assert "/v1/detections" in doc["paths"] and "Detection" in doc["components"]["schemas"]
         assert client.get("/docs").status_code == 200

@@ -30,7 +30,16 @@ def render_metrics(service: Service) -> str:
         "# HELP borderwatch_detections_processed_total Detections through the pipeline.",
         "# TYPE borderwatch_detections_processed_total counter",
         f"borderwatch_detections_processed_total {c.processed}",
-        "# HELP borderwatch_pipeline_failures_total Detections the pipeline failed on.",
+        "# HELP borderwatch_detections_late_total Detections older than the reorder window "
+        "allows (counted, never merged into tracks that moved on).",
+        "# TYPE borderwatch_detections_late_total counter",
+        f"borderwatch_detections_late_total {live.pipeline.reorder.report.late}",
+        "# HELP borderwatch_detections_unplaceable_total Detections the map frame cannot "
+        "place (kept out of the tracker).",
+        "# TYPE borderwatch_detections_unplaceable_total counter",
+        f"borderwatch_detections_unplaceable_total {live.pipeline.scans.dropped}",
+        "# HELP borderwatch_pipeline_failures_total Time windows or alert-stage steps the "
+        "pipeline failed on (the last reason is in /healthz).",
         "# TYPE borderwatch_pipeline_failures_total counter",
         f"borderwatch_pipeline_failures_total {live.failures}",
         "# HELP borderwatch_pending_detections Accepted detections not yet tracked.",
