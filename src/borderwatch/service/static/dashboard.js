@@ -161,9 +161,17 @@ async function refreshCase() {
   $("case-section").hidden = false;
   const list = await api("/v1/cases");
   if (!list.cases.length) { $("case").innerHTML = '<p class="small">no case of your agency yet</p>'; return; }
-  const c = await api(`/v1/cases/${encodeURIComponent(list.cases[list.cases.length - 1])}`);
-  $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? "(simulated)" : ""}<br>` + (c.people || []).map((p) =>
-    `<div class="small">${esc(p.id || p.person_id)}: age ${esc(p.age ?? "?")}, ${esc((p.nationalities || []).join("/"))}</div>`).join("");
+  const id = encodeURIComponent(list.cases[list.cases.length - 1]);
+  const [c, s] = await Promise.all([api(`/v1/cases/${id}`), api(`/v1/cases/${id}/screening`)]);
+  // The screening is decision support: its outcome with the rule's citation and what the
+  // officer must still establish, never a decision (IRPA 100(1)).
+  const screened = new Map((s.people || []).map((r) => [r.id, r]));
+  $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? "(simulated)" : ""}<br>` + (c.people || []).map((p) => {
+    const r = screened.get(p.id || p.person_id);
+    const outcome = r ? `<br>STCA: <b>${esc(r.outcome)}</b> ${esc(r.rule || "")} ${esc((r.citations || [])[0] || "")}` +
+      (r.missing.length ? ` · to establish: ${esc(r.missing.length)} fact(s)` : "") : "";
+    return `<div class="small">${esc(p.id || p.person_id)}: age ${esc(p.age ?? "?")}, ${esc((p.nationalities || []).join("/"))}${outcome}</div>`;
+  }).join("") + '<p class="small">Screening is decision support; an officer decides (IRPA 100(1)).</p>';
 }
 
 document.addEventListener("click", async (ev) => {
