@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -135,9 +137,9 @@ def test_the_temporal_background_detects_an_offset_jump() -> None:
     for _ in range(6):
         frame = (246.0 + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
         if model.difference(frame, 0.1) is None or not model.ready:
-            model.update(frame, np.zeros((64, 64), bool), frame)
+            model.update(frame, [], frame)
         else:
-            model.update(frame, np.zeros((64, 64), bool), frame)
+            model.update(frame, [], frame)
     assert model.ready
     drifted = (246.2 + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
     diff = model.difference(drifted, 0.1)  # 2 sigma: drift, removed as a global offset
@@ -202,3 +204,16 @@ def test_classifier_weights_round_trip_and_refuse_other_features() -> None:
     raw["features"] = raw["features"][:-1]
     with pytest.raises(ValueError, match="retrain"):
         Classifier.from_json(raw)
+
+
+def test_grouping_allows_for_the_error_of_a_separation_not_of_each_position() -> None:
+    # A mast camera at 100 m: each ground point is uncertain by ~6 m along the line of sight
+    # (relief), but two blobs in one frame share the pose errors; what separates them is
+    # each foot's pixel error and the ground under them differing over their distance.
+    def blob(north: float) -> Found:
+        return replace(_found(0.0, 1), north=north, sigma_m=6.0, pixel_sigma_m=0.3, relief_gain=5.0)
+
+    behind = group_people([blob(100.0), blob(102.5), blob(116.0)], 8.0, relief_m=1.0)
+    assert sorted(f.count for f in behind if f.kind == "person") == [1, 2]
+    # Without the split, the absolute sigmas are allowed for (the old, looser rule).
+    assert [f.count for f in group_people([blob(100.0), blob(116.0)], 8.0)] == [2]

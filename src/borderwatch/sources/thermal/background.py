@@ -18,12 +18,14 @@ noise starts a new learning period, during which the spatial model is used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 F32 = NDArray[np.float32]
+Box = tuple[int, int, int, int]
 BLOCK_ROWS = 16
 BLOCK_COLS = 32
 RANK = 0.2
@@ -78,6 +80,8 @@ class TemporalBackground:
     """Update rate under candidates: something that stays put for minutes is absorbed."""
     jump_sigmas: float = 4.0
     """A change of the global offset larger than this many noise sigmas is a NUC jump."""
+    margin: int = 2
+    """Pixels around a body's box kept out of the update with it."""
     mean: F32 | None = None
     learnt: int = 0
     offset: float = 0.0
@@ -101,34 +105,62 @@ class TemporalBackground:
         self.offset = offset
         if not self.ready:
             return None
-        return frame - self.mean - np.float32(offset)
+        out = np.subtract(frame, self.mean, dtype=np.float32)
+        out -= np.float32(offset)  # in place: one full-frame array per frame, not two
+        return out
 
     def restart(self) -> None:
         self.mean = None
         self.learnt = 0
         self.offset = 0.0
 
-    def update(self, frame: F32, foreground: NDArray[np.bool_], fill: F32) -> None:
-        """Learn from a frame; ``foreground`` marks the bodies (people, animals, vehicles).
-        While learning, ``fill`` (the spatial background) stands in under them, so a person
-        present from the first frame is not learnt as scenery."""
+    def update(
+        self,
+        frame: F32,
+        bodies: Sequence[Box],
+        fill: F32,
+        contrast: F32 | None = None,
+    ) -> None:
+        """Learn from a frame; ``bodies`` are the pixel boxes (u0, v0, u1, v1) of what was
+        judged a body (people, animals, vehicles), grown here by ``margin`` pixels (the blur
+        halo of a warm body is above the noise too). While learning, ``fill`` (the spatial
+        background) stands in under them, so a person present from the first frame is not
+        learnt as scenery. ``contrast``: this frame's :meth:`difference`, which is the step
+        the running mean takes (frame less offset less mean); it is scaled in place."""
+        h, w = frame.shape
+        boxes = [
+            (slice(max(v0 - self.margin, 0), min(v1 + self.margin, h)),
+             slice(max(u0 - self.margin, 0), min(u1 + self.margin, w)))
+            for u0, v0, u1, v1 in bodies
+        ]  # fmt: skip
         if self.mean is None:
-            self.mean = np.where(foreground, fill, frame).astype(np.float32)
+            self.mean = np.array(frame, dtype=np.float32)
+            for box in boxes:
+                self.mean[box] = fill[box]
             self.learnt = 1
             return
-        target = frame - np.float32(self.offset)
         if self.learnt < self.learn_frames:
-            rate = np.float32(1.0 / (self.learnt + 1))
-            source = np.where(foreground, fill, target)
-            self.mean += rate * (source - self.mean)
+            source = np.subtract(frame, np.float32(self.offset), dtype=np.float32)
+            for box in boxes:
+                source[box] = fill[box]
+            source -= self.mean
+            source *= np.float32(1.0 / (self.learnt + 1))
+            self.mean += source
             self.learnt += 1
             return
         # Every other frame at twice the rate: the same time constant for half the cost.
         self.learnt += 1
         if self.learnt % 2:
             return
-        step = target - self.mean
-        step *= np.where(
-            foreground, np.float32(2 * self.rate_foreground), np.float32(2 * self.rate)
-        )
+        if contrast is None:
+            step = np.subtract(frame, np.float32(self.offset), dtype=np.float32)
+            step -= self.mean
+        else:
+            step = contrast
+        # Under the bodies the slow rate, assigned (not multiplied) so overlapping boxes
+        # are not slowed twice.
+        under = [step[box] * np.float32(2 * self.rate_foreground) for box in boxes]
+        step *= np.float32(2 * self.rate)
+        for box, values in zip(boxes, under, strict=True):
+            step[box] = values
         self.mean += step

@@ -81,11 +81,12 @@ class PoseErrors:
 def _axes(pose: Pose) -> tuple[F64, F64, F64]:
     """Unit vectors (east, north, up) of the image's forward, right and down directions."""
     az, tilt = math.radians(pose.azimuth_deg), math.radians(pose.tilt_deg)
-    forward = np.array(
-        [math.sin(az) * math.cos(tilt), math.cos(az) * math.cos(tilt), -math.sin(tilt)]
-    )
-    right = np.array([math.cos(az), -math.sin(az), 0.0])
-    down = np.cross(forward, right)
+    sa, ca, st, ct = math.sin(az), math.cos(az), math.sin(tilt), math.cos(tilt)
+    forward = np.array([sa * ct, ca * ct, -st])
+    right = np.array([ca, -sa, 0.0])
+    # forward x right, written out: np.cross on 3-vectors costs more than the rest of a
+    # ground point, which every frame computes eight times (ground_sigma).
+    down = np.array([-sa * st, -ca * st, -ct])
     return forward, right, down
 
 
@@ -122,21 +123,39 @@ def ground_point(
     return east, north, slant
 
 
-def ground_sigma(
+@dataclass(frozen=True)
+class GroundErrors:
+    """Position errors of ground points, split by how they correlate between two points
+    seen by one camera in one frame. Each array has one value per point."""
+
+    sigma_m: F64
+    """1-sigma horizontal error of the point itself: the major semi-axis of the ellipse
+    propagated from every term of the budget."""
+    pixel_m: F64
+    """The part from locating the point's own foot in the image (independent between two
+    points): major semi-axis, metres."""
+    relief_gain: F64
+    """Horizontal shift per metre of ground above the plane at the point (independent only
+    as far as the ground under two points differs). The pose terms (position, height,
+    azimuth, tilt) move nearby points nearly alike and cancel in their separation."""
+
+
+def ground_errors(
     pose: Pose, intr: Intrinsics, errors: PoseErrors, u: ArrayLike, v: ArrayLike
-) -> F64:
-    """1-sigma horizontal position error of the ground point of each pixel, metres: the
-    major semi-axis of the propagated error ellipse (conservative in every direction).
+) -> GroundErrors:
+    """Propagate the error budget to the ground points of pixels (first order, numerically:
+    each parameter moved by its sigma).
 
     The range error dominates for oblique views, so the ellipse is long and thin: about 95 %
     of true points fall within 2 sigma along it (docs/gotchas.md)."""
     u_arr, v_arr = np.asarray(u, float), np.asarray(v, float)
     base_e, base_n, _ = ground_point(pose, intr, u_arr, v_arr)
     cov = np.zeros((*base_e.shape, 2, 2))
+    pixel = np.zeros((*base_e.shape, 2, 2))
 
-    def add(de: F64, dn: F64) -> None:
+    def outer(de: F64, dn: F64) -> F64:
         d = np.stack([de, dn], axis=-1)
-        cov[...] += d[..., :, None] * d[..., None, :]
+        return np.asarray(d[..., :, None] * d[..., None, :])
 
     for field, step in (
         ("azimuth_deg", errors.azimuth_deg),
@@ -146,21 +165,36 @@ def ground_sigma(
         if step > 0:
             moved = Pose(**{**pose.__dict__, field: getattr(pose, field) + step})
             e, n, _ = ground_point(moved, intr, u_arr, v_arr)
-            add(e - base_e, n - base_n)
-    if errors.ground_m > 0:
-        e, n, _ = ground_point(pose, intr, u_arr, v_arr, ground_up=errors.ground_m)
-        add(e - base_e, n - base_n)
+            cov += outer(e - base_e, n - base_n)
+    # One metre of relief, scaled to the budget's: the gain is per metre.
+    e, n, _ = ground_point(pose, intr, u_arr, v_arr, ground_up=1.0)
+    gain = np.hypot(e - base_e, n - base_n)
+    cov += outer(e - base_e, n - base_n) * errors.ground_m**2
     if errors.pixel > 0:
-        e, n, _ = ground_point(pose, intr, u_arr, v_arr + errors.pixel)
-        add(e - base_e, n - base_n)
-        e, n, _ = ground_point(pose, intr, u_arr + errors.pixel, v_arr)
-        add(e - base_e, n - base_n)
+        for du, dv in ((0.0, errors.pixel), (errors.pixel, 0.0)):
+            e, n, _ = ground_point(pose, intr, u_arr + du, v_arr + dv)
+            pixel += outer(e - base_e, n - base_n)
+    cov += pixel
     cov[..., 0, 0] += errors.position_m**2
     cov[..., 1, 1] += errors.position_m**2
-    # Largest eigenvalue of a symmetric 2x2 matrix, in closed form.
+    return GroundErrors(
+        sigma_m=_major(cov), pixel_m=_major(pixel), relief_gain=np.asarray(gain, dtype=float)
+    )
+
+
+def _major(cov: F64) -> F64:
+    """Square root of the largest eigenvalue of symmetric 2x2 matrices, in closed form."""
     a, b, c = cov[..., 0, 0], cov[..., 0, 1], cov[..., 1, 1]
     major = (a + c) / 2.0 + np.sqrt(((a - c) / 2.0) ** 2 + b**2)
     return np.asarray(np.sqrt(major), dtype=float)
+
+
+def ground_sigma(
+    pose: Pose, intr: Intrinsics, errors: PoseErrors, u: ArrayLike, v: ArrayLike
+) -> F64:
+    """1-sigma horizontal position error of the ground point of each pixel, metres: the
+    major semi-axis of the propagated error ellipse (conservative in every direction)."""
+    return ground_errors(pose, intr, errors, u, v).sigma_m
 
 
 def local_to_geo(pose: Pose, east: ArrayLike, north: ArrayLike) -> tuple[F64, F64]:

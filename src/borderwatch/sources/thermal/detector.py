@@ -26,11 +26,12 @@ from borderwatch.sources.thermal.background import (
     spatial_background,
 )
 from borderwatch.sources.thermal.camera import (
+    GroundErrors,
     Intrinsics,
     Pose,
     PoseErrors,
+    ground_errors,
     ground_point,
-    ground_sigma,
 )
 from borderwatch.sources.thermal.candidates import (
     Candidate,
@@ -58,8 +59,13 @@ class DetectorSettings:
     min_probability: float = 0.5
     """Below this the best class is not trusted: reported as unknown."""
     group_radius_m: float = 8.0
-    """People blobs closer than this on the ground (plus two sigmas of their position
-    errors) are one group."""
+    """People blobs closer than this on the ground (plus two sigmas of the error of their
+    separation) are one group."""
+    relief_length_m: float = 50.0
+    """Ground this far apart may differ in height by the whole relief of the error budget;
+    closer, proportionally less (rolling ground, not steps: an assumption, as is the
+    renderer's terrain of 150-400 m waves, whose height differences reach one standard
+    deviation at about 55 m)."""
     recognition_px: float = 4.0
     """Smaller blobs (larger extent, pixels) are warm things, never called people."""
     age_min_px: float = 10.0
@@ -89,6 +95,10 @@ class Found:
     heights_m: tuple[float, ...] = ()
     members: tuple[tuple[int, int, int, int], ...] = ()
     """Boxes of the blobs a group was joined from."""
+    pixel_sigma_m: float | None = None
+    """The part of ``sigma_m`` from locating this blob's foot in the image alone."""
+    relief_gain: float | None = None
+    """Metres its ground point moves per metre of ground above the camera's plane."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,10 @@ class Measured:
     sigma_m: float
     low: float
     """The frame's low threshold (contrast units): where the blob's outline was cut."""
+    pixel_sigma_m: float
+    relief_gain: float
+    heads: list[int] = field(default_factory=list)
+    """Its :func:`head_peaks` (columns; side view or from above as its depression says)."""
 
 
 @dataclass(kw_only=True)
@@ -118,7 +132,9 @@ class FrameDetector:
     settings: DetectorSettings = field(default_factory=DetectorSettings)
     background: TemporalBackground = field(default_factory=TemporalBackground)
     frames_seen: int = 0
-    _last: tuple[F32, F32] | None = field(default=None, repr=False)
+    _last: tuple[F32, F32, F32 | None] | None = field(default=None, repr=False)
+    """The last measured frame, its spatial background (or the frame itself) and its
+    temporal contrast (None while learning): what :meth:`learn` updates the model with."""
 
     def reset(self) -> None:
         """Forget the background (e.g. after the camera was moved)."""
@@ -141,7 +157,13 @@ class FrameDetector:
                 if CLASSES[int(np.argmax(p))] != "clutter"
             ]
         )
-        return group_people(found, self.settings.group_radius_m)
+        settings = self.settings
+        return group_people(
+            found,
+            settings.group_radius_m,
+            relief_m=self.errors.ground_m,
+            relief_length_m=settings.relief_length_m,
+        )
 
     def _recognisable(self, blob: Candidate) -> bool:
         """Whether a blob can be called a person at all: at least ``recognition_px`` across
@@ -162,13 +184,8 @@ class FrameDetector:
         self._last = None
         if last is None:
             return
-        frame, fill = last
-        mask = np.zeros(frame.shape, dtype=bool)
-        for blob in bodies:
-            u0, v0, u1, v1 = blob.box
-            # Two pixels of margin: the blur halo of a warm body is above the noise too.
-            mask[max(v0 - 2, 0) : v1 + 2, max(u0 - 2, 0) : u1 + 2] = True
-        self.background.update(frame, mask, fill)
+        frame, fill, contrast = last
+        self.background.update(frame, [b.box for b in bodies], fill, contrast)
 
     def measure(self, frame: F32, pose: Pose) -> list[Measured]:
         """Candidates of one frame with their ground points and classifier inputs (the
@@ -180,23 +197,32 @@ class FrameDetector:
         sigma = noise_sigma(frame, floor)
         low, high = self.settings.low_sigmas * sigma, self.settings.high_sigmas * sigma
         temporal = self.settings.use_temporal and self.fixed and self.radiometric
-        contrast = self.background.difference(frame, sigma) if temporal else None
+        learnt = self.background.difference(frame, sigma) if temporal else None
         fill: F32 | None = None
-        if contrast is None:
+        if learnt is None:
             fill = expand(spatial_background(frame, first_row), frame.shape)
             contrast = frame - fill
+        else:
+            contrast = learnt
         blobs = extract(contrast, low=low, high=high, first_row=first_row)
-        self._last = (frame, fill if fill is not None else frame) if temporal else None
+        # The background's update reuses the contrast (and scales it in place): it must not
+        # be read after learn(); the blobs hold copies of their pixels.
+        self._last = (frame, frame if fill is None else fill, learnt) if temporal else None
         if not blobs:
             return []
-        east, north, slant, depression, sigma_m = self._ground(blobs, pose, low)
+        east, north, slant, depression, errors = self._ground(blobs, pose, low)
         out = []
         for i, blob in enumerate(blobs):
             if not np.isfinite(east[i]):
                 continue
             px_per_m = self.intrinsics.focal_px / float(slant[i])
+            heads = head_peaks(blob, px_per_m, side_view=float(depression[i]) < 45.0)
             feats = features(
-                blob, px_per_m=px_per_m, depression_deg=float(depression[i]), sigma=sigma
+                blob,
+                px_per_m=px_per_m,
+                depression_deg=float(depression[i]),
+                sigma=sigma,
+                heads=heads,
             )
             out.append(
                 Measured(
@@ -206,8 +232,11 @@ class FrameDetector:
                     float(north[i]),
                     float(slant[i]),
                     float(depression[i]),
-                    float(sigma_m[i]),
+                    float(errors.sigma_m[i]),
                     low,
+                    float(errors.pixel_m[i]),
+                    float(errors.relief_gain[i]),
+                    heads,
                 )
             )
         return out
@@ -224,7 +253,7 @@ class FrameDetector:
         heights: tuple[float, ...] = ()
         px_per_m = self.intrinsics.focal_px / m.range_m
         if kind == "person":
-            count, children, heights = self._people(m.blob, px_per_m, m.depression_deg, m.low)
+            count, children, heights = self._people(m, px_per_m)
         return Found(
             box=m.blob.box,
             kind=kind,
@@ -235,15 +264,17 @@ class FrameDetector:
             north=m.north,
             range_m=m.range_m,
             sigma_m=m.sigma_m,
+            pixel_sigma_m=m.pixel_sigma_m,
+            relief_gain=m.relief_gain,
             heights_m=heights,
             members=(m.blob.box,),
         )
 
     def _ground(
         self, blobs: list[Candidate], pose: Pose, low: float
-    ) -> tuple[F64, F64, F64, F64, F64]:
-        """Ground points of the blobs' feet: east, north, slant range, depression (degrees)
-        and position sigma, one array each (NaN east/north: at or above the horizon)."""
+    ) -> tuple[F64, F64, F64, F64, GroundErrors]:
+        """Ground points of the blobs' feet: east, north, slant range, depression (degrees),
+        one array each (NaN east/north: at or above the horizon), and their errors."""
         # Looking steeply down, a body's centre is over its feet; from the side, its lowest
         # pixels are the feet, less the blur that spreads them below the true edge.
         if pose.tilt_deg >= 45.0:
@@ -254,16 +285,14 @@ class FrameDetector:
         u = np.array([p[0] for p in points])
         v = np.array([p[1] for p in points])
         east, north, slant = ground_point(pose, self.intrinsics, u, v)
-        sigma_m = ground_sigma(pose, self.intrinsics, self.errors, u, v)
+        errors = ground_errors(pose, self.intrinsics, self.errors, u, v)
         depression = np.degrees(np.arctan2(pose.height_m, np.hypot(east, north)))
-        return east, north, slant, depression, sigma_m
+        return east, north, slant, depression, errors
 
-    def _people(
-        self, blob: Candidate, px_per_m: float, depression: float, low: float
-    ) -> tuple[int, int | None, tuple[float, ...]]:
+    def _people(self, m: Measured, px_per_m: float) -> tuple[int, int | None, tuple[float, ...]]:
         """(head count, children or None when not judged, standing heights in metres)."""
-        side = depression < 45.0
-        peaks = head_peaks(blob, px_per_m, side_view=side)
+        blob, low, peaks = m.blob, m.low, m.heads
+        side = m.depression_deg < 45.0
         width_m = blob.width_px / px_per_m
         # A person with arms is at most ~0.75 m wide from the side: more heads than fit the
         # width are noise on the profile, not people.
@@ -327,8 +356,24 @@ def _first_ground_row(intr: Intrinsics, pose: Pose) -> int:
     return int(min(max(math.ceil(horizon_v) + 2, 0), intr.height_px))
 
 
-def group_people(found: list[Found], radius_m: float) -> list[Found]:
-    """Join person blobs within ``radius_m`` of each other (single linkage) into one."""
+def group_people(
+    found: list[Found],
+    radius_m: float,
+    *,
+    relief_m: float | None = None,
+    relief_length_m: float = 50.0,
+) -> list[Found]:
+    """Join person blobs within ``radius_m`` of each other (single linkage) into one,
+    allowing for two sigmas of the error of their separation.
+
+    Two blobs in one frame of one camera share its pose errors, which move nearby ground
+    points alike and cancel in their separation; what does not cancel is locating each
+    foot in the image and the ground under them differing in height (``relief_m`` at most,
+    in proportion to their distance up to ``relief_length_m``). Range errors of a low
+    camera are large (a 1 m bump moves a foot point by R/h metres), so this is what keeps
+    a deer 15 m behind a group at 100 m out of it, while members in file along the line of
+    sight stay joined. Without the split (``relief_m`` None, or blobs without it), the
+    larger absolute sigma of the two is allowed for instead."""
     people = [f for f in found if f.kind == "person"]
     others = [f for f in found if f.kind != "person"]
     if len(people) < 2:
@@ -344,16 +389,28 @@ def group_people(found: list[Found], radius_m: float) -> list[Found]:
     for i in range(len(people)):
         for j in range(i + 1, len(people)):
             a, b = people[i], people[j]
-            # Range errors of a low camera are large (a 1 m bump moves a foot point by
-            # R/h metres), so two members of one group can seem far apart along the line
-            # of sight: allow for two sigmas of the larger error.
-            reach = radius_m + 2.0 * max(a.sigma_m, b.sigma_m)
-            if math.hypot(a.east - b.east, a.north - b.north) <= reach:
+            apart = math.hypot(a.east - b.east, a.north - b.north)
+            sigma = _separation_sigma(a, b, apart, relief_m, relief_length_m)
+            if apart <= radius_m + 2.0 * sigma:
                 parent[root(i)] = root(j)
     clusters: dict[int, list[Found]] = {}
     for i, person in enumerate(people):
         clusters.setdefault(root(i), []).append(person)
     return [_merge(members) for members in clusters.values()] + others
+
+
+def _separation_sigma(
+    a: Found, b: Found, apart: float, relief_m: float | None, relief_length_m: float
+) -> float:
+    """1-sigma error of the distance between two blobs' ground points (group_people)."""
+    parts = (a.pixel_sigma_m, b.pixel_sigma_m, a.relief_gain, b.relief_gain)
+    if relief_m is None or any(p is None for p in parts):
+        return max(a.sigma_m, b.sigma_m)
+    pa, pb, ga, gb = (float(p) for p in parts)  # type: ignore[arg-type]
+    # The relief term grows with the separation it blurs; up to the whole relief it is
+    # never more than the absolute error (whose relief term it is a part of).
+    relief = relief_m * min(1.0, apart / relief_length_m) * max(ga, gb)
+    return min(math.sqrt(pa**2 + pb**2 + relief**2), max(a.sigma_m, b.sigma_m))
 
 
 def _merge(members: list[Found]) -> Found:
@@ -378,6 +435,13 @@ def _merge(members: list[Found]) -> Found:
         north=float(np.average([f.north for f in members], weights=weights)),
         range_m=float(np.average([f.range_m for f in members], weights=weights)),
         sigma_m=max(f.sigma_m for f in members),
+        pixel_sigma_m=_largest([f.pixel_sigma_m for f in members]),
+        relief_gain=_largest([f.relief_gain for f in members]),
         heights_m=tuple(h for f in members for h in f.heights_m),
         members=tuple(b for f in members for b in f.members),
     )
+
+
+def _largest(values: list[float | None]) -> float | None:
+    """The largest, or None when any is unknown (a group is as uncertain as its worst)."""
+    return None if any(v is None for v in values) else max(v for v in values if v is not None)
