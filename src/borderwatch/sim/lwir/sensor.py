@@ -7,10 +7,15 @@ detector as real footage (``borderwatch.sources.thermal``). What it reports — 
 its error, kind, head count, children — is what the detector found, with its misses and
 mistakes. The camera's focal length follows from its field of view unless given.
 
+A camera or a drone's gimbal with ``follow_after_tip`` is steered by a stand-in for its
+operator (``pan_tilt.py``). Frames are made by ``stream.py``: a camera that holds its pose
+keeps its snow and sky and redraws only what moved; a drone's view is redrawn every frame.
+
 Shortcuts, stated: the ground is flat; a scan with no mover in the image is not rendered
 (the detector's false reports on empty frames are measured in ``bench/thermal.py``); the
 pose the detector is told differs from the true one by one draw from the error budget per
-sensor.
+sensor, which stays with the camera as it turns (a pan-tilt head's or gimbal's own angles
+are read exactly).
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ import numpy as np
 
 from borderwatch.domain import Kind
 from borderwatch.geo import LocalFrame
+from borderwatch.sim.frame_sensors import FrameProgress
 from borderwatch.sim.lwir import bodies as make
 from borderwatch.sim.lwir.bodies import Part
-from borderwatch.sim.lwir.render import Body, Conditions, Sensor, background, paint
+from borderwatch.sim.lwir.pan_tilt import aim, follow_poses, followed_group
+from borderwatch.sim.lwir.render import Body, Conditions, Sensor
+from borderwatch.sim.lwir.stream import FrameStream
 from borderwatch.sim.movers import Clock, MoverPath, stream
 from borderwatch.sim.scenario import Camera, Drone, Frames, Scenario
 from borderwatch.sim.sensors import KINDS, NOT_JUDGED, DroneFlight, Observations
@@ -125,14 +133,15 @@ def camera_frame_observations(
     clock: Clock,
     frame: LocalFrame,
     classifier: Classifier | None = None,
+    progress: FrameProgress | None = None,
 ) -> Observations:
-    """A fixed camera seen through its frames (``camera.frames`` must be set)."""
+    """A fixed or pan-tilt camera seen through its frames (``camera.frames`` must be set)."""
     assert camera.frames is not None
     spec = camera.frames
     tilt = spec.tilt_deg
     if tilt is None:  # aim the image centre at half the camera's stated range
         tilt = math.degrees(math.atan2(spec.height_m, camera.range_m / 2.0))
-    pose = Pose(
+    home = Pose(
         lat=camera.position[0],
         lon=camera.position[1],
         height_m=spec.height_m,
@@ -140,18 +149,25 @@ def camera_frame_observations(
         tilt_deg=tilt,
     )
     scans = np.arange(clock.t0, clock.t_end + 1e-6, camera.revisit_s)
+    intr = _intrinsics(spec, camera.fov_deg)
+    poses = (
+        [home] * len(scans)
+        if spec.follow_after_tip is None
+        else follow_poses(camera, home, intr, scenario, paths, scans, clock, frame)
+    )
     return _observe(
         camera.sensor_id,
-        _intrinsics(spec, camera.fov_deg),
+        intr,
         FIXED_ERRORS,
         True,
-        [pose] * len(scans),
+        poses,
         scans,
         scenario,
         paths,
         clock,
         frame,
         classifier,
+        progress,
     )
 
 
@@ -163,6 +179,7 @@ def drone_frame_observations(
     clock: Clock,
     frame: LocalFrame,
     classifier: Classifier | None = None,
+    progress: FrameProgress | None = None,
 ) -> Observations:
     """A drone's camera seen through its frames: it flies the planned flight at
     ``frames.altitude_m``, its gimbal at ``frames.gimbal_pitch_deg``."""
@@ -174,6 +191,13 @@ def drone_frame_observations(
     lat, lon = frame.to_geo(east, north)
     ahead_e, ahead_n = flight.position(scans + 1.0, drone)
     yaw = np.degrees(np.arctan2(ahead_e - east, ahead_n - north))
+    if spec.gimbal_pitch_deg > -90.0:
+        # An oblique camera on station looks at the orbit's centre (a "point of interest"
+        # orbit: the drone's nose, or its gimbal, turned toward the target); in transit it
+        # looks ahead.
+        target_e, target_n = flight.target
+        toward = np.degrees(np.arctan2(target_e - east, target_n - north))
+        yaw = np.where(scans >= flight.on_station_s, toward, yaw)
     poses = [
         Pose(
             lat=float(lat[i]),
@@ -184,6 +208,8 @@ def drone_frame_observations(
         )
         for i in range(len(scans))
     ]
+    if spec.follow_after_tip is not None:
+        poses = _gimbal_on_group(drone, flight, poses, scans, scenario, paths, clock, frame)
     # The drone's camera sees a footprint set by its altitude and lens; the scenario's
     # footprint_m only sizes the lens when no focal length is given.
     fov = 2.0 * math.degrees(math.atan2(drone.footprint_m, spec.altitude_m))
@@ -199,7 +225,36 @@ def drone_frame_observations(
         clock,
         frame,
         classifier,
+        progress,
     )
+
+
+def _gimbal_on_group(
+    drone: Drone,
+    flight: DroneFlight,
+    poses: list[Pose],
+    scans: np.ndarray,
+    scenario: Scenario,
+    paths: Sequence[MoverPath],
+    clock: Clock,
+    frame: LocalFrame,
+) -> list[Pose]:
+    """On station, the operator keeps the camera on the followed group while it is within
+    the drone's ``footprint_m`` (``pan_tilt.py``); otherwise the camera keeps its pose."""
+    assert drone.frames is not None
+    group, on_at = followed_group(drone.frames, scenario, paths, clock, frame)
+    if group is None:
+        return poses
+    east, north, present = group.at(scans, clock)
+    lat, lon = frame.to_geo(east, north)
+    out = []
+    for k, pose in enumerate(poses):
+        if scans[k] >= max(on_at, flight.on_station_s) and present[k]:
+            ge, gn = geo_to_local(pose, lat[k : k + 1], lon[k : k + 1])
+            if math.hypot(float(ge[0]), float(gn[0])) <= drone.footprint_m:
+                pose = aim(pose, float(ge[0]), float(gn[0]))
+        out.append(pose)
+    return out
 
 
 def _observe(
@@ -214,6 +269,7 @@ def _observe(
     clock: Clock,
     frame: LocalFrame,
     classifier: Classifier | None,
+    progress: FrameProgress | None,
 ) -> Observations:
     cond = Conditions(air_c=scenario.weather.temperature_c)
     cast = _cast(scenario, paths, cond.air_k)
@@ -227,29 +283,44 @@ def _observe(
         radiometric=True,
     )
     error_rng = stream(scenario.seed, "lwir-pose", sensor_id)
-    told = _reported(poses[0], errors, error_rng)
+    home = poses[0]
+    told = _reported(home, errors, error_rng)
     phases = rng.uniform(0.0, 2.0 * math.pi, 3)
-    base = None
+    frames = FrameStream(intr, cond, sensor, phases)
     rows: list[tuple[float, Found]] = []
     positions = [p.at(scans, clock) for p in paths]
     before = [p.at(scans - 1.0, clock) for p in paths]
+    held: Pose | None = None
     for k, t in enumerate(scans):
+        if progress is not None and k % 100 == 0:
+            progress(sensor_id, k, len(scans))
         pose = poses[k]
         bodies = _bodies(pose, paths, positions, before, k, cast, frame)
         if not _in_view(pose, intr, bodies):
             continue
-        if base is None or not fixed:
-            base = background(intr, pose, cond, phases)
-        radiance = base.copy()
-        paint(radiance, intr, pose, cond, bodies)
-        told_now = (
-            told
-            if fixed
-            else replace(told, lat=pose.lat, lon=pose.lon, azimuth_deg=pose.azimuth_deg)
-        )
-        image = sensor.apply(k, radiance)
+        if fixed:
+            if held is not None and pose != held:
+                detector.reset()  # a pan-tilt camera moved: its background is learnt anew
+            held = pose
+            # The pose error is the camera's own (survey, calibration): it moves with it.
+            told_now = replace(
+                told,
+                azimuth_deg=(told.azimuth_deg + pose.azimuth_deg - home.azimuth_deg) % 360.0,
+                tilt_deg=told.tilt_deg + pose.tilt_deg - home.tilt_deg,
+            )
+        else:
+            told_now = replace(
+                told,
+                lat=pose.lat,
+                lon=pose.lon,
+                azimuth_deg=pose.azimuth_deg,
+                tilt_deg=told.tilt_deg + pose.tilt_deg - home.tilt_deg,
+            )
+        image, _ = frames.frame(k, pose, bodies, moving=not fixed)
         for found in detector.detect(image, told_now):
             rows.append((float(t), _geo(found, told_now)))
+    if progress is not None:
+        progress(sensor_id, len(scans), len(scans))
     return _to_observations(sensor_id, rows, frame)
 
 
@@ -262,7 +333,7 @@ def _bodies(
     cast: _Cast,
     frame: LocalFrame,
 ) -> list[Body]:
-    out: list[Body] = []
+    placed: list[tuple[str, int, float, float, float]] = []  # mover, member, east, north, heading
     for path, (east, north, present), (east0, north0, _) in zip(
         paths, positions, before, strict=True
     ):
@@ -271,25 +342,31 @@ def _bodies(
         de, dn = east[k] - east0[k], north[k] - north0[k]
         heading = math.degrees(math.atan2(de, dn)) if math.hypot(de, dn) > 1e-3 else 0.0
         hx, hy = math.sin(math.radians(heading)), math.cos(math.radians(heading))
-        members = cast.parts[path.entity_id]
-        n = len(members)
-        for m, (parts, height, child) in enumerate(members):
+        n = len(cast.parts[path.entity_id])
+        for m in range(n):
             along = ((n - 1) / 2.0 - m) * FILE_SPACING_M
-            lat, lon = frame.to_geo(east[k] + along * hx, north[k] + along * hy)
-            le, ln = geo_to_local(pose, lat, lon)
-            out.append(
-                Body(
-                    body_id=f"{path.entity_id}-{m}",
-                    kind=cast.kinds[path.entity_id],
-                    parts=parts,
-                    east=float(le),
-                    north=float(ln),
-                    heading_deg=heading,
-                    group_id=path.entity_id,
-                    child=child,
-                    height_m=height,
-                )
+            placed.append((path.entity_id, m, east[k] + along * hx, north[k] + along * hy, heading))
+    if not placed:
+        return []
+    # Boundary frame -> the camera's tangent plane, every body at once.
+    lat, lon = frame.to_geo(np.array([p[2] for p in placed]), np.array([p[3] for p in placed]))
+    local_e, local_n = geo_to_local(pose, lat, lon)
+    out: list[Body] = []
+    for i, (entity_id, m, _, _, heading) in enumerate(placed):
+        parts, height, child = cast.parts[entity_id][m]
+        out.append(
+            Body(
+                body_id=f"{entity_id}-{m}",
+                kind=cast.kinds[entity_id],
+                parts=parts,
+                east=float(local_e[i]),
+                north=float(local_n[i]),
+                heading_deg=heading,
+                group_id=entity_id,
+                child=child,
+                height_m=height,
             )
+        )
     return out
 
 
