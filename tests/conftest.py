@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime
 
 import pytest
 
 from borderwatch.domain import Detection, Kind
 from borderwatch.geo import Boundary
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The Coutts night's cameras and drone render and search thousands of frames (about a
+    # minute); many tests simulate it. Their detections are kept in pytest's cache folder,
+    # keyed by everything they depend on and by the renderer's and detector's code
+    # (sim/frame_sensors.py), so each change of the code renders them once. Subprocesses
+    # (the CLI and service tests) inherit the setting.
+    cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    if cache is not None and "BORDERWATCH_FRAMES_CACHE" not in os.environ:
+        os.environ["BORDERWATCH_FRAMES_CACHE"] = str(cache.mkdir("borderwatch-frames"))
+
 
 M_PER_DEG_LAT = 111_200.0
 T0 = datetime(2025, 2, 3, 13, 0, tzinfo=UTC).timestamp()

@@ -96,7 +96,7 @@ def simulate(
     """
     from borderwatch.geo import Boundary
     from borderwatch.sim import bundled_scenario_names, bundled_scenario_path, load_scenario
-    from borderwatch.sim import simulate as run_simulation
+    from borderwatch.sim.progress import simulate_with_progress
 
     path = (
         bundled_scenario_path(scenario) if scenario in bundled_scenario_names() else Path(scenario)
@@ -108,7 +108,7 @@ def simulate(
         )
     loaded = load_scenario(path)
     line = Boundary.load(boundary) if boundary else None
-    result = run_simulation(loaded, line)
+    result = simulate_with_progress(loaded, line, err_console)
     result.write(detections, truth)
     console.print(
         f"[bold]{loaded.title}[/]\n{len(result.detections)} detections -> {detections}\n"

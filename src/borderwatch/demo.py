@@ -54,7 +54,7 @@ from borderwatch.geo import Boundary, Places
 from borderwatch.geo.measure import great_circle_m
 from borderwatch.pipeline import build_pipeline
 from borderwatch.sim import Group, Scenario, SimulationResult, bundled_scenario_path, load_scenario
-from borderwatch.sim import simulate as run_simulation
+from borderwatch.sim.progress import simulate_with_progress
 from borderwatch.sources import write_jsonl
 from borderwatch.sources.wire import epoch_to_datetime, format_time
 from borderwatch.store import SqlCaseStore
@@ -162,7 +162,9 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         (out / name).unlink(missing_ok=True)
     console.print(Panel(f"[bold]{scenario.title}[/]\n{SIMULATED_BANNER}", style="yellow"))
 
-    sim = run_simulation(scenario, boundary)
+    # The cameras and the drone are simulated through rendered frames and the thermal
+    # detector (sim/lwir/): tens of seconds, shown as a bar.
+    sim = simulate_with_progress(scenario, boundary, console)
     sim.write(out / "detections.jsonl", out / "truth.jsonl")
     timeline = Timeline(console, zone, quiet)
     tracks = TrackWatcher(boundary, timeline)

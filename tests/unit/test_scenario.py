@@ -26,6 +26,7 @@ from borderwatch.sim import (
     bundled_scenario_path,
     load_scenario,
 )
+from borderwatch.sim.scenario import Frames
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +229,7 @@ def test_boundary_path_is_relative_to_the_file(tmp_path: Path, coutts_raw: dict[
 
 def test_every_scenario_field_is_documented() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "scenario-format.md").read_text(encoding="utf-8")
-    classes = (Scenario, Weather, Group, Member, Vehicle, Animal, Camera, Drone, Tip)
+    classes = (Scenario, Weather, Group, Member, Vehicle, Animal, Camera, Drone, Tip, Frames)
     for cls in classes:
         for field in dataclasses.fields(cls):
             if field.name != "source":  # set by the loader, not a file field

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,13 @@ import orjson
 
 from borderwatch.domain import Detection
 from borderwatch.geo import Boundary
+from borderwatch.sim.frame_sensors import FrameJob, FrameProgress, run_frame_jobs
 from borderwatch.sim.movers import Clock, MoverPath, animal_path, group_path, vehicle_path
 from borderwatch.sim.scenario import Camera, Drone, Scenario
 from borderwatch.sim.sensors import (
     KINDS,
     NOT_JUDGED,
+    DroneFlight,
     Observations,
     camera_observations,
     drone_observations,
@@ -33,7 +35,7 @@ from borderwatch.sim.sensors import (
 from borderwatch.sim.truth import SimEvent, TruthCrossing, truth_crossings, truth_records
 from borderwatch.sources.wire import detection_to_wire, epoch_to_datetime
 
-__all__ = ["SimEvent", "SimulationResult", "TruthCrossing", "simulate"]
+__all__ = ["FrameProgress", "SimEvent", "SimulationResult", "TruthCrossing", "simulate"]
 
 
 @dataclass(eq=False)
@@ -88,9 +90,16 @@ def _load_boundary(path: Path | None) -> Boundary:
     return Boundary.bundled() if path is None else Boundary.load(path)
 
 
-def simulate(scenario: Scenario, boundary: Boundary | None = None) -> SimulationResult:
+def simulate(
+    scenario: Scenario,
+    boundary: Boundary | None = None,
+    *,
+    progress: FrameProgress | None = None,
+) -> SimulationResult:
     """Simulate the scenario on ``boundary`` (default: the scenario's own boundary file if it
-    names one, else the bundled Canada-US line)."""
+    names one, else the bundled Canada-US line). ``progress(sensor_id, done, total)`` is told
+    how far each sensor with a ``frames`` block has got through its scans (they run in
+    worker processes: ``sim/frame_sensors.py``)."""
     line = boundary if boundary is not None else _load_boundary(scenario.boundary)
     frame, seed = line.frame, scenario.seed
     clock = Clock.between(scenario.start, scenario.end)
@@ -101,16 +110,19 @@ def simulate(scenario: Scenario, boundary: Boundary | None = None) -> Simulation
         SimEvent(t.time.timestamp(), "tip", t.text, f"tip:{t.agency_unit}") for t in scenario.tips
     ]
     observations: list[Observations] = []
+    jobs: list[FrameJob] = []
     for sensor in scenario.sensors:
         if isinstance(sensor, Camera) and sensor.frames is not None:
-            # Imported here: the renderer and the detector load only for sensors that use them.
-            from borderwatch.sim.lwir.sensor import camera_frame_observations
-
-            observations.append(camera_frame_observations(sensor, scenario, paths, clock, frame))
+            jobs.append(FrameJob(sensor, None, scenario, tuple(paths), clock, frame))
         elif isinstance(sensor, Camera):
             observations.append(camera_observations(sensor, paths, clock, frame, seed))
         else:
-            observations.append(_fly(sensor, scenario, line, paths, clock, events))
+            flight = _fly(sensor, scenario, line, events)
+            if sensor.frames is not None:
+                jobs.append(FrameJob(sensor, flight, scenario, tuple(paths), clock, frame))
+            else:
+                observations.append(drone_observations(sensor, flight, paths, clock, seed))
+    observations += run_frame_jobs(jobs, progress)
     detections = _tip_detections(scenario)
     for obs in observations:
         detections += _to_detections(obs, line)
@@ -134,14 +146,8 @@ def simulate(scenario: Scenario, boundary: Boundary | None = None) -> Simulation
     )
 
 
-def _fly(
-    drone: Drone,
-    scenario: Scenario,
-    line: Boundary,
-    paths: Sequence[MoverPath],
-    clock: Clock,
-    events: list[SimEvent],
-) -> Observations:
+def _fly(drone: Drone, scenario: Scenario, line: Boundary, events: list[SimEvent]) -> DroneFlight:
+    """The drone's flight plan, and its launch and station events."""
     flight = plan_flight(drone, scenario.tips, line)
     lat, lon = flight.target_lat_lon
     toward = f"tip {drone.after_tip}" if drone.target is None else "its target"
@@ -172,11 +178,7 @@ def _fly(
                 drone.sensor_id,
             )
         )
-    if drone.frames is not None:
-        from borderwatch.sim.lwir.sensor import drone_frame_observations
-
-        return drone_frame_observations(drone, flight, scenario, paths, clock, line.frame)
-    return drone_observations(drone, flight, paths, clock, scenario.seed)
+    return flight
 
 
 def _tip_detections(scenario: Scenario) -> list[Detection]:

@@ -284,7 +284,7 @@ def _sensor(node: Node, tips: tuple[Tip, ...]) -> Sensor:
             p_occluded=node.number("p_occluded", 0.1, low=0.0, high=0.9),
             children_range_m=node.number("children_range_m", 0.0, low=0.0, high=20_000.0),
             confusion=_confusion(node),
-            frames=_frames(node),
+            frames=_frames(node, tips),
             description=node.text("description", ""),
         )
     else:
@@ -326,14 +326,14 @@ def _sensor(node: Node, tips: tuple[Tip, ...]) -> Sensor:
             clutter_per_scan=node.number("clutter_per_scan", 0.005, low=0.0, high=10.0),
             p_occluded=node.number("p_occluded", 0.05, low=0.0, high=0.9),
             confusion=_confusion(node),
-            frames=_frames(node),
+            frames=_frames(node, tips),
             description=node.text("description", ""),
         )
     node.finish()
     return sensor
 
 
-def _frames(node: Node) -> Frames | None:
+def _frames(node: Node, tips: tuple[Tip, ...]) -> Frames | None:
     """The optional ``frames`` block of a camera or drone (docs/scenario-format.md)."""
     if not node.has("frames"):
         return None
@@ -349,7 +349,16 @@ def _frames(node: Node) -> Frames | None:
         else None,
         altitude_m=block.number("altitude_m", 100.0, low=0.0, high=10_000.0, low_open=True),
         gimbal_pitch_deg=block.number("gimbal_pitch_deg", -90.0, low=-135.0, high=45.0),
+        follow_after_tip=block.text("follow_after_tip") if block.has("follow_after_tip")
+        else None,
+        follow_delay_s=block.number("follow_delay_s", 0.0, low=0.0, high=86_400.0),
     )
+    if frames.follow_after_tip is not None and frames.follow_after_tip not in {
+        t.tip_id for t in tips
+    }:
+        raise InputError(
+            block.where("follow_after_tip"), f"no tip with tip_id {frames.follow_after_tip!r}"
+        )
     block.finish()
     return frames
 

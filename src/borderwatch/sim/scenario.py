@@ -133,7 +133,13 @@ class Frames:
     altitude_m: float = 100.0
     """Drone: height above the ground."""
     gimbal_pitch_deg: float = -90.0
-    """Drone: -90 looks straight down."""
+    """Drone: -90 looks straight down; above it, the camera looks at the orbit's centre."""
+    follow_after_tip: str | None = None
+    """Camera: a pan-tilt-zoom camera. From this tip's time plus ``follow_delay_s`` it is
+    kept on the group of people nearest the tip's reported position (docs/scenario-format.md);
+    before that it looks along its ``azimuth_deg``."""
+    follow_delay_s: float = 0.0
+    """Camera: how long after the tip the operator has the group in view."""
 
 
 @dataclass(frozen=True, kw_only=True)
