@@ -46,6 +46,13 @@ pytestmark = [
 @pytest.fixture
 def replaying(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, dashboard link) of `borderwatch serve --replay coutts` on a free port."""
+    # The replay first simulates the night, its cameras and drone through rendered frames
+    # (about a minute): done here into the test session's frames cache (tests/conftest.py),
+    # which the service process reads, so the waits below are about the replay only.
+    from borderwatch.geo import Boundary
+    from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
+
+    simulate(load_scenario(bundled_scenario_path("coutts")), Boundary.bundled())
     proc = subprocess.Popen(
         [str(BIN), "serve", "--db", str(tmp_path / "service.db"), "--host", "127.0.0.1",
          "--port", "0", "--replay", "coutts", "--speed", f"{SPEED:g}"],

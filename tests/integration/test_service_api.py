@@ -174,7 +174,9 @@ def test_metrics_health_and_openapi(night: tuple[Running, list[Any]]) -> None:
     with httpx.Client(base_url=svc.url) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         text = client.get("/metrics").text
-        assert "borderwatch_detections_accepted_total 4" in text
+        # Every detection of the night was posted and valid (its count depends on what the
+        # scenario's frame sensors find: read, not written here).
+        assert f"borderwatch_detections_accepted_total {len(coutts_wire())}" in text
         assert "borderwatch_incidents_total" in text
         assert "borderwatch_detections_late_total 0" in text
         assert "borderwatch_detections_unplaceable_total 0" in text

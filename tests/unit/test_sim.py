@@ -1,4 +1,10 @@
-"""The simulator: reproducible, physically sensible, and true to the Coutts story."""
+"""The simulator: reproducible, physically sensible, and true to the Coutts story.
+
+These tests check the detection-table sensor models (docs/scenario-format.md, "Sensors"), so
+they run the Coutts night with its cameras' and drone's ``frames`` blocks taken off: the
+frames path is tested in tests/integration/test_scenario_frames.py, and the Coutts night as
+bundled (through frames) by tests/integration/test_scenario_quality.py and the demo's tests.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +43,14 @@ CROSSING_0616 = datetime(2025, 2, 3, 13, 16, tzinfo=UTC).timestamp()
 
 @pytest.fixture(scope="module")
 def coutts() -> Scenario:
-    return load_scenario(bundled_scenario_path("coutts"))
+    bundled = load_scenario(bundled_scenario_path("coutts"))
+    tables = tuple(dataclasses.replace(s, frames=None) for s in bundled.sensors)
+    return dataclasses.replace(bundled, sensors=tables)
+
+
+def test_the_bundled_coutts_cameras_and_drone_go_through_frames() -> None:
+    bundled = load_scenario(bundled_scenario_path("coutts"))
+    assert bundled.sensors and all(s.frames is not None for s in bundled.sensors)
 
 
 @pytest.fixture(scope="module")

@@ -50,6 +50,11 @@ _COUNT_WINDOW = 20
 _HEAD_COUNT_QUANTILE = 0.8
 """Sensors miss hidden members more often than they invent extra ones, so the estimate
 leans high: the 80th percentile of recent counts, not the mean."""
+_CHILDREN_QUANTILE = 0.5
+"""Children judged from a camera's frames err both ways: a hidden child is missed, and a far
+adult whose range (hence height) is underestimated is taken for a child (docs/thermal.md).
+The estimate is the median of the recent judgements, not the largest one ever seen: over
+thousands of frames the largest is an outlier."""
 EVIDENCE_MEMORY = 0.9
 """Each update keeps this share of the class evidence so far: about the last 10 labels
 count. Labels of one object in successive frames are far from independent, so naive Bayes
@@ -134,6 +139,8 @@ class Tracker:
         self.counts = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.count_cursor = np.zeros(capacity, np.intp)
         self.children = np.full(capacity, -1, np.intp)
+        self.children_judged = np.full((capacity, _COUNT_WINDOW), np.nan)
+        self.children_cursor = np.zeros(capacity, np.intp)
         self.evidence = np.tile(PRIOR_LOG, (capacity, 1))
         self.simulated = np.zeros(capacity, np.intp)
         self.last_sensor = np.full(capacity, -1, np.intp)
@@ -155,6 +162,8 @@ class Tracker:
                 "counts",
                 "count_cursor",
                 "children",
+                "children_judged",
+                "children_cursor",
                 "evidence",
                 "simulated",
                 "last_sensor",
@@ -356,6 +365,8 @@ class Tracker:
         self.counts[slots] = np.nan
         self.count_cursor[slots] = 0
         self.children[slots] = -1
+        self.children_judged[slots] = np.nan
+        self.children_cursor[slots] = 0
         self.evidence[slots] = PRIOR_LOG
         self.simulated[slots] = 0
         self.last_sensor[slots] = -1
@@ -374,7 +385,15 @@ class Tracker:
             + EVIDENCE_MEMORY * (self.evidence[slots] - PRIOR_LOG)
             + LOG_LIKELIHOOD_TABLE[scan.kind_code[rows]]
         )
-        self.children[slots] = np.maximum(self.children[slots], scan.children[rows])
+        judged = scan.children[rows] >= 0
+        if judged.any():
+            at = slots[judged]
+            self.children_judged[at, self.children_cursor[at] % _COUNT_WINDOW] = scan.children[
+                rows[judged]
+            ]
+            self.children_cursor[at] += 1
+            median, _ = recent_quantile(self.children_judged[at], _CHILDREN_QUANTILE)
+            self.children[at] = median.astype(np.intp)
         self.simulated[slots] |= scan.simulated[rows]
         # Which sensors fed each track: Python sets, touched only when a track hears from a
         # sensor other than the last one (rare), not for every report.
