@@ -12,10 +12,7 @@ refreshes docs/dashboard.png for the README this way).
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.cdp import chromium_page, find_chromium
+from tests.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "borderwatch"
@@ -53,36 +51,9 @@ def replaying(tmp_path: Path) -> Iterator[tuple[str, str]]:
     from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
 
     simulate(load_scenario(bundled_scenario_path("coutts")), Boundary.bundled())
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--db", str(tmp_path / "service.db"), "--host", "127.0.0.1",
-         "--port", "0", "--replay", "coutts", "--speed", f"{SPEED:g}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        link = None
-        for line in proc.stdout:
-            found = re.search(r"Dashboard: (http://127\.0\.0\.1:\d+/#key=\S+)", line)
-            if found:
-                link = found.group(1)
-                break
-        assert link is not None, "`borderwatch serve` printed no dashboard link"
-        base = link.split("/#", 1)[0]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base, link
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving("--db", str(tmp_path / "service.db"), "--replay", "coutts",
+                 "--speed", f"{SPEED:g}") as link:
+        yield link.split("/#", 1)[0], link
 
 
 def test_acknowledge_the_coutts_crossing_alert_in_the_browser(

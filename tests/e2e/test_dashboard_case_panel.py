@@ -4,17 +4,14 @@ the Safe Third Country Agreement; an operator of the same agency never gets the 
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.cdp import chromium_page, find_chromium
+from tests.serve_process import serving
 
 from borderwatch.domain import Case, Interception, Person, Relation
 from borderwatch.service.roles import Role
@@ -53,46 +50,21 @@ def test_a_screening_officer_sees_the_case_and_its_screening(tmp_path: Path) -> 
     officer, _ = keys.create("RCMP-K", Role.SCREENING_OFFICER, "test")
     operator, _ = keys.create("RCMP-K", Role.OPERATOR, "test")
     keys.close()
-    proc = subprocess.Popen([str(BIN), "serve", "--db", str(db), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert proc.stdout is not None
-        base = None
-        for line in proc.stdout:
-            found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-            if found:
-                base = found.group(1)
-                break
-        assert base is not None, "`borderwatch serve` printed no link"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        assert CHROMIUM is not None
-        with chromium_page(CHROMIUM) as page:
-            page.send("Page.navigate", url=f"{base}/#key={officer}")
-            text = page.wait_for(
-                "document.querySelector('#case')?.textContent.includes('STCA') && "
-                "document.querySelector('#case').textContent", 30,
-                "the case panel with the screening")
-            assert CASE_ID in text and "p1" in text and "p2" in text, text
-            assert "an officer decides" in text, text
-            assert not page.evaluate("document.querySelector('#case-section').hidden")
-            assert page.exceptions() == []
-            page.send("Page.navigate", url="about:blank")  # a fragment alone does not reload
-            page.send("Page.navigate", url=f"{base}/#key={operator}")
-            page.wait_for("document.querySelector('#who')?.textContent.includes('operator')",
-                          20, "the dashboard to log in with the operator key")
-            time.sleep(1.0)
-            assert page.evaluate("document.querySelector('#case-section').hidden")
-            assert "p1" not in page.evaluate("document.querySelector('#case').textContent")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving("--db", str(db)) as link, chromium_page(CHROMIUM) as page:
+        base = link.split("/#", 1)[0].rstrip("/")
+        page.send("Page.navigate", url=f"{base}/#key={officer}")
+        text = page.wait_for(
+            "document.querySelector('#case')?.textContent.includes('STCA') && "
+            "document.querySelector('#case').textContent", 30,
+            "the case panel with the screening")
+        assert CASE_ID in text and "p1" in text and "p2" in text, text
+        assert "an officer decides" in text, text
+        assert not page.evaluate("document.querySelector('#case-section').hidden")
+        assert page.exceptions() == []
+        page.send("Page.navigate", url="about:blank")  # a fragment alone does not reload
+        page.send("Page.navigate", url=f"{base}/#key={operator}")
+        page.wait_for("document.querySelector('#who')?.textContent.includes('operator')",
+                      20, "the dashboard to log in with the operator key")
+        time.sleep(1.0)
+        assert page.evaluate("document.querySelector('#case-section').hidden")
+        assert "p1" not in page.evaluate("document.querySelector('#case').textContent")
