@@ -188,7 +188,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         ):
             # The responding team is dispatched on this alert; the interception appears in
             # the timeline when the replay reaches its time.
-            interception = _intercept(scenario, sim, group, incident)
+            interception = intercept_group(scenario, sim, group, incident)
             outcome["interception"] = interception
             outcome["crossing"] = incident
             pending.append(
@@ -245,7 +245,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     crossing: Incident | None = outcome.get("crossing")
     if crossing is not None:
         interception = outcome["interception"]
-        case = _open_case(scenario, group, interception, crossing, zone)
+        case = open_case_for_group(scenario, group, interception, crossing, zone)
         with SqlCaseStore.at(out / "borderwatch.db") as store:
             store.open_case(case)
         (out / "case.json").write_bytes(
@@ -358,7 +358,7 @@ def _describe_incident(incident: Incident, places: Places) -> str:
     )
 
 
-def _intercept(
+def intercept_group(
     scenario: Scenario, sim: SimulationResult, group: Group, crossing: Incident
 ) -> Interception:
     """Where and when the responding team reaches the (true) group: dispatch when the
@@ -385,7 +385,7 @@ def _intercept(
     )
 
 
-def _open_case(
+def open_case_for_group(
     scenario: Scenario, group: Group, interception: Interception, crossing: Incident, zone: ZoneInfo
 ) -> Case:
     people = tuple(

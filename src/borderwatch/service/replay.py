@@ -93,8 +93,8 @@ class Replay:
                     or incident.direction is not Direction.NORTHBOUND
                     or service.extras.get("case_opened")):
                 return
-            interception = demo._intercept(scenario, sim, group, incident)  # type: ignore[arg-type]
-            case = demo._open_case(scenario, group, interception, incident, zone)
+            interception = demo.intercept_group(scenario, sim, group, incident)  # type: ignore[arg-type]
+            case = demo.open_case_for_group(scenario, group, interception, incident, zone)
             service.extras["case_opened"] = case.case_id
             try:
                 service.cases.open_case(case)
