@@ -84,13 +84,7 @@ class Pipeline:
 
     def feed(self, detection: Detection) -> list[Incident]:
         """Take one detection (arrival order); return incidents it led to."""
-        released = self.reorder.push(detection)
-        if not released:
-            return []
-        out: list[Incident] = []
-        for scan in self.scans.add_many(released):
-            out.extend(self._window([scan]))
-        return out
+        return self.feed_many([detection])
 
     def feed_many(
         self,
@@ -114,12 +108,11 @@ class Pipeline:
             scans.extend(self.scans.flush())
         out: list[Incident] = []
         for scan in scans:
-            if on_error is None:
-                out.extend(self._window([scan]))
-                continue
             try:
                 out.extend(self._window([scan]))
-            except Exception as err:  # reported; the stream goes on
+            except Exception as err:  # reported, and the stream goes on, when asked
+                if on_error is None:
+                    raise
                 on_error(err)
         return out
 

@@ -44,44 +44,14 @@ class ReorderBuffer:
 
     def push(self, det: Detection) -> list[Detection]:
         """Add a report; return those now safe to release, oldest first."""
-        if det.id is not None and self._remember_ids:
-            if det.id in self._ids:
-                self.report.duplicates += 1
-                return []
-            self._ids[det.id] = None
-            if len(self._ids) > self._remember_ids:
-                self._ids.popitem(last=False)
-        t = det.epoch_s
-        # Late: older than the window allows, measured from the newest report seen (and so
-        # also older than anything already released).
-        if t < self._newest - self.window_s or t < self._released:
-            self.report.late += 1
-            if len(self.report.late_examples) < 20:
-                self.report.late_examples.append(det)
-            return []
-        item = (t, self._seq, det)
-        self._seq += 1
-        # Most reports arrive in order: they queue in a plain FIFO; only stragglers go to
-        # the heap. Releasing merges the two heads, so the output is in (time, arrival) order.
-        if t >= self._tail:
-            self._in_order.append(item)
-            self._tail = t
-        else:
-            heapq.heappush(self._heap, item)
-        if t > self._newest:
-            self._newest = t
-        if t < self._oldest:
-            self._oldest = t
-        return self._release(self._newest - self.window_s)
+        return self.push_many([det])
 
     def push_many(self, dets: list[Detection]) -> list[Detection]:
-        """:meth:`push` for a run of reports (arrival order), released once at the end.
-
-        The same rules, decided report by report (a report is late against the newest
-        report before it, so the outcome does not depend on how a stream is cut into
-        runs); only the release waits for the end of the run. At tens of thousands of
-        reports a second, a call per report was a measurable share of the service's time.
-        """
+        """Add a run of reports (arrival order); return those now safe to release, oldest
+        first. Each report is decided on its own (late against the newest report before
+        it), so the outcome does not depend on how a stream is cut into runs; only the
+        release waits for the end of the run. At tens of thousands of reports a second, a
+        call per report was a measurable share of the service's time."""
         ids, remember = self._ids, self._remember_ids
         fifo, heap, report = self._in_order, self._heap, self.report
         window = self.window_s
@@ -97,6 +67,8 @@ class ReorderBuffer:
                 if len(ids) > remember:
                     ids.popitem(last=False)
             t = det.epoch_s
+            # Late: older than the window allows, measured from the newest report seen (and
+            # so also older than anything already released, even by a flush).
             if t < newest - window or t < released:
                 report.late += 1
                 if len(report.late_examples) < 20:
@@ -104,6 +76,8 @@ class ReorderBuffer:
                 continue
             item = (t, seq, det)
             seq += 1
+            # Most reports arrive in order: they queue in a plain FIFO; only stragglers go
+            # to the heap. Releasing merges the two heads: output in (time, arrival) order.
             if t >= tail:
                 fifo.append(item)
                 tail = t
@@ -113,8 +87,8 @@ class ReorderBuffer:
                 newest = t
             if t < oldest:
                 oldest = t
-        # Nothing released within the run is newer than ``newest - window``, so the
-        # lateness test above is the one push makes after each release.
+        # Releasing once at the end frees what releasing after each report would have:
+        # nothing released is ever newer than ``newest - window``.
         self._newest, self._oldest, self._tail, self._seq = newest, oldest, tail, seq
         return self._release(newest - window)
 
