@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,3 +27,14 @@ def run_bench(script: str, *args: str, timeout: float = 600) -> str:
 
 def readme_lines() -> list[str]:
     return [line.strip("` ") for line in (ROOT / "README.md").read_text().splitlines()]
+
+
+def load_bench(script: str) -> ModuleType:
+    """``bench/<script>`` as a module (bench/ is not a package), to call its parts."""
+    name = "borderwatch_bench_" + Path(script).stem
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module

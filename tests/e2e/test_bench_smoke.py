@@ -7,35 +7,22 @@ targets raise crossing incidents, and that the summary line keeps its exact form
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import orjson
 import pytest
+from tests.bench_helpers import load_bench
 
 from borderwatch.sources import JsonlDetectionSource, parse_time
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "run.py"
 SUMMARY = re.compile(r"run: detections=\d+ parse_per_s=\d+ run_per_s=\d+ ratio=\d+\.\d\d")
 N = 3000
 
 
-def _load_bench() -> ModuleType:
-    # bench/ is not a package: load the script by path (as a module, so nothing is pinned).
-    spec = importlib.util.spec_from_file_location("borderwatch_bench_run", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load_bench()
+    return load_bench("run.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,27 +7,19 @@ printed line keeps its exact format.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from tests.bench_helpers import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "stats.py"
 SUMMARY = re.compile(r"stats: rows=\d+ seconds=\d+\.\d pandas_seconds=\d+\.\d")
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("borderwatch_bench_stats", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("stats.py")
 
 
 def test_generated_rows_are_consistent(bench: ModuleType) -> None:

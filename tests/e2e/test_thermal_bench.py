@@ -9,15 +9,12 @@ drift. Recall and false people are held to the issue's targets here.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.bench_helpers import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "thermal.py"
 SUMMARY = re.compile(
     r"thermal: recall=(\d\.\d+|1\.0|n/a) fp_per_frame=\d+(\.\d+)? fps=\d+ "
     r"hog_recall=(\d\.\d+|n/a)"
@@ -26,12 +23,7 @@ SUMMARY = re.compile(
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("borderwatch_bench_thermal", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("thermal.py")
 
 
 def test_summary_line_and_the_baseline_on_the_same_frames(bench: ModuleType) -> None:
