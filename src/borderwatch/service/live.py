@@ -38,9 +38,9 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 Event = dict[str, Any]
 Publish = Callable[[Event], None]
 TRAIL_POINTS = 120
+"""Positions kept per track for its trail on the map (two minutes at 1 Hz)."""
 DRAIN_MAX = 5_000
 """Most detections the worker takes from its queue before the alert stage ticks."""
-"""Positions kept per track for its trail on the map (two minutes at 1 Hz)."""
 
 
 @dataclass
