@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ class Running:
         live = self.service.live
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not live.recovering and live.pending == 0 and not live._dirty:
+            if live.idle:
                 return
             time.sleep(0.05)
         raise AssertionError("the pipeline did not catch up")
@@ -58,12 +59,18 @@ def running_service(db: Path, **config: Any) -> Iterator[Running]:
 
 def coutts_wire(limit: int | None = None) -> list[dict[str, Any]]:
     """The Coutts night's detections in the wire format (simulated, with ids)."""
+    return [dict(item) for item in _coutts_wire()[:limit]]
+
+
+@functools.cache
+def _coutts_wire() -> tuple[dict[str, Any], ...]:
+    # Simulated once per test session: through the frame sensors this is the slow part.
     from borderwatch.geo import Boundary
     from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
     from borderwatch.sources.wire import detection_to_wire
 
     sim = simulate(load_scenario(bundled_scenario_path("coutts")), Boundary.bundled())
-    return [detection_to_wire(d) for d in sim.detections[:limit]]
+    return tuple(detection_to_wire(d) for d in sim.detections)
 
 
 def post_all(client: httpx.Client, items: list[dict[str, Any]], headers: dict[str, str],

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from borderwatch.alerts.service import AlertService
 from borderwatch.domain import Alert, Detection, Incident
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import Pipeline, build_pipeline
+from borderwatch.service.picture import Counters, Picture, SensorSeen
 from borderwatch.sources import ReorderBuffer
 from borderwatch.sources.wire import epoch_to_datetime, format_time, parse_detection
 from borderwatch.tracking import TrackBatch, track_id
@@ -37,39 +37,8 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 Event = dict[str, Any]
 Publish = Callable[[Event], None]
-TRAIL_POINTS = 120
-"""Positions kept per track for its trail on the map (two minutes at 1 Hz)."""
 DRAIN_MAX = 5_000
 """Most detections the worker takes from its queue before the alert stage ticks."""
-
-
-@dataclass
-class Counters:
-    """What /metrics reports (Prometheus text format)."""
-
-    accepted: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    throttled: int = 0
-    processed: int = 0
-    incidents: int = 0
-    alerts_notified: int = 0
-    alert_latency_s: list[float] = field(default_factory=list)
-    """Wall seconds from receiving the batch that raised an incident to its alert being
-    stored (and handed to its channels)."""
-
-
-@dataclass
-class SensorSeen:
-    sensor_id: str
-    lat: float
-    lon: float
-    last_seen: str
-    detections: int = 0
-    simulated: bool = False
-    info: dict[str, Any] = field(default_factory=dict)
-    """Declared properties (kind, azimuth_deg, fov_deg, range_m) from a sensor registry or
-    scenario; empty for a sensor known only from its reports."""
 
 
 class LiveOps:
@@ -93,12 +62,12 @@ class LiveOps:
         self.cut_when_dry = reorder_window_s == 0
         self.idle_flush_s = idle_flush_s
         self.counters = Counters()
-        self.lock = threading.RLock()
+        self.picture = Picture()
+        self.sensors_changed: set[str] = set()
+        """Sensors heard from since the worker process last reported them (worker.py)."""
         self.alert_lock = threading.Lock()
-        self.tracks: dict[str, dict[str, Any]] = {}
-        self.trails: dict[str, deque[tuple[float, float]]] = {}
-        self.incidents: list[dict[str, Any]] = []
-        self.sensors: dict[str, SensorSeen] = {}
+        self.on_cycle: Callable[[], None] | None = None
+        """Called by the worker thread after recovery and after each batch of work."""
         self.simulated_seen = False
         self.data_time: datetime | None = None
         self.recovering = True
@@ -159,8 +128,8 @@ class LiveOps:
         self._incident_hooks.append(hook)
 
     def declare_sensor(self, sensor: SensorSeen) -> None:
-        with self.lock:
-            self.sensors[sensor.sensor_id] = sensor
+        self.picture.put_sensor(sensor)
+        self.sensors_changed.add(sensor.sensor_id)
 
     # -- the worker ------------------------------------------------------------------
 
@@ -172,6 +141,7 @@ class LiveOps:
                 self._dirty = True
             self._replaying = False
         self.recovering = False
+        self._cycled()
         while True:
             with self._wake:
                 if not self._queue and not self._stop:
@@ -190,6 +160,7 @@ class LiveOps:
                     self._dirty = False
                     with self.alert_lock:
                         self._guard(self.pipeline.finish)
+                    self._cycled()
                 continue
             with self.alert_lock:
                 last = len(items) - 1
@@ -205,6 +176,11 @@ class LiveOps:
             with self._wake:
                 self._pending -= taken
             self.counters.processed += taken
+            self._cycled()
+
+    def _cycled(self) -> None:
+        if self.on_cycle is not None:
+            self.on_cycle()
 
     def _tick(self) -> None:
         if self.data_time is not None:
@@ -228,13 +204,15 @@ class LiveOps:
             last[det.sensor_id] = det
             counts[det.sensor_id] = counts.get(det.sensor_id, 0) + 1
             simulated = simulated or det.simulated
+        sensors = self.picture.sensors
         for sensor_id, det in last.items():
             self._note_sensor(det)
-            self.sensors[sensor_id].detections += counts[sensor_id] - 1
+            sensors[sensor_id].detections += counts[sensor_id] - 1
+        self.sensors_changed.update(last)
         if simulated:
             for det in detections:
                 if det.simulated:
-                    self.sensors[det.sensor_id].simulated = True
+                    sensors[det.sensor_id].simulated = True
             self.simulated_seen = True
 
     def _guard(self, step: Callable[[], object]) -> None:
@@ -246,10 +224,10 @@ class LiveOps:
             self._failed(err)
 
     def _note_sensor(self, det: Detection) -> None:
-        seen = self.sensors.get(det.sensor_id)
+        seen = self.picture.sensors.get(det.sensor_id)
         if seen is None:
-            with self.lock:
-                seen = self.sensors.setdefault(
+            with self.picture.lock:
+                seen = self.picture.sensors.setdefault(
                     det.sensor_id, SensorSeen(det.sensor_id, det.lat, det.lon, "")
                 )
         if not seen.info:
@@ -269,21 +247,9 @@ class LiveOps:
         # feed's latency (docs/gotchas.md).
         updated = track_features(self.boundary, batch)
         ended = [track_id(int(s)) for s in batch.ended]
-        with self.lock:
-            trails = self.trails
-            for feature in updated:
-                tid = feature["id"]
-                state = feature["properties"]
-                trail = trails.get(tid)
-                if trail is None:
-                    trail = trails[tid] = deque(maxlen=TRAIL_POINTS)
-                trail.append((state["lon"], state["lat"]))
-                self.tracks[tid] = state
-            for tid in ended:
-                self.tracks.pop(tid, None)
-                trails.pop(tid, None)
-            if len(batch):
-                self.data_time = epoch_to_datetime(float(batch.epoch_s.max()))
+        self.picture.apply_tracks(updated, ended)
+        if len(batch):
+            self.data_time = epoch_to_datetime(float(batch.epoch_s.max()))
         if (updated or ended) and not self._replaying:
             self.publish(
                 {
@@ -297,8 +263,7 @@ class LiveOps:
 
     def _on_incident_raised(self, incident: Incident, alerts: list[Alert]) -> None:
         wire = incident_to_wire(incident)
-        with self.lock:
-            self.incidents.append(wire)
+        self.picture.add_incident(wire)
         self.counters.incidents += 1
         if not self._replaying:
             self.publish({"type": "incident", "incident": wire, "simulated": incident.simulated})
@@ -345,19 +310,42 @@ class LiveOps:
         return None if state is None else state_to_json(state)
 
     def snapshot_tracks(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [
-                {**t, "trail": [list(p) for p in self.trails.get(tid, ())]}
-                for tid, t in self.tracks.items()
-            ]
+        return self.picture.snapshot_tracks()
 
     def snapshot_incidents(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.incidents)
+        return self.picture.snapshot_incidents()
 
     def snapshot_sensors(self) -> list[SensorSeen]:
-        with self.lock:
-            return list(self.sensors.values())
+        return self.picture.snapshot_sensors()
+
+    # -- what /healthz and /metrics report -------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """Recovered, nothing queued, and the buffers released (quiet for a while)."""
+        return not self.recovering and self._pending == 0 and not self._dirty
+
+    @property
+    def dirty(self) -> bool:
+        """Fed since the buffers were last released."""
+        return self._dirty
+
+    @property
+    def late(self) -> int:
+        return self.pipeline.reorder.report.late
+
+    @property
+    def unplaceable(self) -> int:
+        return self.pipeline.scans.dropped
+
+    @property
+    def track_count(self) -> int:
+        return len(self.picture.tracks)
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the tracker stopped while the service runs (None: it runs)."""
+        return None
 
 
 TRACK_FIELDS = (

@@ -33,11 +33,11 @@ def render_metrics(service: Service) -> str:
         "# HELP borderwatch_detections_late_total Detections older than the reorder window "
         "allows (counted, never merged into tracks that moved on).",
         "# TYPE borderwatch_detections_late_total counter",
-        f"borderwatch_detections_late_total {live.pipeline.reorder.report.late}",
+        f"borderwatch_detections_late_total {live.late}",
         "# HELP borderwatch_detections_unplaceable_total Detections the map frame cannot "
         "place (kept out of the tracker).",
         "# TYPE borderwatch_detections_unplaceable_total counter",
-        f"borderwatch_detections_unplaceable_total {live.pipeline.scans.dropped}",
+        f"borderwatch_detections_unplaceable_total {live.unplaceable}",
         "# HELP borderwatch_pipeline_failures_total Time windows or alert-stage steps the "
         "pipeline failed on (the last reason is in /healthz).",
         "# TYPE borderwatch_pipeline_failures_total counter",
@@ -47,7 +47,7 @@ def render_metrics(service: Service) -> str:
         f"borderwatch_pending_detections {live.pending}",
         "# HELP borderwatch_tracks_active Confirmed tracks on the picture.",
         "# TYPE borderwatch_tracks_active gauge",
-        f"borderwatch_tracks_active {len(live.tracks)}",
+        f"borderwatch_tracks_active {live.track_count}",
         "# HELP borderwatch_incidents_total Incidents raised.",
         "# TYPE borderwatch_incidents_total counter",
         f"borderwatch_incidents_total {c.incidents}",

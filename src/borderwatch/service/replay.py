@@ -15,7 +15,7 @@ import time
 from itertools import groupby
 
 from borderwatch.domain import Detection, Direction, Incident, IncidentType
-from borderwatch.service.live import SensorSeen
+from borderwatch.service.picture import SensorSeen
 from borderwatch.service.runtime import Service
 from borderwatch.sim import bundled_scenario_path, load_scenario
 from borderwatch.sim import simulate as run_simulation

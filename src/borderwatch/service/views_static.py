@@ -10,7 +10,7 @@ from pyproj import Geod
 
 from borderwatch.cases.base import CaseStore
 from borderwatch.geo import Boundary, Places
-from borderwatch.service.live import SensorSeen
+from borderwatch.service.picture import SensorSeen
 from borderwatch.service.roles import Principal, Role
 from borderwatch.service.views import Filters
 from borderwatch.stats import CaseStoreEncounters

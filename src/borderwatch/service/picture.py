@@ -1,0 +1,137 @@
+"""The operations picture as the HTTP side reads it: live tracks with their trails, the
+incidents raised, the sensors heard from. Safe to read from any thread.
+
+The tracker (live.LiveOps) writes one. When the tracker runs in a process of its own
+(worker.py), the HTTP process keeps the incidents and sensors in one of its own, written
+from the tracker's messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from borderwatch.domain import Detection, Incident
+
+TRAIL_POINTS = 120
+"""Positions kept per track for its trail on the map (two minutes at 1 Hz)."""
+
+
+@dataclass
+class Counters:
+    """What /metrics reports (Prometheus text format)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    throttled: int = 0
+    processed: int = 0
+    incidents: int = 0
+    alerts_notified: int = 0
+    alert_latency_s: list[float] = field(default_factory=list)
+    """Wall seconds from receiving the batch that raised an incident to its alert being
+    stored (and handed to its channels)."""
+
+
+@dataclass
+class SensorSeen:
+    sensor_id: str
+    lat: float
+    lon: float
+    last_seen: str
+    detections: int = 0
+    simulated: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+    """Declared properties (kind, azimuth_deg, fov_deg, range_m) from a sensor registry or
+    scenario; empty for a sensor known only from its reports."""
+
+
+class Picture:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.tracks: dict[str, dict[str, Any]] = {}
+        """Each confirmed track's latest state (live.TRACK_FIELDS), by track id."""
+        self.trails: dict[str, deque[tuple[float, float]]] = {}
+        self.incidents: list[dict[str, Any]] = []
+        """Incidents in the order raised, in the wire format (watch.incident_to_wire)."""
+        self.sensors: dict[str, SensorSeen] = {}
+
+    def apply_tracks(self, updated: list[dict[str, Any]], ended: list[str]) -> None:
+        """A track update as the live feed carries it: GeoJSON features of the tracks
+        that moved, and the ids of the tracks that ended."""
+        with self.lock:
+            trails = self.trails
+            for feature in updated:
+                tid = feature["id"]
+                state = feature["properties"]
+                trail = trails.get(tid)
+                if trail is None:
+                    trail = trails[tid] = deque(maxlen=TRAIL_POINTS)
+                trail.append((state["lon"], state["lat"]))
+                self.tracks[tid] = state
+            for tid in ended:
+                self.tracks.pop(tid, None)
+                trails.pop(tid, None)
+
+    def add_incident(self, wire: dict[str, Any]) -> None:
+        with self.lock:
+            self.incidents.append(wire)
+
+    def put_sensor(self, sensor: SensorSeen) -> None:
+        with self.lock:
+            self.sensors[sensor.sensor_id] = sensor
+
+    def snapshot_tracks(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                {**t, "trail": [list(p) for p in self.trails.get(tid, ())]}
+                for tid, t in self.tracks.items()
+            ]
+
+    def snapshot_incidents(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.incidents)
+
+    def snapshot_sensors(self) -> list[SensorSeen]:
+        with self.lock:
+            return list(self.sensors.values())
+
+
+class Live(Protocol):
+    """What the HTTP side needs of the running tracker: live.LiveOps (a thread of this
+    process) or worker.TrackerProcess (a process of its own), interchangeably."""
+
+    counters: Counters
+    recovering: bool
+    simulated_seen: bool
+    failures: int
+    last_failure: str
+
+    def start(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None = None) -> None: ...
+    def stop(self) -> None: ...
+    @property
+    def pending(self) -> int: ...
+    @property
+    def idle(self) -> bool: ...
+    @property
+    def late(self) -> int: ...
+    @property
+    def unplaceable(self) -> int: ...
+    @property
+    def track_count(self) -> int: ...
+    @property
+    def stopped(self) -> str | None: ...
+    def has_room(self, n: int) -> bool: ...
+    def submit(self, detections: list[Detection], received_at: float) -> None: ...
+    def declare_sensor(self, sensor: SensorSeen) -> None: ...
+    def add_incident_hook(self, hook: Callable[[Incident], None]) -> None: ...
+    def acknowledge(self, alert_id: str, by: str) -> dict[str, Any]: ...
+    def resolve(self, alert_id: str, by: str, reason: str) -> dict[str, Any]: ...
+    def alert_states(self) -> list[dict[str, Any]]: ...
+    def alert_state(self, alert_id: str) -> dict[str, Any] | None: ...
+    def snapshot_tracks(self) -> list[dict[str, Any]]: ...
+    def snapshot_incidents(self) -> list[dict[str, Any]]: ...
+    def snapshot_sensors(self) -> list[SensorSeen]: ...
