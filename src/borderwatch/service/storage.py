@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,19 +109,29 @@ class DetectionLog:
                 raise
         return fresh
 
-    def replay(self, chunk: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-        """Everything stored, oldest first, in chunks."""
+    def replay(self, chunk: int = 10_000, upto: int | None = None
+               ) -> Iterator[list[dict[str, Any]]]:
+        """Everything stored (up to position ``upto``, :meth:`last`), oldest first, in
+        chunks."""
         last = 0
+        end = upto if upto is not None else 1 << 62
         while True:
             with self._lock:
                 rows = self._connection.execute(
-                    "SELECT seq, body FROM service_detections WHERE seq > ? ORDER BY seq LIMIT ?",
-                    (last, chunk),
+                    "SELECT seq, body FROM service_detections WHERE seq > ? AND seq <= ? "
+                    "ORDER BY seq LIMIT ?",
+                    (last, end, chunk),
                 ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
             yield [orjson.loads(body) for _, body in rows]
+
+    def last(self) -> int:
+        """The position of the latest stored detection (0: none)."""
+        with self._lock:
+            row = self._connection.execute("SELECT max(seq) FROM service_detections").fetchone()
+        return int(row[0] or 0)
 
     def count(self) -> int:
         with self._lock:
@@ -130,6 +141,25 @@ class DetectionLog:
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+@dataclass(frozen=True)
+class StoredBefore:
+    """The detections stored before the tracker started, which it replays first after a
+    restart. Bounded by position: what is accepted from then on reaches the tracker
+    through its queue, and must not be fed twice. (Without the bound, a tracker process
+    that took two seconds to start replayed the first batches of a fresh service and
+    then took them again from its queue.) Picklable, for the tracker process."""
+
+    db: Path
+    upto: int
+
+    def __call__(self) -> Iterator[list[dict[str, Any]]]:
+        log = DetectionLog(self.db)
+        try:
+            yield from log.replay(upto=self.upto)
+        finally:
+            log.close()
 
 
 def hash_key(key: str) -> str:
