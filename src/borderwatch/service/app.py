@@ -9,7 +9,6 @@ about the data asked for.
 # No `from __future__ import annotations` here: FastAPI reads the parameter annotations
 # (dependencies defined inside create_app) at run time.
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from borderwatch.alerts import LifecycleError
 from borderwatch.cases import CaseNotFound, case_to_json
 from borderwatch.domain import Case, InputError
 from borderwatch.screening import result_to_json, screen
+from borderwatch.service.feed import message_for, sse
 from borderwatch.service.ingest import ingest_batch
 from borderwatch.service.metrics import render_metrics
 from borderwatch.service.roles import Action, Principal, Role, owns
@@ -110,11 +110,15 @@ def create_app(service: Service) -> FastAPI:
 
     # -- service ---------------------------------------------------------------------
 
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, Any]:
+    @app.get("/healthz", tags=["service"], responses={503: {"description": "The tracker "
+             "stopped: nothing is tracked, ingest is refused"}})
+    def healthz() -> Response:
         live = service.live
-        return {"status": "recovering" if live.recovering else "ok", "pending": live.pending,
-                "started_at": service.started_at}
+        if live.stopped is not None:
+            return _json({"status": "stopped", "reason": live.stopped, "pending": live.pending,
+                          "started_at": service.started_at}, 503)
+        return _json({"status": "recovering" if live.recovering else "ok",
+                      "pending": live.pending, "started_at": service.started_at})
 
     @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:
@@ -295,33 +299,18 @@ def create_app(service: Service) -> FastAPI:
                 hello = {"type": "hello", "role": who.role.value,
                          "simulated": service.live.simulated_seen,
                          "replay": service.config.replay}
-                yield b"event: hello\ndata: " + orjson.dumps(hello) + b"\n\n"
+                yield sse(hello)
                 while True:
                     try:
                         delivery = await asyncio.wait_for(queue.get(), timeout=15)
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
-                    event = delivery.event
-                    # Every subscriber with the same non-partner role receives the same
-                    # bytes, made once per event. A partner's view goes through the sharing
-                    # gate, which logs each disclosure, so it is made for each subscriber.
-                    shared = who.role is not Role.PARTNER
-                    if shared and who.role.value in delivery.views:
-                        message = delivery.views[who.role.value]
-                    else:
-                        seen = service.viewer.event(who, event)
-                        message = None
-                        if seen is not None:
-                            seen["sent_at"] = time.time()
-                            message = (b"event: " + seen["type"].encode() + b"\ndata: "
-                                       + orjson.dumps(seen) + b"\n\n")
-                        if shared:
-                            delivery.views[who.role.value] = message
+                    message = message_for(service.viewer, who, delivery)
                     if message is None:
                         continue
                     yield message
-                    if event["type"] == "lagged":
+                    if delivery.event["type"] == "lagged":
                         return
             finally:
                 service.hub.unsubscribe(queue)
@@ -427,6 +416,7 @@ _ERRORS = {
     "413": "Batch too large",
     "422": "The body is not a JSON array of detections",
     "429": "Back-pressure: nothing was stored; retry after Retry-After seconds",
+    "503": "The tracker stopped: nothing was stored",
 }
 
 
@@ -444,7 +434,7 @@ def _document_answers(schema: dict[str, Any]) -> None:
             if path.startswith("/v1/alerts/"):
                 codes.append("409")
             if path == "/v1/detections" and method == "post":
-                codes += ["400", "413", "422", "429"]
+                codes += ["400", "413", "422", "429", "503"]
                 answers["200"] = {"description": "Stored (per-item errors and duplicates "
                                   "listed)", **_ref("IngestResult")}
                 answers["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}

@@ -134,21 +134,30 @@ class Viewer:
             return scrub({k: state[k] for k in keep})  # type: ignore[no-any-return]
         return scrub(state)  # type: ignore[no-any-return]
 
+    @staticmethod
+    def shared_tracks(event: dict[str, Any]) -> dict[str, Any]:
+        """A ``tracks`` event as every role but the partner's sees it. Its tracks are
+        features whose properties are TRACK_FIELDS, which hold no personal field
+        (live.track_features, checked by a test): the features as they are. A partner's
+        view goes through the sharing gate instead."""
+        return {
+            "type": "tracks",
+            "features": event["tracks"],
+            "ended": event["ended"],
+            "data_time": event["data_time"],
+            "simulated": event["simulated"],
+        }
+
     def event(self, who: Principal, event: dict[str, Any]) -> dict[str, Any] | None:
         """A live-feed event in ``who``'s view (None: nothing for them)."""
         kind = event["type"]
         if kind == "tracks":
-            # The event's tracks are features whose properties are TRACK_FIELDS, which
-            # hold no personal field (live.track_features): an operator's view is the
-            # features as they are; a partner's goes through the sharing gate.
-            if who.role is Role.PARTNER:
-                features = [self.track_feature(who, f["properties"]) for f in event["tracks"]]
-            else:
-                features = event["tracks"]
+            if who.role is not Role.PARTNER:
+                return self.shared_tracks(event)
             return {
                 "type": "tracks",
-                "features": features,
-                "ended": event["ended"] if who.role is not Role.PARTNER else [],
+                "features": [self.track_feature(who, f["properties"]) for f in event["tracks"]],
+                "ended": [],
                 "data_time": event["data_time"],
                 "simulated": event["simulated"],
             }
