@@ -33,6 +33,15 @@ def serve(
             help="Seconds of data time to wait for late reports.",
         )
     ] = 5.0,
+    tracker: Annotated[
+        str,
+        typer.Option(
+            "--tracker",
+            help="process: the tracker runs in a process of its own, beside the HTTP one "
+            "(the default: ingest and the live feed do not wait for it); thread: in this "
+            "process (one process to debug or profile).",
+        ),
+    ] = "process",
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -46,9 +55,14 @@ def serve(
     from borderwatch.service.app import create_app
     from borderwatch.service.replay import Replay
     from borderwatch.service.roles import Role
-    from borderwatch.service.runtime import ServiceConfig, build_service
+    from borderwatch.service.runtime import ServiceConfig, build_service, settle_collector
 
-    config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window)
+    if tracker not in ("process", "thread"):
+        from borderwatch.domain import InputError
+
+        raise InputError("--tracker", f"must be process or thread, got {tracker!r}")
+    config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
+                           tracker_process=tracker == "process")
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
         from borderwatch.watch import Conditions, FixedConditions
@@ -71,26 +85,10 @@ def serve(
         service.starters.append(player.start)
     else:
         typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
-    _settle_collector()
+    settle_collector()
     # An open live feed would hold a graceful shutdown for ever (docs/gotchas.md).
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
     server.run(sockets=[listener])
-
-
-def _settle_collector() -> None:
-    """Keep the cyclic garbage collector off the hot path of a long-running service.
-
-    Everything built at start-up (the boundary, the policies, FastAPI's routes) is moved
-    out of the collector's sight (``gc.freeze``), and a young-generation pass runs after
-    50,000 new containers instead of 700: a second of a thousand tracks builds some
-    20,000 dicts and lists, and with the default threshold the collector ran dozens of
-    times a second, a quarter of the service's time (docs/gotchas.md). Reference
-    counting still frees everything that is not in a cycle at once."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -62,6 +62,9 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
             stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
     if valid:
         valid, stored = _placeable(service, valid, stored, errors)
+    if live.stopped is not None:
+        counters.throttled += 1
+        return 503, {"detail": f"nothing from this request was stored: {live.stopped}"}, {}
     if not live.has_room(len(valid)):
         counters.throttled += 1
         return (

@@ -17,8 +17,10 @@ from borderwatch.alerts.service import AlertService, open_alert_service
 from borderwatch.geo import Boundary, Places
 from borderwatch.service.hub import Hub
 from borderwatch.service.live import LiveOps
-from borderwatch.service.storage import DetectionLog, KeyStore
+from borderwatch.service.picture import Live
+from borderwatch.service.storage import DetectionLog, KeyStore, StoredBefore
 from borderwatch.service.views import Viewer
+from borderwatch.service.worker import TrackerProcess
 from borderwatch.sources.wire import format_time
 from borderwatch.store import SqlCaseStore
 from borderwatch.watch import ConditionsProvider
@@ -39,6 +41,9 @@ class ServiceConfig:
     places: Places | None = None
     replay: str | None = None
     """A bundled scenario being replayed into the service (shown on the dashboard)."""
+    tracker_process: bool = False
+    """Run the tracker in a process of its own (worker.py), as `borderwatch serve` does;
+    otherwise in a thread of this one (simpler to debug and to test)."""
 
 
 @dataclass
@@ -51,7 +56,7 @@ class Service:
     alerts: AlertService
     cases: SqlCaseStore
     hub: Hub
-    live: LiveOps
+    live: Live
     viewer: Viewer
     started_at: str = field(default_factory=lambda: format_time(datetime.now(UTC)))
     extras: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +64,9 @@ class Service:
     """Called once the service runs (e.g. a scenario replay)."""
 
     def start(self) -> None:
-        self.live.start(self.log.replay)
+        # Before any request is served (the app's lifespan): nothing is accepted between
+        # reading the log's position and the tracker taking work.
+        self.live.start(StoredBefore(self.config.db, self.log.last()))
 
     def close(self) -> None:
         self.live.stop()
@@ -77,15 +84,19 @@ def build_service(config: ServiceConfig) -> Service:
     # Nothing is sent anywhere from the service yet: no channel is configured, so the
     # alert stage stores states and decisions and discloses nothing (alert-policy.md).
     alerts = open_alert_service(config.db, boundary=boundary, places=places, sharing=sharing)
-    live = LiveOps(
-        boundary,
-        alerts,
-        publish=hub.publish,
-        conditions=config.conditions,
-        reorder_window_s=config.reorder_window_s,
-        max_pending=config.max_pending,
-        idle_flush_s=config.idle_flush_s,
-    )
+    live: Live
+    if config.tracker_process:
+        live = TrackerProcess(config, alerts, publish=hub.publish)
+    else:
+        live = LiveOps(
+            boundary,
+            alerts,
+            publish=hub.publish,
+            conditions=config.conditions,
+            reorder_window_s=config.reorder_window_s,
+            max_pending=config.max_pending,
+            idle_flush_s=config.idle_flush_s,
+        )
     return Service(
         config=config,
         boundary=boundary,
@@ -98,3 +109,19 @@ def build_service(config: ServiceConfig) -> Service:
         live=live,
         viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
     )
+
+
+def settle_collector() -> None:
+    """Keep the cyclic garbage collector off the hot path of a long-running service.
+
+    Everything built at start-up (the boundary, the policies, FastAPI's routes) is moved
+    out of the collector's sight (``gc.freeze``), and a young-generation pass runs after
+    50,000 new containers instead of 700: a second of a thousand tracks builds some
+    20,000 dicts and lists, and with the default threshold the collector ran dozens of
+    times a second, a quarter of the service's time (docs/gotchas.md). Reference
+    counting still frees everything that is not in a cycle at once."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
