@@ -1,5 +1,5 @@
 """The service over real HTTP on 127.0.0.1: ingest, the picture as GeoJSON, alerts, the
-live feed, metrics. One service replays the Coutts night for the module."""
+live feed, metrics. One service replays the Coutts night for each way of running the tracker."""
 
 from __future__ import annotations
 
@@ -20,10 +20,13 @@ GOOD = {"time": "2025-02-03T13:00:00Z", "sensor_id": "cam-x", "lat": 49.01, "lon
 Night = tuple[Running, list[dict[str, Any]]]
 
 
-@pytest.fixture(scope="module")
-def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
+@pytest.fixture(scope="module", params=["thread", "process"])
+def night(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+          ) -> Iterator[Night]:
+    """The night through the service, with the tracker in a thread of the HTTP process
+    and in a process of its own (`borderwatch serve`'s default): the same API either way."""
     db = tmp_path_factory.mktemp("svc") / "service.db"
-    with running_service(db) as svc:
+    with running_service(db, tracker_process=request.param == "process") as svc:
         operator = svc.key("RCMP-K", "operator")
         events: list[dict[str, Any]] = []
         ready = threading.Event()

@@ -37,6 +37,27 @@ def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("the service did not start")
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit may wait for a reaper)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def _batch(n: int) -> list[dict[str, object]]:
     return [{"id": f"b{n}-{i}", "time": f"2025-02-03T13:{n // 60 % 60:02d}:{n % 60:02d}Z",
              "sensor_id": f"s{i}", "lat": 49.01 + i * 1e-3, "lon": -111.9} for i in range(50)]
@@ -70,10 +91,18 @@ def test_sigkill_during_ingest_loses_no_acknowledged_detection(tmp_path: Path) -
     worker = threading.Thread(target=ingest)
     worker.start()
     assert enough.wait(60)
+    trackers = _children(proc.pid)
+    assert trackers, "serve runs its tracker in a process of its own"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     worker.join(10)
     assert len(acknowledged) >= 1000
+    # The tracker reads end-of-file from the dead HTTP process and exits: no orphan keeps
+    # the database open beside the restarted service.
+    deadline = time.monotonic() + 15
+    while any(_running(pid) for pid in trackers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in trackers)
 
     proc = _start(db, port)
     try:

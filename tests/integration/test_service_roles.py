@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from tests.service_helpers import coutts_wire, post_all, running_service
 
 from borderwatch.alerts import PERSONAL_FIELDS
@@ -33,8 +34,10 @@ def _personal(body: str) -> list[str]:
     return found + [f for f in PERSONAL_FIELDS if f'"{f}":' in body]
 
 
-def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path) -> None:
-    with running_service(tmp_path / "s.db") as svc:
+@pytest.mark.parametrize("tracker_process", [False, True], ids=["thread", "process"])
+def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path,
+                                                        tracker_process: bool) -> None:
+    with running_service(tmp_path / "s.db", tracker_process=tracker_process) as svc:
         svc.service.cases.open_case(_case())
         operator = svc.key("RCMP-K", "operator")
         keys = {"partner": svc.key("USBP-HVM", "partner"), "viewer": svc.key("RCMP-K", "viewer")}
@@ -80,7 +83,7 @@ def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path) -> None:
             assert partner_incidents["features"], "the partner is told of the crossing"
         for name, lines in streams.items():
             text = "\n".join(lines)
-            assert "incident" in text, name
+            assert "incident" in text and "event: tracks" in text, name
             assert _personal(text) == [], (name, _personal(text))
             if name == "partner":
                 assert '"severity"' not in text and '"risk"' not in text

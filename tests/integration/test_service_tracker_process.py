@@ -1,0 +1,95 @@
+"""The tracker in a process of its own (`borderwatch serve`'s default, service/worker.py):
+it decides exactly what the in-process tracker decides, comes back after a restart, and
+when it dies the service says so and stores nothing it would not track. (The API itself
+is tested in both ways in test_service_api.py and test_service_roles.py; the HTTP
+process's SIGKILL, which must take the tracker with it, in test_service_kill.py.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tests.service_helpers import Running, coutts_wire, post_all, running_service
+
+
+def _picture(svc: Running) -> dict[str, Any]:
+    """What the night left, as the API shows it to an operator."""
+    key = svc.key("RCMP-K", "operator")
+    with httpx.Client(base_url=svc.url, timeout=30) as client:
+        post_all(client, coutts_wire(), key)
+        svc.wait_idle()
+        incidents = client.get("/v1/incidents", headers=key).json()["features"]
+        tracks = client.get("/v1/tracks", headers=key).json()["features"]
+        alerts = client.get("/v1/alerts", headers=key).json()["alerts"]
+        metrics = client.get("/metrics").text
+    return {
+        "incidents": [f["properties"] for f in incidents],
+        "tracks": sorted((f["id"], f["properties"]["group_size"],
+                          len(f["properties"].get("trail", {}).get("coordinates", [])))
+                         for f in tracks),
+        "alerts": sorted((a["alert_id"], a["status"]) for a in alerts),
+        "metrics": sorted(line for line in metrics.splitlines()
+                          if line.startswith(("borderwatch_incidents_total",
+                                              "borderwatch_tracks_active",
+                                              "borderwatch_detections_processed_total",
+                                              "borderwatch_alerts_notified_total"))),
+    }
+
+
+def test_the_tracker_process_decides_as_the_thread_does(tmp_path: Path) -> None:
+    with running_service(tmp_path / "thread.db") as svc:
+        in_thread = _picture(svc)
+    with running_service(tmp_path / "process.db", tracker_process=True) as svc:
+        in_process = _picture(svc)
+        assert svc.service.live.failures == 0, svc.service.live.last_failure
+    assert any(i["type"] == "crossing" for i in in_thread["incidents"])
+    assert in_thread["tracks"] and in_thread["alerts"]
+    assert in_process == in_thread
+
+
+def test_a_restarted_tracker_process_rebuilds_the_picture(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with running_service(db, tracker_process=True) as svc:
+        key = svc.key("RCMP-K", "operator")
+        with httpx.Client(base_url=svc.url, timeout=30) as client:
+            post_all(client, coutts_wire(), key)
+        svc.wait_idle()
+        before = svc.service.live.snapshot_incidents()
+        alerts_before = svc.service.live.alert_states()
+        tracks_before = svc.service.live.snapshot_tracks()
+    assert any(i["type"] == "crossing" for i in before)
+    with running_service(db, tracker_process=True) as svc:
+        svc.wait_idle()
+        assert svc.service.live.snapshot_incidents() == before
+        # Alert ids are deterministic: the replayed night raises nothing new.
+        assert svc.service.live.alert_states() == alerts_before
+        assert svc.service.live.snapshot_tracks() == tracks_before
+
+
+def _tracker_pid(svc: Running) -> int:
+    process = svc.service.live._process  # type: ignore[attr-defined]
+    return int(process.pid)
+
+
+def test_a_dead_tracker_is_reported_and_ingest_stores_nothing(tmp_path: Path) -> None:
+    with running_service(tmp_path / "s.db", tracker_process=True) as svc:
+        key = svc.key("RCMP-K", "operator")
+        svc.wait_idle()
+        os.kill(_tracker_pid(svc), signal.SIGKILL)
+        with httpx.Client(base_url=svc.url, timeout=30) as client:
+            deadline = time.monotonic() + 10
+            while client.get("/healthz").status_code != 503 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            health = client.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == "stopped"
+            assert "exit code" in health.json()["reason"]
+            stored = svc.service.log.count()
+            r = client.post("/v1/detections", json=coutts_wire(5), headers=key)
+            assert r.status_code == 503 and "nothing" in r.json()["detail"]
+            assert svc.service.log.count() == stored
+            tracks = client.get("/v1/tracks", headers=key)
+            assert tracks.status_code == 500 and tracks.json() == {"detail": "internal error"}
