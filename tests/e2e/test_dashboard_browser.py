@@ -77,6 +77,10 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
                 f"document.querySelector('#incidents [data-incident=\"{incident_id}\"]')"
                 ".textContent")
             assert "CROSSING" in text and "northbound" in text and "group of 9" in text
+            # Opened while the night was still being simulated, the page said so and
+            # noticed when it began to play.
+            page.wait_for("!document.querySelector('#who').textContent.includes('preparing')",
+                          10, "the page to stop saying the replay is being prepared")
             assert page.evaluate("!document.querySelector('#sim').hidden"), "no EXERCISE banner"
 
             button = f'[data-alert][data-incident="{incident_id}"][data-unit="RCMP-K-IBET"] ' \

@@ -127,7 +127,9 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/v1/whoami", tags=["service"])
     def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
         return {"agency": who.agency, "role": who.role.value, "key_id": who.key_id,
-                "replay": service.config.replay, "simulated": service.live.simulated_seen}
+                "replay": service.config.replay,
+                "replay_state": service.extras.get("replay_state"),
+                "simulated": service.live.simulated_seen}
 
     # -- ingest ----------------------------------------------------------------------
 

@@ -14,11 +14,13 @@ import threading
 import time
 from itertools import groupby
 
+from rich.console import Console
+
 from borderwatch.domain import Detection, Direction, Incident, IncidentType
 from borderwatch.service.picture import SensorSeen
 from borderwatch.service.runtime import Service
 from borderwatch.sim import bundled_scenario_path, load_scenario
-from borderwatch.sim import simulate as run_simulation
+from borderwatch.sim.progress import simulate_with_progress
 from borderwatch.sim.scenario import Camera, Drone, Scenario
 from borderwatch.sources.wire import detection_to_wire, format_time
 
@@ -57,8 +59,12 @@ class Replay:
 
     def _run(self) -> None:
         service = self.service
-        sim = run_simulation(self.scenario, service.boundary)
+        # The sensors first: the dashboard frames its map on them while the night is
+        # simulated (through the frame sensors: about a minute, a bar on the console).
         declare_sensors(service, self.scenario)
+        service.extras["replay_state"] = "simulating"
+        sim = simulate_with_progress(self.scenario, service.boundary, Console(stderr=True))
+        service.extras["replay_state"] = "playing"
         self._case_opener(sim)
         start_wall = time.monotonic()
         first = sim.detections[0].epoch_s if sim.detections else 0.0
@@ -73,6 +79,7 @@ class Replay:
             fresh = service.log.append([(d.id, detection_to_wire(d)) for d in batch])
             service.live.submit([d for d, new in zip(batch, fresh, strict=True) if new],
                                 time.time())
+        service.extras["replay_state"] = "done"
         self.done.set()
 
     def _case_opener(self, sim: object) -> None:

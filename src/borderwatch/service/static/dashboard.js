@@ -245,6 +245,20 @@ async function loadPicture() {
   renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase();
 }
 
+function showWho() {
+  const w = state.who, preparing = w.replay_state === "simulating"
+    ? " (preparing: simulating the night through its thermal frames, about a minute)" : "";
+  $("who").textContent = `${w.agency} · ${w.role}${w.replay ? ` · replay ${w.replay}${preparing}` : ""}`;
+}
+async function waitForReplay() {
+  // The scenario is simulated before it plays; say so until it starts.
+  while (state.who.replay_state === "simulating") {
+    await new Promise((r) => setTimeout(r, 3000));
+    state.who = await api("/v1/whoami");
+    showWho();
+  }
+}
+
 function showLogin() { $("login").hidden = false; $("app").hidden = true; }
 async function start() {
   const m = location.hash.match(/key=([^&]+)/);
@@ -253,8 +267,9 @@ async function start() {
   if (!state.key) { showLogin(); return; }
   $("login").hidden = true; $("app").hidden = false;
   state.who = await api("/v1/whoami");
-  $("who").textContent = `${state.who.agency} · ${state.who.role}${state.who.replay ? ` · replay ${state.who.replay}` : ""}`;
+  showWho();
   markSim(state.who.simulated || !!state.who.replay);
+  if (state.who.replay_state === "simulating") waitForReplay();
   mapLayers = await api("/v1/map");
   sensors = await api("/v1/sensors");
   if (sensors.features.length) {
