@@ -279,6 +279,7 @@ def _print_run_report(
     table.add_row("detections accepted", f"{report.accepted:,}")
     table.add_row("bad lines skipped", f"{report.rejected:,}")
     table.add_row("late (beyond reorder window)", f"{report.late:,}")
+    table.add_row("off the map frame (not tracked)", f"{report.unplaceable:,}")
     table.add_row("duplicate ids ignored", f"{report.duplicates:,}")
     table.add_row("cues (vague reports, e.g. tips)", f"{report.cues:,}")
     table.add_row("tracks started", f"{report.tracks_started:,}")

@@ -23,6 +23,8 @@ class RunReport:
     rejected: int = 0
     errors: list[InputError] = field(default_factory=list)
     late: int = 0
+    unplaceable: int = 0
+    """Reports the map frame cannot place (e.g. at the far pole): counted, not tracked."""
     duplicates: int = 0
     cues: int = 0
     incidents: int = 0
@@ -98,6 +100,7 @@ def run_file(
     report.rejected = source.report.rejected
     report.errors = source.report.errors
     report.late = pipeline.reorder.report.late
+    report.unplaceable = pipeline.scans.dropped
     report.duplicates = pipeline.reorder.report.duplicates
     report.cues = len(pipeline.counts.cues)
     report.incidents = len(pipeline.incidents)

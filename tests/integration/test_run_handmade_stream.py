@@ -123,3 +123,23 @@ def test_late_reports_are_counted(tmp_path: Path) -> None:
     assert result.exit_code == 0
     late_row = next(line for line in result.output.splitlines() if "late" in line)
     assert late_row.split("│")[-2].strip() == "1"
+
+
+def test_reports_the_map_frame_cannot_place_are_counted(tmp_path: Path) -> None:
+    # Valid on the wire, but the deployment's Lambert conic sends the far pole to infinity
+    # (found by the API fuzzer): kept out of the tracker, and said so in the summary.
+    detections = tmp_path / "d.jsonl"
+    rows = [
+        {"time": "2025-02-03T13:00:00Z", "sensor_id": "a", "lat": 48.99, "lon": -111.9},
+        {"time": "2025-02-03T13:00:01Z", "sensor_id": "a", "lat": -90, "lon": -111.9},
+        {"time": "2025-02-03T13:00:02Z", "sensor_id": "a", "lat": 48.99, "lon": -111.9},
+    ]
+    detections.write_text("\n".join(json.dumps(r) for r in rows))
+    report = run_file(detections, tmp_path / "i.jsonl")
+    assert (report.accepted, report.unplaceable) == (3, 1)
+    result = CliRunner().invoke(
+        app, ["run", "--detections", str(detections), "--incidents", str(tmp_path / "i.jsonl")]
+    )
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "map frame" in line)
+    assert row.split("│")[-2].strip() == "1"
