@@ -121,8 +121,8 @@ class TrackerProcess:
         process = self._process
         if process is not None:
             process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
+            if process.is_alive():  # stuck: it ignores SIGTERM (run_worker), so SIGKILL
+                process.kill()
                 process.join(timeout=5)
             self._reader.join(timeout=5)
         self._to_worker.close()
@@ -363,8 +363,11 @@ def run_worker(
 ) -> None:
     """The tracker process: build the pipeline, replay what was stored before it started,
     then take work until told to stop or the HTTP process goes away."""
-    # Ctrl-C reaches the whole process group; the HTTP process stops this one in order.
+    # Ctrl-C reaches the whole process group, and a service manager's SIGTERM often the
+    # whole group too: the HTTP process stops this one in order (and if it is killed
+    # outright, this one reads the end of its pipe and stops).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     from borderwatch.alerts import SharingPolicy
     from borderwatch.alerts.service import open_alert_service
     from borderwatch.geo import Boundary, Places
