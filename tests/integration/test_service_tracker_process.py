@@ -55,10 +55,18 @@ def test_a_restarted_tracker_process_rebuilds_the_picture(tmp_path: Path) -> Non
     db = tmp_path / "s.db"
     with running_service(db, tracker_process=True) as svc:
         key = svc.key("RCMP-K", "operator")
+
+        def broken_hook(incident: object) -> None:
+            raise RuntimeError("a hook that fails")
+
+        svc.service.live.add_incident_hook(broken_hook)
         with httpx.Client(base_url=svc.url, timeout=30) as client:
             post_all(client, coutts_wire(), key)
         svc.wait_idle()
         before = svc.service.live.snapshot_incidents()
+        # Counted (and kept across the tracker's status reports), and the rest went on.
+        assert svc.service.live.failures == len(before) > 0
+        assert svc.service.live.last_failure.startswith("mirror: RuntimeError")
         alerts_before = svc.service.live.alert_states()
         tracks_before = svc.service.live.snapshot_tracks()
     assert any(i["type"] == "crossing" for i in before)

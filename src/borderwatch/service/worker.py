@@ -1,13 +1,15 @@
 """The tracker in a process of its own, and the HTTP process's mirror of its picture.
 
 Why a process: in one process, ingest (validating, storing with an fsync per batch), the
-tracker and the live feed share one interpreter lock. At 20,000 detections/s it was about
-half busy, each stage waited for the others in turn, and the feed's p99 went past 100 ms
-(docs/gotchas.md). Here the HTTP process validates, stores and answers; the tracker process
-runs the pipeline and the alert stage (live.LiveOps, unchanged) and sends back what it
-publishes. The HTTP process keeps the incidents and sensors of the picture from those
-same messages; the live tracks (a thousand of them, with trails) are asked of the tracker
-when /v1/tracks is read, rather than copied every second.
+tracker and the live feed share one interpreter lock. At 20,000 detections/s it is about
+half busy and each stage waits for the others in turn: with other work on the machine
+the feed's p99 was 195-219 ms, against 97-112 ms with this split, and in one of five
+quiet runs the thread's queue grew for the whole run (bench/api.py, README). Here the
+HTTP process validates, stores and answers; the tracker process runs the pipeline and
+the alert stage (live.LiveOps, unchanged) and sends back what it publishes. The HTTP
+process keeps the incidents and sensors of the picture from those same messages; the
+live tracks (a thousand of them, with trails) are asked of the tracker when /v1/tracks
+is read, rather than copied every second.
 
 Messages, over two one-way pipes:
 
@@ -59,7 +61,8 @@ if TYPE_CHECKING:
 
 Publish = Callable[[dict[str, Any]], None]
 REQUEST_TIMEOUT_S = 10.0
-"""How long an acknowledgement waits for the tracker before the request fails (500)."""
+"""How long a request to the tracker (an acknowledgement, a /v1/tracks read) waits for
+its answer before the request fails (500)."""
 PIPE_BYTES = 4 << 20
 """Asked-for pipe size each way (the system may cap it: /proc/sys/fs/pipe-max-size)."""
 log = logging.getLogger(__name__)
@@ -84,6 +87,7 @@ class TrackerProcess:
         self._processed = 0
         self._dirty = False
         self._track_count = 0
+        self._mirror_failures = 0
         self._hooks: list[Callable[[Incident], None]] = []
         self._requests = itertools.count(1)
         self._answers: dict[int, tuple[threading.Event, list[Any]]] = {}
@@ -228,6 +232,7 @@ class TrackerProcess:
             try:
                 self._take(tag, body)
             except Exception as err:  # a message it cannot apply must not end the mirror
+                self._mirror_failures += 1
                 self.failures += 1
                 self.last_failure = f"mirror: {type(err).__name__}: {err}"[:300]
         assert self._process is not None
@@ -277,8 +282,10 @@ class TrackerProcess:
             del counters.alert_latency_s[:-10_000]
         for sensor in status["sensors"]:
             self.picture.put_sensor(SensorSeen(**sensor))
-        self.failures = status["failures"]
-        self.last_failure = status["last_failure"]
+        # The tracker's failures and the mirror's own (an incident hook that raised).
+        if status["failures"] + self._mirror_failures != self.failures:
+            self.failures = status["failures"] + self._mirror_failures
+            self.last_failure = status["last_failure"] or self.last_failure
         self.late = status["late"]
         self.unplaceable = status["unplaceable"]
         self.simulated_seen = status["simulated_seen"]
