@@ -100,6 +100,9 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
                     time.sleep(0.1)
             assert state["status"] == "acknowledged", state
             assert str(state["acknowledged_by"]).startswith("RCMP-K ("), state
+            # On the exercise's clock: the night's date, after the alert was raised.
+            assert str(state["acknowledged_at"]) >= str(state["raised_at"]), state
+            assert str(state["acknowledged_at"]).startswith("2025-02-03"), state
             page.wait_for(
                 f"document.querySelector('[data-alert=\"{alert_id}\"]')?.dataset.status"
                 " === 'acknowledged'", 10, "the page to show the alert acknowledged")

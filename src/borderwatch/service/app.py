@@ -216,7 +216,7 @@ def create_app(service: Service) -> FastAPI:
         _alert_action(alert_id, who)
         try:
             return service.viewer.alert(who, service.live.acknowledge(
-                alert_id, f"{who.agency} ({who.key_id})")) or {}
+                alert_id, f"{who.agency} ({who.key_id})", service.clock())) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 
@@ -225,7 +225,7 @@ def create_app(service: Service) -> FastAPI:
         _alert_action(alert_id, who)
         try:
             return service.viewer.alert(who, service.live.resolve(
-                alert_id, f"{who.agency} ({who.key_id})", reason[:500])) or {}
+                alert_id, f"{who.agency} ({who.key_id})", service.clock(), reason[:500])) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -290,14 +290,14 @@ class LiveOps:
 
     # -- operators (HTTP threads) ----------------------------------------------------
 
-    def acknowledge(self, alert_id: str, by: str) -> dict[str, Any]:
+    def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
         with self.alert_lock:
-            state = self.alerts.center.acknowledge(alert_id, by, datetime.now(UTC))
+            state = self.alerts.center.acknowledge(alert_id, by, at)
         return state_to_json(state)
 
-    def resolve(self, alert_id: str, by: str, reason: str) -> dict[str, Any]:
+    def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:
         with self.alert_lock:
-            state = self.alerts.center.resolve(alert_id, by, datetime.now(UTC), reason)
+            state = self.alerts.center.resolve(alert_id, by, at, reason)
         return state_to_json(state)
 
     def alert_states(self) -> list[dict[str, Any]]:

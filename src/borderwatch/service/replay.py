@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from itertools import groupby
 
 from rich.console import Console
@@ -22,7 +23,7 @@ from borderwatch.service.runtime import Service
 from borderwatch.sim import bundled_scenario_path, load_scenario
 from borderwatch.sim.progress import simulate_with_progress
 from borderwatch.sim.scenario import Camera, Drone, Scenario
-from borderwatch.sources.wire import detection_to_wire, format_time
+from borderwatch.sources.wire import detection_to_wire, epoch_to_datetime, format_time
 
 
 def declare_sensors(service: Service, scenario: Scenario) -> None:
@@ -68,6 +69,12 @@ class Replay:
         self._case_opener(sim)
         start_wall = time.monotonic()
         first = sim.detections[0].epoch_s if sim.detections else 0.0
+        speed = self.speed
+
+        def exercise_clock() -> datetime:
+            return epoch_to_datetime(first + (time.monotonic() - start_wall) * speed)
+
+        service.clock = exercise_clock
         for epoch, group in groupby(sim.detections, key=lambda d: d.epoch_s):
             batch: list[Detection] = list(group)
             delay = start_wall + (epoch - first) / self.speed - time.monotonic()

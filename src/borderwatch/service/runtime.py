@@ -62,6 +62,12 @@ class Service:
     extras: dict[str, Any] = field(default_factory=dict)
     starters: list[Callable[[], None]] = field(default_factory=list)
     """Called once the service runs (e.g. a scenario replay)."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """When an operator acknowledges or resolves an alert: the wall clock, or in a
+    scenario replay the replay's own (replay.Replay), so that the exercise's alert reads
+    as one timeline (raised 06:21, acknowledged 06:23), not raised in the scenario's
+    year and acknowledged in this one. Reads of personal data are always logged at the
+    wall-clock time."""
 
     def start(self) -> None:
         # Before any request is served (the app's lifespan): nothing is accepted between

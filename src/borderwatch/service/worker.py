@@ -42,6 +42,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
@@ -159,11 +160,11 @@ class TrackerProcess:
 
     # -- operators -------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, by: str) -> dict[str, Any]:
-        return dict(self._ask("ack", alert_id, by))
+    def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
+        return dict(self._ask("ack", alert_id, by, at))
 
-    def resolve(self, alert_id: str, by: str, reason: str) -> dict[str, Any]:
-        return dict(self._ask("resolve", alert_id, by, reason))
+    def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:
+        return dict(self._ask("resolve", alert_id, by, at, reason))
 
     def alert_states(self) -> list[dict[str, Any]]:
         return [state_to_json(s) for s in self.alerts.store.all_alerts()]
