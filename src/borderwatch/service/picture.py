@@ -81,6 +81,11 @@ class Picture:
         with self.lock:
             self.incidents.append(wire)
 
+    def set_incidents(self, incidents: list[dict[str, Any]]) -> None:
+        """All of them at once (a tracker that recovered raised them again)."""
+        with self.lock:
+            self.incidents = list(incidents)
+
     def put_sensor(self, sensor: SensorSeen) -> None:
         with self.lock:
             self.sensors[sensor.sensor_id] = sensor

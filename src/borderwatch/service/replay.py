@@ -83,9 +83,10 @@ class Replay:
             while not service.live.has_room(len(batch)):  # back-pressure, as any client
                 if self._stop.wait(0.5):
                     return
-            fresh = service.log.append([(d.id, detection_to_wire(d)) for d in batch])
-            service.live.submit([d for d, new in zip(batch, fresh, strict=True) if new],
-                                time.time())
+            with service.accepting:  # stored and handed over together (runtime.Service)
+                fresh = service.log.append([(d.id, detection_to_wire(d)) for d in batch])
+                service.live.submit([d for d, new in zip(batch, fresh, strict=True) if new],
+                                    time.time())
         service.extras["replay_state"] = "done"
         self.done.set()
 

@@ -6,6 +6,7 @@ Configuration, not logic: `borderwatch serve`, the tests and the benchmark build
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +63,9 @@ class Service:
     extras: dict[str, Any] = field(default_factory=dict)
     starters: list[Callable[[], None]] = field(default_factory=list)
     """Called once the service runs (e.g. a scenario replay)."""
+    accepting: threading.Lock = field(default_factory=threading.Lock)
+    """Held from storing a batch to handing it to the tracker (ingest, a replay), and by
+    a tracker (re)starting from the log's position: nothing is fed twice or skipped."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """When an operator acknowledges or resolves an alert: the wall clock, or in a
     scenario replay the replay's own (replay.Replay), so that the exercise's alert reads
@@ -70,9 +74,11 @@ class Service:
     wall-clock time."""
 
     def start(self) -> None:
-        # Before any request is served (the app's lifespan): nothing is accepted between
-        # reading the log's position and the tracker taking work.
-        self.live.start(StoredBefore(self.config.db, self.log.last()))
+        # Before any request is served (the app's lifespan), and under ``accepting``:
+        # nothing is accepted between reading the log's position and the tracker taking
+        # work.
+        with self.accepting:
+            self.live.start(StoredBefore(self.config.db, self.log.last()))
 
     def close(self) -> None:
         self.live.stop()
@@ -90,9 +96,12 @@ def build_service(config: ServiceConfig) -> Service:
     # Nothing is sent anywhere from the service yet: no channel is configured, so the
     # alert stage stores states and decisions and discloses nothing (alert-policy.md).
     alerts = open_alert_service(config.db, boundary=boundary, places=places, sharing=sharing)
+    log = DetectionLog(config.db)
+    accepting = threading.Lock()
     live: Live
     if config.tracker_process:
-        live = TrackerProcess(config, alerts, publish=hub.publish)
+        live = TrackerProcess(config, alerts, publish=hub.publish, position=log.last,
+                              accepting=accepting)
     else:
         live = LiveOps(
             boundary,
@@ -108,12 +117,13 @@ def build_service(config: ServiceConfig) -> Service:
         boundary=boundary,
         places=places,
         keys=KeyStore(config.db),
-        log=DetectionLog(config.db),
+        log=log,
         alerts=alerts,
         cases=SqlCaseStore.at(config.db),
         hub=hub,
         live=live,
         viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
+        accepting=accepting,
     )
 
 

@@ -40,6 +40,7 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -55,12 +56,18 @@ from borderwatch.alerts.service import AlertService
 from borderwatch.domain import Detection, Incident
 from borderwatch.service.feed import shared_tracks_message
 from borderwatch.service.picture import Counters, Picture, SensorSeen
+from borderwatch.service.storage import StoredBefore
 
 if TYPE_CHECKING:
     from borderwatch.service.live import LiveOps
     from borderwatch.service.runtime import ServiceConfig
 
 Publish = Callable[[dict[str, Any]], None]
+RESTARTS = 3
+"""Restarts of a tracker that died, within RESTART_WINDOW_S, before the service gives up
+and says so (/healthz 503): a tracker that keeps dying needs a person."""
+RESTART_WINDOW_S = 600.0
+RESTART_PAUSE_S = 1.0
 REQUEST_TIMEOUT_S = 10.0
 """How long a request to the tracker (an acknowledgement, a /v1/tracks read) waits for
 its answer before the request fails (500)."""
@@ -72,10 +79,27 @@ log = logging.getLogger(__name__)
 class TrackerProcess:
     """The HTTP process's side: forwards work, mirrors the picture (:class:`picture.Live`)."""
 
-    def __init__(self, config: ServiceConfig, alerts: AlertService, *, publish: Publish) -> None:
+    def __init__(
+        self,
+        config: ServiceConfig,
+        alerts: AlertService,
+        *,
+        publish: Publish,
+        position: Callable[[], int],
+        accepting: threading.Lock,
+    ) -> None:
+        """``position``: the detection log's latest position (storage.DetectionLog.last);
+        ``accepting``: held by ingest from storing a batch to handing it over, so that a
+        restarted tracker replays exactly what was stored before it and is sent the rest."""
         self.config = config
         self.alerts = alerts
         self.publish = publish
+        self._position = position
+        self._accepting = accepting
+        self._restarts: list[float] = []
+        self._counted_before = (0, 0)
+        """processed and alerts_notified by the trackers that ended (counters stay
+        monotonic across a restart)."""
         self.counters = Counters()
         self.picture = Picture()
         self.recovering = True
@@ -95,13 +119,10 @@ class TrackerProcess:
         self._send_lock = threading.Lock()
         self._stopping = False
         self._ended: str | None = None
-        context = multiprocessing.get_context("spawn")  # never fork a threaded process
-        self._inbox, self._to_worker = context.Pipe(duplex=False)
-        self._from_worker, self._outbox = context.Pipe(duplex=False)
-        for end in (self._to_worker, self._outbox):
-            _widen(end)
-        self._context = context
+        self._context = multiprocessing.get_context("spawn")  # never fork a threaded process
         self._process: BaseProcess | None = None
+        self._to_worker: Connection | None = None
+        self._from_worker: Connection | None = None
         self._reader = threading.Thread(target=self._read, name="borderwatch-mirror",
                                         daemon=True)
 
@@ -110,14 +131,27 @@ class TrackerProcess:
     def start(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None = None) -> None:
         """Start the tracker process; ``stored`` (picklable: storage.StoredBefore) yields
         chunks of stored wire objects for it to replay first."""
-        self._process = self._context.Process(
-            target=run_worker, args=(self.config, stored, self._inbox, self._outbox),
-            name="borderwatch-tracker", daemon=True)
-        self._process.start()
-        # Only the tracker holds these ends now: when it exits, the reader sees the end.
-        self._inbox.close()
-        self._outbox.close()
+        self._spawn(stored)
         self._reader.start()
+
+    def _spawn(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None) -> None:
+        inbox, to_worker = self._context.Pipe(duplex=False)
+        from_worker, outbox = self._context.Pipe(duplex=False)
+        for end in (to_worker, outbox):
+            _widen(end)
+        process = self._context.Process(
+            target=run_worker, args=(self.config, stored, inbox, outbox),
+            name="borderwatch-tracker", daemon=True)
+        process.start()
+        # Only the tracker holds these ends now: when it exits, the reader sees the end.
+        inbox.close()
+        outbox.close()
+        with self._send_lock:
+            if self._to_worker is not None:
+                self._to_worker.close()
+            self._to_worker = to_worker
+            self._from_worker = from_worker
+            self._process = process
 
     def stop(self) -> None:
         self._stopping = True
@@ -130,7 +164,8 @@ class TrackerProcess:
                 process.kill()
                 process.join(timeout=5)
             self._reader.join(timeout=5)
-        self._to_worker.close()
+        if self._to_worker is not None:
+            self._to_worker.close()
 
     # -- ingest ----------------------------------------------------------------------
 
@@ -148,8 +183,14 @@ class TrackerProcess:
         # from JSON on the other side, and the tracker is the busier process.
         message = pickle.dumps(("detections", received_at, detections), pickle.HIGHEST_PROTOCOL)
         with self._send_lock:
+            assert self._to_worker is not None, "start() first"
             self._submitted += len(detections)
-            self._to_worker.send_bytes(message)
+            try:
+                self._to_worker.send_bytes(message)
+            except OSError:
+                # The tracker just died. The batch is stored (the caller holds
+                # ``accepting`` since), so the restarted tracker replays it from the log.
+                log.warning("tracker gone while sending a batch; its restart replays it")
 
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
@@ -221,14 +262,46 @@ class TrackerProcess:
 
     def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:
+            if self._to_worker is None:
+                raise OSError("the tracker has not started")
             self._to_worker.send(message)
 
     def _read(self) -> None:
+        """Take the tracker's messages; when it ends unasked, restart it (RESTARTS)."""
+        while True:
+            self._read_until_the_end()
+            for done, answer in list(self._answers.values()):
+                answer.append(("error", "the tracker process ended"))
+                done.set()
+            process = self._process
+            assert process is not None
+            process.join(timeout=5)
+            if self._stopping:
+                return
+            reason = f"the tracker process ended (exit code {process.exitcode})"
+            log.error(reason)
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_S]
+            if len(self._restarts) >= RESTARTS:
+                self._ended = (f"{reason}, after {RESTARTS} restarts within "
+                               f"{RESTART_WINDOW_S / 60:g} min; restart the service")
+                log.error(self._ended)
+                return
+            self._restarts.append(now)
+            self._ended = f"{reason}; restarting it"
+            time.sleep(RESTART_PAUSE_S)
+            if self._stopping:
+                return
+            self._restart()
+
+    def _read_until_the_end(self) -> None:
+        connection = self._from_worker
+        assert connection is not None
         while True:
             try:
-                data = self._from_worker.recv_bytes()
+                data = connection.recv_bytes()
             except (EOFError, OSError):
-                break
+                return
             tag, body = data[:1], data[1:]
             try:
                 self._take(tag, body)
@@ -236,15 +309,21 @@ class TrackerProcess:
                 self._mirror_failures += 1
                 self.failures += 1
                 self.last_failure = f"mirror: {type(err).__name__}: {err}"[:300]
-        assert self._process is not None
-        self._process.join(timeout=5)
-        if not self._stopping:
-            self._ended = (f"the tracker process ended (exit code {self._process.exitcode}); "
-                           "restart the service")
-            log.error(self._ended)
-        for done, answer in list(self._answers.values()):
-            answer.append(("error", "the tracker process ended"))
-            done.set()
+
+    def _restart(self) -> None:
+        """A new tracker that replays what was stored up to now; ingest waits meanwhile
+        (``accepting``), so no batch is both in that replay and sent to it."""
+        counters = self.counters
+        with self._accepting:
+            upto = self._position()
+            self._counted_before = (counters.processed, counters.alerts_notified)
+            with self._send_lock:
+                self._submitted = self._processed = 0
+            self._dirty = False
+            self.recovering = True
+            self._spawn(StoredBefore(self.config.db, upto))
+            self._ended = None
+        log.warning("tracker process restarted; it replays %d stored detections", upto)
 
     def _take(self, tag: bytes, body: bytes) -> None:
         if tag == b"T":
@@ -268,16 +347,17 @@ class TrackerProcess:
                 waiting[0].set()
         elif tag == b"P":
             recovered = pickle.loads(body)
-            for incident in recovered["incidents"]:
-                self.picture.add_incident(incident)
+            self.picture.set_incidents(recovered["incidents"])
             for sensor in recovered["sensors"]:
                 self.picture.put_sensor(SensorSeen(**sensor))
 
     def _status(self, status: dict[str, Any]) -> None:
         counters = self.counters
-        counters.processed = self._processed = status["processed"]
-        counters.incidents = status["incidents"]
-        counters.alerts_notified = status["alerts_notified"]
+        processed, notified = self._counted_before
+        self._processed = status["processed"]
+        counters.processed = processed + status["processed"]
+        counters.incidents = status["incidents"]  # a restarted tracker raises them again
+        counters.alerts_notified = notified + status["alerts_notified"]
         if status["alert_latency_s"]:
             counters.alert_latency_s.extend(status["alert_latency_s"])
             del counters.alert_latency_s[:-10_000]
