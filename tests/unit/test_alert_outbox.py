@@ -81,3 +81,26 @@ def test_pending_messages_survive_a_reopen(tmp_path: Path) -> None:
     outbox.close()
     again = Outbox(tmp_path / "o.db")
     assert [m.message.dedup_key for m in again.due()] == ["key-2"]
+
+
+def test_a_tick_with_nothing_due_does_not_take_the_write_lock(tmp_path: Path) -> None:
+    # A live service ticks the alert stage after every batch while ingest stores the next
+    # one in the same SQLite file; an empty write transaction per tick made one wait for
+    # the other in SQLite's busy handler. With another connection holding the write lock,
+    # a tick with nothing due must answer at once, not fail with "database is locked".
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from borderwatch.alerts.service import open_alert_service
+    from borderwatch.geo import Boundary
+
+    db = tmp_path / "alerts.db"
+    service = open_alert_service(db, boundary=Boundary.bundled())
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert service.center.tick(datetime(2025, 2, 3, 13, tzinfo=UTC)) == []
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        service.close()
