@@ -9,7 +9,6 @@ before anything is stored, so the client can simply send the same batch again.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,25 +61,22 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
             stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
     if valid:
         valid, stored = _placeable(service, valid, stored, errors)
-    # From stored to handed over, under one lock: a tracker that restarts meanwhile
-    # replays the log up to a position and must be sent exactly what comes after it.
-    with service.accepting:
-        if live.stopped is not None:
-            counters.throttled += 1
-            return (503, {"detail": f"nothing from this request was stored: {live.stopped}"},
-                    {"Retry-After": str(RETRY_AFTER_S)})
-        if not live.has_room(len(valid)):
-            counters.throttled += 1
-            return (
-                429,
-                {"detail": "the service is catching up; nothing from this request was "
-                           f"stored. Send it again after {RETRY_AFTER_S} s.",
-                 "pending": live.pending},
-                {"Retry-After": str(RETRY_AFTER_S)},
-            )
-        fresh = service.log.append(stored)
-        accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
-        live.submit(accepted, time.time())
+    if live.stopped is not None:
+        counters.throttled += 1
+        return (503, {"detail": f"nothing from this request was stored: {live.stopped}"},
+                {"Retry-After": str(RETRY_AFTER_S)})
+    if not live.has_room(len(valid)):
+        counters.throttled += 1
+        return (
+            429,
+            {"detail": "the service is catching up; nothing from this request was stored. "
+                       f"Send it again after {RETRY_AFTER_S} s.", "pending": live.pending},
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+    # A tracker that stops between the check and the hand-over is restarted from the
+    # log, which then holds this batch (worker.TrackerProcess.submit).
+    fresh = service.accept(stored, [det for _, det in valid])
+    accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
     duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]
     counters.accepted += len(accepted)
     counters.rejected += len(errors)

@@ -24,7 +24,8 @@ def render_metrics(service: Service) -> str:
         "# HELP borderwatch_detections_duplicate_total Items whose id was already stored.",
         "# TYPE borderwatch_detections_duplicate_total counter",
         f"borderwatch_detections_duplicate_total {c.duplicates}",
-        "# HELP borderwatch_ingest_throttled_total Requests answered 429 (back-pressure).",
+        "# HELP borderwatch_ingest_throttled_total Requests refused before storing "
+        "anything: 429 (back-pressure) or 503 (the tracker stopped).",
         "# TYPE borderwatch_ingest_throttled_total counter",
         f"borderwatch_ingest_throttled_total {c.throttled}",
         "# HELP borderwatch_detections_processed_total Detections through the pipeline.",

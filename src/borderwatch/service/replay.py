@@ -83,10 +83,7 @@ class Replay:
             while not service.live.has_room(len(batch)):  # back-pressure, as any client
                 if self._stop.wait(0.5):
                     return
-            with service.accepting:  # stored and handed over together (runtime.Service)
-                fresh = service.log.append([(d.id, detection_to_wire(d)) for d in batch])
-                service.live.submit([d for d, new in zip(batch, fresh, strict=True) if new],
-                                    time.time())
+            service.accept([(d.id, detection_to_wire(d)) for d in batch], batch)
         service.extras["replay_state"] = "done"
         self.done.set()
 

@@ -7,7 +7,8 @@ Configuration, not logic: `borderwatch serve`, the tests and the benchmark build
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from borderwatch.alerts import SharingGate, SharingPolicy
 from borderwatch.alerts.service import AlertService, open_alert_service
+from borderwatch.domain import Detection
 from borderwatch.geo import Boundary, Places
 from borderwatch.service.hub import Hub
 from borderwatch.service.live import LiveOps
@@ -79,6 +81,18 @@ class Service:
         # work.
         with self.accepting:
             self.live.start(StoredBefore(self.config.db, self.log.last()))
+
+    def accept(self, stored: Sequence[tuple[str | None, bytes | dict[str, Any]]],
+               detections: Sequence[Detection]) -> list[bool]:
+        """Store ``(id, wire object)`` pairs and hand the new ones' ``detections`` (same
+        order) to the tracker, under ``accepting``: a tracker that restarts meanwhile
+        replays the log up to a position and must be sent exactly what comes after it.
+        For each, whether it was new (storage.DetectionLog.append)."""
+        with self.accepting:
+            fresh = self.log.append(stored)
+            self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
+                             time.time())
+        return fresh
 
     def close(self) -> None:
         self.live.stop()
