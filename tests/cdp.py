@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import websocket  # websocket-client
 
 FLAGS = (
@@ -44,6 +45,18 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+CHROMIUM = find_chromium()
+NEEDS_CHROMIUM = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed: scripts/install-test-browser.sh installs Debian's "
+        "chromium package when run as root (`make test` on CI does)",
+    ),
+]
+"""``pytestmark`` of a module that drives the browser."""
 
 
 class Page:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.cdp import chromium_page, find_chromium
+from tests.cdp import CHROMIUM, NEEDS_CHROMIUM, chromium_page
 from tests.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,16 +29,8 @@ BIN = Path(sys.executable).parent / "borderwatch"
 # scripts/dashboard-screenshot.sh replays slower, so the picture still shows the group.
 SPEED = float(os.environ.get("BORDERWATCH_REPLAY_SPEED", "150"))
 CROSSING_WAIT_S = 2800 / SPEED + 40
-CHROMIUM = find_chromium()
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Chromium is not installed: scripts/install-test-browser.sh installs Debian's "
-        "chromium package when run as root (`make test` on CI does)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from tests.cdp import chromium_page, find_chromium
+from tests.cdp import CHROMIUM, NEEDS_CHROMIUM, chromium_page
 from tests.serve_process import serving
 
 from borderwatch.domain import Case, Interception, Person, Relation
@@ -19,17 +18,9 @@ from borderwatch.service.storage import KeyStore
 from borderwatch.store import SqlCaseStore
 
 BIN = Path(sys.executable).parent / "borderwatch"
-CHROMIUM = find_chromium()
 CASE_ID = "AB-2025-0203-777"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Chromium is not installed: scripts/install-test-browser.sh installs Debian's "
-        "chromium package when run as root (`make test` on CI does)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def _case() -> Case:
