@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from tests.service_helpers import Running, coutts_wire, post_all, running_service
 
+from borderwatch.service.picture import SensorSeen
+
 
 def _picture(svc: Running) -> dict[str, Any]:
     """What the night left, as the API shows it to an operator."""
@@ -107,6 +109,9 @@ def test_a_dead_tracker_is_restarted_and_replays_the_log(tmp_path: Path) -> None
             httpx.Client(base_url=svc.url, timeout=30) as client:
         key = svc.key("RCMP-K", "operator")
         live = svc.service.live
+        cone = {"kind": "camera", "azimuth_deg": 180.0, "fov_deg": 20.0, "range_m": 1500.0}
+        live.declare_sensor(SensorSeen("cam-1", 49.0004, -111.93, "", simulated=True,
+                                       info=cone))
         _post_through(client, night[:half], key)
         svc.wait_idle()
         first = _tracker_pid(svc)
@@ -125,6 +130,9 @@ def test_a_dead_tracker_is_restarted_and_replays_the_log(tmp_path: Path) -> None
         alerts = live.alert_states()
         assert alerts and len({a["alert_id"] for a in alerts}) == len(alerts)
         assert live.failures == 0, live.last_failure
+        # A declared sensor keeps what was declared (its cone on the map) after the restart.
+        cam = next(x for x in live.snapshot_sensors() if x.sensor_id == "cam-1")
+        assert cam.info == cone and cam.detections > 0
         after_restart = _seen(svc)
     # The same as restarting the whole service at that point (the in-process tracker
     # recovering from the log), which feeds every detection once.

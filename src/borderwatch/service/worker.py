@@ -24,7 +24,8 @@ Messages, over two one-way pipes:
   sensors, once, when the stored stream has been replayed (a restart); ``R`` the answer
   to a request.
 
-Alert states are read from the shared SQLite file, not asked of the tracker. When the HTTP
+Alert states are read from the shared SQLite file, not asked of the tracker. Sensors
+declared to the service are also given to every tracker as it starts. When the HTTP
 process dies, even by SIGKILL, the tracker reads end-of-file and exits. When the tracker
 dies, ``stopped`` says why (/healthz), and ingest refuses with 503 rather than store what
 nobody will track.
@@ -114,6 +115,9 @@ class TrackerProcess:
         self._track_count = 0
         self._mirror_failures = 0
         self._hooks: list[Callable[[Incident], None]] = []
+        self._declared: dict[str, SensorSeen] = {}
+        """Sensors declared to the service (a registry, a scenario): every tracker started
+        is told of them first, a restarted one too, or their cones would be lost."""
         self._requests = itertools.count(1)
         self._answers: dict[int, tuple[threading.Event, list[Any]]] = {}
         self._send_lock = threading.Lock()
@@ -139,19 +143,22 @@ class TrackerProcess:
         from_worker, outbox = self._context.Pipe(duplex=False)
         for end in (to_worker, outbox):
             _widen(end)
-        process = self._context.Process(
-            target=run_worker, args=(self.config, stored, inbox, outbox),
-            name="borderwatch-tracker", daemon=True)
-        process.start()
-        # Only the tracker holds these ends now: when it exits, the reader sees the end.
-        inbox.close()
-        outbox.close()
+        # Under the send lock from reading the declared sensors to the new pipe: a sensor
+        # declared meanwhile is either in the start-up list or sent on the new pipe.
         with self._send_lock:
+            process = self._context.Process(
+                target=run_worker,
+                args=(self.config, stored, list(self._declared.values()), inbox, outbox),
+                name="borderwatch-tracker", daemon=True)
+            process.start()
             if self._to_worker is not None:
                 self._to_worker.close()
             self._to_worker = to_worker
             self._from_worker = from_worker
             self._process = process
+        # Only the tracker holds these ends now: when it exits, the reader sees the end.
+        inbox.close()
+        outbox.close()
 
     def stop(self) -> None:
         self._stopping = True
@@ -194,7 +201,11 @@ class TrackerProcess:
 
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
-        self._send(("sensor", sensor))
+        with self._send_lock:
+            self._declared[sensor.sensor_id] = sensor
+            if self._to_worker is not None:
+                with contextlib.suppress(OSError):  # just died: told at its restart
+                    self._to_worker.send(("sensor", sensor))
 
     def add_incident_hook(self, hook: Callable[[Incident], None]) -> None:
         self._hooks.append(hook)
@@ -446,6 +457,7 @@ class _Reporter:
 def run_worker(
     config: ServiceConfig,
     stored: Callable[[], Iterator[list[dict[str, Any]]]] | None,
+    sensors: list[SensorSeen],
     inbox: Connection,
     outbox: Connection,
 ) -> None:
@@ -473,6 +485,8 @@ def run_worker(
     reporter.live = live
     live.on_cycle = reporter.cycle
     live.add_incident_hook(reporter.incident)
+    for sensor in sensors:
+        live.declare_sensor(sensor)
     settle_collector()
     live.start(stored)
     try:
