@@ -35,6 +35,7 @@ watch: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

@@ -31,9 +31,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from borderwatch.alerts import Channels, Dispatcher, Message, Outbox
-from borderwatch.alerts.service import open_alert_service, transports_for
+from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.adapters.transports.dispatch import Dispatcher
+from borderwatch.alerts import Channels, Message
 from borderwatch.alerts.webhook import DEDUP_HEADER, SIGNATURE_HEADER, verify
+from borderwatch.app.bootstrap import open_alert_service, transports_for
 from borderwatch.domain import Direction, Incident, IncidentType, Kind, Risk, Severity
 
 SECRET = b"bench-secret"
@@ -156,7 +158,7 @@ class CountingTransport:
 
 
 def outbox_throughput(folder: Path, count: int, synchronous: str) -> float:
-    outbox = Outbox(folder / f"outbox-{synchronous}.db", synchronous=synchronous)
+    outbox = SqliteOutbox(folder / f"outbox-{synchronous}.db", synchronous=synchronous)
     transport = CountingTransport()
     dispatcher = Dispatcher(outbox, {"webhook": transport})
     body = b'{"alert_id": "ALR-1", "simulated": true}' * 8

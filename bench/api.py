@@ -47,8 +47,8 @@ import httpx
 import numpy as np
 import orjson
 
-from borderwatch.service.roles import Role
-from borderwatch.service.storage import KeyStore
+from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.domain.access import Role
 
 START = datetime(2025, 2, 3, 12, 0, tzinfo=UTC)
 

@@ -50,10 +50,10 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from borderwatch.evaluate import Evaluation, TruthCrossing, evaluate, load_incidents
+from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
+from borderwatch.app.batch import RunReport, run_file
 from borderwatch.geo import Boundary
-from borderwatch.runner import RunReport, run_file
-from borderwatch.sources import JsonlDetectionSource
+from borderwatch.sim.evaluation.crossings import Evaluation, TruthCrossing, evaluate, load_incidents
 
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"  # git-ignored

@@ -40,7 +40,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from borderwatch.stats.base import DIMENSIONS, Encounters
-from borderwatch.stats.engine import DuckDbEngine
+from borderwatch.stats.counting import DuckDbEngine
 from borderwatch.stats.periods import month_index
 
 CHUNK = 1_000_000

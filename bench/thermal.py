@@ -13,7 +13,7 @@ Ours reads the radiometric frames (kelvin); the baseline, OpenCV's HOG + linear 
 detector (Dalal & Triggs, CVPR 2005; trained on visible-light photographs, 64x128 window),
 reads the same frames as 8-bit images through an automatic gain control, as a
 visible/night-vision pipeline would. Both are scored by the same code
-(``borderwatch.sources.thermal.scoring``): recall on people at least 8 px tall, false
+(``borderwatch.adapters.sources.thermal.scoring``): recall on people at least 8 px tall, false
 person reports per frame, animals not reported as people, exact head count of groups whose
 members are apart in the image, georeferencing errors inside 2 reported sigmas, and frames
 per second of detection alone (rendering not included), on one pinned core. The LAST line
@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.camera import geo_to_local, local_to_geo
+from borderwatch.adapters.sources.thermal.classifier import load_classifier
+from borderwatch.adapters.sources.thermal.scoring import Reported, Score, separable_groups
 from borderwatch.sim.lwir.render import to_8bit
 from borderwatch.sim.lwir.scenes import SceneSpec, build
 from borderwatch.sim.lwir.training import detector_for, reported, truth_objects
-from borderwatch.sources.thermal.camera import geo_to_local, local_to_geo
-from borderwatch.sources.thermal.classify import load_classifier
-from borderwatch.sources.thermal.scoring import Reported, Score, separable_groups
 
 
 def test_set(frames: int) -> list[SceneSpec]:

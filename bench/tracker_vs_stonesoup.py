@@ -3,7 +3,7 @@
     .venv/bin/python bench/tracker_vs_stonesoup.py [--scans 40] [--scale-scans 120]
                                                    [--hour] [--quick]
 
-The strip (``borderwatch.sim.strip``): 20 km x 2 km, one scan per second, every person
+The strip (``borderwatch.sim.target_strip``): 20 km x 2 km, one scan per second, every person
 reported separately with detection probability 0.9 and 5 m noise, clutter uniform over the
 strip. Half of the people walk alone, half in files of 5 people 2 m apart. For each load
 (50, 200, 500, 2,000 people with 50 and 200 clutter points per scan) both trackers get the
@@ -49,8 +49,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from borderwatch.quality import HeadCountScores, TrackScores, head_count_quality, track_scores
-from borderwatch.sim.strip import Strip, StripScan, StripSpec
+from borderwatch.sim.evaluation.tracker_quality import (
+    HeadCountScores,
+    TrackScores,
+    head_count_quality,
+    track_scores,
+)
+from borderwatch.sim.target_strip import Strip, StripScan, StripSpec
 from borderwatch.tracking import Tracker
 from borderwatch.tracking.groups import GroupTracker
 

@@ -7,7 +7,7 @@ the detector's own candidate extraction on every frame, labels each candidate fr
 truth (person, animal, vehicle, clutter), and fits a one-hidden-layer perceptron with Adam
 (Kingma & Ba, ICLR 2015) on class-balanced cross-entropy with a little weight decay. Pure
 NumPy: same seed, same weights. Writes
-``src/borderwatch/sources/thermal/thermal_classifier.json`` by default.
+``src/borderwatch/adapters/sources/thermal/thermal_classifier.json`` by default.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.candidates import FEATURE_NAMES
+from borderwatch.adapters.sources.thermal.classifier import CLASSES, WEIGHTS_FILE, Classifier
 from borderwatch.sim.lwir.training import labelled_candidates, training_specs
-from borderwatch.sources.thermal.candidates import FEATURE_NAMES
-from borderwatch.sources.thermal.classify import CLASSES, WEIGHTS_FILE, Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "src" / "borderwatch" / "sources" / "thermal" / WEIGHTS_FILE

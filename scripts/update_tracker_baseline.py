@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from borderwatch.quality import measure
+from borderwatch.sim.evaluation.tracker_quality import measure
 
 BASELINE = Path(__file__).resolve().parents[1] / "tests" / "baselines" / "tracker_metrics.json"
 

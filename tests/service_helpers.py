@@ -14,9 +14,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from borderwatch.service.app import create_app
-from borderwatch.service.roles import Role
-from borderwatch.service.runtime import Service, ServiceConfig, build_service
+from borderwatch.app.bootstrap import build_service
+from borderwatch.app.http.api import create_app
+from borderwatch.app.runtime.config import ServiceConfig
+from borderwatch.app.runtime.service import Service
+from borderwatch.domain.access import Role
 
 
 @dataclass
@@ -65,9 +67,9 @@ def coutts_wire(limit: int | None = None) -> list[dict[str, Any]]:
 @functools.cache
 def _coutts_wire() -> tuple[dict[str, Any], ...]:
     # Simulated once per test session: through the frame sensors this is the slow part.
+    from borderwatch.adapters.sources.detection_wire import detection_to_wire
     from borderwatch.geo import Boundary
     from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
-    from borderwatch.sources.wire import detection_to_wire
 
     sim = simulate(load_scenario(bundled_scenario_path("coutts")), Boundary.bundled())
     return tuple(detection_to_wire(d) for d in sim.detections)

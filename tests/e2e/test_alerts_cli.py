@@ -13,8 +13,8 @@ from tests.alert_helpers import ROOT, WebhookReceiver, incident
 from typer.testing import CliRunner
 
 from borderwatch.alerts import Backoff, Channels
-from borderwatch.alerts.service import open_alert_service, transports_for
-from borderwatch.cli import app
+from borderwatch.app.bootstrap import open_alert_service, transports_for
+from borderwatch.app.cli.main import app
 from borderwatch.geo import Boundary
 
 SECRET = "cli-secret"
@@ -66,9 +66,9 @@ def test_dead_letters_are_listed_retried_and_delivered(db: Path) -> None:
     assert "1 message(s) queued again" in _run("retry", "--db", str(db))
     receiver = WebhookReceiver(SECRET.encode())
     try:
-        from borderwatch.alerts import Outbox
+        from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 
-        outbox = Outbox(db)
+        outbox = SqliteOutbox(db)
         # The receiver moved: point the queued message at it (as an operator would after
         # fixing the address), then deliver.
         outbox.db.execute(
@@ -110,7 +110,7 @@ def test_errors_are_clear_and_exit_2(db: Path, tmp_path: Path) -> None:
     ]
     for args, message in cases:
         result = subprocess.run(
-            [sys.executable, "-c", "from borderwatch.cli import main; main()", "alerts", *args],
+            [sys.executable, "-m", "borderwatch", "alerts", *args],
             capture_output=True,
             text=True,
             cwd=ROOT,

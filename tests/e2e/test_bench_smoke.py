@@ -14,7 +14,8 @@ import orjson
 import pytest
 from tests.bench_helpers import load_bench
 
-from borderwatch.sources import JsonlDetectionSource, parse_time
+from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
+from borderwatch.domain.time import parse_time
 
 SUMMARY = re.compile(r"run: detections=\d+ parse_per_s=\d+ run_per_s=\d+ ratio=\d+\.\d\d")
 N = 3000

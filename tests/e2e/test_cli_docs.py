@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.app.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]

@@ -12,10 +12,10 @@ from pathlib import Path
 from tests.cdp import CHROMIUM, NEEDS_CHROMIUM, chromium_page
 from tests.serve_process import serving
 
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.domain import Case, Interception, Person, Relation
-from borderwatch.service.roles import Role
-from borderwatch.service.storage import KeyStore
-from borderwatch.store import SqlCaseStore
+from borderwatch.domain.access import Role
 
 BIN = Path(sys.executable).parent / "borderwatch"
 CASE_ID = "AB-2025-0203-777"

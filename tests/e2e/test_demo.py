@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from borderwatch.demo import run_demo
+from borderwatch.app.demo.night import run_demo
 from borderwatch.geo.measure import great_circle_m
 
 
@@ -91,7 +91,7 @@ def test_the_case_holds_the_nine_people_and_says_what_is_assumed(demo) -> None: 
     assert {"relations", "names", "interception.position"} <= assumed
     assert all(r["assumed"] for r in case["relations"])
     assert case["interception"]["incident_id"].startswith("INC-")
-    from borderwatch.store import SqlCaseStore
+    from borderwatch.adapters.sqlite.cases import SqlCaseStore
 
     with SqlCaseStore.at(out / "borderwatch.db") as store:
         assert store.list_cases() == [case["case_id"]]

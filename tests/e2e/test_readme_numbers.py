@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.app.cli.main import app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.app.cli.main import app
 from borderwatch.domain import InputError
 
 POLICY = Path(__file__).resolve().parents[2] / "src" / "borderwatch" / "alerts" / "policy.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.app.cli.main import app
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AOR_FILE = DATA / "cbp-nationwide-encounters-aor-sample.csv"
@@ -51,7 +51,7 @@ def test_a_bad_file_exits_2_naming_file_line_and_column(tmp_path: Path) -> None:
     lines[6] = lines[6].replace("Apprehensions", "Arrests")
     bad.write_text("\n".join(lines) + "\n")
     result = subprocess.run(
-        [sys.executable, "-m", "borderwatch.cli", "stats", "cbp", str(bad)],
+        [sys.executable, "-m", "borderwatch.app.cli.main", "stats", "cbp", str(bad)],
         capture_output=True,
         text=True,
         check=False,

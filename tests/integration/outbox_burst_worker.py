@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.alert_helpers import incident
 
 from borderwatch.alerts import AlertPolicy, Channels
-from borderwatch.alerts.service import open_alert_service, transports_for
+from borderwatch.app.bootstrap import open_alert_service, transports_for
 from borderwatch.geo import Boundary
 
 POLICY = AlertPolicy.from_dict(

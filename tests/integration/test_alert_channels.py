@@ -21,6 +21,7 @@ from tests.alert_helpers import (
     requires_shared,
 )
 
+from borderwatch.adapters.transports.tak import CotListener
 from borderwatch.alerts import (
     PERSONAL_FIELDS,
     AlertEvent,
@@ -29,8 +30,8 @@ from borderwatch.alerts import (
     RecordingSink,
     Status,
 )
-from borderwatch.alerts.service import AlertService, open_alert_service
-from borderwatch.alerts.tak import CotListener
+from borderwatch.app.bootstrap import open_alert_service
+from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.domain import IncidentType
 from borderwatch.geo import Boundary
 
@@ -55,7 +56,7 @@ class Rig:
             webhook=(self.receiver.url,),
             cap_sender="borderwatch-test",
         )
-        from borderwatch.alerts.service import transports_for
+        from borderwatch.app.bootstrap import transports_for
 
         self.service: AlertService = open_alert_service(
             tmp / "alerts.db",
@@ -219,7 +220,7 @@ def test_cot_alerts_for_one_group_share_one_uid_and_are_marked_simulated(rig: Ri
 
 
 def test_jsonl_sink_still_writes_one_line_per_alert(tmp_path: Path) -> None:
-    from borderwatch.alerts import JsonlAlertSink
+    from borderwatch.adapters.transports.sinks import JsonlAlertSink
 
     sink = JsonlAlertSink(tmp_path / "a.jsonl")
     service = open_alert_service(

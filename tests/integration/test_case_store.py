@@ -18,6 +18,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from borderwatch.adapters.sqlite import case_schema as schema
+from borderwatch.adapters.sqlite.case_schema import UtcDateTime
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.cases import (
     CaseExists,
     CaseNotFound,
@@ -34,8 +37,6 @@ from borderwatch.domain import (
     Person,
     Relation,
 )
-from borderwatch.store import SqlCaseStore, schema
-from borderwatch.store.schema import UtcDateTime
 
 MST = dt.timezone(dt.timedelta(hours=-7))
 CREATED = dt.datetime(2025, 2, 3, 14, 0, tzinfo=dt.UTC)

@@ -8,11 +8,11 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
+from borderwatch.adapters.sources.thermal.camera import Pose, geo_to_local
+from borderwatch.app.cli.main import app
 from borderwatch.sim.lwir.export import write_scene
 from borderwatch.sim.lwir.scenes import SceneSpec, build
-from borderwatch.sources import JsonlDetectionSource
-from borderwatch.sources.thermal.camera import Pose, geo_to_local
 
 FIXED = SceneSpec(
     seed=601,

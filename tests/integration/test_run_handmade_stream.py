@@ -11,8 +11,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
-from borderwatch.runner import run_file
+from borderwatch.app.batch import run_file
+from borderwatch.app.cli.main import app
 
 START = datetime(2025, 2, 3, 12, 30, tzinfo=UTC)
 

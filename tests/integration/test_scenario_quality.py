@@ -8,11 +8,11 @@ import dataclasses
 
 import pytest
 
-from borderwatch.evaluate import TruthCrossing, evaluate
+from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import build_pipeline
 from borderwatch.sim import bundled_scenario_path, load_scenario, simulate
-from borderwatch.sources.wire import epoch_to_datetime
+from borderwatch.sim.evaluation.crossings import TruthCrossing, evaluate
 from borderwatch.watch import incident_from_wire, incident_to_wire
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.app.cli.main import app
 
 CASE = {
     "case_id": "AB-2025-0203-009",

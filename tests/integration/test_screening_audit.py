@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.domain import InputError
-from borderwatch.screening import AuditLog, screen
+from borderwatch.screening import screen
 
 CASE: dict[str, Any] = {
     "case_id": "AB-2025-0203-001",

@@ -124,9 +124,9 @@ def test_a_live_track_update_holds_no_personal_field() -> None:
     import numpy as np
     from tests.conftest import detection
 
+    from borderwatch.app.runtime.live import TRACK_FIELDS, track_features
     from borderwatch.geo import Boundary
     from borderwatch.pipeline import build_pipeline
-    from borderwatch.service.live import TRACK_FIELDS, track_features
     from borderwatch.tracking import TrackBatch
 
     assert not set(TRACK_FIELDS) & PERSONAL_FIELDS

@@ -10,7 +10,7 @@ import httpx
 import orjson
 from tests.service_helpers import coutts_wire, post_all, running_service
 
-from borderwatch.service.storage import DetectionLog
+from borderwatch.adapters.sqlite.detections import DetectionLog
 
 
 def test_append_reports_what_was_new_in_order(tmp_path: Path) -> None:
@@ -64,8 +64,8 @@ def test_a_restart_rebuilds_the_picture_from_the_log(tmp_path: Path) -> None:
 def test_a_revoked_key_is_refused_by_a_running_service(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from borderwatch.cli import app
-    from borderwatch.service import storage
+    from borderwatch.adapters.sqlite import keys as storage
+    from borderwatch.app.cli.main import app
 
     monkeypatch.setattr(storage, "KEY_CACHE_S", 0.2)
     db = tmp_path / "s.db"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from tests.service_helpers import Running, coutts_wire, post_all, running_service
 
-from borderwatch.service.picture import SensorSeen
+from borderwatch.app.runtime.picture import SensorSeen
 
 
 def _picture(svc: Running) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def _seen(svc: Running) -> dict[str, Any]:
 def test_a_tracker_that_keeps_dying_is_reported_and_ingest_stores_nothing(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from borderwatch.service import worker
+    from borderwatch.app.runtime import worker
 
     monkeypatch.setattr(worker, "RESTARTS", 1)
     monkeypatch.setattr(worker, "RESTART_PAUSE_S", 0.1)

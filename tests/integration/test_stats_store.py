@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from borderwatch.cli import app
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.app.cli.main import app
 from borderwatch.domain import Assumption, Case, Interception, Person, Relation
 from borderwatch.stats import (
     CaseStoreEncounters,
@@ -23,7 +24,6 @@ from borderwatch.stats import (
     render_html,
 )
 from borderwatch.stats.periods import month_index
-from borderwatch.store import SqlCaseStore
 
 AS_OF = "2026-06-01"
 

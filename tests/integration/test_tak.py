@@ -15,10 +15,10 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from tests.alert_helpers import T0, assert_valid_cot, requires_shared
 
+from borderwatch.adapters.transports.tak import CotListener, CotStreamServer, TakServerTransport
 from borderwatch.alerts import Message, SharingGate, SharingPolicy
 from borderwatch.alerts.cot import TrackReport, alert_event, sensor_event, track_event
 from borderwatch.alerts.gate import RecordingDisclosures
-from borderwatch.alerts.tak import CotListener, CotStreamServer, TakServerTransport
 from borderwatch.alerts.trackfeed import CotTrackFeed
 from borderwatch.domain import AgencyUnit, Alert, Audience
 

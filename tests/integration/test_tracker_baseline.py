@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from borderwatch.quality import HIGHER_IS_BETTER, measure, worse
+from borderwatch.sim.evaluation.tracker_quality import HIGHER_IS_BETTER, measure, worse
 
 BASELINE = Path(__file__).resolve().parents[1] / "baselines" / "tracker_metrics.json"
 

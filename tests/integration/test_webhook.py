@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 from tests.alert_helpers import WebhookReceiver
 
-from borderwatch.alerts import Backoff, DeliveryError, Dispatcher, Message, Outbox
-from borderwatch.alerts.webhook import (
-    DEDUP_HEADER,
-    SIGNATURE_HEADER,
-    WebhookTransport,
-    sign,
-    verify,
-)
+from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.adapters.transports.dispatch import Dispatcher
+from borderwatch.adapters.transports.webhook import WebhookTransport
+from borderwatch.alerts import Backoff, DeliveryError, Message
+from borderwatch.alerts.webhook import DEDUP_HEADER, SIGNATURE_HEADER, sign, verify
 
 SECRET = b"shared-secret"
 
@@ -66,7 +63,7 @@ def test_a_wrong_secret_is_refused_by_the_receiver() -> None:
 def test_server_errors_are_retried_through_the_outbox(tmp_path: Path) -> None:
     receiver = WebhookReceiver(SECRET, fail_first=2)
     now = [0.0]
-    outbox = Outbox(
+    outbox = SqliteOutbox(
         tmp_path / "o.db",
         backoff=Backoff(base_s=1.0, max_attempts=5),
         clock=lambda: now[0],

@@ -7,21 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from borderwatch.adapters.sqlite.alerts import SqliteAlertStore, SqliteDisclosures
+from borderwatch.adapters.transports.dispatch import FolderTransport
+from borderwatch.adapters.transports.tak import CotStreamServer, TakServerTransport
+from borderwatch.adapters.transports.webhook import WebhookTransport
 from borderwatch.alerts import (
     AlertStore,
-    FolderTransport,
     InMemoryAlertStore,
     JsonlDisclosures,
     RecordingDisclosures,
     RecordingTransport,
-    SqliteAlertStore,
-    SqliteDisclosures,
     TeeDisclosures,
     Transport,
 )
 from borderwatch.alerts.gate import DisclosureRecorder
-from borderwatch.alerts.tak import CotStreamServer, TakServerTransport
-from borderwatch.alerts.webhook import WebhookTransport
 
 
 def _conforms(cls: type, protocol: type) -> bool:

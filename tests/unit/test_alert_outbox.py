@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from borderwatch.alerts import Backoff, Dispatcher, Message, Outbox, RecordingTransport
+from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.adapters.transports.dispatch import Dispatcher
+from borderwatch.alerts import Backoff, Message, RecordingTransport
 from borderwatch.alerts.outbox import MessageStatus
 
 
@@ -23,7 +25,7 @@ def _message(n: int) -> Message:
 
 
 def test_enqueue_is_idempotent_on_the_dedup_key(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "o.db")
+    outbox = SqliteOutbox(tmp_path / "o.db")
     assert outbox.enqueue([_message(1), _message(2)]) == 2
     assert outbox.enqueue([_message(1)]) == 0
     assert [m.message.dedup_key for m in outbox.due()] == ["key-1", "key-2"]
@@ -40,7 +42,7 @@ def test_backoff_grows_with_jitter_inside_its_bounds() -> None:
 
 def test_failures_back_off_then_dead_letter_then_operator_retry(tmp_path: Path) -> None:
     clock = Clock()
-    outbox = Outbox(
+    outbox = SqliteOutbox(
         tmp_path / "o.db",
         backoff=Backoff(base_s=10.0, factor=2.0, max_s=100.0, max_attempts=3),
         clock=clock,
@@ -68,18 +70,18 @@ def test_failures_back_off_then_dead_letter_then_operator_retry(tmp_path: Path) 
 
 
 def test_a_message_for_no_transport_is_kept_and_reported(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "o.db", backoff=Backoff(max_attempts=1))
+    outbox = SqliteOutbox(tmp_path / "o.db", backoff=Backoff(max_attempts=1))
     outbox.enqueue([_message(1)])
     report = Dispatcher(outbox, {}).deliver_due()
     assert report.dead == 1 and "no transport configured" in report.errors[0]
 
 
 def test_pending_messages_survive_a_reopen(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "o.db")
+    outbox = SqliteOutbox(tmp_path / "o.db")
     outbox.enqueue([_message(1), _message(2)])
     outbox.mark_sent(outbox.due()[0].id)
     outbox.close()
-    again = Outbox(tmp_path / "o.db")
+    again = SqliteOutbox(tmp_path / "o.db")
     assert [m.message.dedup_key for m in again.due()] == ["key-2"]
 
 
@@ -91,7 +93,7 @@ def test_a_tick_with_nothing_due_does_not_take_the_write_lock(tmp_path: Path) ->
     import sqlite3
     from datetime import UTC, datetime
 
-    from borderwatch.alerts.service import open_alert_service
+    from borderwatch.app.bootstrap import open_alert_service
     from borderwatch.geo import Boundary
 
     db = tmp_path / "alerts.db"

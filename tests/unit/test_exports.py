@@ -9,7 +9,10 @@ import pytest
 
 import borderwatch
 
-STAGES = ["domain", "geo", "sources", "tracking", "watch", "alerts", "cases", "store", "sim"]
+STAGES = [
+    "domain", "geo", "sources", "tracking", "watch", "alerts", "cases", "screening", "stats",
+    "sim", "adapters.sources",
+]
 
 
 @pytest.mark.parametrize("stage", STAGES)

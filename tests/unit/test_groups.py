@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from borderwatch.domain import Kind
-from borderwatch.sim.strip import Strip, StripSpec
+from borderwatch.sim.target_strip import Strip, StripSpec
 from borderwatch.tracking import Scan, Tracker
-from borderwatch.tracking.classify import label_codes
 from borderwatch.tracking.groups import GroupTracker
+from borderwatch.tracking.kind_evidence import label_codes
 from borderwatch.tracking.tracker import track_id
 
 T0 = 1_738_540_800.0

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from borderwatch.alerts import parse_tip
+from borderwatch.adapters.sources.tips import parse_tip
 from borderwatch.alerts.cap import CapInfo, CapMessage, Circle, Polygon
 from borderwatch.domain import InputError, Kind
 

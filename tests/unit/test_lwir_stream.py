@@ -7,12 +7,12 @@ import dataclasses
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose
 from borderwatch.sim.lwir import bodies as make
 from borderwatch.sim.lwir.paint import paint
 from borderwatch.sim.lwir.physics import noise_temperature_k
 from borderwatch.sim.lwir.render import Body, Conditions, Sensor, background
 from borderwatch.sim.lwir.stream import FrameStream, standard_normal
-from borderwatch.sources.thermal.camera import Intrinsics, Pose
 
 INTR = Intrinsics(width_px=160, height_px=128, focal_mm=25.0, pitch_um=12.0)
 POSE = Pose(lat=49.0, lon=-111.9, height_m=15.0, azimuth_deg=180.0, tilt_deg=6.5)

@@ -30,7 +30,6 @@ def test_exports() -> None:
         "result_to_json",
         "format_text",
         "parse_case",
-        "AuditLog",
     ):
         assert name in screening.__all__
 
@@ -106,7 +105,8 @@ def test_a_dated_suspension_entered_as_data_decides(monkeypatch) -> None:  # typ
     import dataclasses
     from datetime import date
 
-    from borderwatch.screening import engine, result_to_json, screen
+    from borderwatch.screening import decide as engine
+    from borderwatch.screening import result_to_json, screen
     from borderwatch.screening.ruleset import DatedPeriod
 
     case = {

@@ -21,6 +21,7 @@ import pytest
 import yaml
 from pyproj import Geod
 
+from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.domain import Direction, Kind
 from borderwatch.geo import Boundary
 from borderwatch.sim import (
@@ -35,7 +36,6 @@ from borderwatch.sim import (
 from borderwatch.sim.movers import Clock, MoverPath
 from borderwatch.sim.sensors import plan_flight
 from borderwatch.sim.truth import truth_crossings
-from borderwatch.sources.wire import parse_detection
 
 GEOD = Geod(ellps="WGS84")
 CROSSING_0616 = datetime(2025, 2, 3, 13, 16, tzinfo=UTC).timestamp()

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import detection
 
+from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
 from borderwatch.domain import Detection, InputError
-from borderwatch.sources import JsonlDetectionSource, ReorderBuffer
+from borderwatch.sources import ReorderBuffer
 
 LINES = [
     '{"time":"2025-02-03T13:00:00Z","sensor_id":"a","lat":48.99,"lon":-111.9}',

@@ -18,7 +18,7 @@ from borderwatch.stats.cbp import (
     query,
     read_cbp_csv,
 )
-from borderwatch.stats.engine import DuckDbEngine
+from borderwatch.stats.counting import DuckDbEngine
 from borderwatch.stats.periods import month_index
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from borderwatch.domain import InputError
 from borderwatch.stats.base import DIMENSIONS, EncounterRow, Encounters, RowEncounters
 from borderwatch.stats.compare import Comparison, comparisons, sentence
-from borderwatch.stats.engine import DuckDbEngine
+from borderwatch.stats.counting import DuckDbEngine
 from borderwatch.stats.periods import Period, month_index
 
 MONTHS = [month_index(2024, 1) + i for i in range(26)]
@@ -109,7 +109,7 @@ def test_comparisons_year_to_date_against_the_previous_year() -> None:
     ab = ("AB",)
     cells = {(ab, month_index(2025, 1)): 11, (ab, month_index(2025, 2)): 9}
     cells.update({(ab, month_index(2024, m)): 1 for m in (1, 3, 5, 7, 8, 10, 12)})
-    from borderwatch.stats.engine import Counts
+    from borderwatch.stats.counting import Counts
 
     counts = Counts(by=("region",), cells=cells, simulated=False)
     said = [

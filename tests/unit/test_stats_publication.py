@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch.domain import InputError
-from borderwatch.stats.engine import Counts
+from borderwatch.stats.counting import Counts
 from borderwatch.stats.periods import month_index, parse_month
 from borderwatch.stats.publication import ReleaseCalendar, published, show
 from borderwatch.stats.rows import load_regions

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borderwatch.sources.thermal.camera import (
+from borderwatch.adapters.sources.thermal.camera import (
     Intrinsics,
     Pose,
     PoseErrors,

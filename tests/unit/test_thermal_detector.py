@@ -7,13 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from borderwatch.adapters.sources.thermal.background import TemporalBackground
+from borderwatch.adapters.sources.thermal.candidates import extract, head_peaks
+from borderwatch.adapters.sources.thermal.classifier import Classifier, load_classifier
+from borderwatch.adapters.sources.thermal.detector import Found, group_people
+from borderwatch.adapters.sources.thermal.scoring import covers, separable_groups
 from borderwatch.sim.lwir.scenes import SceneSpec, build
 from borderwatch.sim.lwir.training import detector_for, truth_objects
-from borderwatch.sources.thermal.background import TemporalBackground
-from borderwatch.sources.thermal.candidates import extract, head_peaks
-from borderwatch.sources.thermal.classify import Classifier, load_classifier
-from borderwatch.sources.thermal.detector import Found, group_people
-from borderwatch.sources.thermal.scoring import covers, separable_groups
 
 CLASSIFIER = load_classifier()
 

@@ -9,15 +9,15 @@ import pytest
 import tifffile
 from PIL import Image
 
-from borderwatch.domain import InputError
-from borderwatch.sources.thermal.camera_file import load_camera_file
-from borderwatch.sources.thermal.frames import (
+from borderwatch.adapters.sources.thermal.camera_file import load_camera_file
+from borderwatch.adapters.sources.thermal.frames import (
     Frame,
     FrameProblem,
     Radiometry,
     frame_count,
     read_frames,
 )
+from borderwatch.domain import InputError
 
 RADIOMETRIC = Radiometry(kelvin_per_count=0.01, offset_k=0.0)
 

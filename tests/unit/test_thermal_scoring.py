@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from borderwatch.adapters.sources.thermal.annotations import kind_of, load_coco, to_coco
+from borderwatch.adapters.sources.thermal.scoring import (
+    Reported,
+    Score,
+    TruthObject,
+    separable_groups,
+)
 from borderwatch.domain import InputError
-from borderwatch.sources.thermal.annotations import kind_of, load_coco, to_coco
-from borderwatch.sources.thermal.scoring import Reported, Score, TruthObject, separable_groups
 
 
 def person(u: float, group: str | None = "g1", child: bool = False) -> TruthObject:

@@ -12,7 +12,7 @@ from tests.conftest import detection
 from borderwatch.domain import Kind
 from borderwatch.geo import Boundary
 from borderwatch.tracking import ConstantVelocity, GlobalNearestNeighbour, MahalanobisGate, Tracker
-from borderwatch.tracking.classify import CLASSES, decide
+from borderwatch.tracking.kind_evidence import CLASSES, decide
 from borderwatch.tracking.scans import ScanBuilder
 
 
@@ -148,7 +148,7 @@ def test_two_sensors_seeing_one_group_make_one_track(boundary: Boundary) -> None
 
 
 def test_class_evidence_decides_animals_and_stays_unknown_when_unsure() -> None:
-    from borderwatch.tracking.classify import PRIOR_LOG, label_evidence
+    from borderwatch.tracking.kind_evidence import PRIOR_LOG, label_evidence
 
     deer = PRIOR_LOG + label_evidence([Kind.ANIMAL] * 4 + [Kind.UNKNOWN, Kind.PERSON]).sum(0)
     vague = PRIOR_LOG + label_evidence([Kind.UNKNOWN] * 3).sum(0)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from borderwatch.adapters.sources.detection_wire import detection_to_wire, parse_detection
 from borderwatch.domain import DEFAULT_SIGMA_M, InputError, Kind
-from borderwatch.sources.wire import detection_to_wire, parse_detection
 
 GOOD: dict[str, Any] = {
     "time": "2025-02-03T06:16:00-07:00",

@@ -1,8 +1,7 @@
-"""Alerts: routing policy, lifecycle (grouping, inhibition, acknowledgement, escalation),
-the cross-border sharing gate, channels (console, JSONL, CoT/TAK, CAP 1.2, webhook), the
-durable outbox and its dispatcher, and inbound partner tips."""
+"""Alerts stage: routing policy, lifecycle (grouping, inhibition, acknowledgement,
+escalation), the cross-border sharing gate, the message formats of each channel (CoT, CAP
+1.2, webhook) and the outbox's contract. Sending, storing and reading tips are adapters."""
 
-from borderwatch.alerts.alertdb import SqliteAlertStore, SqliteDisclosures
 from borderwatch.alerts.base import (
     AlertSink,
     DeliveryError,
@@ -12,7 +11,6 @@ from borderwatch.alerts.base import (
     alert_to_wire,
 )
 from borderwatch.alerts.center import AlertCenter, AlertEvent, Channels
-from borderwatch.alerts.dispatch import Dispatcher, FolderTransport
 from borderwatch.alerts.gate import (
     JsonlDisclosures,
     RecordingDisclosures,
@@ -20,7 +18,6 @@ from borderwatch.alerts.gate import (
     SharingGate,
     TeeDisclosures,
 )
-from borderwatch.alerts.inbound import parse_tip
 from borderwatch.alerts.lifecycle import (
     AlertBook,
     AlertState,
@@ -33,7 +30,6 @@ from borderwatch.alerts.outbox import Backoff, Message, Outbox
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import FALLBACK_UNIT, PolicyRouter, Router
 from borderwatch.alerts.sharing import PERSONAL_FIELDS, SharingPolicy
-from borderwatch.alerts.sinks import ConsoleAlertSink, DisclosureLog, JsonlAlertSink
 
 __all__ = [
     "FALLBACK_UNIT",
@@ -47,13 +43,8 @@ __all__ = [
     "AlertStore",
     "Backoff",
     "Channels",
-    "ConsoleAlertSink",
     "DeliveryError",
-    "DisclosureLog",
-    "Dispatcher",
-    "FolderTransport",
     "InMemoryAlertStore",
-    "JsonlAlertSink",
     "JsonlDisclosures",
     "LifecycleError",
     "Message",
@@ -66,11 +57,8 @@ __all__ = [
     "Router",
     "SharingGate",
     "SharingPolicy",
-    "SqliteAlertStore",
-    "SqliteDisclosures",
     "Status",
     "TeeDisclosures",
     "Transport",
     "alert_to_wire",
-    "parse_tip",
 ]

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from borderwatch.alerts.outbox import Message
 from borderwatch.domain import Alert
-from borderwatch.sources.wire import format_time
+from borderwatch.domain.time import format_time
 
 
 class AlertSink(Protocol):

@@ -20,10 +20,9 @@ from datetime import datetime
 
 from borderwatch.alerts import cap, cot
 from borderwatch.alerts.base import AlertSink
-from borderwatch.alerts.dispatch import Dispatcher
 from borderwatch.alerts.gate import Release, SharingGate
 from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page, Status
-from borderwatch.alerts.outbox import Message, Outbox
+from borderwatch.alerts.outbox import Drain, Message, Outbox
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.webhook import CONTENT_TYPE, webhook_body
 from borderwatch.domain import AgencyUnit, Alert, Audience, BorderwatchError, Incident
@@ -65,7 +64,7 @@ class AlertCenter:
     gate: SharingGate
     outbox: Outbox
     channels: Channels = field(default_factory=Channels)
-    dispatcher: Dispatcher | None = None
+    dispatcher: Drain | None = None
     listeners: Sequence[EventListener] = ()
 
     def __post_init__(self) -> None:

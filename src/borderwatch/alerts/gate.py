@@ -17,7 +17,7 @@ import orjson
 
 from borderwatch.alerts.sharing import PERSONAL_FIELDS, SharingPolicy
 from borderwatch.domain import Alert, Audience
-from borderwatch.sources.wire import format_time
+from borderwatch.domain.time import format_time
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -374,10 +374,6 @@ def _equal(fields: tuple[str, ...], state: AlertState) -> dict[str, str]:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def states_by_status(states: Iterable[AlertState]) -> dict[Status, int]:

@@ -20,7 +20,7 @@ from borderwatch.alerts.policy import SYMBOLIC_TARGETS, AlertPolicy, IncidentFac
 from borderwatch.alerts.sharing import SharingPolicy
 from borderwatch.domain import AgencyUnit, Alert, Audience, Incident, InputError
 from borderwatch.geo import Boundary, Places
-from borderwatch.watch.wire import incident_to_wire
+from borderwatch.watch.incident_wire import incident_to_wire
 
 FALLBACK_UNIT = AgencyUnit(
     "BW-OPS", "Borderwatch operations centre (no unit covers this place)", "BORDERWATCH", "--"

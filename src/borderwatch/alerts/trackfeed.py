@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pyproj import Geod
 
 from borderwatch.alerts.cot import TrackReport, track_event
+from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.geo import Boundary
-from borderwatch.sources.wire import epoch_to_datetime
 from borderwatch.tracking import TrackBatch, track_id
-from borderwatch.tracking.classify import kind_of
+from borderwatch.tracking.kind_evidence import kind_of
 
 _GEOD = Geod(ellps="WGS84")
 

@@ -2,7 +2,7 @@
 
 ``base`` holds the :class:`CaseStore` contract, ``memory`` its official fake, ``records`` the
 pure functions that build, validate and serialise cases (``case.json``). The SQL store lives
-in :mod:`borderwatch.store`.
+in :mod:`borderwatch.adapters.sqlite.cases`.
 """
 
 from borderwatch.cases.base import CaseExists, CaseNotFound, CaseStore, InterceptionConflict

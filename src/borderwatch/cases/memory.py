@@ -1,8 +1,8 @@
 """The official fake case store: dictionaries in memory, same contract as the SQL store.
 
 Tests of other stages use it instead of a database; ``tests/integration/test_case_store.py``
-runs one contract suite over it and :class:`borderwatch.store.sql.SqlCaseStore`, so the two
-cannot drift apart.
+runs one contract suite over it and
+:class:`borderwatch.adapters.sqlite.cases.SqlCaseStore`, so the two cannot drift apart.
 """
 
 from __future__ import annotations

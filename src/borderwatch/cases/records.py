@@ -15,7 +15,7 @@ What this format adds beside the screening input:
 
 ``assumed`` flags are derived: on reading they are checked against the assumptions, not
 stored. Unknown keys are ignored so the format can grow (as in the detection wire format).
-Times are written with :func:`borderwatch.sources.wire.format_time`, i.e. UTC to the
+Times are written with :func:`borderwatch.domain.time.format_time`, i.e. UTC to the
 millisecond: a finer time does not survive a trip through ``case.json``.
 """
 
@@ -37,7 +37,7 @@ from borderwatch.domain import (
     Relation,
     check_lat_lon,
 )
-from borderwatch.sources.wire import format_time, parse_time
+from borderwatch.domain.time import format_time, parse_time
 
 FORMAT: Final = "borderwatch.case/1"
 

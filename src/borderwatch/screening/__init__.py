@@ -5,16 +5,14 @@ Proposes, explains and records; an officer decides (IRPA 100(1)). The rules are 
 the claim date unless a what-if ``law_date`` is given.
 """
 
-from borderwatch.screening.audit import AuditLog
-from borderwatch.screening.case import ScreeningCase, parse_case
-from borderwatch.screening.engine import OUTCOMES, PersonResult, ScreeningResult, screen
+from borderwatch.screening.case_file import ScreeningCase, parse_case
+from borderwatch.screening.decide import OUTCOMES, PersonResult, ScreeningResult, screen
 from borderwatch.screening.report import format_text, result_to_json
 from borderwatch.screening.ruleset import RULES
 
 __all__ = [
     "OUTCOMES",
     "RULES",
-    "AuditLog",
     "PersonResult",
     "ScreeningCase",
     "ScreeningResult",

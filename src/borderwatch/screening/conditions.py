@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from borderwatch.screening.case import Claimant, FamilyMember, ScreeningCase
+from borderwatch.screening.case_file import Claimant, FamilyMember, ScreeningCase
 from borderwatch.screening.logic import Finding, Tri, all3, any3, known, not3
 from borderwatch.screening.ruleset import RULES, Rule
 

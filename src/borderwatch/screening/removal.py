@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from borderwatch.screening.case import Claimant
+from borderwatch.screening.case_file import Claimant
 from borderwatch.screening.ruleset import RULES
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from borderwatch.screening.engine import PersonResult, ScreeningResult
+from borderwatch.screening.decide import PersonResult, ScreeningResult
 
 QUESTIONS: dict[str, str] = {
     "nationalities": "What are the claimant's nationalities?",

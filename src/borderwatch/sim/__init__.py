@@ -8,7 +8,7 @@ marked simulated) and the truth they were drawn from::
     result.write(Path("detections.jsonl"), Path("truth.jsonl"))
 """
 
-from borderwatch.sim.engine import SimEvent, SimulationResult, TruthCrossing, simulate
+from borderwatch.sim.loader import bundled_scenario_names, bundled_scenario_path, load_scenario
 from borderwatch.sim.scenario import (
     Animal,
     Area,
@@ -22,10 +22,8 @@ from borderwatch.sim.scenario import (
     Tip,
     Vehicle,
     Weather,
-    bundled_scenario_names,
-    bundled_scenario_path,
-    load_scenario,
 )
+from borderwatch.sim.simulator import SimEvent, SimulationResult, TruthCrossing, simulate
 
 __all__ = [
     "Animal",

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from borderwatch.domain import Detection, Kind
-from borderwatch.evaluate import TruthCrossing
-from borderwatch.sources.wire import epoch_to_datetime
+from borderwatch.domain.time import epoch_to_datetime
+from borderwatch.sim.evaluation.crossings import TruthCrossing
 
 M_PER_DEG_LAT = 111_200.0
 LINE_LAT = 49.0
@@ -229,8 +229,8 @@ class SuiteScore:
 def score(suite: CrossingSuite, incidents: list[object]) -> SuiteScore:
     """Crossings matched to truth (``evaluate``), and approach warnings before each."""
     from borderwatch.domain import Incident, IncidentType
-    from borderwatch.evaluate import evaluate
     from borderwatch.geo.measure import great_circle_m
+    from borderwatch.sim.evaluation.crossings import evaluate
     from borderwatch.watch import incident_from_wire, incident_to_wire
 
     typed = [i for i in incidents if isinstance(i, Incident)]

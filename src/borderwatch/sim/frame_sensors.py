@@ -25,7 +25,7 @@ import queue
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -35,10 +35,8 @@ from typing import Any
 from borderwatch.geo import LocalFrame
 from borderwatch.sim.movers import Clock, MoverPath
 from borderwatch.sim.scenario import Camera, Drone, Scenario
-from borderwatch.sim.sensors import DroneFlight, Observations
+from borderwatch.sim.sensors import DroneFlight, FrameProgress, Observations
 
-FrameProgress = Callable[[str, int, int], None]
-"""Told (sensor id, scans done, scans in all) as a frame sensor works through its scans."""
 CACHE_ENV = "BORDERWATCH_FRAMES_CACHE"
 WORKERS_ENV = "BORDERWATCH_SIM_WORKERS"
 _CODE = (

@@ -7,14 +7,15 @@ The format is documented in docs/scenario-format.md; defaults live in the datacl
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from borderwatch.adapters.sources.yaml_fields import REQUIRED, Node, position
 from borderwatch.domain import RELATIONS, Assumption, InputError, Kind
-from borderwatch.sim._fields import REQUIRED, Node, position
 from borderwatch.sim.scenario import (
     Animal,
     Area,
@@ -440,3 +441,28 @@ def _check_consistency(scenario: Scenario) -> None:
         start = mover.start or scenario.start
         if mover.until is not None and mover.until <= start:
             raise InputError(f"{section}[{i}].until", "must be after start")
+
+
+_BUNDLED = {"coutts": "coutts-2025-02-03.yaml", "emerson": "emerson-pembina.yaml"}
+
+
+def bundled_scenario_names() -> list[str]:
+    """Short names of the scenarios shipped with Borderwatch."""
+    return sorted(_BUNDLED)
+
+
+def bundled_scenario_path(name: str) -> Path:
+    """The file of a bundled scenario, by short name (``coutts``) or file stem."""
+    by_stem = {Path(file).stem: file for file in _BUNDLED.values()}
+    file = _BUNDLED.get(name) or by_stem.get(name)
+    if file is None:
+        raise InputError(
+            "scenario",
+            f"no bundled scenario {name!r}; known: {', '.join(bundled_scenario_names())}",
+        )
+    return Path(str(resources.files("borderwatch.sim").joinpath("scenarios", file)))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file. Errors name the field path and the file."""
+    return parse_scenario_file(Path(path))

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from borderwatch.geo import Boundary
-from borderwatch.sim.engine import SimulationResult, simulate
 from borderwatch.sim.scenario import Scenario
+from borderwatch.sim.simulator import SimulationResult, simulate
 
 
 def simulate_with_progress(

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from borderwatch.domain import Assumption, InputError, Kind
+from borderwatch.domain import Assumption, Kind
 
 LatLon = tuple[float, float]
 """A WGS 84 position, (lat, lon) degrees."""
@@ -269,30 +268,3 @@ class Scenario:
     @property
     def duration_s(self) -> float:
         return (self.end - self.start).total_seconds()
-
-
-_BUNDLED = {"coutts": "coutts-2025-02-03.yaml", "emerson": "emerson-pembina.yaml"}
-
-
-def bundled_scenario_names() -> list[str]:
-    """Short names of the scenarios shipped with Borderwatch."""
-    return sorted(_BUNDLED)
-
-
-def bundled_scenario_path(name: str) -> Path:
-    """The file of a bundled scenario, by short name (``coutts``) or file stem."""
-    by_stem = {Path(file).stem: file for file in _BUNDLED.values()}
-    file = _BUNDLED.get(name) or by_stem.get(name)
-    if file is None:
-        raise InputError(
-            "scenario",
-            f"no bundled scenario {name!r}; known: {', '.join(bundled_scenario_names())}",
-        )
-    return Path(str(resources.files("borderwatch.sim").joinpath("scenarios", file)))
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file. Errors name the field path and the file."""
-    from borderwatch.sim.loader import parse_scenario_file
-
-    return parse_scenario_file(Path(path))

@@ -52,6 +52,10 @@ NOT_JUDGED = -1
 _GEOD = Geod(ellps="WGS84")
 IntArray = np.ndarray[tuple[int], np.dtype[np.int64]]
 
+FrameProgress = Callable[[str, int, int], None]
+"""Told (sensor id, scans done, scans in all) as a frame sensor works through its scans."""
+
+
 
 @dataclass(frozen=True, eq=False)
 class Observations:

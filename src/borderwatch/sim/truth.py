@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from borderwatch.domain import Direction, Kind
+from borderwatch.domain.time import epoch_to_datetime, format_time
 from borderwatch.geo import Boundary
 from borderwatch.sim.movers import Clock, MoverPath
 from borderwatch.sim.scenario import Scenario
-from borderwatch.sources.wire import epoch_to_datetime, format_time
 
 POSITION_EVERY_S = 10
 """Truth position records are written every this many seconds per mover."""

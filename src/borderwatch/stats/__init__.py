@@ -17,8 +17,8 @@ from borderwatch.stats.base import (
 )
 from borderwatch.stats.cbp import CbpData, export_cbp, query, read_cbp_csv
 from borderwatch.stats.compare import Comparison, comparisons, sentence
+from borderwatch.stats.counting import Counts, DuckDbEngine
 from borderwatch.stats.demographic import Demographic, demographics
-from borderwatch.stats.engine import Counts, DuckDbEngine
 from borderwatch.stats.periods import Period, fiscal_year
 from borderwatch.stats.publication import ReleaseCalendar, published, show
 from borderwatch.stats.report import Report, build_report, render_html, write_atomic

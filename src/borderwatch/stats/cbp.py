@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from borderwatch.domain import InputError
 from borderwatch.stats.base import Encounters
-from borderwatch.stats.engine import DuckDbEngine
+from borderwatch.stats.counting import DuckDbEngine
 from borderwatch.stats.periods import MONTH_ABBREVIATIONS, fiscal_year_of_month, year_month
 from borderwatch.stats.tables import SIMULATED_NOTE
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from borderwatch.stats.engine import Counts, GroupKey
+from borderwatch.stats.counting import Counts, GroupKey
 from borderwatch.stats.periods import Period, YearKind, months_of_year, year_of_month
 from borderwatch.stats.publication import published
 from borderwatch.stats.tables import Kind

@@ -20,7 +20,7 @@ from pathlib import Path
 from borderwatch.stats.base import Encounters
 from borderwatch.stats.charts import Bar, bar_chart
 from borderwatch.stats.compare import comparisons, sentence
-from borderwatch.stats.engine import Counts, DuckDbEngine, GroupKey
+from borderwatch.stats.counting import Counts, DuckDbEngine, GroupKey
 from borderwatch.stats.periods import Period, month_name, months_of_year, year_of_month
 from borderwatch.stats.publication import ReleaseCalendar
 from borderwatch.stats.rows import Region

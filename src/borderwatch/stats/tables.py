@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal
 
-from borderwatch.stats.engine import Counts, GroupKey
+from borderwatch.stats.counting import Counts, GroupKey
 from borderwatch.stats.periods import (
     MONTH_NAMES,
     YearKind,

@@ -12,7 +12,11 @@ from borderwatch.tracking.base import (
 )
 from borderwatch.tracking.gating import MahalanobisGate
 from borderwatch.tracking.kalman import ConstantVelocity
-from borderwatch.tracking.lifecycle import HitCounterInitiator, LifecycleDeleter, LifecycleRules
+from borderwatch.tracking.track_lifecycle import (
+    HitCounterInitiator,
+    LifecycleDeleter,
+    LifecycleRules,
+)
 from borderwatch.tracking.tracker import TrackBatch, Tracker, track_id
 
 __all__ = [

@@ -43,9 +43,9 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from borderwatch.tracking.base import FloatArray, IntArray
-from borderwatch.tracking.classify import PRIOR_LOG, decide
 from borderwatch.tracking.components import components
-from borderwatch.tracking.lifecycle import CONFIRMED
+from borderwatch.tracking.kind_evidence import PRIOR_LOG, decide
+from borderwatch.tracking.track_lifecycle import CONFIRMED
 from borderwatch.tracking.tracker import TrackBatch, Tracker, recent_quantile
 
 _EMPTY = np.empty(0, np.intp)

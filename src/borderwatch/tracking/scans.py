@@ -13,7 +13,7 @@ import numpy as np
 from borderwatch.domain import Detection
 from borderwatch.geo import LocalFrame
 from borderwatch.tracking.base import Scan
-from borderwatch.tracking.classify import label_codes
+from borderwatch.tracking.kind_evidence import label_codes
 
 
 class ScanBuilder:

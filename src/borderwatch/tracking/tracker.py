@@ -28,15 +28,15 @@ from borderwatch.tracking.base import (
     Scan,
     TrackTable,
 )
-from borderwatch.tracking.classify import (
+from borderwatch.tracking.gating import MahalanobisGate
+from borderwatch.tracking.kalman import ConstantVelocity
+from borderwatch.tracking.kind_evidence import (
     LOG_LIKELIHOOD_TABLE,
     PRIOR_LOG,
     decide,
     label_penalty,
 )
-from borderwatch.tracking.gating import MahalanobisGate
-from borderwatch.tracking.kalman import ConstantVelocity
-from borderwatch.tracking.lifecycle import (
+from borderwatch.tracking.track_lifecycle import (
     CONFIRMED,
     TENTATIVE,
     HitCounterInitiator,
@@ -493,7 +493,7 @@ def recent_quantile(window: FloatArray, quantile: float) -> tuple[FloatArray, Fl
 
 
 def kinds_for(codes: IntArray) -> list[Kind]:
-    from borderwatch.tracking.classify import kind_of
+    from borderwatch.tracking.kind_evidence import kind_of
 
     return [kind_of(int(c)) for c in codes]
 

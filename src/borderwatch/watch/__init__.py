@@ -3,8 +3,8 @@
 from borderwatch.watch.approach import ApproachRule, ApproachSettings
 from borderwatch.watch.base import BatchGeometry, IncidentFactory, Watch, WatchRule
 from borderwatch.watch.crossing import CrossingRule, CrossingSettings
+from borderwatch.watch.incident_wire import IncidentRecord, incident_from_wire, incident_to_wire
 from borderwatch.watch.risk import Conditions, ConditionsProvider, FixedConditions, RiskModel
-from borderwatch.watch.wire import IncidentRecord, incident_from_wire, incident_to_wire
 
 __all__ = [
     "ApproachRule",

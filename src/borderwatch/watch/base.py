@@ -15,11 +15,11 @@ from typing import Protocol
 import numpy as np
 
 from borderwatch.domain import Direction, Incident, IncidentType, Kind
+from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.geo import Boundary
-from borderwatch.sources.wire import epoch_to_datetime
 from borderwatch.tracking import TrackBatch, track_id
 from borderwatch.tracking.base import FloatArray, IntArray
-from borderwatch.tracking.classify import kind_of
+from borderwatch.tracking.kind_evidence import kind_of
 from borderwatch.watch.risk import RiskModel
 
 

@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from borderwatch.adapters.sources.thermal.annotations import to_coco
+from borderwatch.domain.time import format_time
 from borderwatch.sim.lwir.render import to_8bit, to_radiometric
 from borderwatch.sim.lwir.scenes import Scene
 from borderwatch.sim.lwir.training import truth_objects
-from borderwatch.sources.thermal.annotations import to_coco
-from borderwatch.sources.wire import format_time
 
 DEFAULT_START = datetime(2025, 2, 3, 13, 10, tzinfo=UTC)
 

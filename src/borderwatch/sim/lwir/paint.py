@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose, project
 from borderwatch.sim.lwir.bodies import Part
 from borderwatch.sim.lwir.physics import temperature_to_radiance, transmittance
 from borderwatch.sim.lwir.render import F64, SUBSAMPLES, Body, Conditions, TruthBox
-from borderwatch.sources.thermal.camera import Intrinsics, Pose, project
 
 
 def paint(

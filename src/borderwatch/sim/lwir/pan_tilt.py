@@ -30,11 +30,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose, geo_to_local, project
 from borderwatch.domain import Kind
 from borderwatch.geo import LocalFrame
 from borderwatch.sim.movers import Clock, MoverPath
 from borderwatch.sim.scenario import Camera, Frames, Scenario
-from borderwatch.sources.thermal.camera import Intrinsics, Pose, geo_to_local, project
 
 AIM_UP_M = 0.8
 """Aim at the middle of a standing body, not at its feet."""

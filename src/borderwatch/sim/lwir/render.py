@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose
 from borderwatch.sim.lwir.bodies import Part
 from borderwatch.sim.lwir.physics import (
     CLEAR_SKY_C,
@@ -40,7 +41,6 @@ from borderwatch.sim.lwir.physics import (
     temperature_to_radiance,
     transmittance,
 )
-from borderwatch.sources.thermal.camera import Intrinsics, Pose
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -254,13 +254,3 @@ def _axes(pose: Pose) -> tuple[F64, F64, F64]:
 def _elevation(intr: Intrinsics, pose: Pose, vv: F64) -> F64:
     """Approximate elevation angle (degrees) of each row's ray above the horizon."""
     return -pose.tilt_deg - np.degrees(np.arctan((vv - intr.height_px / 2) / intr.focal_px))
-
-
-def paint(
-    radiance: F64, intr: Intrinsics, pose: Pose, cond: Conditions, bodies: list[Body]
-) -> list[TruthBox]:
-    """Paint bodies into ``radiance`` (in place), far to near; return their truth boxes
-    (``paint.py``)."""
-    from borderwatch.sim.lwir import paint as painter  # the painter imports these types
-
-    return painter.paint(radiance, intr, pose, cond, bodies)

@@ -16,17 +16,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose, PoseErrors
 from borderwatch.sim.lwir import bodies as make
-from borderwatch.sim.lwir.render import (
-    F32,
-    Body,
-    Conditions,
-    Sensor,
-    TruthBox,
-    background,
-    paint,
-)
-from borderwatch.sources.thermal.camera import Intrinsics, Pose, PoseErrors
+from borderwatch.sim.lwir.paint import paint
+from borderwatch.sim.lwir.render import F32, Body, Conditions, Sensor, TruthBox, background
 
 MAST_ERRORS = PoseErrors(
     position_m=1.0, height_m=0.5, azimuth_deg=0.1, tilt_deg=0.05, ground_m=1.0, pixel=0.7

@@ -3,7 +3,7 @@
 A scenario camera or drone with a ``frames`` block (docs/scenario-format.md) is simulated
 through pixels instead of a detection-probability table: at each scan the movers in view are
 rendered as a long-wave infrared frame (``render.py``) and the frame goes through the same
-detector as real footage (``borderwatch.sources.thermal``). What it reports — position and
+detector as real footage (``borderwatch.adapters.sources.thermal``). What it reports — position and
 its error, kind, head count, children — is what the detector found, with its misses and
 mistakes. The camera's focal length follows from its field of view unless given.
 
@@ -26,18 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from borderwatch.domain import Kind
-from borderwatch.geo import LocalFrame
-from borderwatch.sim.frame_sensors import FrameProgress
-from borderwatch.sim.lwir import bodies as make
-from borderwatch.sim.lwir.bodies import Part
-from borderwatch.sim.lwir.pan_tilt import aim, follow_poses, followed_group
-from borderwatch.sim.lwir.render import Body, Conditions, Sensor
-from borderwatch.sim.lwir.stream import FrameStream
-from borderwatch.sim.movers import Clock, MoverPath, stream
-from borderwatch.sim.scenario import Camera, Drone, Frames, Scenario
-from borderwatch.sim.sensors import KINDS, NOT_JUDGED, DroneFlight, Observations
-from borderwatch.sources.thermal.camera import (
+from borderwatch.adapters.sources.thermal.camera import (
     Intrinsics,
     Pose,
     PoseErrors,
@@ -45,9 +34,19 @@ from borderwatch.sources.thermal.camera import (
     local_to_geo,
     project,
 )
-from borderwatch.sources.thermal.camera_file import DRONE_ERRORS, FIXED_ERRORS
-from borderwatch.sources.thermal.classify import Classifier, load_classifier
-from borderwatch.sources.thermal.detector import Found, FrameDetector
+from borderwatch.adapters.sources.thermal.camera_file import DRONE_ERRORS, FIXED_ERRORS
+from borderwatch.adapters.sources.thermal.classifier import Classifier, load_classifier
+from borderwatch.adapters.sources.thermal.detector import Found, FrameDetector
+from borderwatch.domain import Kind
+from borderwatch.geo import LocalFrame
+from borderwatch.sim.lwir import bodies as make
+from borderwatch.sim.lwir.bodies import Part
+from borderwatch.sim.lwir.pan_tilt import aim, follow_poses, followed_group
+from borderwatch.sim.lwir.render import Body, Conditions, Sensor
+from borderwatch.sim.lwir.stream import FrameStream
+from borderwatch.sim.movers import Clock, MoverPath, stream
+from borderwatch.sim.scenario import Camera, Drone, Frames, Scenario
+from borderwatch.sim.sensors import KINDS, NOT_JUDGED, DroneFlight, FrameProgress, Observations
 
 FILE_SPACING_M = 2.0
 """People of a group walk in a line, this far apart (the Coutts group: "a couple of metres")."""

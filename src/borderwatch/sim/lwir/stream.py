@@ -35,6 +35,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import ndtri
 
+from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose
+from borderwatch.sim.lwir.paint import paint
 from borderwatch.sim.lwir.physics import radiance_to_temperature, temperature_to_radiance
 from borderwatch.sim.lwir.render import (
     BLUR_SIGMA_PX,
@@ -45,9 +47,7 @@ from borderwatch.sim.lwir.render import (
     Sensor,
     TruthBox,
     background,
-    paint,
 )
-from borderwatch.sources.thermal.camera import Intrinsics, Pose
 
 BLUR_REACH_PX = int(4.0 * BLUR_SIGMA_PX + 0.5)
 """How far the optics blur carries a change (scipy's Gaussian kernel radius, truncate 4)."""

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from borderwatch.adapters.sources.thermal.classifier import Classifier
+from borderwatch.adapters.sources.thermal.detector import Found, FrameDetector
+from borderwatch.adapters.sources.thermal.scoring import Reported, TruthObject, label_candidate
 from borderwatch.sim.lwir.render import F32, TruthBox, to_8bit
 from borderwatch.sim.lwir.scenes import Scene, SceneSpec, build
-from borderwatch.sources.thermal.classify import Classifier
-from borderwatch.sources.thermal.detector import Found, FrameDetector
-from borderwatch.sources.thermal.scoring import Reported, TruthObject, label_candidate
 
 TRAINING_SEED_BASE = 100_000
 

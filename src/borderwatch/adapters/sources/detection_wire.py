@@ -1,0 +1,125 @@
+"""The detection wire format (DESIGN.md): one JSON object per line. Parse and write.
+
+Parsing validates every field and names it in the error; it never defaults a position.
+Unknown fields are ignored (a producer may add its own), so the format can grow.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from borderwatch.domain import DEFAULT_SIGMA_M, Detection, InputError, Kind, check_lat_lon
+from borderwatch.domain.time import format_time, parse_time
+
+_KINDS = {k.value: k for k in Kind}
+
+
+
+
+_TIME_CACHE: dict[str, tuple[datetime, float]] = {}
+_TIME_CACHE_LIMIT = 65_536
+
+
+def _cached_time(value: object) -> tuple[datetime, float]:
+    """parse_time with a small cache: a scan's reports share their time stamp."""
+    if type(value) is str:
+        hit = _TIME_CACHE.get(value)
+        if hit is not None:
+            return hit
+    parsed = parse_time(value)
+    result = (parsed, parsed.timestamp())
+    if len(_TIME_CACHE) >= _TIME_CACHE_LIMIT:
+        _TIME_CACHE.clear()
+    _TIME_CACHE[value] = result  # type: ignore[index]  # value is a str: parse_time checked
+    return result
+
+
+def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detection:
+    """Validate one wire object. ``default_sigma_m`` comes from the sensor registry."""
+    if not isinstance(obj, dict):
+        raise InputError(None, f"a detection must be a JSON object, got {type(obj).__name__}")
+    if "time" not in obj:
+        raise InputError("time", "is required")
+    time, epoch_s = _cached_time(obj["time"])
+    # Each check tests the common valid case first, with exact type tests (bool is not a
+    # number here), and falls back to the thorough check that names the problem.
+    sensor_id = obj.get("sensor_id")
+    if type(sensor_id) is not str or not sensor_id:
+        raise InputError("sensor_id", "is required (a non-empty string)")
+    lat = obj.get("lat")
+    lon = obj.get("lon")
+    if not (
+        (type(lat) is float or type(lat) is int)
+        and (type(lon) is float or type(lon) is int)
+        and -90.0 <= lat <= 90.0
+        and -180.0 <= lon <= 180.0
+    ):
+        if "lat" not in obj:
+            raise InputError("lat", "is required")
+        if "lon" not in obj:
+            raise InputError("lon", "is required")
+        lat, lon = check_lat_lon(lat, lon)
+    sigma = obj.get("sigma_m")
+    if sigma is None:
+        sigma = default_sigma_m if default_sigma_m is not None else DEFAULT_SIGMA_M
+    elif not ((type(sigma) is float or type(sigma) is int) and 0 < sigma < math.inf):
+        raise InputError("sigma_m", f"must be a number > 0, got {sigma!r}")
+    kind_value = obj.get("kind", "unknown")
+    kind = _KINDS.get(kind_value) if type(kind_value) is str else None
+    if kind is None:
+        raise InputError("kind", f"must be one of {', '.join(_KINDS)}, got {kind_value!r}")
+    count = obj.get("count", 1)
+    if type(count) is not int or count < 1:
+        raise InputError("count", f"must be an integer >= 1, got {count!r}")
+    confidence = obj.get("confidence")
+    if confidence is not None and not (
+        (type(confidence) is float or type(confidence) is int) and 0.0 <= confidence <= 1.0
+    ):
+        raise InputError("confidence", f"must be a number in [0, 1], got {confidence!r}")
+    det_id = obj.get("id")
+    if det_id is not None and type(det_id) is not str:
+        raise InputError("id", f"must be a string, got {type(det_id).__name__}")
+    children = obj.get("children")
+    if children is not None and not (type(children) is int and 0 <= children <= count):
+        raise InputError("children", f"must be an integer in [0, count], got {children!r}")
+    simulated = obj.get("simulated", False)
+    if type(simulated) is not bool:
+        raise InputError("simulated", f"must be true or false, got {simulated!r}")
+    return Detection(
+        time=time,
+        epoch_s=epoch_s,
+        sensor_id=sensor_id,
+        lat=float(lat),
+        lon=float(lon),
+        sigma_m=float(sigma),
+        kind=kind,
+        count=count,
+        confidence=None if confidence is None else float(confidence),
+        id=det_id,
+        children=children,
+        simulated=simulated,
+    )
+
+
+def detection_to_wire(det: Detection) -> dict[str, Any]:
+    """The wire object for a detection (optional fields only when set)."""
+    out: dict[str, Any] = {
+        "time": format_time(det.time),
+        "sensor_id": det.sensor_id,
+        "lat": round(det.lat, 7),
+        "lon": round(det.lon, 7),
+        "sigma_m": round(det.sigma_m, 2),
+        "kind": det.kind.value,
+        "count": det.count,
+    }
+    if det.confidence is not None:
+        out["confidence"] = round(det.confidence, 3)
+    if det.id is not None:
+        out["id"] = det.id
+    if det.children is not None:
+        out["children"] = det.children
+    if det.simulated:
+        out["simulated"] = True
+    return out

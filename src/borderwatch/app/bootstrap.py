@@ -1,0 +1,215 @@
+"""The composition root: the one place that names concrete adapters and wires the system.
+
+* :func:`open_alert_service` builds the alert stage around one SQLite file (alert states,
+  outbox and disclosure log together) with the transports its channels need;
+* :func:`build_live_tracker` builds the live tracker (pipeline and alert stage) that runs
+  in a thread of the service or in its own process (``app/runtime/worker.py`` calls it);
+* :func:`build_service` builds the HTTP service around one SQLite file.
+
+The pipeline's own default composition of the pure stages is ``pipeline.build_pipeline``.
+This is configuration, not logic: the CLI, the demo, the benchmarks and the tests build
+their systems here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from borderwatch.adapters.sqlite.alerts import SqliteAlertStore, SqliteDisclosures
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.adapters.sqlite.database import Database
+from borderwatch.adapters.sqlite.detections import DetectionLog
+from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.adapters.transports.dispatch import Dispatcher, FolderTransport
+from borderwatch.adapters.transports.tak import CotStreamServer, TakServerTransport
+from borderwatch.adapters.transports.webhook import WebhookTransport
+from borderwatch.alerts.base import Transport
+from borderwatch.alerts.center import AlertCenter, Channels, EventListener
+from borderwatch.alerts.gate import DisclosureRecorder, SharingGate, TeeDisclosures
+from borderwatch.alerts.lifecycle import AlertBook
+from borderwatch.alerts.outbox import Backoff
+from borderwatch.alerts.policy import AlertPolicy
+from borderwatch.alerts.routing import PolicyRouter
+from borderwatch.alerts.sharing import SharingPolicy
+from borderwatch.app.http.hub import Hub
+from borderwatch.app.http.views import Viewer
+from borderwatch.app.runtime.alert_service import AlertService
+from borderwatch.app.runtime.config import ServiceConfig
+from borderwatch.app.runtime.live import LiveOps, Publish
+from borderwatch.app.runtime.picture import Live
+from borderwatch.app.runtime.service import Service
+from borderwatch.app.runtime.worker import TrackerProcess
+from borderwatch.geo import Boundary, Places
+
+
+@dataclass
+class TakSettings:
+    """Client certificate settings for ``tls://`` TAK servers (PEM files)."""
+
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_file: Path | None = None
+    check_hostname: bool = True
+
+
+def transports_for(
+    channels: Channels,
+    *,
+    webhook_secret: bytes | None = None,
+    served: CotStreamServer | None = None,
+    tak: TakSettings | None = None,
+) -> dict[str, Transport]:
+    """A transport for every destination the channels name (keyed by destination)."""
+    transports: dict[str, Transport] = {}
+    for destination in channels.cot:
+        if destination == "served":
+            if served is None:
+                raise ValueError("CoT destination 'served' needs a CotStreamServer")
+            transports[destination] = served
+        else:
+            settings = tak or TakSettings()
+            transports[destination] = TakServerTransport(
+                destination,
+                client_cert=settings.client_cert,
+                client_key=settings.client_key,
+                ca_file=settings.ca_file,
+                check_hostname=settings.check_hostname,
+            )
+    for destination in channels.cap:
+        if destination.startswith(("http://", "https://")):
+            raise ValueError("CAP over HTTP is not supported yet; give a folder")
+        transports[destination] = FolderTransport(destination)
+    if channels.webhook:
+        if not webhook_secret:
+            raise ValueError("webhook destinations need a shared secret")
+        hook = WebhookTransport(webhook_secret)
+        for destination in channels.webhook:
+            transports[destination] = hook
+    return transports
+
+
+def open_alert_service(
+    db: str | Path,
+    *,
+    boundary: Boundary,
+    places: Places | None = None,
+    sharing: SharingPolicy | None = None,
+    policy: AlertPolicy | None = None,
+    channels: Channels | None = None,
+    transports: Mapping[str, Transport] | None = None,
+    disclosure_logs: Sequence[DisclosureRecorder] = (),
+    listeners: Sequence[EventListener] = (),
+    backoff: Backoff | None = None,
+    background: bool = False,
+    synchronous: str = "FULL",
+) -> AlertService:
+    """The alert stage on ``db``. ``background=True`` starts the dispatcher thread;
+    otherwise call ``service.dispatcher.deliver_due()`` when convenient (a replay)."""
+    sharing = sharing or SharingPolicy.bundled()
+    policy = policy or AlertPolicy.bundled()
+    channels = channels or Channels()
+    database = Database(db, synchronous=synchronous)
+    store = SqliteAlertStore(database)
+    outbox = SqliteOutbox(database, backoff=backoff)
+    disclosures = SqliteDisclosures(database)
+    dispatcher = Dispatcher(outbox, transports or {})
+    center = AlertCenter(
+        router=PolicyRouter(boundary, places or Places.bundled(), sharing, policy),
+        book=AlertBook(policy, store),
+        gate=SharingGate(sharing, TeeDisclosures(disclosures, *disclosure_logs)),
+        outbox=outbox,
+        channels=channels,
+        dispatcher=dispatcher,
+        listeners=listeners,
+    )
+    if background:
+        dispatcher.start()
+    closers: list[object] = list({id(t): t for t in (transports or {}).values()}.values())
+    return AlertService(center, outbox, store, disclosures, dispatcher, closers)
+
+
+def build_live_tracker(config: ServiceConfig, publish: Publish, *,
+                       max_pending: int | None = None) -> LiveOps:
+    """The live tracker over ``config.db``: the pipeline and an alert stage of its own.
+    The tracker process calls this (``worker.run_worker``); ``max_pending`` None takes
+    the configured bound."""
+    boundary = config.boundary or Boundary.bundled()
+    alerts = open_alert_service(config.db, boundary=boundary,
+                                places=config.places or Places.bundled(),
+                                sharing=SharingPolicy.bundled())
+    return LiveOps(boundary, alerts, publish=publish, conditions=config.conditions,
+                   reorder_window_s=config.reorder_window_s,
+                   max_pending=config.max_pending if max_pending is None else max_pending,
+                   idle_flush_s=config.idle_flush_s)
+
+
+def build_tracker_process_side(config: ServiceConfig, publish: Publish) -> LiveOps:
+    """What the tracker process runs (``worker.run_worker``): the live tracker with no
+    bound of its own (the HTTP process bounds what it hands over), and the collector
+    settled once it is built."""
+    live = build_live_tracker(config, publish, max_pending=1 << 62)
+    settle_collector()
+    return live
+
+
+def build_service(config: ServiceConfig) -> Service:
+    """The HTTP service around ``config.db``: detection log, keys, alert stage, case store,
+    the live tracker (in a thread, or in its own process), the feed's hub and the viewer."""
+    boundary = config.boundary or Boundary.bundled()
+    places = config.places or Places.bundled()
+    sharing = SharingPolicy.bundled()
+    hub = Hub()
+    # Nothing is sent anywhere from the service yet: no channel is configured, so the
+    # alert stage stores states and decisions and discloses nothing (alert-policy.md).
+    alerts = open_alert_service(config.db, boundary=boundary, places=places, sharing=sharing)
+    log = DetectionLog(config.db)
+    accepting = threading.Lock()
+    live: Live
+    if config.tracker_process:
+        live = TrackerProcess(config, alerts, publish=hub.publish, position=log.last,
+                              accepting=accepting, build=build_tracker_process_side)
+    else:
+        live = LiveOps(
+            boundary,
+            alerts,
+            publish=hub.publish,
+            conditions=config.conditions,
+            reorder_window_s=config.reorder_window_s,
+            max_pending=config.max_pending,
+            idle_flush_s=config.idle_flush_s,
+        )
+    return Service(
+        config=config,
+        boundary=boundary,
+        places=places,
+        keys=KeyStore(config.db),
+        log=log,
+        alerts=alerts,
+        cases=SqlCaseStore.at(config.db),
+        hub=hub,
+        live=live,
+        viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
+        accepting=accepting,
+    )
+
+
+
+
+def settle_collector() -> None:
+    """Keep the cyclic garbage collector off the hot path of a long-running service.
+
+    Everything built at start-up (the boundary, the policies, FastAPI's routes) is moved
+    out of the collector's sight (``gc.freeze``), and a young-generation pass runs after
+    50,000 new containers instead of 700: a second of a thousand tracks builds some
+    20,000 dicts and lists, and with the default threshold the collector ran dozens of
+    times a second, a quarter of the service's time (docs/gotchas.md). Reference
+    counting still frees everything that is not in a cycle at once."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)

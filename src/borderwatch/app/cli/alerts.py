@@ -1,0 +1,250 @@
+"""`borderwatch alerts ...`: operators' commands on an alert database (alert states, the
+outbox and the disclosure log in one SQLite file, as written by the demo or a service)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from borderwatch.domain import InputError
+
+if TYPE_CHECKING:  # imported where used: `borderwatch --help` stays fast
+    from borderwatch.alerts import AlertBook
+    from borderwatch.app.runtime.alert_service import AlertService
+
+alerts_app = typer.Typer(
+    help=(
+        "Alert lifecycle and delivery on an alert database (--db, e.g. out/demo/alerts.db): "
+        "list alerts, acknowledge (stops escalation), resolve (sends CAP Cancel / CoT "
+        "cancel where the alert went), list and retry the dead-letter list, deliver what is "
+        "pending, show the disclosure log, and parse an inbound partner tip."
+    ),
+    no_args_is_help=True,
+)
+console = Console()
+
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", help="Alert database (SQLite), e.g. out/demo/alerts.db."),
+]
+ByOption = Annotated[str, typer.Option("--by", help="Who does it (recorded with the alert).")]
+
+
+def _book(db: Path) -> AlertBook:
+    from borderwatch.adapters.sqlite.alerts import SqliteAlertStore
+    from borderwatch.alerts import AlertBook, AlertPolicy
+
+    return AlertBook(AlertPolicy.bundled(), SqliteAlertStore.existing(db))
+
+
+def _center(db: Path) -> AlertService:
+    from borderwatch.app.bootstrap import open_alert_service
+    from borderwatch.geo import Boundary
+
+    if not db.is_file():
+        raise InputError("--db", f"no alert database at {db}")
+    return open_alert_service(db, boundary=Boundary.bundled())
+
+
+@alerts_app.command("list")
+def list_alerts(
+    db: DbOption,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only this status: triggered, acknowledged, resolved, inhibited."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """List the alerts in the database, oldest first, with their status and escalation."""
+    from borderwatch.adapters.sqlite.alerts import state_to_json
+
+    states = _book(db).store.all_alerts()
+    if status:
+        states = [s for s in states if s.status.value == status]
+    if as_json:
+        for state in states:
+            typer.echo(orjson.dumps(state_to_json(state)).decode())
+        return
+    table = Table(title=f"alerts in {db}")
+    for column in ("alert", "to", "incident", "status", "raised (UTC)", "pages", "note"):
+        table.add_column(column)
+    for s in states:
+        note = s.reason or (f"ack by {s.acknowledged_by}" if s.acknowledged_by else "")
+        table.add_row(
+            s.alert_id,
+            s.unit.unit_id,
+            f"{s.facts.type} {s.facts.direction}".strip(),
+            s.status.value + (" (SIMULATED)" if s.simulated else ""),
+            f"{s.raised_at:%Y-%m-%d %H:%M:%S}",
+            str(s.escalation_level),
+            note,
+        )
+    console.print(table)
+
+
+@alerts_app.command("ack")
+def ack(alert_id: str, db: DbOption, by: ByOption = "operator") -> None:
+    """Acknowledge an alert: its escalation chain stops; nobody else is paged for it."""
+    service = _center(db)
+    try:
+        state = service.center.acknowledge(alert_id, by, datetime.now(UTC))
+    finally:
+        service.close()
+    console.print(f"{state.alert_id} acknowledged by {by}; escalation stopped")
+
+
+@alerts_app.command("resolve")
+def resolve(
+    alert_id: str,
+    db: DbOption,
+    by: ByOption = "operator",
+    reason: Annotated[str, typer.Option(help="Why (goes into the CAP Cancel note).")] = "",
+) -> None:
+    """Resolve an alert. A CAP Cancel (referencing every CAP message of the alert), a CoT
+    cancel and a webhook `resolve` event are queued to where the alert was sent; `alerts
+    deliver` or the running service sends them."""
+    service = _center(db)
+    try:
+        state = service.center.resolve(alert_id, by, datetime.now(UTC), reason)
+        queued = [
+            m
+            for m in service.outbox.for_alert(alert_id)
+            if ":cancel:" in m.message.dedup_key or ":resolve:" in m.message.dedup_key
+        ]
+    finally:
+        service.close()
+    console.print(f"{state.alert_id} resolved by {by}; {len(queued)} cancel message(s) queued")
+
+
+@alerts_app.command("dead")
+def dead(db: DbOption) -> None:
+    """List the dead-letter messages: every try failed; nothing is dropped silently."""
+    from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+
+    if not db.is_file():
+        raise InputError("--db", f"no alert database at {db}")
+    outbox = SqliteOutbox(db)
+    rows = outbox.dead()
+    outbox.close()
+    table = Table(title=f"dead letters in {db}")
+    for column in ("id", "alert", "channel", "destination", "tries", "last error"):
+        table.add_column(column)
+    for r in rows:
+        m = r.message
+        table.add_row(
+            str(r.id), m.alert_id, m.channel, m.destination, str(r.attempts), r.last_error or ""
+        )
+    console.print(table)
+    console.print(f"{len(rows)} dead letter(s)")
+
+
+@alerts_app.command("retry")
+def retry(
+    db: DbOption,
+    ids: Annotated[list[int] | None, typer.Argument(help="Message ids (default: all).")] = None,
+) -> None:
+    """Put dead-letter messages back in the queue (all, or the given ids), due now."""
+    from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+
+    if not db.is_file():
+        raise InputError("--db", f"no alert database at {db}")
+    outbox = SqliteOutbox(db)
+    count = outbox.retry(ids or None)
+    outbox.close()
+    console.print(f"{count} message(s) queued again; `borderwatch alerts deliver` sends them")
+
+
+@alerts_app.command("deliver")
+def deliver(
+    db: DbOption,
+    secret_env: Annotated[
+        str, typer.Option(help="Environment variable holding the webhook secret.")
+    ] = "BORDERWATCH_WEBHOOK_SECRET",
+    tak_cert: Annotated[
+        Path | None, typer.Option(help="Client certificate (PEM) for tls://.")
+    ] = None,
+    tak_key: Annotated[Path | None, typer.Option(help="Client key (PEM) for tls://.")] = None,
+    tak_ca: Annotated[Path | None, typer.Option(help="CA of the TAK server (PEM).")] = None,
+) -> None:
+    """Send every pending message that is due, once, and report. Webhooks are signed with
+    the secret from --secret-env; TAK servers over tls:// need --tak-cert and --tak-key."""
+    from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+    from borderwatch.adapters.transports.dispatch import Dispatcher, FolderTransport
+    from borderwatch.adapters.transports.tak import TakServerTransport
+    from borderwatch.adapters.transports.webhook import WebhookTransport
+    from borderwatch.alerts.base import Transport
+
+    if not db.is_file():
+        raise InputError("--db", f"no alert database at {db}")
+    outbox = SqliteOutbox(db)
+    transports: dict[str, Transport] = {}
+    secret = os.environ.get(secret_env, "").encode()
+    for stored in outbox.due(10_000):
+        destination = stored.message.destination
+        if destination in transports:
+            continue
+        if destination.startswith(("http://", "https://")) and secret:
+            transports[destination] = WebhookTransport(secret)
+        elif destination.startswith(("tcp://", "tls://")):
+            transports[destination] = TakServerTransport(
+                destination, client_cert=tak_cert, client_key=tak_key, ca_file=tak_ca
+            )
+        elif stored.message.channel == "cap" and "://" not in destination:
+            transports[destination] = FolderTransport(destination)
+    report = Dispatcher(outbox, transports).deliver_due(10_000)
+    outbox.close()
+    console.print(
+        f"sent {report.sent}, retrying later {report.retrying}, dead-lettered {report.dead}"
+    )
+    for error in report.errors[:10]:
+        console.print(f"[red]{error}[/]")
+
+
+@alerts_app.command("disclosures")
+def disclosures(db: DbOption) -> None:
+    """The disclosure log: every partner notification, with the fields shared, the
+    channel and the legal basis."""
+    from borderwatch.adapters.sqlite.alerts import SqliteDisclosures
+
+    if not db.is_file():
+        raise InputError("--db", f"no alert database at {db}")
+    log = SqliteDisclosures(db)
+    for entry in log.entries():
+        typer.echo(orjson.dumps(entry).decode())
+    log.close()
+
+
+@alerts_app.command("tip")
+def tip(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CoT, CAP or JSON.")],
+) -> None:
+    """Read a partner's tip (CoT event, CAP 1.2 message or JSON detection) and print the
+    detection it becomes, with its stated uncertainty. Unsafe XML (DTDs, entities) is
+    refused."""
+    from borderwatch.adapters.sources.tips import parse_tip
+    from borderwatch.domain.time import format_time
+
+    det = parse_tip(path.read_bytes(), source=str(path))
+    typer.echo(
+        orjson.dumps(
+            {
+                "time": format_time(det.time),
+                "sensor_id": det.sensor_id,
+                "lat": det.lat,
+                "lon": det.lon,
+                "sigma_m": round(det.sigma_m, 1),
+                "kind": det.kind.value,
+                "count": det.count,
+                "confidence": det.confidence,
+                "id": det.id,
+                "simulated": det.simulated,
+            }
+        ).decode()
+    )

@@ -1,0 +1,162 @@
+"""`borderwatch serve` and `borderwatch keys`: the service and its API keys."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+keys_app = typer.Typer(help="API keys: each bound to an agency and a role; only a hash is kept.",
+                       no_args_is_help=True)
+DbOption = Annotated[Path, typer.Option("--db", help="The service's SQLite file.")]
+DEFAULT_DB = Path("borderwatch-service.db")
+ROLES = ("viewer", "operator", "screening_officer", "partner", "admin")
+
+
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8600,
+    replay: Annotated[
+        str | None,
+        typer.Option("--replay", help="Replay a bundled scenario (coutts, emerson) live."),
+    ] = None,
+    speed: Annotated[float, typer.Option("--speed", help="Replay speed (x real time).")] = 20.0,
+    reorder_window: Annotated[
+        float,
+        typer.Option(
+            "--reorder-window",
+            help="Seconds of data time to wait for late reports.",
+        )
+    ] = 5.0,
+    tracker: Annotated[
+        str,
+        typer.Option(
+            "--tracker",
+            help="process: the tracker runs in a process of its own, beside the HTTP one "
+            "(the default: ingest and the live feed do not wait for it); thread: in this "
+            "process (one process to debug or profile).",
+        ),
+    ] = "process",
+) -> None:
+    """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
+
+    Detections are stored in --db before they are acknowledged; on restart the stored
+    stream is replayed, so tracks, incidents and alerts come back. With --replay, the
+    scenario is played into the service at --speed and a dashboard URL with a fresh
+    operator key (RCMP-K) is printed; everything replayed is marked simulated.
+    """
+    from borderwatch.app.bootstrap import build_service, settle_collector
+    from borderwatch.app.http.api import create_app, run_server
+    from borderwatch.app.runtime.config import ServiceConfig
+    from borderwatch.app.runtime.replay import Replay
+    from borderwatch.domain.access import Role
+
+    if tracker not in ("process", "thread"):
+        from borderwatch.domain import InputError
+
+        raise InputError("--tracker", f"must be process or thread, got {tracker!r}")
+    config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
+                           tracker_process=tracker == "process")
+    if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
+        from borderwatch.sim import bundled_scenario_path, load_scenario
+        from borderwatch.watch import Conditions, FixedConditions
+
+        weather = load_scenario(bundled_scenario_path(replay)).weather
+        config.conditions = FixedConditions(
+            Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms))
+    listener = _listen(host, port)  # bound here, so the printed link has the real port
+    port = int(listener.getsockname()[1])
+    service = build_service(config)
+    app = create_app(service)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    if replay is not None:
+        player = Replay(service, replay, speed)
+        key, _ = service.keys.create("RCMP-K", Role.OPERATOR, note=f"replay {replay}")
+        typer.echo(f"EXERCISE: replaying {replay} at x{speed:g} (simulated data)")
+        typer.echo(f"Dashboard: http://{shown}:{port}/#key={key}")
+        service.starters.append(player.start)
+    else:
+        typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
+    settle_collector()
+    run_server(app, listener)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: a free port chosen by the system)."""
+    from borderwatch.domain import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise InputError("--port", f"cannot listen on {host}:{port}: {err.strerror}") from None
+    sock.listen(2048)
+    return sock
+
+
+@keys_app.command("create")
+def create_key(
+    agency: Annotated[str, typer.Option("--agency", help="Agency or unit, e.g. RCMP-K, USBP-HVM.")],
+    role: Annotated[str, typer.Option("--role", help="viewer, operator, screening_officer, "
+                                      "partner or admin.")],
+    db: DbOption = DEFAULT_DB,
+    note: Annotated[str, typer.Option("--note", help="Who it is for.")] = "",
+) -> None:
+    """Create an API key and print it once (only its SHA-256 hash is stored)."""
+    from borderwatch.adapters.sqlite.keys import KeyStore
+    from borderwatch.domain import InputError
+    from borderwatch.domain.access import Role
+
+    if role not in ROLES:
+        raise InputError("--role", f"must be one of {', '.join(ROLES)}, got {role!r}")
+    store = KeyStore(db)
+    try:
+        key, who = store.create(agency, Role(role), note)
+    except ValueError as err:
+        raise InputError("--agency", str(err)) from None
+    finally:
+        store.close()
+    typer.echo(key)
+    Console(stderr=True).print(f"{who.key_id}: {agency} {role} (shown once; store it now)")
+
+
+@keys_app.command("list")
+def list_keys(db: DbOption = DEFAULT_DB) -> None:
+    """The keys: id, agency, role, creation time (never the key itself)."""
+    from borderwatch.adapters.sqlite.keys import KeyStore
+
+    store = KeyStore(db)
+    for row in store.list():
+        revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
+        typer.echo(f"{row['key_id']}  {row['agency']:<12} {row['role']:<18} "
+                   f"{row['created_at']}{revoked}")
+    store.close()
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="The key's id, as `borderwatch keys list` "
+                                               "shows it (key-…), never the key itself.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Revoke an API key: refused (401) from then on, within 5 s in a running service."""
+    from borderwatch.adapters.sqlite.keys import KeyStore
+    from borderwatch.domain import InputError
+
+    store = KeyStore(db)
+    try:
+        if not store.revoke(key_id):
+            raise InputError("KEY_ID", f"no live key {key_id!r} in {db} (see keys list)")
+    finally:
+        store.close()
+    Console(stderr=True).print(f"{key_id} revoked")

@@ -1,0 +1,458 @@
+"""The HTTP API, the live feed and the dashboard (FastAPI). Only ``service/`` imports the
+web framework; the rules of who sees what are in ``roles.py`` and ``views.py``.
+
+Every request to ``/v1`` carries an API key in ``X-API-Key``; a wrong or missing key is
+401, an action the key's role does not allow is 403, and neither error body says anything
+about the data asked for.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the parameter annotations
+# (dependencies defined inside create_app) at run time.
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Annotated, Any
+
+import orjson
+import uvicorn
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.security import APIKeyHeader
+
+from borderwatch.alerts import LifecycleError
+from borderwatch.app.http.feed import message_for, sse
+from borderwatch.app.http.ingest import ingest_batch
+from borderwatch.app.http.layers import map_layers, monthly_stats, sensor_features
+from borderwatch.app.http.metrics import render_metrics
+from borderwatch.app.http.roles import owns
+from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
+from borderwatch.app.runtime.service import Service
+from borderwatch.cases import CaseNotFound, case_to_json
+from borderwatch.domain import Case, InputError
+from borderwatch.domain.access import Action, Principal, Role
+from borderwatch.domain.time import format_time, parse_time
+from borderwatch.screening import result_to_json, screen
+
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key from "
+                       "`borderwatch keys create`; bound to an agency and a role.")
+
+
+def _json(data: Any, status: int = 200, media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type=media_type)
+
+
+def create_app(service: Service) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.hub.bind(asyncio.get_running_loop())
+        service.start()
+        for starter in service.starters:
+            starter()
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="Borderwatch",
+        version="0.1.0",
+        summary="Detections in; tracks, incidents, alerts and cases out, by role.",
+        lifespan=lifespan,
+    )
+
+    def principal(key: Annotated[str | None, Security(API_KEY)] = None) -> Principal:
+        found = service.keys.lookup(key) if key else None
+        if found is None:
+            raise HTTPException(401, "missing or unknown API key",
+                                headers={"WWW-Authenticate": "X-API-Key"})
+        return found
+
+    def allowed(action: Action) -> Any:
+        def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+            if not who.may(action):
+                raise HTTPException(403, f"the role {who.role.value} may not do this")
+            return who
+        return check
+
+    Reader = Annotated[Principal, Depends(allowed(Action.READ))]
+
+    def filters(
+        since: Annotated[str | None, Query(description="RFC 3339 with offset")] = None,
+        until: Annotated[str | None, Query(description="RFC 3339 with offset")] = None,
+        bbox: Annotated[str | None, Query(description="west,south,east,north")] = None,
+    ) -> Filters:
+        field = "since"
+        try:
+            start = parse_time(since, "since") if since is not None else None
+            field = "until"
+            end = parse_time(until, "until") if until is not None else None
+            field = "bbox"
+            box = parse_bbox(bbox) if bbox is not None else None
+        except (InputError, ValueError) as err:
+            # The shape FastAPI documents for every 422 (HTTPValidationError).
+            raise HTTPException(
+                422, [{"loc": ["query", field], "msg": str(err), "type": "value_error"}]
+            ) from None
+        return Filters(since=start, until=end, bbox=box)
+
+    Filtered = Annotated[Filters, Depends(filters)]
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # Never echo what failed: it could hold someone's data.
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    # -- service ---------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["service"], responses={503: {"description": "The tracker "
+             "stopped: nothing is tracked, ingest is refused"}})
+    def healthz() -> Response:
+        live = service.live
+        if live.stopped is not None:
+            return _json({"status": "stopped", "reason": live.stopped, "pending": live.pending,
+                          "started_at": service.started_at}, 503)
+        return _json({"status": "recovering" if live.recovering else "ok",
+                      "pending": live.pending, "started_at": service.started_at})
+
+    @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        return PlainTextResponse(render_metrics(service), media_type="text/plain; version=0.0.4")
+
+    @app.get("/v1/whoami", tags=["service"])
+    def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+        return {"agency": who.agency, "role": who.role.value, "key_id": who.key_id,
+                "replay": service.config.replay,
+                "replay_state": service.extras.get("replay_state"),
+                "simulated": service.live.simulated_seen}
+
+    # -- ingest ----------------------------------------------------------------------
+
+    @app.post(
+        "/v1/detections",
+        tags=["ingest"],
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Detection"}}}}}},
+        responses={429: {"description": "Back-pressure: retry after Retry-After seconds"},
+                   413: {"description": "Batch too large"}},
+    )
+    async def post_detections(
+        request: Request, who: Annotated[Principal, Depends(allowed(Action.INGEST))]
+    ) -> Response:
+        body = await request.body()
+        status, result, headers = await asyncio.to_thread(ingest_batch, service, body)
+        return Response(orjson.dumps(result), status_code=status,
+                        media_type="application/json", headers=headers)
+
+    # -- the picture -----------------------------------------------------------------
+
+    @app.get("/v1/tracks", tags=["picture"], response_class=Response,
+             responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
+    def tracks(who: Reader, where: Filtered) -> Response:
+        features = [
+            service.viewer.track_feature(who, t)
+            for t in service.live.snapshot_tracks()
+            if where.keep(t["lat"], t["lon"], t["time"])
+        ]
+        return _json(collection(features, simulated=_simulated(features)), 200,
+                     GEOJSON_MEDIA_TYPE)
+
+    @app.get("/v1/incidents", tags=["picture"], response_class=Response,
+             responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
+    def incidents(who: Reader, where: Filtered) -> Response:
+        features = [
+            service.viewer.incident_feature(who, i)
+            for i in service.live.snapshot_incidents()
+            if where.keep(i["lat"], i["lon"], i["time"])
+        ]
+        return _json(collection(features, simulated=_simulated(features)), 200,
+                     GEOJSON_MEDIA_TYPE)
+
+    @app.get("/v1/sensors", tags=["picture"], response_class=Response,
+             responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
+    def sensors(who: Reader, where: Filtered) -> Response:
+        features = sensor_features(service.live.snapshot_sensors(), where, who)
+        return _json(collection(features, simulated=_simulated(features)), 200,
+                     GEOJSON_MEDIA_TYPE)
+
+    @app.get("/v1/map", tags=["picture"], response_class=Response,
+             responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
+    def map_data(who: Reader) -> Response:
+        """The boundary segments and the ports of entry (public reference data)."""
+        return _json(map_layers(service.boundary, service.places), 200, GEOJSON_MEDIA_TYPE)
+
+    @app.get("/v1/stats/monthly", tags=["statistics"])
+    def stats_monthly(who: Reader) -> dict[str, Any]:
+        """People intercepted per local month, from the case store (exact internal counts
+        for the responsible side; a partner gets only the publishable figures)."""
+        return monthly_stats(service.cases, publishable=who.role is Role.PARTNER)
+
+    # -- alerts ----------------------------------------------------------------------
+
+    @app.get("/v1/alerts", tags=["alerts"])
+    def alerts(who: Reader, status: str | None = None) -> dict[str, Any]:
+        seen = [service.viewer.alert(who, s) for s in service.live.alert_states()]
+        items = [a for a in seen if a is not None and (status is None or a["status"] == status)]
+        return {"alerts": items, "simulated": any(a["simulated"] for a in items)}
+
+    def _alert_action(alert_id: str, who: Principal) -> None:
+        state = service.live.alert_state(alert_id)
+        if state is None:
+            raise HTTPException(404, "no such alert")
+        if who.role is not Role.ADMIN and not owns(
+            who.agency, state["unit"]["unit_id"], state["unit"]["agency"]
+        ):
+            raise HTTPException(403, "this alert belongs to another agency")
+
+    Acker = Annotated[Principal, Depends(allowed(Action.ACK))]
+
+    @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
+    def ack(alert_id: str, who: Acker) -> dict[str, Any]:
+        _alert_action(alert_id, who)
+        try:
+            return service.viewer.alert(who, service.live.acknowledge(
+                alert_id, f"{who.agency} ({who.key_id})", service.clock())) or {}
+        except LifecycleError as err:
+            raise HTTPException(409, str(err)) from None
+
+    @app.post("/v1/alerts/{alert_id}/resolve", tags=["alerts"])
+    def resolve(alert_id: str, who: Acker, reason: str = "") -> dict[str, Any]:
+        _alert_action(alert_id, who)
+        try:
+            return service.viewer.alert(who, service.live.resolve(
+                alert_id, f"{who.agency} ({who.key_id})", service.clock(), reason[:500])) or {}
+        except LifecycleError as err:
+            raise HTTPException(409, str(err)) from None
+
+    # -- cases -----------------------------------------------------------------------
+
+    @app.get("/v1/cases", tags=["cases"])
+    def cases(who: Annotated[Principal, Depends(allowed(Action.READ_CASE))]) -> dict[str, Any]:
+        mine = [c for c in service.cases.list_cases() if _owner_ok(who, c)]
+        return {"cases": mine}
+
+    def _owner_ok(who: Principal, case_id: str) -> bool:
+        unit_id = service.cases.get_case(case_id).interception.unit_id
+        return owns(who.agency, unit_id, _unit_agency(unit_id))
+
+    def _unit_agency(unit_id: str) -> str | None:
+        for responsible in service.places.units:
+            if responsible.unit.unit_id == unit_id:
+                return responsible.unit.agency
+        return None
+
+    @app.get("/v1/cases/{case_id}", tags=["cases"])
+    def case(
+        case_id: str, who: Annotated[Principal, Depends(allowed(Action.READ_CASE))]
+    ) -> dict[str, Any]:
+        """A case with its people: screening officers of the owning agency only; every
+        read is written to the disclosure log."""
+        return case_to_json(_read_case(case_id, who, "case_read"))
+
+    @app.get("/v1/cases/{case_id}/screening", tags=["cases"])
+    def case_screening(
+        case_id: str, who: Annotated[Principal, Depends(allowed(Action.READ_CASE))]
+    ) -> dict[str, Any]:
+        """Each person of a case screened under the Safe Third Country Agreement with only
+        what the case records (``borderwatch screen``): outcome, the rule and its citation,
+        and the facts an officer must still establish. Decision support, not a decision
+        (IRPA 100(1)); same access and logging as the case itself."""
+        record = _read_case(case_id, who, "screening_read")
+        try:
+            return result_to_json(screen(case_to_json(record)))
+        except InputError as err:  # a stored case the screening cannot read: say which field
+            raise HTTPException(422, f"the case cannot be screened: {err}") from None
+
+    def _read_case(case_id: str, who: Principal, kind: str) -> Case:
+        """The case, if ``who`` is of the agency that owns it; the read is logged."""
+        try:
+            record = service.cases.get_case(case_id)
+        except CaseNotFound:
+            raise HTTPException(404, "no such case") from None
+        unit_id = record.interception.unit_id
+        if not owns(who.agency, unit_id, _unit_agency(unit_id)):
+            raise HTTPException(403, "this case belongs to another agency")
+        service.alerts.disclosures.record({
+            "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
+            "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
+            "agency": who.agency, "key_id": who.key_id, "role": who.role.value,
+            "channel": "api", "fields": ["people", "relations"],
+            "basis": "screening officer of the agency that owns the case",
+            "simulated": record.simulated,
+        })
+        return record
+
+    # -- live feed -------------------------------------------------------------------
+
+    @app.get("/v1/stream", tags=["picture"], response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}}}})
+    async def stream(who: Reader, request: Request) -> StreamingResponse:
+        """Server-Sent Events: ``tracks`` (GeoJSON features), ``incident``, ``alert``, each
+        in the caller's view; a comment line every 15 s keeps proxies from closing it."""
+        queue = service.hub.subscribe()
+
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                hello = {"type": "hello", "role": who.role.value,
+                         "simulated": service.live.simulated_seen,
+                         "replay": service.config.replay}
+                yield sse(hello)
+                while True:
+                    try:
+                        delivery = await asyncio.wait_for(queue.get(), timeout=15)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    message = message_for(service.viewer, who, delivery)
+                    if message is None:
+                        continue
+                    yield message
+                    if delivery.event["type"] == "lagged":
+                        return
+            finally:
+                service.hub.unsubscribe(queue)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    # -- dashboard -------------------------------------------------------------------
+
+    static = resources.files("borderwatch.app.http").joinpath("static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("dashboard.html").read_text("utf-8"),
+                            headers={"Cache-Control": "no-store"})
+
+    @app.get("/dashboard.js", include_in_schema=False)
+    def dashboard_js() -> Response:
+        return Response(static.joinpath("dashboard.js").read_bytes(),
+                        media_type="text/javascript", headers={"Cache-Control": "no-store"})
+
+    _add_schemas(app)
+    return app
+
+
+def _simulated(features: list[dict[str, Any]]) -> bool:
+    return any(f["properties"].get("simulated") for f in features)
+
+
+def _add_schemas(app: FastAPI) -> None:
+    """The detection wire format in the OpenAPI document (DESIGN.md), so clients and the
+    fuzzer know the ingest body; the endpoint validates each item itself to report per-item
+    errors instead of refusing the whole batch."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Detection"] = {
+            "type": "object",
+            "required": ["time", "sensor_id", "lat", "lon"],
+            "properties": {
+                "time": {"type": "string", "format": "date-time"},
+                "sensor_id": {"type": "string", "minLength": 1},
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                "sigma_m": {"type": "number", "exclusiveMinimum": 0},
+                "kind": {"type": "string", "enum": ["person", "vehicle", "animal", "unknown"]},
+                "count": {"type": "integer", "minimum": 1},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "id": {"type": "string"},
+                "simulated": {"type": "boolean"},
+            },
+        }
+        schemas = schema["components"]["schemas"]
+        schemas["Error"] = {
+            "type": "object", "required": ["detail"],
+            "properties": {"detail": {"type": "string"}},
+        }
+        schemas["FeatureCollection"] = {
+            "type": "object", "required": ["type", "features"],
+            "properties": {
+                "type": {"const": "FeatureCollection"},
+                "features": {"type": "array", "items": {
+                    "type": "object", "required": ["type", "geometry", "properties"],
+                    "properties": {"type": {"const": "Feature"},
+                                   "geometry": {"type": ["object", "null"]},
+                                   "properties": {"type": ["object", "null"]}}}},
+                "simulated": {"type": "boolean"},
+            },
+        }
+        schemas["IngestResult"] = {
+            "type": "object", "required": ["accepted", "duplicates", "errors", "simulated"],
+            "properties": {
+                "accepted": {"type": "integer", "minimum": 0},
+                "duplicates": {"type": "array", "items": {"type": "integer"}},
+                "errors": {"type": "array", "items": {
+                    "type": "object", "required": ["index", "field", "reason"],
+                    "properties": {"index": {"type": "integer"},
+                                   "field": {"type": ["string", "null"]},
+                                   "reason": {"type": "string"}}}},
+                "simulated": {"type": "boolean"},
+            },
+        }
+        _document_answers(schema)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _ref(name: str, media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+_ERRORS = {
+    "400": "The body is not JSON",
+    "401": "Missing or unknown API key",
+    "403": "The key's role or agency may not do this",
+    "404": "No such record",
+    "409": "Not possible in the alert's current state",
+    "413": "Batch too large",
+    "422": "The body is not a JSON array of detections",
+    "429": "Back-pressure: nothing was stored; retry after Retry-After seconds",
+    "503": "The tracker stopped: nothing was stored",
+}
+
+
+def _document_answers(schema: dict[str, Any]) -> None:
+    """Every answer an operation can give, in the document: the refusals (with the error
+    body) and the success bodies FastAPI cannot infer (GeoJSON, the ingest result)."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            codes: list[str] = []
+            if path.startswith("/v1"):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if path.startswith("/v1/alerts/"):
+                codes.append("409")
+            if path == "/v1/detections" and method == "post":
+                codes += ["400", "413", "422", "429", "503"]
+                answers["200"] = {"description": "Stored (per-item errors and duplicates "
+                                  "listed)", **_ref("IngestResult")}
+                answers["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+            for code in codes:
+                answers.setdefault(code, {"description": _ERRORS[code]})
+                answers[code].update(_ref("Error"))
+            geojson = answers.get("200", {}).get("content", {}).get(GEOJSON_MEDIA_TYPE)
+            if geojson is not None:
+                geojson["schema"] = {"$ref": "#/components/schemas/FeatureCollection"}
+
+
+def run_server(app: FastAPI, listener: socket.socket) -> None:
+    """Serve ``app`` on an already listening socket (uvicorn) until stopped."""
+    # An open live feed would hold a graceful shutdown for ever (docs/gotchas.md).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
+    server.run(sockets=[listener])

@@ -1,0 +1,64 @@
+"""The live feed's messages (Server-Sent Events): each event in each subscriber's view,
+made as few times as the rules allow.
+
+A ``tracks`` event is the heavy one: a thousand moving tracks are some 150 kB a second.
+Its features hold no personal field (live.TRACK_FIELDS, checked by a test), so every role
+but the partner's receives the same bytes, made once (:func:`shared_tracks_message`);
+when the tracker runs in its own process it makes them there, and the HTTP process passes
+them on without reading them (worker.py). A partner's view goes through the sharing gate,
+which logs each disclosure, so it is made for each partner subscriber.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from borderwatch.app.http.hub import Delivery
+from borderwatch.app.http.views import Viewer
+from borderwatch.domain.access import Principal, Role
+
+Event = dict[str, Any]
+_SHARED = "shared"
+
+
+def sse(event: Event) -> bytes:
+    """One Server-Sent Events message, named by the event's type."""
+    kind: str = event["type"]
+    return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+
+
+def shared_tracks_message(event: Event) -> bytes:
+    """A ``tracks`` event (live.LiveOps) as every role but the partner's receives it."""
+    return sse(Viewer.shared_tracks(event))
+
+
+def tracks_from_message(message: bytes) -> Event:
+    """The ``tracks`` event back from its shared message (for a partner's view)."""
+    seen = orjson.loads(message[message.index(b"\ndata: ") + 7:])
+    return {"type": "tracks", "tracks": seen["features"], "ended": seen["ended"],
+            "data_time": seen["data_time"], "simulated": seen["simulated"]}
+
+
+def message_for(viewer: Viewer, who: Principal, delivery: Delivery) -> bytes | None:
+    """The message ``who`` receives for ``delivery`` (None: nothing for them). What is
+    made for a role is kept on the delivery for the next subscriber of that role."""
+    event = delivery.event
+    partner = who.role is Role.PARTNER
+    if event["type"] == "tracks":
+        if not partner:
+            made = delivery.views.get(_SHARED)
+            if made is None:
+                made = event.get("message") or shared_tracks_message(event)
+                delivery.views[_SHARED] = made
+            return made
+        if "message" in event:  # made by the tracker process: read it back once
+            event = delivery.event = tracks_from_message(event["message"])
+    if not partner and who.role.value in delivery.views:
+        return delivery.views[who.role.value]
+    seen = viewer.event(who, event)
+    made = None if seen is None else sse(seen)
+    if not partner:
+        delivery.views[who.role.value] = made
+    return made

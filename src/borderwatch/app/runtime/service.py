@@ -1,0 +1,77 @@
+"""The running service: what the HTTP side holds (the detection log, API keys, the alert
+stage, the case store, the live tracker, the feed's hub) and the two steps every producer
+goes through, ``start`` and ``accept``. It is built by ``app/bootstrap.py``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.adapters.sqlite.detections import DetectionLog, StoredBefore
+from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.app.http.hub import Hub
+from borderwatch.app.http.views import Viewer
+from borderwatch.app.runtime.alert_service import AlertService
+from borderwatch.app.runtime.config import ServiceConfig
+from borderwatch.app.runtime.picture import Live
+from borderwatch.domain import Detection
+from borderwatch.domain.time import format_time
+from borderwatch.geo import Boundary, Places
+
+
+@dataclass
+class Service:
+    config: ServiceConfig
+    boundary: Boundary
+    places: Places
+    keys: KeyStore
+    log: DetectionLog
+    alerts: AlertService
+    cases: SqlCaseStore
+    hub: Hub
+    live: Live
+    viewer: Viewer
+    started_at: str = field(default_factory=lambda: format_time(datetime.now(UTC)))
+    extras: dict[str, Any] = field(default_factory=dict)
+    starters: list[Callable[[], None]] = field(default_factory=list)
+    """Called once the service runs (e.g. a scenario replay)."""
+    accepting: threading.Lock = field(default_factory=threading.Lock)
+    """Held from storing a batch to handing it to the tracker (ingest, a replay), and by
+    a tracker (re)starting from the log's position: nothing is fed twice or skipped."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """When an operator acknowledges or resolves an alert: the wall clock, or in a
+    scenario replay the replay's own (replay.Replay), so that the exercise's alert reads
+    as one timeline (raised 06:21, acknowledged 06:23), not raised in the scenario's
+    year and acknowledged in this one. Reads of personal data are always logged at the
+    wall-clock time."""
+
+    def start(self) -> None:
+        # Before any request is served (the app's lifespan), and under ``accepting``:
+        # nothing is accepted between reading the log's position and the tracker taking
+        # work.
+        with self.accepting:
+            self.live.start(StoredBefore(self.config.db, self.log.last()))
+
+    def accept(self, stored: Sequence[tuple[str | None, bytes | dict[str, Any]]],
+               detections: Sequence[Detection]) -> list[bool]:
+        """Store ``(id, wire object)`` pairs and hand the new ones' ``detections`` (same
+        order) to the tracker, under ``accepting``: a tracker that restarts meanwhile
+        replays the log up to a position and must be sent exactly what comes after it.
+        For each, whether it was new (storage.DetectionLog.append)."""
+        with self.accepting:
+            fresh = self.log.append(stored)
+            self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
+                             time.time())
+        return fresh
+
+    def close(self) -> None:
+        self.live.stop()
+        self.alerts.close()
+        self.log.close()
+        self.keys.close()
+        self.cases.close()

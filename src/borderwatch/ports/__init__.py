@@ -1,0 +1,1 @@
+"""Ports: the seams between the stages and the I/O adapters (storage, bus)."""

@@ -1,0 +1,176 @@
+"""Tracker quality on fixed seeds: the figures behind the checked-in metrics baseline.
+
+``measure()`` runs, with fixed seeds and on simulated data only:
+
+* the **strip** (``sim.strip``): 200 people, half of them in files of 5, 50 clutter points
+  per scan, 60 scans: mean GOSPA and OSPA (c = 10 m, p = 1) of the confirmed tracks;
+* the **groups** case: 10 files of 5 people 2 m apart, 150 scans: the share of
+  group-track-seconds whose head count is within one of the truth;
+* the **crossing suite** (``sim.crossing_suite``), one simulated hour on each of two
+  seeds through the whole pipeline: crossing recall, false crossings, median latency and
+  the share of crossings warned of by an approach incident before the line.
+
+``tests/integration/test_tracker_baseline.py`` fails when any figure is more than 5% worse
+than ``tests/baselines/tracker_metrics.json``; ``scripts/update_tracker_baseline.py``
+rewrites that file after a deliberate change (say why in the commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderwatch.sim.target_strip import Strip, StripScan, StripSpec
+from borderwatch.tracking import Tracker
+from borderwatch.tracking.base import FloatArray, IntArray
+from borderwatch.tracking.groups import GroupTracker
+from borderwatch.tracking.metrics import gospa, ospa
+
+GOSPA_C_M = 10.0
+GOSPA_P = 1.0
+WARM_UP_SCANS = 5
+GROUP_WARM_UP_SCANS = 20
+"""Everyone in the groups case appears at once; members confirm over the first seconds
+and their velocities settle before they are seen to move alike."""
+
+HIGHER_IS_BETTER = {
+    "group_head_count_within_one": True,
+    "strip_gospa": False,
+    "strip_ospa": False,
+    "suite_recall": True,
+    "suite_false_crossings": False,
+    "suite_latency_median_s": False,
+    "suite_approach_share": True,
+}
+
+
+@dataclass(frozen=True)
+class TrackScores:
+    gospa: float
+    ospa: float
+    swaps: int
+    """A person whose GOSPA-assigned track differs from the one assigned at the previous
+    scan where they had one."""
+    matches: int
+    tracks: float
+    """Confirmed tracks per scan (mean)."""
+
+    @property
+    def swap_share(self) -> float:
+        return self.swaps / self.matches if self.matches else 0.0
+
+
+Picture = tuple[IntArray, FloatArray]
+"""Track ids and positions (n, 2) of the confirmed tracks after one scan."""
+
+
+def track_scores(pictures: Sequence[Picture], scans: Sequence[StripScan]) -> TrackScores:
+    """Mean GOSPA/OSPA after the warm-up, and identity swaps."""
+    g, o, n_tracks = [], [], []
+    swaps = matches = 0
+    last: dict[int, int] = {}
+    for i, (scan, (ids, pos)) in enumerate(zip(scans, pictures, strict=True)):
+        truth = np.column_stack([scan.truth_east_m, scan.truth_north_m])
+        result = gospa(pos, truth, c=GOSPA_C_M, p=GOSPA_P)
+        for person, est in enumerate(result.truth_to_estimate.tolist()):
+            if est < 0:
+                continue
+            track = int(ids[est])
+            if i >= WARM_UP_SCANS:
+                matches += 1
+                swaps += int(person in last and last[person] != track)
+            last[person] = track
+        if i >= WARM_UP_SCANS:
+            g.append(result.distance)
+            o.append(ospa(pos, truth, c=GOSPA_C_M, p=GOSPA_P))
+            n_tracks.append(len(ids))
+    return TrackScores(
+        float(np.mean(g)), float(np.mean(o)), swaps, matches, float(np.mean(n_tracks))
+    )
+
+
+@dataclass(frozen=True)
+class HeadCountScores:
+    within_one: float
+    """Share of group-track-seconds after the warm-up whose head count is within one of
+    the truth (a group track farther than 15 m from every true group counts as wrong)."""
+    group_track_seconds: int
+    groups_started: int
+    splits: int
+    merges: int
+
+
+def head_count_quality(scans: Sequence[StripScan], group_size: int) -> HeadCountScores:
+    """Head counts of group tracks, for a strip where everyone walks in files of
+    ``group_size`` (``StripSpec(group_share=1)``)."""
+    tracker = Tracker()
+    groups = GroupTracker()
+    good = total = 0
+    for i, scan in enumerate(scans):
+        picture = groups.update(tracker.process_window([scan.to_scan()]), tracker)
+        if i < GROUP_WARM_UP_SCANS:
+            continue
+        truth = np.column_stack([scan.truth_east_m, scan.truth_north_m])
+        centres = truth.reshape(-1, group_size, 2).mean(axis=1)
+        for row in range(len(picture)):
+            total += 1
+            here = np.array([picture.east_m[row], picture.north_m[row]])
+            d = np.sqrt(((centres - here) ** 2).sum(axis=1))
+            good += int(d.min() <= 15.0 and abs(int(picture.group_size[row]) - group_size) <= 1)
+    return HeadCountScores(
+        good / total if total else 0.0, total, groups.groups_started, groups.splits, groups.merges
+    )
+
+
+def run_tracker(scans: Sequence[StripScan]) -> list[Picture]:
+    tracker = Tracker()
+    groups = GroupTracker()
+    pictures = []
+    for scan in scans:
+        groups.update(tracker.process_window([scan.to_scan()]), tracker)
+        pictures.append(tracker.confirmed_positions(scan.epoch_s))
+    return pictures
+
+
+def measure() -> dict[str, float]:
+    """Every baseline figure (about half a minute on one core)."""
+    from borderwatch.geo import Boundary
+    from borderwatch.pipeline import build_pipeline
+    from borderwatch.sim.crossing_suite import CrossingSuiteSpec, generate, score
+
+    out: dict[str, float] = {}
+    strip = list(Strip(StripSpec(targets=200, group_share=0.5, clutter=50, seed=3)).scans(60))
+    scores = track_scores(run_tracker(strip), strip)
+    out["strip_gospa"] = round(scores.gospa, 3)
+    out["strip_ospa"] = round(scores.ospa, 3)
+    groups = list(Strip(StripSpec(targets=50, group_share=1.0, clutter=50, seed=11)).scans(150))
+    out["group_head_count_within_one"] = round(head_count_quality(groups, 5).within_one, 4)
+    boundary = Boundary.bundled()
+    found = crossings = false = warned = 0
+    latencies: list[float] = []
+    for seed in (1, 2):
+        suite = generate(CrossingSuiteSpec(hours=1.0, seed=seed))
+        incidents = build_pipeline(boundary, route=False).feed_all(suite.detections)
+        result = score(suite, list(incidents))
+        found += result.found
+        crossings += result.crossings
+        false += result.false_crossings
+        warned += result.approach_warned
+        latencies.extend(result.latencies_s)
+    out["suite_recall"] = round(found / crossings, 4)
+    out["suite_false_crossings"] = float(false)
+    out["suite_latency_median_s"] = round(float(np.median(latencies)), 2)
+    out["suite_approach_share"] = round(warned / crossings, 4)
+    return out
+
+
+def worse(name: str, value: float, baseline: float, tolerance: float = 0.05) -> bool:
+    """Is ``value`` more than ``tolerance`` worse than ``baseline``? A count that was 0
+    (false crossings) is worse as soon as it is not."""
+    if HIGHER_IS_BETTER[name]:
+        return value < baseline * (1 - tolerance)
+    if baseline == 0:
+        return value > 0
+    return value > baseline * (1 + tolerance)

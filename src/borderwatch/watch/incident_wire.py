@@ -1,0 +1,72 @@
+"""The incident wire format (DESIGN.md): one JSON object per line from `borderwatch run`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from borderwatch.domain import Direction, Incident, InputError
+from borderwatch.domain.time import format_time, parse_time
+
+
+def incident_to_wire(incident: Incident) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "incident_id": incident.incident_id,
+        "type": incident.type.value,
+        "direction": incident.direction.value if incident.direction else None,
+        "time": format_time(incident.time),
+        "lat": round(incident.lat, 7),
+        "lon": round(incident.lon, 7),
+        "segment": incident.segment,
+        "group_size": incident.group_size,
+        "track_id": incident.track_id,
+        "severity": incident.severity.value,
+        "detected_at": format_time(incident.detected_at),
+        "latency_s": round(incident.latency_s, 1),
+        "kind": incident.kind.value,
+        "children": incident.children,
+        "speed_ms": round(incident.speed_ms, 2),
+        "heading_deg": round(incident.heading_deg, 1),
+        "distance_to_line_m": round(incident.distance_to_line_m, 1),
+        "risk": incident.risk.to_json(),
+        "simulated": incident.simulated,
+    }
+    if incident.eta_s is not None:
+        out["eta_s"] = round(incident.eta_s, 0)
+    out.update(incident.extra)
+    return out
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """The fields of a wire incident that evaluation needs (from any producer)."""
+
+    incident_id: str
+    type: str
+    direction: Direction | None
+    time: datetime
+    detected_at: datetime
+    lat: float
+    lon: float
+    group_size: int | None
+
+
+def incident_from_wire(obj: dict[str, Any]) -> IncidentRecord:
+    for key in ("incident_id", "type", "time", "detected_at", "lat", "lon"):
+        if key not in obj:
+            raise InputError(key, "is required")
+    direction = obj.get("direction")
+    if direction is not None and direction not in ("northbound", "southbound"):
+        raise InputError("direction", f"must be northbound or southbound, got {direction!r}")
+    group = obj.get("group_size")
+    return IncidentRecord(
+        incident_id=str(obj["incident_id"]),
+        type=str(obj["type"]),
+        direction=Direction(direction) if direction else None,
+        time=parse_time(obj["time"]),
+        detected_at=parse_time(obj["detected_at"], "detected_at"),
+        lat=float(obj["lat"]),
+        lon=float(obj["lon"]),
+        group_size=int(group) if isinstance(group, int) else None,
+    )
