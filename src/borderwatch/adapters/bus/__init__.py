@@ -1,0 +1,1 @@
+"""Bus adapters: ``local`` (in-process, threads) implements ``borderwatch.ports.bus``."""
