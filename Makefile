@@ -53,4 +53,4 @@ bench-stats: $(VENV)/.dev
 	$(BIN)/python bench/stats.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
