@@ -7,7 +7,6 @@ from borderwatch.domain.errors import BorderwatchError, InputError
 from borderwatch.domain.incident import Incident, IncidentType, Risk, RiskReason, Severity
 from borderwatch.domain.position import Position, check_lat_lon
 from borderwatch.domain.sides import Direction, Side
-from borderwatch.domain.track import TrackUpdate
 
 __all__ = [
     "DEFAULT_SIGMA_M",
@@ -32,6 +31,5 @@ __all__ = [
     "RiskReason",
     "Severity",
     "Side",
-    "TrackUpdate",
     "check_lat_lon",
 ]
