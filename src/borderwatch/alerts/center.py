@@ -14,9 +14,10 @@ a webhook receiver absorbs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from borderwatch.alerts import cap, cot
 from borderwatch.alerts.base import AlertSink
@@ -230,18 +231,7 @@ class AlertCenter:
                 alert, event, "cap", self.channels.cap, message.to_xml(), "application/cap+xml"
             )
         if channel == "webhook":
-            return [
-                Message(
-                    dedup_key=key,
-                    alert_id=alert.alert_id,
-                    channel="webhook",
-                    destination=url,
-                    content_type=CONTENT_TYPE,
-                    body=webhook_body(release, event=event, dedup_key=key),
-                )
-                for url in self.channels.webhook
-                for key in [dedup_key(alert, event, "webhook", url)]
-            ]
+            return _webhook_messages(release, event, self.channels.webhook)
         raise BorderwatchError(f"unknown channel {channel!r}")
 
     def _messages(
@@ -271,16 +261,12 @@ class AlertCenter:
         """Withdraw an alert where it was sent: CAP Cancel referencing every CAP message of
         it, a CoT cancel with its uid, a webhook ``resolve`` event; to the destinations
         its messages actually went to (so this also works from the command line)."""
-        sent_to: dict[str, list[str]] = {}
-        for stored in self.outbox.for_alert(state.alert_id):
-            if only is not None and stored.message.channel not in only:
-                continue
-            targets = sent_to.setdefault(stored.message.channel, [])
-            if stored.message.destination not in targets:
-                targets.append(stored.message.destination)
+        sent_to = self._sent_to(state.alert_id)
         alert = replace(state.alert(), created_at=now)
         messages: list[Message] = []
         for channel, destinations in sent_to.items():
+            if only is not None and channel not in only:
+                continue
             release = self.gate.release(alert, channel)
             try:
                 if channel == "cap" and state.refs.get("cap"):
@@ -297,19 +283,9 @@ class AlertCenter:
                         alert, "cancel", channel, destinations, body, "application/xml"
                     )
                 elif channel == "webhook":
-                    for url in destinations:
-                        key = dedup_key(alert, "resolve", "webhook", url)
-                        extra = {"reason": reason}
-                        messages.append(
-                            Message(
-                                key,
-                                alert.alert_id,
-                                "webhook",
-                                url,
-                                CONTENT_TYPE,
-                                webhook_body(release, event="resolve", dedup_key=key, extra=extra),
-                            )
-                        )
+                    messages += _webhook_messages(
+                        release, "resolve", destinations, extra={"reason": reason}
+                    )
             except BorderwatchError as err:
                 self.problems.append(str(err))
         if messages:
@@ -323,30 +299,22 @@ class AlertCenter:
         self._lifecycle_webhook(closed, "inhibited", now)
 
     def _lifecycle_webhook(self, state: AlertState, event: str, now: datetime) -> None:
-        urls = sorted(
-            {
-                s.message.destination
-                for s in self.outbox.for_alert(state.alert_id)
-                if s.message.channel == "webhook"
-            }
-        )
+        urls = sorted(self._sent_to(state.alert_id).get("webhook", []))
         if not urls:
             return
         alert = replace(state.alert(), created_at=now)
         release = self.gate.release(alert, "webhook")
         extra = {"acknowledged_by": state.acknowledged_by, "reason": state.reason}
-        self.outbox.enqueue(
-            Message(
-                key,
-                alert.alert_id,
-                "webhook",
-                url,
-                CONTENT_TYPE,
-                webhook_body(release, event=event, dedup_key=key, extra=extra),
-            )
-            for url in urls
-            for key in [dedup_key(alert, event, "webhook", url)]
-        )
+        self.outbox.enqueue(_webhook_messages(release, event, urls, extra=extra))
+
+    def _sent_to(self, alert_id: str) -> dict[str, list[str]]:
+        """The destinations this alert's messages went to, by channel, in first-sent order."""
+        sent_to: dict[str, list[str]] = {}
+        for stored in self.outbox.for_alert(alert_id):
+            targets = sent_to.setdefault(stored.message.channel, [])
+            if stored.message.destination not in targets:
+                targets.append(stored.message.destination)
+        return sent_to
 
     def _page_unit(self, page: Page) -> AgencyUnit:
         name = page.step.to
@@ -386,6 +354,20 @@ class AlertCenter:
 
 def dedup_key(alert: Alert, event: str, channel: str, destination: str) -> str:
     return f"{alert.alert_id}:{alert.recipient.unit_id}:{event}:{channel}:{destination}"
+
+
+def _webhook_messages(
+    release: Release, event: str, urls: Iterable[str], extra: dict[str, Any] | None = None
+) -> list[Message]:
+    """One webhook message per URL; its dedup key is also in the signed body, so a
+    receiver can de-duplicate on either."""
+    alert = release.alert
+    messages = []
+    for url in urls:
+        key = dedup_key(alert, event, "webhook", url)
+        body = webhook_body(release, event=event, dedup_key=key, extra=extra)
+        messages.append(Message(key, alert.alert_id, "webhook", url, CONTENT_TYPE, body))
+    return messages
 
 
 def _cap_identifier(alert: Alert, event: str) -> str:
