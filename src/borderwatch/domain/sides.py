@@ -18,6 +18,8 @@ class Side(StrEnum):
 
 
 class Direction(StrEnum):
+    """Which way a crossing or approach goes, named by the side it is heading for."""
+
     NORTHBOUND = "northbound"
     """From the south side to the north side (into Canada on the Canada-US line)."""
     SOUTHBOUND = "southbound"

@@ -41,6 +41,10 @@ class ResponsibleUnit:
 
 @dataclass(frozen=True)
 class Places:
+    """Ports of entry and the responsible units and the stretch of line each covers: who
+    is told about an incident at a place. Bundled as geo/data/places.yaml; a site may
+    load its own."""
+
     ports: tuple[Port, ...]
     units: tuple[ResponsibleUnit, ...]
 

@@ -57,6 +57,10 @@ class RunCounts:
 
 
 class Pipeline:
+    """The stages run in order on a detection stream: feed detections, get the incidents
+    they completed (already routed to alerts if a router was given); ``finish`` flushes
+    what the reorder buffer and the open scan still hold."""
+
     def __init__(
         self,
         *,

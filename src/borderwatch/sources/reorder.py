@@ -25,6 +25,9 @@ class ReorderReport:
 
 
 class ReorderBuffer:
+    """Holds reports for ``window_s`` of data time and releases them in time order; counts
+    late reports and repeated ids in ``report`` (see the module docstring)."""
+
     def __init__(self, window_s: float = 5.0, *, remember_ids: int = 1_000_000) -> None:
         """``remember_ids``: how many recent ids are kept to drop repeats; 0 when the
         source already refused repeated ids (the service's detection log does, durably)."""

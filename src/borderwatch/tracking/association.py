@@ -31,6 +31,9 @@ _DENSE_LIMIT = 2_500
 
 @dataclass(frozen=True, kw_only=True)
 class GlobalNearestNeighbour:
+    """One-to-one assignment of detections to tracks that minimises the summed cost of
+    the gated pairs (global nearest neighbour; Blackman & Popoli 1999, sec. 6.5)."""
+
     miss_cost: float = 1e4
     """Cost of leaving a gated track or detection unassigned: larger than any gated pair's
     cost (chi-square gate 13.8 plus ln det S), so any gated pair beats no pair."""
@@ -38,6 +41,14 @@ class GlobalNearestNeighbour:
     def assign(
         self, track: IntArray, detection: IntArray, cost: FloatArray
     ) -> tuple[IntArray, IntArray]:
+        """Choose among the gated pairs (``track[i]``, ``detection[i]``, ``cost[i]``);
+        return the chosen pairs' track and detection indices.
+
+        Pairs with no rival are kept as they are; the conflicts are split into
+        independent components and each is solved exactly, so a dense scene costs many
+        small problems rather than one large one. Any track or detection may stay
+        unassigned (at ``miss_cost``).
+        """
         if len(track) <= 1:
             return track, detection
         lonely = (np.bincount(track)[track] == 1) & (np.bincount(detection)[detection] == 1)

@@ -20,6 +20,10 @@ CHI2_2DOF_999 = 13.815510557964274
 
 @dataclass(frozen=True, kw_only=True)
 class MahalanobisGate:
+    """Which detections may belong to which track: inside the chi-square gate of the
+    squared Mahalanobis distance (99.9 % for 2 degrees of freedom by default), within
+    ``max_radius_m`` and among a track's ``neighbours`` nearest detections."""
+
     threshold: float = CHI2_2DOF_999
     """Squared Mahalanobis distance above which a pair is not considered."""
     max_radius_m: float = 250.0

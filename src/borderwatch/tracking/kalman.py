@@ -17,6 +17,10 @@ from borderwatch.tracking.base import FloatArray
 
 @dataclass(frozen=True, kw_only=True)
 class ConstantVelocity:
+    """The nearly-constant-velocity motion model, state (east, north, v_east, v_north),
+    with white-noise acceleration (Bar-Shalom, Li & Kirubarajan, *Estimation with
+    Applications to Tracking and Navigation*, 2001, sec. 6.2.2), vectorised over tracks."""
+
     acceleration_noise: float = 0.02
     """Power spectral density of the unmodelled acceleration, m^2/s^3 (per axis)."""
 

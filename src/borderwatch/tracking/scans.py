@@ -17,6 +17,9 @@ from borderwatch.tracking.kind_evidence import label_codes
 
 
 class ScanBuilder:
+    """Collects time-ordered detections into scans of ``window_s`` seconds, projected to
+    the local frame; reports the frame cannot place are set aside, not scanned."""
+
     def __init__(self, frame: LocalFrame, *, window_s: float = 1.0) -> None:
         if window_s <= 0:
             raise ValueError("window_s must be > 0")

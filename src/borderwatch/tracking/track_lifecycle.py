@@ -44,6 +44,9 @@ TENTATIVE, CONFIRMED = 1, 2
 
 @dataclass(frozen=True, kw_only=True)
 class LifecycleRules:
+    """When a track is confirmed, and when it ends or is dropped: the thresholds of the
+    tracker's track management, each with what it decides."""
+
     confirm_hits: int = 3
     """Detections needed before a track is confirmed (and may raise incidents)."""
     tentative_timeout_s: float = 3.0

@@ -43,6 +43,9 @@ class ApproachSettings:
 
 
 class ApproachRule:
+    """Raises an approach warning for a track heading for the line (the conditions are in
+    the module docstring); state is kept per track slot, like :class:`CrossingRule`."""
+
     def __init__(
         self,
         boundary: Boundary,
@@ -61,6 +64,12 @@ class ApproachRule:
         )
 
     def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]:
+        """Take one batch of updated tracks; return the approach warnings now due.
+
+        A warning is due after ``persistence`` qualifying updates in a row and at most
+        once per track and side; animals are not warned about, and a warning near a
+        recent one in place, time and heading is a repeat and dropped.
+        """
         fresh = self.memory.fresh_rows(batch)
         size = len(self.memory.serial)
         if size > len(self.streak):

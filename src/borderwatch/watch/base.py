@@ -143,6 +143,10 @@ class IncidentFactory:
         direction: Direction | None,
         eta_s: float | None = None,
     ) -> Incident:
+        """An incident of ``kind_of_incident`` for the track in ``row`` of ``batch``, at the
+        local point (east_m, north_m) and ``time_s``, with a fresh id, the track's kind,
+        head count and motion, and its risk assessed there and then. ``eta_s`` is the time
+        to the line, for approach warnings."""
         lat, lon = self.boundary.frame.point_to_geo(east_m, north_m)
         time = epoch_to_datetime(time_s)
         kind = kind_of(int(batch.kind_code[row]))

@@ -57,6 +57,13 @@ class CrossingSettings:
 
 
 class CrossingRule:
+    """Raises a crossing incident when a confirmed track goes from firmly one side of the
+    line to firmly the other (see the module docstring for "firmly" and for merging).
+
+    State is kept per track slot in arrays, so a scan of many tracks is one vectorised
+    step; animals' crossings are counted in ``suppressed_animal_crossings``, not raised.
+    """
+
     def __init__(
         self,
         boundary: Boundary,
@@ -98,6 +105,13 @@ class CrossingRule:
         return batch.slot
 
     def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]:
+        """Take one batch of updated tracks; return the crossings it completed.
+
+        The reported point and time are where the estimated path met the line; a track
+        that jumped across without a remembered move gets the nearest point of the line
+        and the time of this update. Tentative tracks and repeats of a recent crossing
+        (a broken and restarted track of the same group) raise nothing.
+        """
         slots = self._fit(batch)
         s = self.settings
         signed = geometry.signed_m

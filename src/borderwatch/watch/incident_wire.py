@@ -11,6 +11,9 @@ from borderwatch.domain.time import format_time, parse_time
 
 
 def incident_to_wire(incident: Incident) -> dict[str, Any]:
+    """The incident as a JSON-ready dict: times as ISO 8601 UTC, coordinates to 7 decimals
+    (about 1 cm), what is unknown as None, and ``extra`` merged last. The same record goes
+    to files, the API and the alert payloads, so they agree."""
     out: dict[str, Any] = {
         "incident_id": incident.incident_id,
         "type": incident.type.value,

@@ -66,6 +66,12 @@ def sun_elevation_deg(lat: float, lon: float, time: datetime) -> float:
 
 @dataclass(frozen=True)
 class RiskModel:
+    """Scores the humanitarian risk of a group where and when it was seen.
+
+    Weather comes from ``conditions`` (unknown by default, which adds no points); darkness
+    from the sun's elevation. The thresholds and why are in this module's docstring.
+    """
+
     conditions: ConditionsProvider = UNKNOWN_CONDITIONS
 
     def assess(
@@ -78,6 +84,12 @@ class RiskModel:
         group_size: int,
         children: int | None,
     ) -> Risk:
+        """The risk of ``group_size`` of ``kind`` at (lat, lon) at ``time``: a score, its
+        severity and every reason with its points.
+
+        Cold and snow count only for people on foot (or an unknown kind); ``children``
+        None means the group's make-up was not seen, which is listed, never scored.
+        """
         reasons: list[RiskReason] = []
         weather = self.conditions.conditions_at(lat, lon, time)
         on_foot = kind in (Kind.PERSON, Kind.UNKNOWN)
