@@ -100,6 +100,9 @@ class CapInfo:
 
 @dataclass(frozen=True)
 class CapMessage:
+    """One CAP 1.2 ``alert`` (OASIS Common Alerting Protocol v1.2, 2010): the envelope
+    fields and its ``info`` blocks; :meth:`to_xml` checks and serialises it."""
+
     identifier: str
     sender: str
     sent: datetime
@@ -120,6 +123,11 @@ class CapMessage:
         return f"{self.sender},{self.identifier},{cap_time(self.sent)}"
 
     def to_xml(self) -> bytes:
+        """The message as UTF-8 CAP 1.2 XML, elements in the schema's order.
+
+        Raises :class:`CapError` for what CAP forbids: empty ids or ids with spaces or
+        commas, an unknown msgType, an Update or Cancel without references, a Private
+        scope without addresses, a Restricted one without a restriction (CAP 3.2.1)."""
         for name, value in (("identifier", self.identifier), ("sender", self.sender)):
             if not value or set(value) & _FORBIDDEN_IN_IDS:
                 raise CapError(f"{name} must be non-empty, without spaces or commas: {value!r}")

@@ -60,6 +60,11 @@ class Channels:
 
 @dataclass
 class AlertCenter:
+    """The alert stage composed (see the module docstring): ``route`` for new incidents,
+    ``tick`` for repeats and escalation pages that fall due, ``acknowledge`` and
+    ``resolve`` for the operators. Each call's state changes, messages and disclosures
+    are committed in one outbox transaction, then the dispatcher is woken."""
+
     router: PolicyRouter
     book: AlertBook
     gate: SharingGate

@@ -62,10 +62,15 @@ class JsonlDisclosures:
 
 @dataclass
 class SharingGate:
+    """The one place a :class:`Release` is made (see the module docstring)."""
+
     sharing: SharingPolicy
     log: DisclosureRecorder
 
     def release(self, alert: Alert, channel: str) -> Release:
+        """Clear ``alert`` for ``channel``. The responsible unit gets it whole; a partner
+        gets only the fields its agency's rule allows, never a personal field (none at
+        all without a rule), and the disclosure is recorded with its legal basis."""
         if alert.audience is not Audience.PARTNER:
             return Release(alert, channel, ())
         rule = self.sharing.partners.get(alert.recipient.agency)

@@ -191,10 +191,21 @@ class Page:
 
 @dataclass
 class AlertBook:
+    """The lifecycle rules of the module docstring applied to the states in ``store``:
+    trigger, acknowledge, resolve, and the pages due at a time."""
+
     policy: AlertPolicy
     store: AlertStore
 
     def trigger(self, routed: Routed, now: datetime) -> Decision:
+        """Decide what a routed alert is at ``now`` and store the result.
+
+        In order: an id already stored is a DUPLICATE (nothing changes); an open source
+        of an inhibit rule makes it INHIBITED at once; an open alert of the same group
+        absorbs it (FOLDED, or REPEAT once ``repeat_interval_s`` has passed since its last
+        notification); otherwise it is NEW and closes the open alerts it inhibits (listed
+        in the decision).
+        """
         alert = routed.alert
         known = self.store.get(alert.alert_id)
         if known is not None:

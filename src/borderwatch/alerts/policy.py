@@ -153,6 +153,9 @@ class Inhibit:
 
 @dataclass(frozen=True)
 class AlertPolicy:
+    """Routes, units, grouping, repeat interval, inhibit rules and escalation chains, as
+    read from the alert policy file (docs/alert-policy.md)."""
+
     routes: tuple[Route, ...]
     units: dict[str, AgencyUnit]
     group_by: tuple[str, ...] = ("track_id", "type")

@@ -29,6 +29,10 @@ FALLBACK_UNIT = AgencyUnit(
 
 @dataclass
 class Router:
+    """Routing without a policy: one alert for the responsible unit (or the fallback) and,
+    where a partner covers the place, one for the partner with only the fields the
+    sharing policy allows."""
+
     boundary: Boundary
     places: Places
     sharing: SharingPolicy
@@ -96,6 +100,9 @@ class PolicyRouter:
             raise InputError("units", f"the policy names units nobody defines: {unknown}")
 
     def route(self, incident: Incident) -> list[Routed]:
+        """One routed alert per unit the matching routes notify, in route order. A unit
+        named by several routes gets one alert on the union of their channels (the first
+        route's escalation unless it had none); a partner nobody covers is skipped."""
         facts = IncidentFacts.of(incident)
         record = incident_to_wire(incident)
         country_in = self._country_in(incident)

@@ -46,6 +46,11 @@ class PartnerRule:
 
 @dataclass(frozen=True)
 class SharingPolicy:
+    """Per partner agency, the incident fields it may receive and the legal basis.
+
+    A field list naming a personal field is refused when the policy is read: personal
+    data is never shared by a field list (see ``PERSONAL_FIELDS``)."""
+
     partners: dict[str, PartnerRule]
 
     @classmethod
