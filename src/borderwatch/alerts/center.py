@@ -22,7 +22,7 @@ from typing import Any
 from borderwatch.alerts import cap, cot
 from borderwatch.alerts.base import AlertSink
 from borderwatch.alerts.gate import Release, SharingGate
-from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page, Status
+from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page
 from borderwatch.alerts.outbox import Drain, Message, Outbox
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.webhook import CONTENT_TYPE, webhook_body
@@ -351,10 +351,6 @@ class AlertCenter:
     def _wake(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.wake()
-
-    def status_of(self, alert_id: str) -> Status | None:
-        state = self.book.store.get(alert_id)
-        return None if state is None else state.status
 
 
 def dedup_key(alert: Alert, event: str, channel: str, destination: str) -> str:

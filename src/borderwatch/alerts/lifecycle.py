@@ -18,7 +18,6 @@ here, so every rule can be tested to the second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -385,13 +384,6 @@ def _equal(fields: tuple[str, ...], state: AlertState) -> dict[str, str]:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
-
-
-def states_by_status(states: Iterable[AlertState]) -> dict[Status, int]:
-    counts: dict[Status, int] = {}
-    for state in states:
-        counts[state.status] = counts.get(state.status, 0) + 1
-    return counts
 
 
 __all__ = [

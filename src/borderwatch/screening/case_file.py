@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from borderwatch.domain import RELATIONS, InputError
 
-EntryKind = Literal["land_port", "between_ports", "airport", "harbour_port"]
 ENTRY_KINDS: tuple[str, ...] = ("land_port", "between_ports", "airport", "harbour_port")
 
 FAMILY_STATUSES: frozenset[str] = frozenset(

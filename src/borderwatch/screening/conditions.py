@@ -414,9 +414,8 @@ def e9_death_penalty(ctx: Context) -> Finding:
 
 RuleLogic = Callable[[Context], Finding]
 
-APPLICABILITY_ORDER: tuple[str, ...] = ("N1", "N2", "A1", "A2", "A3", "N3", "N4", "N5")
-"""N1, N2 first (they override how the person came); then the entry rules, which exclude
-one another."""
+# N1, N2 first (they override how the person came); then the entry rules, which exclude
+# one another.
 PERSON_RULES: tuple[str, ...] = ("N1", "N2")
 ENTRY_RULES: tuple[str, ...] = ("A1", "A2", "A3", "N3", "N4", "N5")
 EXCEPTION_ORDER: tuple[str, ...] = ("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9")

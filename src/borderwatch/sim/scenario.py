@@ -264,7 +264,3 @@ class Scenario:
     """Screening facts for a case, e.g. ``{"kind": "between_ports", "from_country": "US"}``."""
     source: str = ""
     """The file it was loaded from."""
-
-    @property
-    def duration_s(self) -> float:
-        return (self.end - self.start).total_seconds()

@@ -114,7 +114,6 @@ class Strip:
         """Walker (group) index of each person."""
         self.rank: IntArray = np.concatenate([np.arange(k) for k in sizes]).astype(np.intp)
         """Position of each person in their file (0 leads)."""
-        self.group_sizes: IntArray = sizes
         n = len(sizes)
         half = spec.width_m / 2
         self.east = rng.uniform(0.0, spec.length_m, n)

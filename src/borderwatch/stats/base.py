@@ -14,7 +14,7 @@ dimensions and by month.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 import numpy as np
@@ -37,19 +37,6 @@ DIMENSIONS: Final = (
 )
 """What a count can be grouped or filtered by (besides the month)."""
 
-DIMENSION_HELP: Final = {
-    "country": "side of the border where the person was intercepted (CA or US)",
-    "region": "province or state of the interception (AB, MT, ...)",
-    "segment": "boundary segment (AB-MT, ...)",
-    "rcmp_division": "RCMP division responsible for that stretch of border (K = Alberta)",
-    "usbp_sector": "USBP sector responsible for that stretch of border (HVM = Havre)",
-    "unit": "the unit that made the interception (RCMP-K-IBET, ...)",
-    "agency": "agency of that unit (RCMP, USBP)",
-    "direction": "northbound (into Canada) or southbound (into the US)",
-    "citizenship": "first nationality, ISO 3166-1 alpha-2 (unknown when none)",
-    "demographic": "CBP demographic derived from the case (stats/demographic.py)",
-    "entry_kind": "between_ports, land_port, ...",
-}
 UNKNOWN: Final = "unknown"
 """The label of a dimension whose value the records do not give."""
 
@@ -176,6 +163,3 @@ class RowEncounters:
 
     def encounters(self) -> Encounters:
         return Encounters.from_rows(self._rows)
-
-
-ROW_FIELDS: Final = tuple(f.name for f in fields(EncounterRow))

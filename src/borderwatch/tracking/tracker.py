@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from borderwatch.domain import Detection, Kind
+from borderwatch.domain import Detection
 from borderwatch.tracking.association import GlobalNearestNeighbour
 from borderwatch.tracking.base import (
     Associator,
@@ -490,12 +490,6 @@ def recent_quantile(window: FloatArray, quantile: float) -> tuple[FloatArray, Fl
     mean = np.where(seen, window, 0).sum(axis=1) / n_seen
     spread = np.sqrt(np.where(seen, (window - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
     return np.where(np.isfinite(value), value, 1.0), spread
-
-
-def kinds_for(codes: IntArray) -> list[Kind]:
-    from borderwatch.tracking.kind_evidence import kind_of
-
-    return [kind_of(int(c)) for c in codes]
 
 
 _CO_REPORT_CHI2 = 9.21

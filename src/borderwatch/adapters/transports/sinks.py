@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -24,33 +24,6 @@ class JsonlAlertSink:
 
     def deliver(self, alert: Alert) -> None:
         self._out.write(orjson.dumps(alert_to_wire(alert)) + b"\n")
-        self._out.flush()
-
-    def close(self) -> None:
-        self._out.close()
-
-
-class DisclosureLog:
-    """Every partner disclosure: who received which fields of which incident, and when."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._out: IO[bytes] = self.path.open("ab")
-
-    def deliver(self, alert: Alert) -> None:
-        if alert.audience is not Audience.PARTNER:
-            return
-        entry: dict[str, Any] = {
-            "time": alert.created_at.isoformat(),
-            "alert_id": alert.alert_id,
-            "incident_id": alert.incident_id,
-            "recipient": alert.recipient.unit_id,
-            "agency": alert.recipient.agency,
-            "fields": sorted(alert.payload),
-            "simulated": alert.simulated,
-        }
-        self._out.write(orjson.dumps(entry) + b"\n")
         self._out.flush()
 
     def close(self) -> None:

@@ -16,7 +16,6 @@ carries it) and in the annotations' ``info``.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -113,8 +112,3 @@ def _png(path: Path, image: np.ndarray) -> None:
     from PIL import Image
 
     Image.fromarray(image).save(path)
-
-
-def tilt_for(height_m: float, range_m: float) -> float:
-    """Depression (degrees) that centres the image on the ground at ``range_m``."""
-    return math.degrees(math.atan2(height_m, range_m))

@@ -40,7 +40,6 @@ NETD_REFERENCE_K = 303.15
 """NETD is specified on a 30 °C scene (thermal.md)."""
 
 SNOW_EMISSIVITY = 0.99
-SKIN_EMISSIVITY = 0.98
 CLEAR_SKY_C = -50.0
 """Effective radiating temperature of a clear night sky (thermal.md table)."""
 
@@ -123,16 +122,6 @@ def noise_temperature_k(scene_k: float, netd_k: float = NETD_K) -> float:
     0.096
     """
     return netd_k * radiance_slope(NETD_REFERENCE_K) / radiance_slope(scene_k)
-
-
-def apparent_radiance(
-    surface_k: ArrayLike, emissivity: float, reflected_k: float = CLEAR_SKY_C + KELVIN_0C
-) -> F64:
-    """Radiance leaving a grey surface: its own emission plus the reflected sky (Kirchhoff:
-    reflectance = 1 - emissivity for an opaque surface)."""
-    return emissivity * temperature_to_radiance(surface_k) + (1.0 - emissivity) * float(
-        temperature_to_radiance(reflected_k)
-    )
 
 
 def transmittance(range_m: ArrayLike, extinction_per_km: float) -> F64:
