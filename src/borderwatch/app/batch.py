@@ -19,6 +19,9 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 @dataclass
 class RunReport:
+    """What a run of ``borderwatch run`` saw: detections accepted, rejected (with the first
+    errors), late and duplicate, incidents by type, tracks started, alerts, and timing."""
+
     accepted: int = 0
     rejected: int = 0
     errors: list[InputError] = field(default_factory=list)

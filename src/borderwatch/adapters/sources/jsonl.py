@@ -20,6 +20,10 @@ from borderwatch.sources.base import SourceReport
 
 
 class JsonlDetectionSource:
+    """Iterate the detections of a JSONL file; ``report`` counts what was accepted and
+    rejected and keeps the first errors with their line numbers (see the module
+    docstring for ``strict``). A file that cannot be opened raises :class:`InputError`."""
+
     def __init__(self, path: str | Path, *, strict: bool = False) -> None:
         self.path = Path(path)
         self.strict = strict

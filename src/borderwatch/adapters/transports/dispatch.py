@@ -53,6 +53,10 @@ class FolderTransport:
 
 
 class Dispatcher:
+    """Delivers the outbox's due messages through the transport for each destination,
+    inline (:meth:`deliver_due`) or on its own thread (:meth:`start`, :meth:`wake`,
+    :meth:`stop`); see the module docstring for retries."""
+
     def __init__(
         self,
         outbox: Outbox,

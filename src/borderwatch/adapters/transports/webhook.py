@@ -24,6 +24,9 @@ class WebhookTransport:
         self._lock = threading.Lock()
 
     def send(self, message: Message) -> None:
+        """POST the message body to its destination URL, signed and with its dedup key,
+        on a kept-alive connection per host. Raises :class:`DeliveryError` for a URL that
+        is not http(s), a failed connection (after one fresh retry) or a non-2xx reply."""
         parts = urlsplit(message.destination)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryError(f"not an http(s) URL: {message.destination!r}")

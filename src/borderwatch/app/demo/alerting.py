@@ -53,6 +53,10 @@ class _Disclosures:
 
 
 class DemoAlerts:
+    """The demo's alert side (see the module docstring): the real alert service on files
+    in ``out``, a local TAK listener and a served CoT stream, the US tip as inbound CAP,
+    and the assumed acknowledgement; ``finish`` returns its part of the summary."""
+
     def __init__(
         self,
         out: Path,
@@ -224,6 +228,9 @@ class DemoAlerts:
             action()
 
     def finish(self) -> dict[str, Any]:
+        """Deliver what is still due, write the CoT the TAK listener received to
+        ``cot-received.xml``, say the alerting line of the timeline and return the
+        alerting summary (states, acknowledgements, inhibitions, pages, CAP files, outbox)."""
         self._flush()
         self.service.dispatcher.deliver_due()
         cot_alerts = [e for e in self.tak.wait_for(1, timeout_s=5.0) if b'type="b-a-g"' in e]

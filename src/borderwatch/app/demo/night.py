@@ -383,6 +383,9 @@ def intercept_group(
 def open_case_for_group(
     scenario: Scenario, group: Group, interception: Interception, crossing: Incident, zone: ZoneInfo
 ) -> Case:
+    """The case file for the intercepted group: its people and relations as the scenario
+    gives them, dated by the local date of the crossing, with every fact the public
+    record does not give listed as an assumption with its reason."""
     people = tuple(
         Person(
             person_id=m.member_id,

@@ -47,6 +47,9 @@ def summarize(
     score: Any,
     group: Group,
 ) -> dict[str, Any]:
+    """The night's summary as a JSON-ready dict: incidents by type, alerts, the evaluation
+    against the simulation's truth, and (when there was one) the crossing's estimated
+    time and place against the true ones, the tip's lead time and the case."""
     truth = next((c for c in sim.crossings if c.entity_id == group.entity_id), None)
     by_track: dict[str, list[str]] = {}
     for i in incidents:
@@ -118,6 +121,8 @@ def summarize(
 
 
 def print_summary(console: Console, summary: dict[str, Any], case: Case | None, out: Path) -> None:
+    """Print ``summary`` as the demo's closing table, the case's assumptions, and the
+    files written to ``out``."""
     table = Table(title="Summary (simulated)", show_header=False, title_style="bold")
     row = table.add_row
     incidents = summary["incidents"]

@@ -51,6 +51,10 @@ def _json(data: Any, status: int = 200, media_type: str = "application/json") ->
 
 
 def create_app(service: Service) -> FastAPI:
+    """The FastAPI app over ``service``: health and metrics, ``POST /v1/detections``, the
+    picture (tracks, incidents, sensors, map, live stream), statistics, alerts and cases,
+    and the dashboard. The app's lifespan starts the service and closes it."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.hub.bind(asyncio.get_running_loop())

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
 
 
 def render_metrics(service: Service) -> str:
+    """The service's counters and gauges as Prometheus text: ingest counts (accepted,
+    rejected, duplicate, late, unplaceable, throttled), detections pending, active tracks,
+    incidents, alerts, and the alert latency summary over the last 10,000 alerts."""
     live = service.live
     c = live.counters
     latency = np.array(c.alert_latency_s[-10_000:] or [0.0])

@@ -88,6 +88,12 @@ def load_camera_file(path: str | Path) -> CameraFile:
 
 
 def parse_camera(raw: object, *, base_dir: Path, source: str = "") -> CameraFile:
+    """The camera described by ``raw`` (a parsed camera file, docs/thermal.md), checked
+    field by field; a drone's ``pose_log`` is read relative to ``base_dir``.
+
+    Radiometric frames default to 0.01 K per count; ``radiometric: false`` means relative
+    (AGC) frames. Raises :class:`InputError` naming the field for anything out of range
+    or unknown."""
     top = Node(raw, "")
     kind = top.choice("type", ["fixed", "drone"])
     res = top.child("resolution")

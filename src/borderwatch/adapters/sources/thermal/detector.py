@@ -48,6 +48,8 @@ F64 = NDArray[np.float64]
 
 @dataclass(frozen=True, kw_only=True)
 class DetectorSettings:
+    """The detector's thresholds, each with what it decides (docs/thermal.md)."""
+
     low_sigmas: float = 4.0
     """A candidate's pixels are this many noise sigmas above the background..."""
     high_sigmas: float = 10.0
