@@ -301,6 +301,8 @@ def accompanied(case: ScreeningCase, person_id: str) -> bool:
 
 
 def e5_unaccompanied_minor(ctx: Context) -> Finding:
+    """Exception E5, the unaccompanied minor: true, false or unknown (an unknown age or
+    family fact leaves it unknown), with the facts it was decided on."""
     # IRPR 159.5(e): under 18 (18 is an adult), not accompanied by mother, father or legal
     # guardian, no spouse or common-law partner, and no mother, father or legal guardian in
     # Canada or the United States.

@@ -36,6 +36,9 @@ LINE_LAT = 49.0
 
 @dataclass(frozen=True, kw_only=True)
 class CrossingSuiteSpec:
+    """What the suite holds: hours, the stretch of line, walking groups, Border Road
+    traffic and the sensor's noise and detection probability (module docstring)."""
+
     hours: float = 1.0
     west_lon: float = -112.0
     east_lon: float = -111.75

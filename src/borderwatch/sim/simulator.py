@@ -42,6 +42,9 @@ __all__ = ["FrameProgress", "SimEvent", "SimulationResult", "TruthCrossing", "si
 
 @dataclass(eq=False)
 class SimulationResult:
+    """A simulated run: the detections the sensors reported, the truth (records, crossings,
+    events) and every mover's true path, so a result can be scored and replayed."""
+
     scenario: Scenario
     detections: list[Detection]
     """Sorted by time; every one ``simulated=True`` with a unique ``id``."""

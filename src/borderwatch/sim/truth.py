@@ -105,6 +105,8 @@ def truth_records(
     crossings: Sequence[TruthCrossing],
     events: Sequence[SimEvent],
 ) -> list[dict[str, Any]]:
+    """The truth file's records (docs/scenario-format.md, "Outputs"): the scenario, then
+    the entities, then crossings, events and 1 s positions merged in time order."""
     records: list[dict[str, Any]] = [
         {
             "type": "scenario",

@@ -111,6 +111,9 @@ def read_cbp_csv(path: Path) -> CbpData:
 
 
 def parse_cbp_csv(text: str, *, source: str = "CBP CSV") -> CbpData:
+    """Parse and check the text of a CBP Nationwide Encounters CSV (either published
+    variant), skipping leading comment and blank lines. Every cell of a closed vocabulary
+    is checked; the first bad cell raises :class:`InputError` with its line and column."""
     lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):

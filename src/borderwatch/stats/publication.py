@@ -93,6 +93,9 @@ class ReleaseCalendar:
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "release calendar") -> ReleaseCalendar:
+        """The calendar from its parsed YAML: ``default_lag_days`` and the known
+        ``releases`` (month and date). Raises :class:`InputError` for a bad lag, a bad
+        entry, or a release dated before its month is over."""
         if not isinstance(data, dict):
             raise InputError(None, "must be a mapping with default_lag_days", source=source)
         lag = data.get("default_lag_days")

@@ -48,6 +48,10 @@ class Match:
 
 @dataclass
 class Evaluation:
+    """The outcome of :func:`evaluate`: matches, missed truth crossings and false
+    crossings, with recall, latency percentiles and a JSON-ready ``summary``; NaN (None in
+    the summary) where there is nothing to measure."""
+
     truth_alarmable: int
     truth_animal: int
     matches: list[Match] = field(default_factory=list)
@@ -126,6 +130,9 @@ def evaluate(
     max_time_s: float = 300.0,
     max_distance_m: float = 500.0,
 ) -> Evaluation:
+    """Match crossing incidents to the alarmable truth crossings (rules in the module
+    docstring: same direction, within ``max_time_s`` and ``max_distance_m``, nearest in
+    time, each used once) and return the :class:`Evaluation`."""
     alarmable = [t for t in truth if t.kind in ALARMABLE]
     result = Evaluation(truth_alarmable=len(alarmable), truth_animal=len(truth) - len(alarmable))
     crossings = [i for i in incidents if i.type == "crossing"]

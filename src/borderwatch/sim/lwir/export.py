@@ -36,6 +36,9 @@ DEFAULT_START = datetime(2025, 2, 3, 13, 10, tzinfo=UTC)
 def write_scene(
     scene: Scene, folder: Path, *, eight_bit: bool = False, start: datetime = DEFAULT_START
 ) -> Path:
+    """Write ``scene`` to the new ``folder`` (layout in the module docstring), frame 0 taken
+    at ``start``; 8-bit PNG frames when ``eight_bit``, else radiometric TIFF. Returns the
+    folder. Refuses a folder that exists; on any failure nothing is left behind."""
     folder = Path(folder)
     if folder.exists():
         raise FileExistsError(f"{folder} exists; choose a new folder")

@@ -33,6 +33,10 @@ DRONE_ERRORS = PoseErrors(
 
 @dataclass(frozen=True, kw_only=True)
 class SceneSpec:
+    """Everything a scene is built from: the seed, camera and range, the group and its
+    formation, animals, clutter, the weather and the lens; the same spec is the same
+    scene."""
+
     seed: int
     camera: str = "fixed"
     """fixed or drone."""
@@ -63,6 +67,9 @@ class SceneSpec:
 
 @dataclass(kw_only=True)
 class Scene:
+    """A built scene: the true and reported camera poses and the bodies of every frame;
+    :meth:`frames` renders them on demand."""
+
     spec: SceneSpec
     intrinsics: Intrinsics
     conditions: Conditions
@@ -99,6 +106,9 @@ class Scene:
 
 
 def build(spec: SceneSpec) -> Scene:
+    """Lay out the scene ``spec`` describes (seeded: the same spec gives the same scene):
+    the camera's true poses per frame (a fixed mast, or a drifting drone), the reported
+    poses drawn from the pose errors, and the bodies placed on rolling ground."""
     rng = np.random.default_rng([spec.seed, 1])
     cond = Conditions(air_c=spec.air_c, dawn=spec.dawn, extinction_per_km=spec.extinction_per_km)
     intr = Intrinsics(width_px=640, height_px=512, focal_mm=spec.focal_mm, pitch_um=spec.pitch_um)
