@@ -12,6 +12,7 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.case_helpers import coutts_case
 
 from borderwatch.cases import (
     FORMAT,
@@ -51,63 +52,6 @@ SCREENING_PERSON_FIELDS = {
 """The per-person fields of the screening input (issue "Screening each person under the STCA")."""
 
 MST = dt.timezone(dt.timedelta(hours=-7))
-
-
-def coutts_case(case_id: str = "AB-2025-0203-001") -> Case:
-    """The nine people of SCENARIO.md; relations were not published, so they are assumed."""
-    interception = Interception(
-        interception_id="int-0001",
-        incident_id="inc-0001",
-        time=dt.datetime(2025, 2, 3, 6, 31, tzinfo=MST),
-        lat=49.0012,
-        lon=-111.9302,
-        unit_id="rcmp-ibet-coutts",
-        people_count=9,
-        simulated=True,
-    )
-    ages = [
-        (34, "VE"),
-        (31, "VE"),
-        (45, "VE"),
-        (29, "VE"),
-        (13, "VE"),
-        (10, "VE"),
-        (7, "VE"),
-        (7, "CO"),
-        (5, "CO"),
-    ]
-    people = tuple(
-        Person(f"p{i + 1}", age, (country,), sex="F" if i in (1, 5, 6) else None)
-        for i, (age, country) in enumerate(ages)
-    )
-    return Case(
-        case_id=case_id,
-        interception=interception,
-        people=people,
-        relations=(
-            Relation("p2", "mother", "p6"),
-            Relation("p2", "mother", "p7"),
-            Relation("p6", "sister", "p7"),
-            Relation("p1", "uncle", "p5"),
-        ),
-        assumptions=(
-            Assumption(
-                "people[p2].relations",
-                "mother of p6 and p7",
-                "camera images: two small girls holding a woman's hand",
-            ),
-            Assumption("people[p1].age", "34", "adult; exact age not published"),
-            Assumption(
-                "interception.position",
-                "49.0012,-111.9302",
-                "exact point not published; placed between ports",
-            ),
-        ),
-        entry_kind="between_ports",
-        entry_date="2025-02-03",
-        from_country="US",
-        simulated=True,
-    )
 
 
 # --- ids --------------------------------------------------------------------------------
