@@ -46,9 +46,7 @@ class Rule:
         >>> r.in_force(date(2023, 3, 24)), r.in_force(date(2023, 3, 25))
         (False, True)
         """
-        if law_date < self.effective_from:
-            return False
-        return self.effective_to is None or law_date <= self.effective_to
+        return _within(law_date, self.effective_from, self.effective_to)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,9 +59,7 @@ class DatedPeriod:
     effective_to: date | None
 
     def covers(self, day: date) -> bool:
-        return self.effective_from <= day and (
-            self.effective_to is None or day <= self.effective_to
-        )
+        return _within(day, self.effective_from, self.effective_to)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,10 +130,7 @@ def _map(raw: Any, where: str) -> dict[str, Any]:
 
 def _period(raw: Any, where: str) -> DatedPeriod:
     item = _map(raw, where)
-    start = _req_date(item.get("effective_from"), f"{where}.effective_from")
-    end = _date(item.get("effective_to"), f"{where}.effective_to", nullable=True)
-    if end is not None and end < start:
-        raise InputError(f"{where}.effective_to", "is before effective_from")
+    start, end = _effective(item, where)
     return DatedPeriod(
         period_id=_str(item.get("id"), f"{where}.id"),
         text=str(item.get("text") or item.get("citation") or ""),
@@ -154,10 +147,7 @@ def _rule(raw: Any, where: str) -> Rule:
     days = item.get("days_limit")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
         raise InputError(f"{where}.days_limit", f"must be a positive integer, got {days!r}")
-    start = _req_date(item.get("effective_from"), f"{where}.effective_from")
-    end = _date(item.get("effective_to"), f"{where}.effective_to", nullable=True)
-    if end is not None and end < start:
-        raise InputError(f"{where}.effective_to", "is before effective_from")
+    start, end = _effective(item, where)
     return Rule(
         rule_id=_str(item.get("id"), f"{where}.id"),
         kind=kind,
@@ -172,6 +162,20 @@ def _rule(raw: Any, where: str) -> Rule:
         entry_before=_date(item.get("entry_before"), f"{where}.entry_before", nullable=True),
         days_limit=days,
     )
+
+
+def _effective(item: dict[str, Any], where: str) -> tuple[date, date | None]:
+    """``effective_from`` (required) and ``effective_to`` (null: still in force)."""
+    start = _req_date(item.get("effective_from"), f"{where}.effective_from")
+    end = _date(item.get("effective_to"), f"{where}.effective_to", nullable=True)
+    if end is not None and end < start:
+        raise InputError(f"{where}.effective_to", "is before effective_from")
+    return start, end
+
+
+def _within(day: date, start: date, end: date | None) -> bool:
+    """``start <= day <= end``, both ends inclusive; no ``end`` is open-ended."""
+    return start <= day and (end is None or day <= end)
 
 
 def _removal_list(raw: Any, where: str) -> RemovalList:
