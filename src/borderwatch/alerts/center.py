@@ -1,8 +1,8 @@
 """The alert centre: the alert stage composed (policy routing -> lifecycle -> sharing gate
 -> channels -> durable outbox -> dispatcher).
 
-It plays the pipeline's router (``route(incident) -> alerts``), so `pipeline.py` stays the
-one place where stages are composed. For each routed alert the lifecycle decides (new,
+It plays the pipeline's router (``route(incident) -> alerts``), so ``pipeline/`` stays the
+one place where the stages are composed. For each routed alert the lifecycle decides (new,
 folded into its group, repeat, inhibited); a notification is cleared by the sharing gate
 once per channel, formatted by that channel, and either shown at once (console, JSONL) or
 stored in the outbox before any network send (CoT, CAP, webhook).
@@ -124,10 +124,8 @@ class AlertCenter:
     def tick(self, now: datetime) -> list[Page]:
         """Send the escalation pages due at ``now`` (data time in a replay)."""
         # Read first, write only when a page is due: a live service ticks after every
-        # batch, and an empty write transaction still takes SQLite's write lock. When the
-        # ingest side held it (storing a batch, with its fsync), the tick waited in
-        # SQLite's busy handler, which sleeps 1, 2, 5, 10 ms...: 4 % of ticks took 5-12 ms
-        # and held up the next batch (bench/api.py). The transaction reads again.
+        # batch, and an empty write transaction still takes the store's write lock and
+        # waits for the ingest side (docs/performance.md). The transaction reads again.
         if not self.book.store.due_for_escalation(now):
             return []
         with self.outbox.transaction():

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 
 class Kind(StrEnum):
-    """What a sensor or a track thinks an object is (DESIGN.md wire format ``kind``)."""
+    """What a sensor or a track thinks an object is (the wire format's ``kind``)."""
 
     PERSON = "person"
     VEHICLE = "vehicle"
@@ -21,14 +21,14 @@ DEFAULT_SIGMA_M = 25.0
 
 
 class Detection(NamedTuple):
-    """One report, in the DESIGN.md wire format, validated. Immutable.
+    """One report, in the detection wire format (docs/references.md), validated. Immutable.
 
     ``time`` is timezone-aware UTC. ``epoch_s`` is the same instant in seconds since the
     Unix epoch, kept beside it because the tracker works in floats and the conversion is
     paid once, at the edge.
 
     A named tuple rather than a frozen dataclass: a million of these are made per replay,
-    and a frozen dataclass takes ~4 µs to build against <1 µs here (measured, docs/gotchas.md).
+    and a named tuple is several times cheaper to build (docs/performance.md).
     Use ``det._replace(field=value)`` for a changed copy.
     """
 

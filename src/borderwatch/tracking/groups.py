@@ -55,12 +55,9 @@ _EMPTY = np.empty(0, np.intp)
 class GroupRules:
     link_m: float = 10.0
     """Tracks this close (centre to centre) may join one group: people in file walk about
-    2 m apart and each track is off by a few metres (with 5 m sensor noise, a member's
-    nearest fellow member's track is 6 m away at the median, 8.5 m at the 90th
-    percentile; measured on the strip of ``sim.strip``)."""
+    2 m apart and each track is off by a few metres (measured: docs/performance.md)."""
     velocity_ms: float = 1.0
-    """... if their velocities differ by less than this (m/s, vector difference; 0.4 m/s
-    at the median for members of one group, 0.8 at the 90th percentile)."""
+    """... if their velocities differ by less than this (m/s, vector difference)."""
     stay_link_m: float = 20.0
     """Tracks already in one group stay together up to this distance ..."""
     stay_velocity_ms: float = 2.0

@@ -4,8 +4,7 @@ A track has **crossed** when it was firmly on one side and is now firmly on the 
 "Firmly" means at least ``margin_m`` from the line *and* at least ``sigma_factor`` times its
 own position uncertainty: a pickup on Border Road 5-30 m from the line, whose estimate
 wobbles by a few metres, never gets firmly onto the other side, so it never alarms, while a
-group walking across at 1 m/s does about 14 s after the line (median on the crossing
-suite, ``sim.crossing_suite``, with 10 m sensor noise).
+group walking across does, seconds after the line (figures: docs/performance.md).
 
 The crossing point and time are where the track's estimated path last went from the origin
 side to the destination side (the straight move between two consecutive estimates meets the
@@ -13,8 +12,8 @@ line), so the reported time is the estimated moment of crossing, not the moment 
 detection; the difference is the alert latency. A position exactly on the line is on
 neither side (geo.boundary): it neither starts nor finishes a crossing.
 
-Animals do not raise crossing incidents (tracking.classify says how a track is judged an
-animal); their crossings are counted in ``suppressed_animal_crossings``. Tracks of unknown
+Animals do not raise crossing incidents (``tracking.kind_evidence`` says how a track is
+judged an animal); their crossings are counted in ``suppressed_animal_crossings``. Tracks of unknown
 kind do alarm: missing a person in the cold costs more than checking on a deer.
 
 Two tracks of the same group (a track that broke and restarted) that cross in the same
@@ -44,10 +43,8 @@ from borderwatch.watch.base import (
 class CrossingSettings:
     margin_m: float = 10.0
     """Minimum distance from the line to count as firmly on a side: a floor under the
-    sigma test for tracks that claim to be very precise. On the crossing suite (1 m/s,
-    10 m noise) the 3-sigma test decides, and a group is firmly across ~14 s after the
-    line (median); 20 m cost 25 s without removing a single false crossing (0 in 10 hours
-    of Border Road traffic 6.5-28.5 m from the line, either way)."""
+    sigma test for tracks that claim to be very precise. A larger floor delays every
+    crossing and removed no false one (measured: docs/performance.md)."""
     sigma_factor: float = 3.0
     """... and at least this many sigmas of the track's own position error ..."""
     persistence: int = 2

@@ -18,8 +18,8 @@ pose, the background radiance, its blurred image and its apparent temperature, a
 
 The noise is Gaussian by table: a uniform 16-bit integer per pixel indexes the standard
 normal quantile at the middle of its 1/65536 of probability, and the two outermost bins
-(beyond ±4.3 sigma) are drawn exactly from the tails. That is ~5x cheaper than NumPy's
-normal generator and indistinguishable from it at the detector's thresholds.
+(beyond ±4.3 sigma) are drawn exactly from the tails: cheaper than NumPy's normal
+generator and indistinguishable from it at the detector's thresholds (docs/performance.md).
 
 ``Sensor.apply`` (used by ``scenes.py``, the training set and the benchmark) stays the
 reference; ``tests/unit/test_lwir_stream.py`` checks this path against it.
