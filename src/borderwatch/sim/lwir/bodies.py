@@ -2,7 +2,7 @@
 
 Each body is a few ellipsoids and boxes in its own frame (metres: ``along`` its heading,
 ``across`` to its right, ``up``), each at a surface temperature relative to the air. The
-figures follow ``../shared/reference/thermal.md``:
+figures follow docs/references.md ("Thermal imaging"):
 
 - A walker in winter clothing: hot face and neck, warm hands, a torso 5-15 K above the air,
   legs slightly above it (insulated clothing shows a cool outer surface; heat leaks at face,

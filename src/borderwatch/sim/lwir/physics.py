@@ -3,16 +3,16 @@
 A microbolometer integrates radiance over roughly 8-14 µm. Scene radiance is Planck's law
 integrated over that band; the camera's output is the *apparent* (blackbody-equivalent)
 temperature of that radiance. Every constant below is cited; the figures they reproduce are
-in ``../shared/reference/thermal.md`` ("Contrast on snow at night") and are re-derived by
-``tests/unit/test_lwir_render.py``.
+in docs/references.md ("Thermal imaging") and are re-derived by
+``tests/unit/test_lwir_physics.py``.
 
 Sources:
 - Planck's law and the SI defining constants h, c, k: BIPM, *The International System of
   Units*, 9th edition (2019), table 1 (exact values).
-- Band 8-14 µm, NETD, slope dL/dT at -27 °C about half that at 30 °C: thermal.md.
+- Band 8-14 µm, NETD, slope dL/dT at -27 °C about half that at 30 °C: references.md.
 - Emissivities: snow ≈ 0.99 in the LWIR (a few per cent lower at grazing angles), skin ≈ 0.98
-  (thermal.md; Steketee, Phys. Med. Biol. 18, 1973, for skin).
-- Atmosphere: τ = exp(-β R), path radiance (1 - τ) L(T_air) (thermal.md, "Atmosphere").
+  (references.md; Steketee, Phys. Med. Biol. 18, 1973, for skin).
+- Atmosphere: τ = exp(-β R), path radiance (1 - τ) L(T_air) (references.md, "Atmosphere").
 """
 
 from __future__ import annotations
@@ -31,17 +31,17 @@ BOLTZMANN_K = 1.380_649e-23
 KELVIN_0C = 273.15
 
 BAND_UM = (8.0, 14.0)
-"""Spectral band of an uncooled microbolometer, µm (thermal.md)."""
+"""Spectral band of an uncooled microbolometer, µm (references.md)."""
 
 NETD_K = 0.050
-"""Noise-equivalent temperature difference at the reference scene temperature (thermal.md:
+"""Noise-equivalent temperature difference at the reference scene temperature (references.md:
 modern uncooled cores are < 40-50 mK)."""
 NETD_REFERENCE_K = 303.15
-"""NETD is specified on a 30 °C scene (thermal.md)."""
+"""NETD is specified on a 30 °C scene (references.md)."""
 
 SNOW_EMISSIVITY = 0.99
 CLEAR_SKY_C = -50.0
-"""Effective radiating temperature of a clear night sky (thermal.md table)."""
+"""Effective radiating temperature of a clear night sky (references.md table)."""
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -51,9 +51,9 @@ def band_radiance(temperature_k: ArrayLike, band_um: tuple[float, float] = BAND_
     """Blackbody radiance integrated over the band, W m⁻² sr⁻¹ (Planck's law, trapezoid rule
     on 600 wavelengths: the error is far below the sensor's noise).
 
-    >>> round(float(band_radiance(33 + KELVIN_0C)), 1)  # exposed skin, thermal.md: 60.2
+    >>> round(float(band_radiance(33 + KELVIN_0C)), 1)  # exposed skin, references.md: 60.2
     60.2
-    >>> round(float(band_radiance(-27.2 + KELVIN_0C)), 1)  # snow, thermal.md: 20.4
+    >>> round(float(band_radiance(-27.2 + KELVIN_0C)), 1)  # snow, references.md: 20.4
     20.4
     """
     temps = np.asarray(temperature_k, dtype=float)
@@ -116,7 +116,7 @@ def radiance_slope(temperature_k: float) -> float:
 def noise_temperature_k(scene_k: float, netd_k: float = NETD_K) -> float:
     """Temporal noise in kelvin on a scene at ``scene_k``: the sensor's noise is fixed in
     radiance (NETD times the slope at the 30 °C reference), and the slope is smaller on a cold
-    scene, so the noise in kelvin grows (thermal.md: 50 mK behaves like ≈ 96 mK at -27 °C).
+    scene, so the noise in kelvin grows (references.md: 50 mK behaves like ≈ 96 mK at -27 °C).
 
     >>> round(noise_temperature_k(-27.0 + KELVIN_0C), 3)
     0.096

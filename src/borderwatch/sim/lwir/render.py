@@ -8,7 +8,7 @@ person and half snow receives the mean of their radiances, not of their temperat
 2. bodies (people, animals, vehicles, trees, rocks) projected part by part through the
    camera model, 4x4 sub-samples per pixel for the partial pixels at their edges,
    painted far to near, attenuated by the air between (τ = e^(-βR), path radiance);
-3. optics blur (Gaussian, sigma 0.5 px: a 1.2 px full width at half maximum, thermal.md),
+3. optics blur (Gaussian, sigma 0.5 px: a 1.2 px full width at half maximum, references.md),
    vignetting, fixed-pattern noise (per-pixel offsets and column stripes), temporal noise
    of the camera's NETD (fixed in radiance, so about 0.1 K on a -27 °C scene), slow offset
    drift and the flat-field-correction (NUC) jump;
@@ -74,7 +74,7 @@ class Conditions:
     air_c: float = -27.0
     dawn: bool = False
     extinction_per_km: float = 0.15
-    """Clear cold air transmits > 0.9 over a few hundred metres (thermal.md); falling snow
+    """Clear cold air transmits > 0.9 over a few hundred metres (references.md); falling snow
     is nearer 1 per km."""
     drift_amplitude_k: float = 0.3
     netd_k: float = NETD_K
@@ -85,7 +85,7 @@ class Conditions:
 
     @property
     def snow_k(self) -> float:
-        # Snow radiates to the sky and sits a little below the air at night (thermal.md).
+        # Snow radiates to the sky and sits a little below the air at night (references.md).
         return self.air_k - (0.2 if not self.dawn else 0.0)
 
     @property
@@ -148,7 +148,7 @@ class Sensor:
         if index in self.nuc_frames:
             self._fpn = self._new_pattern()
             # The offset the shutter correction removes has built up since the last one:
-            # assumed 0.5-1.5 K either way (thermal.md gives no figure; it names the jump).
+            # assumed 0.5-1.5 K either way (references.md gives no figure; it names the jump).
             self._offset_k += float(self.rng.choice([-1.0, 1.0]) * self.rng.uniform(0.5, 1.5))
         self._offset_k += float(self.rng.normal(0.0, 0.002))  # slow drift
         return self._offset_k
@@ -161,7 +161,7 @@ class Sensor:
     @property
     def noise_radiance(self) -> float:
         """1-sigma temporal noise in radiance: the NETD times dL/dT at its 30 °C reference
-        (thermal.md: the NETD is a radiance noise)."""
+        (references.md: the NETD is a radiance noise)."""
         return self.conditions.netd_k * radiance_slope(NETD_REFERENCE_K)
 
     def apply(self, index: int, radiance: F64) -> F32:
@@ -222,7 +222,7 @@ def background(intr: Intrinsics, pose: Pose, cond: Conditions, phases: F64) -> F
     # sin(depression) of the ray to each ground point, h / sqrt(h² + horizontal²).
     horizontal2 = np.maximum(e * e + n * n, 1e-12)
     sin_depression = pose.height_m / np.sqrt(pose.height_m**2 + horizontal2)
-    # Snow emissivity falls a few per cent at grazing angles (thermal.md).
+    # Snow emissivity falls a few per cent at grazing angles (references.md).
     emissivity = SNOW_EMISSIVITY - 0.03 * (1.0 - sin_depression) ** 3
     snow_l = emissivity * temperature_to_radiance(cond.snow_k + drift) + (1.0 - emissivity) * float(
         temperature_to_radiance(cond.sky_k)

@@ -43,7 +43,7 @@ class Intrinsics:
 
     @property
     def focal_px(self) -> float:
-        """Focal length in pixels: f / pitch (IFOV = 1 / focal_px radians, thermal.md)."""
+        """Focal length in pixels: f / pitch (IFOV = 1 / focal_px radians, references.md)."""
         return self.focal_mm * 1000.0 / self.pitch_um
 
     @property

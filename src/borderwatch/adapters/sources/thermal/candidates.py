@@ -5,9 +5,9 @@ at least one pixel above a high one (hysteresis thresholding: Canny, IEEE PAMI 8
 used here on contrast instead of gradient). Both thresholds are in units of the frame's own
 noise, so one setting serves radiometric and 8-bit frames.
 
-The measurements feed the classifier (``classify.py``): size in pixels and in metres at the
+The measurements feed the classifier (``classifier.py``): size in pixels and in metres at the
 range found by georeferencing the candidate's foot, shape, and the temperature profile
-(thermal.md: a walker is a hot head over a warm torso and cool legs; a deer is a long warm
+(references.md: a walker is a hot head over a warm torso and cool legs; a deer is a long warm
 body with a hot head at one end; a vehicle is big with a hot engine at one end).
 """
 
@@ -193,7 +193,7 @@ def head_peaks(candidate: Candidate, px_per_m: float, *, side_view: bool) -> lis
     """Columns (side view) of the separate heads in a blob, left to right.
 
     Side view: the largest contrast of each column, smoothed over a head's width, has one
-    peak per person (the head and face are the hottest part, thermal.md); two peaks count
+    peak per person (the head and face are the hottest part, references.md); two peaks count
     as two people when they are at least 0.4 m apart, both at least 40 % of the blob's
     peak, and the profile dips between them to at most 75 % of the lower one.
     Looking down, heads are local maxima in two dimensions, 0.45 m apart or more.

@@ -2,8 +2,8 @@
 
 Per frame: background (temporal for a fixed radiometric camera once learnt, else spatial),
 contrast, hysteresis-thresholded candidates (``candidates.py``), a class for each from the
-small classifier (``classify.py``), heads counted in each person blob, adult or child where
-a person is at least ``age_min_px`` tall (thermal.md: adult vs child needs about 10 px of
+small classifier (``classifier.py``), heads counted in each person blob, adult or child where
+a person is at least ``age_min_px`` tall (references.md: adult vs child needs about 10 px of
 height), the ground point of each blob's foot through the camera model with its error, and
 people blobs within ``group_radius_m`` of each other joined into one detection of a group
 (the tracker wants one report per group, with its count: docs/gotchas.md).
@@ -74,7 +74,7 @@ class DetectorSettings:
     child_below_m: float = 1.45
     """Standing height under which a person is judged a child (adults 1.6-1.85 m)."""
     blur_px: float = 0.5
-    """The camera's optical blur, Gaussian sigma in pixels (thermal.md: 1-1.5 px full width
+    """The camera's optical blur, Gaussian sigma in pixels (references.md: 1-1.5 px full width
     at half maximum, i.e. sigma 0.4-0.6 px)."""
     use_temporal: bool = True
     """Use the temporal background when the camera is fixed and the frames radiometric."""
@@ -169,7 +169,7 @@ class FrameDetector:
 
     def _recognisable(self, blob: Candidate) -> bool:
         """Whether a blob can be called a person at all: at least ``recognition_px`` across
-        its larger extent (thermal.md: below ~4 px only blobs can be detected and counted)
+        its larger extent (references.md: below ~4 px only blobs can be detected and counted)
         and not cut by the image's edge (its shape and size are then unknown)."""
         u0, v0, u1, v1 = blob.box
         big_enough = max(u1 - u0, v1 - v0) >= self.settings.recognition_px

@@ -190,7 +190,7 @@ class Score:
 def separable_groups(truths: list[TruthObject], gap_px: float = 2.0) -> set[str]:
     """Groups whose members' boxes are all at least ``gap_px`` apart (in either axis) from
     each other and from every other annotated object: the ones a detector can count from one
-    frame. thermal.md: counting needs a separation of 1-2 px; we take 2, because an optical
+    frame. references.md: counting needs a separation of 1-2 px; we take 2, because an optical
     blur of 1.2 px (full width at half maximum) fills a 1 px gap between bodies hundreds of
     noise sigmas warm. A member hidden in a vehicle's blob cannot be counted from that frame."""
     by_group: dict[str, list[Box]] = {}
