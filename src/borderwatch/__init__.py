@@ -1,6 +1,6 @@
 """Borderwatch: border operations from sensor detections to published statistics.
 
-The flow is one-directional (see DESIGN.md): sources -> detections -> tracks -> watch ->
+The flow is one-directional (docs/architecture.md): sources -> detections -> tracks -> watch ->
 incidents -> alerts, and interception -> case. Each stage is a subpackage with a small
 contract in ``base.py``; :mod:`borderwatch.pipeline` is the one place that composes them.
 """

@@ -1,5 +1,5 @@
 """OASIS Common Alerting Protocol 1.2 messages for other agencies (validated in tests
-against the OASIS schema in ``../shared/schemas/cap/``).
+against the OASIS schema: docs/references.md, "Common Alerting Protocol 1.2").
 
 Section numbers are those of the CAP 1.2 specification (OASIS Standard, 1 July 2010):
 

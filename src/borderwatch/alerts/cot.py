@@ -1,8 +1,8 @@
 """Cursor-on-Target events: tracks, sensor view cones, geofence-breach alerts, cancels.
 
 Pure builders; every event is validated in tests against the MITRE CoT Base-Event schema
-(with the Track and Sensor detail schemas) and the TAK ``__geofence`` detail type, in
-``../shared/schemas/cot/``. What the schemas and the TAK ecosystem ask of us:
+(with the Track and Sensor detail schemas) and the TAK ``__geofence`` detail type
+(docs/references.md, "Cursor-on-Target"). What the schemas and the TAK ecosystem ask of us:
 
 * ``version="2.0"``; ``time``/``start``/``stale`` are UTC ``xs:dateTime``.
 * ``ce``/``le`` are 1-sigma errors in metres (Base-Event schema, ``point``);
@@ -13,7 +13,7 @@ Pure builders; every event is validated in tests against the MITRE CoT Base-Even
 * ``opex="s"`` marks a simulation (Base-Event clarification 2, 26 Feb 2007): replayed or
   simulated data must never look real.
 * A position is required: there is no default (``pytak.cot_point`` turns a missing
-  position into 0.0, which for a border is a safety bug; STYLE.md).
+  position into 0.0, which for a border is a safety bug; docs/references.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Alert lifecycle: trigger -> acknowledge -> resolve, with grouping, inhibition and
-escalation (the PagerDuty / Alertmanager semantics in `../shared/reference/interop.md`).
+escalation (the PagerDuty / Alertmanager semantics: docs/references.md).
 
 Pure logic over an :class:`AlertStore` (SQLite in production, the in-memory fake in tests).
 Time is always passed in (data time in a replay, the wall clock in service), never read

@@ -2,7 +2,7 @@
 who is paged when nobody acknowledges (the YAML format is in docs/alert-policy.md).
 
 The semantics are the ones operators know from Alertmanager and PagerDuty
-(`../shared/reference/interop.md`): routes are tried in order and the first whose ``match``
+(docs/references.md): routes are tried in order and the first whose ``match``
 holds decides (``continue: true`` lets later routes add recipients); alerts are grouped by
 a key so one crossing does not page ten times; an inhibition rule lets a higher alert
 (crossing) silence a lower one (approach) about the same track; an escalation chain

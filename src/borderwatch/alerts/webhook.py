@@ -1,5 +1,5 @@
 """Webhook channel: a JSON body, signed with HMAC-SHA256 over the exact bytes sent, with a
-dedup key so the receiver can be idempotent (`../shared/reference/interop.md`).
+dedup key so the receiver can be idempotent (docs/references.md, "Alert delivery semantics").
 
 Headers on every request:
 

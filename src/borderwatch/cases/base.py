@@ -10,7 +10,7 @@ Every store promises:
   and then writes it, its interception, people, relations and assumptions all at once or not at
   all. Nothing of a rejected case is kept.
 - A case id is used once: a second case with the same id raises :class:`CaseExists` and the
-  first case is left as it was. Cases are append-only (DESIGN.md, privacy and security).
+  first case is left as it was. Cases are append-only (docs/references.md, "Conventions").
 - An interception id names one interception: saving it again with the same content does
   nothing; saving different content under the same id raises :class:`InterceptionConflict`.
 - Times come back as timezone-aware UTC datetimes, equal to the ones stored.

@@ -3,7 +3,7 @@
 ``case.json`` (format ``borderwatch.case/1``) is a superset of the screening input of the
 issue "Screening each person under the Safe Third Country Agreement", so a screening engine
 reads it directly. Every screening fact is present; ``null`` means *unknown* and is never read
-as false (``reference/stca.md``: unknown facts go to officer review, not to a guess).
+as false (docs/references.md, STCA: unknown facts go to officer review, not to a guess).
 
 What this format adds beside the screening input:
 
@@ -148,7 +148,7 @@ def validate_case(case: Case) -> None:
     validate_interception(case.interception)
     _check_bool("simulated", case.simulated)
     if case.interception.simulated and not case.simulated:
-        # DESIGN.md: simulated data is marked as such in every output.
+        # Simulated data is marked as such in every output (docs/references.md).
         raise InputError("simulated", "must be true: the interception is simulated")
     if case.entry_kind not in ENTRY_KINDS:
         kinds = ", ".join(sorted(ENTRY_KINDS))

@@ -55,7 +55,7 @@ class Risk:
 
 @dataclass(frozen=True, slots=True)
 class Incident:
-    """An incident in the DESIGN.md wire format (one JSON object per line)."""
+    """An incident, as written in the incident wire format (docs/references.md)."""
 
     incident_id: str
     type: IncidentType

@@ -12,7 +12,7 @@ def check_lat_lon(lat: object, lon: object) -> tuple[float, float]:
     """Validate a WGS 84 latitude/longitude pair and return it as floats.
 
     A missing coordinate is an error, never 0: a default of 0 puts a person in the Gulf of
-    Guinea, and for a border system a wrong position is a safety bug (STYLE.md, pytak's
+    Guinea, and for a border system a wrong position is a safety bug (docs/references.md, pytak's
     ``cot_point``).
 
     >>> check_lat_lon(49.0, -111.96)

@@ -1,7 +1,7 @@
 """Time inside Borderwatch: UTC, RFC 3339 on the wire, local time only where people read it.
 
-DESIGN.md, "Conventions that bite": sensor clocks skew and reports carry offsets, so every
-time is turned into an aware UTC ``datetime`` where it enters and formatted back to UTC
+Sensor clocks skew and reports carry offsets, so every time is turned into an aware UTC
+``datetime`` where it enters and formatted back to UTC
 (``Z``) where it leaves; the local zone of the place (e.g. America/Edmonton) is applied only
 when a time is shown to a person (:func:`local_and_utc`).
 """

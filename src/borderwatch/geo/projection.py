@@ -1,5 +1,5 @@
 """Local metric frames. Distances are computed in metres on a conformal projection, never in
-degrees (DESIGN.md conventions)."""
+degrees (docs/references.md, "Conventions")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Run a scenario: true paths, sensor detections, ground-truth crossings and events.
 
 ``simulate`` is pure given the scenario (its seed fixes every random draw) and the boundary.
-Everything it produces is marked simulated (DESIGN.md: simulated data is marked as such in
-every output, so it can never be mistaken for a real event).
+Everything it produces is marked simulated, so it can never be mistaken for a real event
+(docs/references.md, "Conventions").
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Walkers and groups turn slowly (the heading drifts) and turn back at the strip's
 
 Everything here is truth-generation, vectorised over all targets, seeded, and marked
 simulated by the scans built from it (``to_scan``). This is not the scenario simulator of
-``sim.engine`` (which speaks latitude/longitude and sensors); it is a fixture-sized world
+``sim.simulator`` (which speaks latitude/longitude and sensors); it is a fixture-sized world
 where the tracker can be measured by itself, the same input fed to any tracker.
 """
 

@@ -1,6 +1,6 @@
 """CBP "Nationwide Encounters" CSV: read the published file, question it, write our own.
 
-The layout (``reference/data.md``, ``stats/data/cbp.yaml``): twelve columns ``Fiscal Year,
+The layout (docs/references.md, ``stats/data/cbp.yaml``): twelve columns ``Fiscal Year,
 Month Grouping, Month (abbv), Component, Land Border Region, Area of Responsibility,
 AOR (Abbv), Demographic, Citizenship, Title of Authority, Encounter Type, Encounter Count``;
 the state-level variant has ``State`` in place of the two AOR columns.

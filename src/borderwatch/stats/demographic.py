@@ -1,6 +1,6 @@
 """CBP's demographic categories, derived from a case's people and the relations between them.
 
-CBP publishes encounters in four demographics (``reference/data.md``): ``Single Adults``,
+CBP publishes encounters in four demographics (docs/references.md): ``Single Adults``,
 ``FMUA`` (individuals in a family unit), ``Accompanied Minors`` and ``UC / Single Minors``.
 CBP assigns them from its own processing records; Borderwatch only has the case: who was in
 the group, their ages, and the relations recorded between them. This module is the rule that

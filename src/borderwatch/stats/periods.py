@@ -1,7 +1,7 @@
 """Months, calendar years and US fiscal years. Pure functions, no I/O.
 
 Canadian agencies publish by calendar year, US agencies by fiscal year
-(``reference/data.md``); every table says which it uses. A month is held as one integer,
+(docs/references.md); every table says which it uses. A month is held as one integer,
 ``month_index = year * 12 + (month - 1)``, so a range of months is a range of integers and
 the analytical engine can group on it directly.
 

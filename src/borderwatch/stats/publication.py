@@ -1,6 +1,6 @@
 """Publication rules and the release calendar: what may leave the building, and when.
 
-The rules are IRCC's for the RCMP interception tables (``reference/data.md``):
+The rules are IRCC's for the RCMP interception tables (docs/references.md, "Public statistics"):
 
 - counts of 0 to 5 are suppressed and shown as ``--`` (small counts could identify people);
 - other counts are rounded to the nearest 5;

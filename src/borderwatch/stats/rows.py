@@ -7,7 +7,7 @@ Where an interception is counted:
 - **segment**: the boundary segment nearest the interception; **region** is the part of
   the segment id for that country (the bundled line names segments ``<province>-<state>``,
   e.g. ``AB-MT``: an interception in Canada is counted for AB, one in the US for MT). RCMP
-  tables count people "where CBSA processes them" (``reference/data.md``), i.e. in the
+  tables count people "where CBSA processes them" (docs/references.md), i.e. in the
   province where they were met.
 - **rcmp_division** and **usbp_sector**: the RCMP division of the segment's province and the
   USBP sector covering that stretch (``geo/data/places.yaml``), whichever side made it.

@@ -42,7 +42,7 @@ class Scan:
     north_m: FloatArray
     sigma_m: FloatArray
     kind_code: IntArray
-    """Each detection's label as a row of tracking.classify.LOG_LIKELIHOOD_TABLE."""
+    """Each detection's label as a row of tracking.kind_evidence.LOG_LIKELIHOOD_TABLE."""
     count: IntArray
     children: IntArray
     """-1 where the sensor did not judge ages."""

@@ -1,4 +1,5 @@
-"""The incident wire format (DESIGN.md): one JSON object per line from `borderwatch run`."""
+"""The incident wire format (docs/references.md): one JSON object per line from `borderwatch run`.
+"""
 
 from __future__ import annotations
 

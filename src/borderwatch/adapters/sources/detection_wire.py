@@ -1,4 +1,4 @@
-"""The detection wire format (DESIGN.md): one JSON object per line. Parse and write.
+"""The detection wire format (docs/references.md): one JSON object per line. Parse and write.
 
 Parsing validates every field and names it in the error; it never defaults a position.
 Unknown fields are ignored (a producer may add its own), so the format can grow.

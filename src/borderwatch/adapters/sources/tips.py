@@ -17,7 +17,7 @@ How each format states where and how sure:
   read as the 95 % region of a 2-D normal error, so sigma = radius / 2.45. Parameters
   ``kind``, ``count`` and ``confidence`` are read when present. ``status`` other than
   ``Actual`` marks the tip simulated.
-* **JSON**: the detection wire format (DESIGN.md), with ``sigma_m`` required.
+* **JSON**: the detection wire format (docs/references.md), with ``sigma_m`` required.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ serve the same stream on a port for ATAK-style clients to connect to directly.
   certificate) that keeps what it receives: the official fake for tests and the demo.
 
 Streams are consecutive XML events; a receiver splits right after ``</event>``
-(`../shared/reference/interop.md`). Each transport runs its own asyncio loop on a thread,
+(docs/references.md, "Cursor-on-Target"). Each transport runs its own asyncio loop on a thread,
 so the synchronous outbox dispatcher can call ``send``.
 """
 

@@ -65,7 +65,7 @@ def detect(
 ) -> None:
     """Find people, animals and vehicles in thermal frames and write georeferenced detections.
 
-    Each detection (DESIGN.md wire format) has a position from the camera model with its
+    Each detection (the detection wire format) has a position from the camera model with its
     1-sigma error, which grows with range, a kind (person, animal, vehicle, unknown), a head
     count (people walking close together are counted, not reported as one blob) and, for
     people tall enough in the image (about 10 px), how many are children. Runs offline on a

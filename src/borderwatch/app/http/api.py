@@ -1,4 +1,4 @@
-"""The HTTP API, the live feed and the dashboard (FastAPI). Only ``service/`` imports the
+"""The HTTP API, the live feed and the dashboard (FastAPI). Only ``app/http/`` imports the
 web framework; the rules of who sees what are in ``roles.py`` and ``views.py``.
 
 Every request to ``/v1`` carries an API key in ``X-API-Key``; a wrong or missing key is
@@ -350,7 +350,7 @@ def _simulated(features: list[dict[str, Any]]) -> bool:
 
 
 def _add_schemas(app: FastAPI) -> None:
-    """The detection wire format in the OpenAPI document (DESIGN.md), so clients and the
+    """The detection wire format in the OpenAPI document (docs/references.md), so clients and the
     fuzzer know the ingest body; the endpoint validates each item itself to report per-item
     errors instead of refusing the whole batch."""
     base = app.openapi

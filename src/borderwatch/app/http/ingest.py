@@ -1,4 +1,4 @@
-"""``POST /v1/detections``: a batch in the DESIGN.md wire format.
+"""``POST /v1/detections``: a batch in the detection wire format (docs/references.md).
 
 Each item is validated on its own: a bad item is reported (index, field, reason) and the
 valid ones are kept. Accepted items are committed to SQLite before the answer (a 2xx means
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 RETRY_AFTER_S = 1
 WIRE_FIELDS = ("time", "sensor_id", "lat", "lon", "sigma_m", "kind", "count", "confidence",
                "id", "children", "simulated")
-"""The fields of the DESIGN.md wire format; anything else in an item is not stored."""
+"""The fields of the detection wire format; anything else in an item is not stored."""
 _WIRE_SET = frozenset(WIRE_FIELDS)
 
 

@@ -2,7 +2,7 @@
 
 ``measure()`` runs, with fixed seeds and on simulated data only:
 
-* the **strip** (``sim.strip``): 200 people, half of them in files of 5, 50 clutter points
+* the **strip** (``sim.target_strip``): 200 people, half of them in files of 5, 50 clutter points
   per scan, 60 scans: mean GOSPA and OSPA (c = 10 m, p = 1) of the confirmed tracks;
 * the **groups** case: 10 files of 5 people 2 m apart, 150 scans: the share of
   group-track-seconds whose head count is within one of the truth;

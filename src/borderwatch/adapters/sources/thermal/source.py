@@ -1,7 +1,7 @@
 """Thermal frames as a detection source: frames + camera file -> wire-format detections.
 
 Runs the per-frame detector over a frame input and turns what it finds into
-:class:`~borderwatch.domain.Detection` (DESIGN.md wire format): WGS 84 position from the
+:class:`~borderwatch.domain.Detection` (the detection wire format): WGS 84 position from the
 camera model, ``sigma_m`` from the pose error budget, kind, head count, children where
 judged, the classifier's probability as confidence. A frame that cannot be used (unreadable,
 wrong bit depth or size, no pose) is recorded with its name and skipped; the run goes on.
