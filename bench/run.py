@@ -54,12 +54,10 @@ from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
 from borderwatch.app.batch import RunReport, run_file
 from borderwatch.geo import Boundary
 from borderwatch.sim.evaluation.crossings import Evaluation, TruthCrossing, evaluate, load_incidents
+from borderwatch.sim.sphere import LINE_LAT, M_PER_DEG_LAT, ParallelStrip
 
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"  # git-ignored
-M_PER_DEG_LAT = 111_200.0
-"""Simple local conversion (this is the generator, not the system under test)."""
-LINE_LAT = 49.0
 
 # Truth classes (index into the mix) and wire kinds (index into KIND_NAMES).
 WALKER, GROUP, VEHICLE, ANIMAL = 0, 1, 2, 3
@@ -80,7 +78,7 @@ CONFUSION_CUM = np.cumsum(CONFUSION, axis=1)
 
 
 @dataclass(frozen=True)
-class Shape:
+class Shape(ParallelStrip):
     """What the generated stream looks like. Defaults are the benchmark's scenario."""
 
     targets: int = 1000
@@ -116,14 +114,6 @@ class Shape:
     delay_s: tuple[float, float] = (1.0, 3.0)
     start: datetime = datetime(2025, 2, 3, 6, 0, tzinfo=UTC)
     """Stream start (23:00 MST, a winter night)."""
-
-    @property
-    def m_per_deg_lon(self) -> float:
-        return M_PER_DEG_LAT * math.cos(math.radians(LINE_LAT))
-
-    @property
-    def length_m(self) -> float:
-        return (self.east_lon - self.west_lon) * self.m_per_deg_lon
 
 
 @dataclass

@@ -29,13 +29,11 @@ import numpy as np
 from borderwatch.domain import Detection, Kind
 from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.sim.evaluation.crossings import TruthCrossing
-
-M_PER_DEG_LAT = 111_200.0
-LINE_LAT = 49.0
+from borderwatch.sim.sphere import LINE_LAT, M_PER_DEG_LAT, ParallelStrip
 
 
 @dataclass(frozen=True, kw_only=True)
-class CrossingSuiteSpec:
+class CrossingSuiteSpec(ParallelStrip):
     """What the suite holds: hours, the stretch of line, walking groups, Border Road
     traffic and the sensor's noise and detection probability (module docstring)."""
 
@@ -59,14 +57,6 @@ class CrossingSuiteSpec:
     strip_half_depth_m: float = 1000.0
     start: datetime = datetime(2025, 2, 3, 6, 0, tzinfo=UTC)
     seed: int = 1
-
-    @property
-    def m_per_deg_lon(self) -> float:
-        return M_PER_DEG_LAT * math.cos(math.radians(LINE_LAT))
-
-    @property
-    def length_m(self) -> float:
-        return (self.east_lon - self.west_lon) * self.m_per_deg_lon
 
 
 @dataclass

@@ -20,6 +20,7 @@ from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose, PoseEr
 from borderwatch.sim.lwir import bodies as make
 from borderwatch.sim.lwir.paint import paint
 from borderwatch.sim.lwir.render import F32, Body, Conditions, Sensor, TruthBox, background
+from borderwatch.sim.sphere import LINE_LAT, M_PER_DEG_LAT, M_PER_DEG_LON
 
 MAST_ERRORS = PoseErrors(
     position_m=1.0, height_m=0.5, azimuth_deg=0.1, tilt_deg=0.05, ground_m=1.0, pixel=0.7
@@ -128,8 +129,8 @@ def build(spec: SceneSpec) -> Scene:
         for i in range(spec.frames):
             # A slow drift (2 m/s) and a small yaw wobble: a hovering, station-keeping drone.
             moved_e, moved_n = 2.0 * i * dt * math.sin(drift), 2.0 * i * dt * math.cos(drift)
-            lat = 49.0 + moved_n / 111_200.0
-            lon = -111.9 + moved_e / (111_200.0 * math.cos(math.radians(49.0)))
+            lat = LINE_LAT + moved_n / M_PER_DEG_LAT
+            lon = -111.9 + moved_e / M_PER_DEG_LON
             true_poses.append(
                 Pose(
                     lat=lat,
@@ -147,8 +148,8 @@ def build(spec: SceneSpec) -> Scene:
             height_m=p.height_m + offsets[0],
             azimuth_deg=p.azimuth_deg + offsets[1],
             tilt_deg=p.tilt_deg + offsets[2],
-            lat=p.lat + offsets[3] / 111_200.0,
-            lon=p.lon + offsets[4] / (111_200.0 * math.cos(math.radians(49.0))),
+            lat=p.lat + offsets[3] / M_PER_DEG_LAT,
+            lon=p.lon + offsets[4] / M_PER_DEG_LON,
         )
         for p in true_poses
     ]
