@@ -332,14 +332,12 @@ class AlertCenter:
             if same_side
             else self.router.sharing.filter(unit.agency, state.payload)
         )
-        return Alert(
-            alert_id=state.alert_id,
-            incident_id=state.incident_id,
+        return replace(
+            state.alert(),
             recipient=unit,
             audience=Audience.RESPONSIBLE if same_side else Audience.PARTNER,
             created_at=now,
             payload=payload,
-            simulated=state.simulated,
         )
 
     def _emit(self, kind: str, state: AlertState, at: datetime, text: str) -> None:
