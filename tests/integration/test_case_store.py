@@ -2,25 +2,22 @@
 
 ``memory`` is the official fake; ``sqlite`` is the SQL store on a real file under tmp_path.
 The tests after the contract suite are about the SQL store alone (reopening, pragmas,
-PostgreSQL DDL).
+foreign keys, what is on disk, files written before by SQLAlchemy).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.schema import CreateIndex, CreateTable
 from tests.case_helpers import coutts_case, interception
 
 from borderwatch.adapters.sqlite import case_schema as schema
-from borderwatch.adapters.sqlite.case_schema import UtcDateTime
+from borderwatch.adapters.sqlite.case_schema import time_from_db, time_to_db
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.cases import (
     CaseExists,
@@ -30,6 +27,7 @@ from borderwatch.cases import (
     InterceptionConflict,
 )
 from borderwatch.domain import (
+    Assumption,
     BorderwatchError,
     InputError,
     Person,
@@ -45,7 +43,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]
     if request.param == "memory":
         yield InMemoryCaseStore()
     else:
-        with SqlCaseStore(f"sqlite:///{tmp_path / 'borderwatch.db'}", clock=lambda: CREATED) as sql:
+        with SqlCaseStore(tmp_path / "borderwatch.db", clock=lambda: CREATED) as sql:
             yield sql
 
 
@@ -53,12 +51,18 @@ def row_counts(store: CaseStore) -> dict[str, int]:
     """Rows per table, read past the store's API (SQL store only; {} for the fake)."""
     if not isinstance(store, SqlCaseStore):
         return {}
-    engine = store._engine  # the test looks at the tables themselves on purpose
-    with engine.connect() as conn:
-        return {
-            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in schema.metadata.sorted_tables
-        }
+    # The test looks at the tables themselves on purpose, through a connection of its own.
+    return {table: raw(store.path, f"SELECT count(*) FROM {table}")[0][0]
+            for table in schema.TABLES}
+
+
+def raw(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` read past the store, on a connection of the test's own."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 # --- contract ---------------------------------------------------------------------------
@@ -193,19 +197,14 @@ def test_reopened_sqlite_file_still_has_the_case(tmp_path: Path) -> None:
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path: Path) -> None:
     with SqlCaseStore.at(tmp_path / "borderwatch.db") as store:
         store.open_case(coutts_case())
-        with store._engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert store.db.execute("PRAGMA foreign_keys") == [(1,)]
+        assert store.db.read("PRAGMA foreign_keys") == [(1,)]
+        assert store.db.execute("PRAGMA journal_mode") == [("wal",)]
         # The database itself refuses a relation to someone not in the case.
-        with pytest.raises(IntegrityError), store._engine.begin() as conn:
-            conn.execute(
-                insert(schema.relations).values(
-                    case_id="AB-2025-0203-001",
-                    ordinal=99,
-                    person="p2",
-                    of="p10",
-                    **{"is": "mother"},
-                )
+        with pytest.raises(sqlite3.IntegrityError):
+            store.db.execute(
+                'INSERT INTO relations (case_id, ordinal, person, "is", "of")'
+                " VALUES ('AB-2025-0203-001', 99, 'p2', 'mother', 'p10')"
             )
 
 
@@ -224,13 +223,13 @@ def test_a_failure_mid_transaction_leaves_nothing_behind(tmp_path: Path) -> None
 
 
 def test_created_at_is_stored_utc(tmp_path: Path) -> None:
-    with SqlCaseStore(f"sqlite:///{tmp_path / 'b.db'}", clock=lambda: CREATED) as store:
+    with SqlCaseStore(tmp_path / "b.db", clock=lambda: CREATED) as store:
         store.open_case(coutts_case())
-        with store._engine.connect() as conn:
-            created = conn.execute(select(schema.cases.c.created_at)).scalar_one()
-            raw = conn.execute(text("SELECT created_at FROM cases")).scalar_one()
+    ((on_disk,),) = raw(tmp_path / "b.db", "SELECT created_at FROM cases")
+    assert isinstance(on_disk, str)
+    created = time_from_db(on_disk)
     assert created == CREATED and created.utcoffset() == dt.timedelta(0)
-    assert raw == "2025-02-03 14:00:00.000000"  # UTC on disk, whatever the writer's zone
+    assert on_disk == "2025-02-03 14:00:00.000000"  # UTC on disk, whatever the writer's zone
 
 
 def test_two_stores_on_one_file_both_write(tmp_path: Path) -> None:
@@ -243,36 +242,90 @@ def test_two_stores_on_one_file_both_write(tmp_path: Path) -> None:
         assert one.list_cases() == two.list_cases() == ["AB-2025-0203-001", "AB-2025-0203-002"]
 
 
-def test_personal_data_lives_only_in_people_and_relations() -> None:
-    personal = {"name", "age", "sex", "nationalities", "stateless", "person", "of", "is"}
-    for table in schema.metadata.sorted_tables:
-        if table.name not in {"people", "relations"}:
-            assert not personal & set(table.c.keys()), table.name
+def test_personal_data_lives_only_in_people_and_relations(tmp_path: Path) -> None:
+    SqlCaseStore.at(tmp_path / "b.db").close()
+    for table in schema.TABLES:
+        columns = {row[1] for row in raw(tmp_path / "b.db", f"PRAGMA table_info({table})")}
+        assert columns, table
+        if table not in {"people", "relations"}:
+            assert not schema.PERSONAL_COLUMNS & columns, table
 
 
-def test_schema_compiles_for_postgresql() -> None:
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    ddl = "\n".join(
-        str(CreateTable(table).compile(dialect=dialect)) for table in schema.metadata.sorted_tables
-    )
-    ddl += "\n".join(
-        str(CreateIndex(index).compile(dialect=dialect))
-        for table in schema.metadata.sorted_tables
-        for index in table.indexes
-    )
-    assert "time TIMESTAMP WITH TIME ZONE NOT NULL" in ddl
-    assert '"is" VARCHAR(32) NOT NULL' in ddl  # reserved words are quoted
-    assert "nationalities JSON NOT NULL" in ddl
-    assert "ix_interceptions_incident_id" in ddl
-
-
-def test_utc_datetime_keeps_the_offset_on_postgresql_and_refuses_naive() -> None:
-    column_type = UtcDateTime()
-    pg = postgresql.dialect()  # type: ignore[no-untyped-call]
-    bound = column_type.process_bind_param(dt.datetime(2025, 2, 3, 6, 16, tzinfo=MST), pg)
-    assert bound is not None and bound.tzinfo is not None
-    assert bound == dt.datetime(2025, 2, 3, 13, 16, tzinfo=dt.UTC)
-    read = column_type.process_result_value(dt.datetime(2025, 2, 3, 6, 16, tzinfo=MST), pg)
-    assert read is not None and read.utcoffset() == dt.timedelta(0)
+def test_times_on_disk_are_utc_text_and_naive_is_refused() -> None:
+    on_disk = time_to_db(dt.datetime(2025, 2, 3, 6, 16, 0, 5, tzinfo=MST))
+    assert on_disk == "2025-02-03 13:16:00.000005"
+    back = time_from_db(on_disk)
+    assert back == dt.datetime(2025, 2, 3, 13, 16, 0, 5, tzinfo=dt.UTC)
+    assert back.utcoffset() == dt.timedelta(0)
+    assert time_from_db("2025-02-03 13:16:00") == dt.datetime(2025, 2, 3, 13, 16, tzinfo=dt.UTC)
     with pytest.raises(ValueError, match="naive"):
-        column_type.process_bind_param(dt.datetime(2025, 2, 3, 6, 16), pg)  # noqa: DTZ001
+        time_to_db(dt.datetime(2025, 2, 3, 6, 16))  # noqa: DTZ001 - the point
+
+
+# A file the SQLAlchemy store wrote (its DDL and value formats, as sqlite_master and the
+# rows showed them): it must open, read back as it was, and take new cases.
+_OLD_FILE = [
+    "CREATE TABLE interceptions (interception_id VARCHAR(64) NOT NULL, incident_id "
+    "VARCHAR(128) NOT NULL, time DATETIME NOT NULL, lat FLOAT NOT NULL, lon FLOAT NOT NULL, "
+    "unit_id VARCHAR(128) NOT NULL, people_count INTEGER NOT NULL, simulated BOOLEAN NOT "
+    "NULL, PRIMARY KEY (interception_id))",
+    "CREATE INDEX ix_interceptions_incident_id ON interceptions (incident_id)",
+    "CREATE TABLE cases (case_id VARCHAR(64) NOT NULL, interception_id VARCHAR(64) NOT NULL,"
+    " entry_kind VARCHAR(32) NOT NULL, entry_date DATE, from_country VARCHAR(2) NOT NULL, "
+    "simulated BOOLEAN NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (case_id), "
+    "FOREIGN KEY(interception_id) REFERENCES interceptions (interception_id))",
+    "CREATE INDEX ix_cases_interception_id ON cases (interception_id)",
+    "CREATE TABLE people (case_id VARCHAR(64) NOT NULL, person_id VARCHAR(64) NOT NULL, "
+    "ordinal INTEGER NOT NULL, age INTEGER, nationalities JSON NOT NULL, name TEXT, sex "
+    "VARCHAR(32), stateless BOOLEAN, PRIMARY KEY (case_id, person_id), FOREIGN KEY(case_id) "
+    "REFERENCES cases (case_id))",
+    "CREATE TABLE assumptions (case_id VARCHAR(64) NOT NULL, ordinal INTEGER NOT NULL, field "
+    "TEXT NOT NULL, value TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (case_id, "
+    "ordinal), FOREIGN KEY(case_id) REFERENCES cases (case_id))",
+    'CREATE TABLE relations (case_id VARCHAR(64) NOT NULL, ordinal INTEGER NOT NULL, person '
+    'VARCHAR(64) NOT NULL, "is" VARCHAR(32) NOT NULL, "of" VARCHAR(64) NOT NULL, PRIMARY KEY '
+    "(case_id, ordinal), FOREIGN KEY(case_id, person) REFERENCES people (case_id, "
+    'person_id), FOREIGN KEY(case_id, "of") REFERENCES people (case_id, person_id), FOREIGN '
+    "KEY(case_id) REFERENCES cases (case_id))",
+    "INSERT INTO interceptions VALUES ('int-old', 'inc-old', '2025-02-03 13:31:00.000000', "
+    "49.0012, -111.9302, 'rcmp-ibet-coutts', 2, 1)",
+    "INSERT INTO cases VALUES ('AB-OLD', 'int-old', 'between_ports', '2025-02-03', 'US', 1, "
+    "'2025-02-03 14:00:00.000000')",
+    """INSERT INTO people VALUES ('AB-OLD', 'p1', 0, 34, '["VE", "CO"]', NULL, 'F', 0)""",
+    """INSERT INTO people VALUES ('AB-OLD', 'p2', 1, 7, '["VE"]', 'Ana', NULL, NULL)""",
+    "INSERT INTO relations VALUES ('AB-OLD', 0, 'p1', 'mother', 'p2')",
+    "INSERT INTO assumptions VALUES ('AB-OLD', 0, 'relations', 'mother', 'reported')",
+]
+
+
+def test_a_file_written_by_the_sqlalchemy_store_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in _OLD_FILE:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    with SqlCaseStore.at(path) as store:
+        old = store.get_case("AB-OLD")
+        assert old.interception.time == dt.datetime(2025, 2, 3, 6, 31, tzinfo=MST)
+        assert old.interception.simulated is True and old.simulated is True
+        assert old.people == (
+            Person("p1", 34, ("VE", "CO"), name=None, sex="F", stateless=False),
+            Person("p2", 7, ("VE",), name="Ana", sex=None, stateless=None),
+        )
+        assert old.relations == (Relation("p1", "mother", "p2"),)
+        assert old.assumptions == (Assumption("relations", "mother", "reported"),)
+        assert (old.entry_kind, old.entry_date, old.from_country) == (
+            "between_ports",
+            "2025-02-03",
+            "US",
+        )
+        store.open_case(coutts_case())
+        assert store.list_cases() == ["AB-2025-0203-001", "AB-OLD"]
+    # New rows are written in the old formats.
+    assert raw(path, "SELECT time, simulated FROM interceptions ORDER BY interception_id") == [
+        ("2025-02-03 13:31:00.000000", 1),
+        ("2025-02-03 13:31:00.000000", 1),
+    ]
+    nationalities = "SELECT nationalities FROM people WHERE case_id = 'AB-2025-0203-001'"
+    assert raw(path, nationalities + " AND person_id = 'p1'") == [('["VE"]',)]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.domain import InputError
@@ -43,20 +43,30 @@ CASE: dict[str, Any] = {
 }
 
 
+def tamper(path: Path, sql: str) -> None:
+    """Change the file past the log, as someone with the file could."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(sql)
+    finally:
+        conn.close()
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> tuple[AuditLog, sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
-    log = AuditLog(url)
+def db(tmp_path: Path) -> tuple[AuditLog, Path]:
+    path = tmp_path / "audit.db"
+    log = AuditLog(path)
     result = screen(CASE)
     log.record_screening(CASE, result)
     log.record_decision("AB-2025-0203-001", "p1", "officer-7", "confirm", "facts confirmed")
     log.record_decision(
         "AB-2025-0203-001", "p1", "officer-9", "override", "new document seen", outcome="exception"
     )
-    return log, sa.create_engine(url)
+    return log, path
 
 
-def test_intact_chain_verifies(db: tuple[AuditLog, sa.Engine]) -> None:
+def test_intact_chain_verifies(db: tuple[AuditLog, Path]) -> None:
     log, _ = db
     assert log.verify() == []
     records = log.records("AB-2025-0203-001")
@@ -65,29 +75,25 @@ def test_intact_chain_verifies(db: tuple[AuditLog, sa.Engine]) -> None:
     assert records[2]["prev_hash"] == records[1]["hash"]
 
 
-def test_edited_record_is_reported(db: tuple[AuditLog, sa.Engine]) -> None:
-    log, engine = db
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "UPDATE screening_audit SET body = replace(body, 'ineligible', "
-                "'exception') WHERE seq = 1"
-            )
-        )
+def test_edited_record_is_reported(db: tuple[AuditLog, Path]) -> None:
+    log, path = db
+    tamper(
+        path,
+        "UPDATE screening_audit SET body = replace(body, 'ineligible', 'exception') WHERE seq = 1",
+    )
     problems = log.verify()
     assert any("hash mismatch" in p and "seq 1" in p for p in problems)
 
 
-def test_deleted_middle_record_is_reported(db: tuple[AuditLog, sa.Engine]) -> None:
-    log, engine = db
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM screening_audit WHERE seq = 2"))
+def test_deleted_middle_record_is_reported(db: tuple[AuditLog, Path]) -> None:
+    log, path = db
+    tamper(path, "DELETE FROM screening_audit WHERE seq = 2")
     problems = log.verify()
     assert any("sequence gap" in p for p in problems)
     assert any("chain break" in p for p in problems)
 
 
-def test_decisions_are_validated(db: tuple[AuditLog, sa.Engine]) -> None:
+def test_decisions_are_validated(db: tuple[AuditLog, Path]) -> None:
     log, _ = db
     with pytest.raises(InputError):
         log.record_decision("AB-2025-0203-001", "p1", "officer-7", "approve", "x")

@@ -18,12 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from borderwatch.adapters.sqlite.alerts import SqliteAlertStore, SqliteDisclosures
-from borderwatch.adapters.sqlite.cases import SqlCaseStore
-from borderwatch.adapters.sqlite.database import Database
-from borderwatch.adapters.sqlite.detections import DetectionLog
-from borderwatch.adapters.sqlite.keys import KeyStore
-from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.adapters.sqlite.storage import SqliteStorage
 from borderwatch.adapters.transports.dispatch import Dispatcher, FolderTransport
 from borderwatch.adapters.transports.tak import CotStreamServer, TakServerTransport
 from borderwatch.adapters.transports.webhook import WebhookTransport
@@ -93,7 +88,7 @@ def transports_for(
 
 
 def open_alert_service(
-    db: str | Path,
+    db: str | Path | SqliteStorage,
     *,
     boundary: Boundary,
     places: Places | None = None,
@@ -107,15 +102,15 @@ def open_alert_service(
     background: bool = False,
     synchronous: str = "FULL",
 ) -> AlertService:
-    """The alert stage on ``db``. ``background=True`` starts the dispatcher thread;
+    """The alert stage on ``db`` (a file, or an open storage: then ``synchronous`` and
+    ``backoff`` are its own). ``background=True`` starts the dispatcher thread;
     otherwise call ``service.dispatcher.deliver_due()`` when convenient (a replay)."""
     sharing = sharing or SharingPolicy.bundled()
     policy = policy or AlertPolicy.bundled()
     channels = channels or Channels()
-    database = Database(db, synchronous=synchronous)
-    store = SqliteAlertStore(database)
-    outbox = SqliteOutbox(database, backoff=backoff)
-    disclosures = SqliteDisclosures(database)
+    storage = (db if isinstance(db, SqliteStorage)
+               else SqliteStorage(db, synchronous=synchronous, backoff=backoff))
+    store, outbox, disclosures = storage.alerts, storage.outbox, storage.disclosures
     dispatcher = Dispatcher(outbox, transports or {})
     center = AlertCenter(
         router=PolicyRouter(boundary, places or Places.bundled(), sharing, policy),
@@ -165,8 +160,9 @@ def build_service(config: ServiceConfig) -> Service:
     hub = Hub()
     # Nothing is sent anywhere from the service yet: no channel is configured, so the
     # alert stage stores states and decisions and discloses nothing (alert-policy.md).
-    alerts = open_alert_service(config.db, boundary=boundary, places=places, sharing=sharing)
-    log = DetectionLog(config.db)
+    storage = SqliteStorage(config.db)
+    alerts = open_alert_service(storage, boundary=boundary, places=places, sharing=sharing)
+    log = storage.detections
     accepting = threading.Lock()
     live: Live
     if config.tracker_process:
@@ -186,10 +182,10 @@ def build_service(config: ServiceConfig) -> Service:
         config=config,
         boundary=boundary,
         places=places,
-        keys=KeyStore(config.db),
+        keys=storage.keys,
         log=log,
         alerts=alerts,
-        cases=SqlCaseStore.at(config.db),
+        cases=storage.cases,
         hub=hub,
         live=live,
         viewer=Viewer(SharingGate(sharing, alerts.disclosures)),

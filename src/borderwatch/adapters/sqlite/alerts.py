@@ -1,5 +1,5 @@
-"""Alert states in SQLite, in the same file as the outbox, so `borderwatch alerts ack ID`
-works on what a running (or crashed) process left behind."""
+"""Alert states and the disclosure log in SQLite, in the same file as the outbox, so
+`borderwatch alerts ack ID` works on what a running (or crashed) process left behind."""
 
 from __future__ import annotations
 
@@ -54,10 +54,11 @@ class SqliteAlertStore:
         return cls(path)
 
     def close(self) -> None:
+        """Close its :class:`Database` (shared: the whole storage)."""
         self.db.close()
 
     def get(self, alert_id: str) -> AlertState | None:
-        rows = self.db.execute("SELECT state FROM alerts WHERE alert_id = ?", (alert_id,))
+        rows = self.db.read("SELECT state FROM alerts WHERE alert_id = ?", (alert_id,))
         return state_from_json(orjson.loads(rows[0][0])) if rows else None
 
     def put(self, state: AlertState) -> None:
@@ -106,7 +107,7 @@ class SqliteAlertStore:
         return self._where("ORDER BY raised_at, alert_id", ())
 
     def _where(self, clause: str, params: tuple[object, ...]) -> list[AlertState]:
-        rows = self.db.execute(f"SELECT state FROM alerts {clause}", params)
+        rows = self.db.read(f"SELECT state FROM alerts {clause}", params)
         return [state_from_json(orjson.loads(r[0])) for r in rows]
 
 
@@ -222,7 +223,7 @@ class SqliteDisclosures:
         )
 
     def entries(self) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT entry FROM disclosures ORDER BY id")
+        rows = self.db.read("SELECT entry FROM disclosures ORDER BY id")
         return [orjson.loads(r[0]) for r in rows]
 
     def close(self) -> None:

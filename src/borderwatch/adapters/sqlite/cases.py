@@ -1,34 +1,22 @@
-"""The case store on a SQL database: SQLite by default, PostgreSQL by URL.
+"""The case store in the service's SQLite file (tables in ``case_schema.py``).
 
-Only SQLAlchemy Core and portable types are used, so ``postgresql+psycopg://...`` works where
-``sqlite:///borderwatch.db`` does. Each write is one transaction: a case is stored whole or not
-at all.
-
-SQLite needs three settings to behave like a database here, made on every connection:
-
-- ``PRAGMA foreign_keys = ON``: SQLite ignores foreign keys otherwise.
-- ``PRAGMA journal_mode = WAL``: readers (the dashboard) do not block the writer.
-- The sqlite3 driver's own transaction handling is switched off and SQLAlchemy emits
-  ``BEGIN`` itself, because the driver only begins a transaction at the first INSERT: a SELECT
-  that checks for a duplicate would otherwise run outside the transaction that writes.
-  Writes begin with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way
-  (SQLAlchemy 2 documentation, "Serializable isolation / Savepoints / Transactional DDL").
+Each write is one transaction (``BEGIN IMMEDIATE``: the duplicate check and the inserts
+hold the write lock together, so two writers queue instead of failing half-way): a case
+is stored whole or not at all. Foreign keys are on (``Database``), so the file itself
+refuses a relation to someone who is not in the case.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, create_engine, event, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError
-
-from borderwatch.adapters.sqlite import case_schema as schema
+from borderwatch.adapters.sqlite.case_schema import SCHEMA, time_from_db, time_to_db
+from borderwatch.adapters.sqlite.database import Database
 from borderwatch.cases.base import CaseExists, CaseNotFound, InterceptionConflict
 from borderwatch.cases.records import (
     normalise_interception,
@@ -38,33 +26,33 @@ from borderwatch.cases.records import (
 from borderwatch.domain import Assumption, Case, Interception, Person, Relation
 from borderwatch.domain.time import utc_now
 
-_BEGIN_OPTION = "borderwatch_sqlite_begin"
-
+_INTERCEPTION = "interception_id, incident_id, time, lat, lon, unit_id, people_count, simulated"
 
 
 class SqlCaseStore:
-    """A :class:`borderwatch.cases.base.CaseStore` on SQLAlchemy Core.
+    """A :class:`borderwatch.cases.base.CaseStore` on SQLite.
 
     Creates its tables when they are absent. Close it (or use it as a context manager) to
-    release the database.
+    release the database; closing it closes its :class:`Database`.
     """
 
-    def __init__(self, url: str | URL, *, clock: Callable[[], datetime] = utc_now) -> None:
-        """``url``: a SQLAlchemy database URL. ``clock``: gives ``created_at`` (aware UTC)."""
-        self._url = make_url(url)
+    def __init__(
+        self, where: str | Path | Database, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        """``where``: the SQLite file (or the storage's Database). ``clock``: gives
+        ``created_at`` (aware UTC)."""
+        self.db = Database.of(where)
+        self.path = self.db.path
         self._clock = clock
-        self._engine = create_engine(self._url)
-        if self._engine.dialect.name == "sqlite":
-            _configure_sqlite(self._engine)
-        schema.metadata.create_all(self._engine)
+        self.db.executescript(SCHEMA)
 
     @classmethod
     def at(cls, path: Path) -> SqlCaseStore:
         """A store in the SQLite file at ``path`` (created if absent)."""
-        return cls(URL.create("sqlite", database=str(path)))
+        return cls(path)
 
     def close(self) -> None:
-        self._engine.dispose()
+        self.db.close()
 
     def __enter__(self) -> Self:
         return self
@@ -78,227 +66,162 @@ class SqlCaseStore:
         self.close()
 
     def __repr__(self) -> str:
-        return f"SqlCaseStore({self._url.render_as_string(hide_password=True)!r})"
+        return f"SqlCaseStore({str(self.path)!r})"
 
     # --- writes --------------------------------------------------------------------------
 
     def save_interception(self, interception: Interception) -> None:
+        """Store an interception (idempotent for identical content)."""
         validate_interception(interception)
-        with self._write() as conn:
-            self._put_interception(conn, normalise_interception(interception))
+        with self.db.transaction():
+            self._put_interception(normalise_interception(interception))
 
     def open_case(self, case: Case) -> None:
+        """Store a case whole, or raise and store nothing (``CaseStore.open_case``)."""
         validate_case(case)
-        try:
-            with self._write() as conn:
-                if _case_exists(conn, case.case_id):
-                    raise CaseExists(case.case_id)
-                self._insert_case(conn, case)
-        except IntegrityError:
-            # Another writer stored the same id between our check and our insert (possible
-            # on PostgreSQL under READ COMMITTED); the transaction was rolled back whole.
-            with self._engine.connect() as conn:
-                if _case_exists(conn, case.case_id):
-                    raise CaseExists(case.case_id) from None
-            raise
+        with self.db.transaction():
+            if self.db.execute("SELECT 1 FROM cases WHERE case_id = ?", (case.case_id,)):
+                raise CaseExists(case.case_id)
+            self._insert_case(case)
 
-    def _insert_case(self, conn: Connection, case: Case) -> None:
-        self._put_interception(conn, normalise_interception(case.interception))
-        conn.execute(
-            schema.cases.insert().values(
-                case_id=case.case_id,
-                interception_id=case.interception.interception_id,
-                entry_kind=case.entry_kind,
-                entry_date=None if case.entry_date is None else date.fromisoformat(case.entry_date),
-                from_country=case.from_country,
-                simulated=case.simulated,
-                created_at=self._clock(),
-            )
+    def _insert_case(self, case: Case) -> None:
+        self._put_interception(normalise_interception(case.interception))
+        entry = None if case.entry_date is None else date.fromisoformat(case.entry_date)
+        self.db.execute(
+            "INSERT INTO cases (case_id, interception_id, entry_kind, entry_date, from_country,"
+            " simulated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                case.case_id,
+                case.interception.interception_id,
+                case.entry_kind,
+                None if entry is None else entry.isoformat(),
+                case.from_country,
+                case.simulated,
+                time_to_db(self._clock()),
+            ),
         )
-        conn.execute(
-            schema.people.insert(),
+        self.db.executemany(
+            "INSERT INTO people (case_id, person_id, ordinal, age, nationalities, name, sex,"
+            " stateless) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                {
-                    "case_id": case.case_id,
-                    "person_id": p.person_id,
-                    "ordinal": ordinal,
-                    "age": p.age,
-                    "nationalities": list(p.nationalities),
-                    "name": p.name,
-                    "sex": p.sex,
-                    "stateless": p.stateless,
-                }
+                (case.case_id, p.person_id, ordinal, p.age,
+                 json.dumps(list(p.nationalities)),  # SQLAlchemy's JSON text, as before
+                 p.name, p.sex, p.stateless)
                 for ordinal, p in enumerate(case.people)
             ],
         )
         if case.relations:
-            conn.execute(
-                schema.relations.insert(),
-                [
-                    {
-                        "case_id": case.case_id,
-                        "ordinal": ordinal,
-                        "person": r.person,
-                        "is": r.is_,
-                        "of": r.of,
-                    }
-                    for ordinal, r in enumerate(case.relations)
-                ],
+            self.db.executemany(
+                'INSERT INTO relations (case_id, ordinal, person, "is", "of")'
+                " VALUES (?, ?, ?, ?, ?)",
+                [(case.case_id, ordinal, r.person, r.is_, r.of)
+                 for ordinal, r in enumerate(case.relations)],
             )
         if case.assumptions:
-            conn.execute(
-                schema.assumptions.insert(),
-                [
-                    {
-                        "case_id": case.case_id,
-                        "ordinal": ordinal,
-                        "field": a.field,
-                        "value": a.value,
-                        "reason": a.reason,
-                    }
-                    for ordinal, a in enumerate(case.assumptions)
-                ],
+            self.db.executemany(
+                "INSERT INTO assumptions (case_id, ordinal, field, value, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(case.case_id, ordinal, a.field, a.value, a.reason)
+                 for ordinal, a in enumerate(case.assumptions)],
             )
 
-    def _put_interception(self, conn: Connection, interception: Interception) -> None:
-        table = schema.interceptions
-        row = conn.execute(
-            select(table).where(table.c.interception_id == interception.interception_id)
-        ).one_or_none()
-        if row is None:
-            conn.execute(
-                table.insert().values(
-                    interception_id=interception.interception_id,
-                    incident_id=interception.incident_id,
-                    time=interception.time,
-                    lat=interception.lat,
-                    lon=interception.lon,
-                    unit_id=interception.unit_id,
-                    people_count=interception.people_count,
-                    simulated=interception.simulated,
-                )
+    def _put_interception(self, interception: Interception) -> None:
+        rows = self.db.execute(
+            f"SELECT {_INTERCEPTION} FROM interceptions WHERE interception_id = ?",
+            (interception.interception_id,),
+        )
+        if not rows:
+            self.db.execute(
+                f"INSERT INTO interceptions ({_INTERCEPTION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    interception.interception_id,
+                    interception.incident_id,
+                    time_to_db(interception.time),
+                    interception.lat,
+                    interception.lon,
+                    interception.unit_id,
+                    interception.people_count,
+                    interception.simulated,
+                ),
             )
-        elif _interception(row._mapping) != interception:
+        elif _interception(rows[0]) != interception:
             raise InterceptionConflict(interception.interception_id)
 
     # --- reads ---------------------------------------------------------------------------
 
     def get_case(self, case_id: str) -> Case:
-        c, i, p, r, a = (
-            schema.cases,
-            schema.interceptions,
-            schema.people,
-            schema.relations,
-            schema.assumptions,
+        """The case as opened. Raises :class:`CaseNotFound` for an unknown id."""
+        # Four reads, four snapshots: harmless, because a case is written whole and never
+        # changed, so once its row is visible so are its people, relations and assumptions.
+        heads = self.db.read(
+            "SELECT c.case_id, c.entry_kind, c.entry_date, c.from_country, c.simulated, "
+            + ", ".join(f"i.{name.strip()}" for name in _INTERCEPTION.split(","))
+            + " FROM cases c JOIN interceptions i ON c.interception_id = i.interception_id"
+            " WHERE c.case_id = ?",
+            (case_id,),
         )
-        with self._engine.connect() as conn:
-            head = conn.execute(
-                select(
-                    c,
-                    *[col for col in i.c if col.name != "simulated"],
-                    i.c.simulated.label("interception_simulated"),
-                )
-                .join(i, c.c.interception_id == i.c.interception_id)
-                .where(c.c.case_id == case_id)
-            ).one_or_none()
-            if head is None:
-                raise CaseNotFound(case_id)
-            person_rows = conn.execute(
-                select(p).where(p.c.case_id == case_id).order_by(p.c.ordinal)
-            ).all()
-            relation_rows = conn.execute(
-                select(r).where(r.c.case_id == case_id).order_by(r.c.ordinal)
-            ).all()
-            assumption_rows = conn.execute(
-                select(a).where(a.c.case_id == case_id).order_by(a.c.ordinal)
-            ).all()
-        m = head._mapping
-        interception = _interception({**m, "simulated": m["interception_simulated"]})
-        entry_date: date | None = m["entry_date"]
+        if not heads:
+            raise CaseNotFound(case_id)
+        head = heads[0]
+        people = self.db.read(
+            "SELECT person_id, age, nationalities, name, sex, stateless FROM people"
+            " WHERE case_id = ? ORDER BY ordinal",
+            (case_id,),
+        )
+        relations = self.db.read(
+            'SELECT person, "is", "of" FROM relations WHERE case_id = ? ORDER BY ordinal',
+            (case_id,),
+        )
+        assumptions = self.db.read(
+            "SELECT field, value, reason FROM assumptions WHERE case_id = ? ORDER BY ordinal",
+            (case_id,),
+        )
         return Case(
-            case_id=m["case_id"],
-            interception=interception,
+            case_id=head[0],
+            interception=_interception(head[5:]),
             people=tuple(
                 Person(
-                    person_id=row.person_id,
-                    age=row.age,
-                    nationalities=tuple(row.nationalities),
-                    name=row.name,
-                    sex=row.sex,
-                    stateless=row.stateless,
+                    person_id=row[0],
+                    age=row[1],
+                    nationalities=tuple(json.loads(row[2])),
+                    name=row[3],
+                    sex=row[4],
+                    stateless=None if row[5] is None else bool(row[5]),
                 )
-                for row in person_rows
+                for row in people
             ),
-            relations=tuple(
-                Relation(person=row.person, is_=row._mapping["is"], of=row.of)
-                for row in relation_rows
-            ),
+            relations=tuple(Relation(person=r[0], is_=r[1], of=r[2]) for r in relations),
             assumptions=tuple(
-                Assumption(field=row.field, value=row.value, reason=row.reason)
-                for row in assumption_rows
+                Assumption(field=a[0], value=a[1], reason=a[2]) for a in assumptions
             ),
-            entry_kind=m["entry_kind"],
-            entry_date=None if entry_date is None else entry_date.isoformat(),
-            from_country=m["from_country"],
-            simulated=m["simulated"],
+            entry_kind=head[1],
+            entry_date=None if head[2] is None else date.fromisoformat(head[2]).isoformat(),
+            from_country=head[3],
+            simulated=bool(head[4]),
         )
 
     def list_cases(self) -> list[str]:
-        with self._engine.connect() as conn:
-            ids = conn.execute(select(schema.cases.c.case_id).order_by(schema.cases.c.case_id))
-            return list(ids.scalars())
+        """Every case id, sorted."""
+        return [row[0] for row in self.db.read("SELECT case_id FROM cases ORDER BY case_id")]
 
     def interceptions_for_incident(self, incident_id: str) -> list[Interception]:
-        table = schema.interceptions
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(table)
-                .where(table.c.incident_id == incident_id)
-                .order_by(table.c.time, table.c.interception_id)
-            ).all()
-        return [_interception(row._mapping) for row in rows]
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
-            conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-            with conn.begin():
-                yield conn
+        """The interceptions made on an incident, by time then id (empty if none)."""
+        rows = self.db.read(
+            f"SELECT {_INTERCEPTION} FROM interceptions WHERE incident_id = ?"
+            " ORDER BY time, interception_id",
+            (incident_id,),
+        )
+        return [_interception(row) for row in rows]
 
 
-def _case_exists(conn: Connection, case_id: str) -> bool:
-    found = conn.execute(
-        select(schema.cases.c.case_id).where(schema.cases.c.case_id == case_id)
-    ).first()
-    return found is not None
-
-
-def _interception(m: Any) -> Interception:
+def _interception(row: tuple[Any, ...]) -> Interception:
     return Interception(
-        interception_id=m["interception_id"],
-        incident_id=m["incident_id"],
-        time=m["time"],
-        lat=m["lat"],
-        lon=m["lon"],
-        unit_id=m["unit_id"],
-        people_count=m["people_count"],
-        simulated=m["simulated"],
+        interception_id=row[0],
+        incident_id=row[1],
+        time=time_from_db(row[2]),
+        lat=row[3],
+        lon=row[4],
+        unit_id=row[5],
+        people_count=row[6],
+        simulated=bool(row[7]),
     )
-
-
-def _configure_sqlite(engine: Any) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Hand transaction control to SQLAlchemy (see the module docstring).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")

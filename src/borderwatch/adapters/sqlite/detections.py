@@ -2,15 +2,13 @@
 
 A detection answered with 2xx is committed first (WAL, ``synchronous=FULL``): killing the
 process at any moment loses nothing that was acknowledged. ``id`` is unique, so a repeated
-id is recognised across restarts, not only within one run. The alert stage (states,
-outbox, disclosures) and the case store keep their own tables in the same file.
+id is recognised across restarts, not only within one run. The other repositories keep
+their own tables in the same file (``storage.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,22 +16,18 @@ from typing import Any
 
 import orjson
 
+from borderwatch.adapters.sqlite.database import Database
+from borderwatch.ports.storage import DetectionItem
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS service_detections (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT UNIQUE,
     body BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS service_api_keys (
-    key_id TEXT PRIMARY KEY,
-    key_hash TEXT NOT NULL UNIQUE,
-    agency TEXT NOT NULL,
-    role TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    revoked_at TEXT
-);
 """
+# AUTOINCREMENT is SQLite's spelling; PostgreSQL's is an identity column. It keeps a
+# position from being reused after the newest rows were deleted.
 _IDS_PER_QUERY = 500
 """Ids per ``IN (...)`` look-up (well under SQLite's limit on bound parameters)."""
 _ROWS_PER_INSERT = 500
@@ -44,25 +38,16 @@ def _insert_sql(rows: int) -> str:
     return "INSERT INTO service_detections (id, body) VALUES " + ",".join(["(?,?)"] * rows)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA busy_timeout=10000")
-    connection.executescript(_SCHEMA)
-    return connection
-
-
 class DetectionLog:
-    """Accepted detections in arrival order, as their wire objects."""
+    """:class:`~borderwatch.ports.storage.Detections` on SQLite: accepted detections in
+    arrival order, as their wire objects. Closing it closes its :class:`Database`."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._connection = connect(self.path)
-        self._lock = threading.Lock()
+    def __init__(self, where: str | Path | Database) -> None:
+        self.db = Database.of(where)
+        self.path = self.db.path
+        self.db.executescript(_SCHEMA)
 
-    def append(self, items: Sequence[tuple[str | None, bytes | dict[str, Any]]]) -> list[bool]:
+    def append(self, items: Sequence[DetectionItem]) -> list[bool]:
         """Store ``(id, wire object)`` pairs (the object as JSON bytes or a dict) in one
         committed transaction; for each, whether it was new (False: its id was already
         stored, or came earlier in the same batch, so it is ignored).
@@ -71,33 +56,25 @@ class DetectionLog:
         statement per item (or ``executemany``, which steps once per item and lets go of
         the GIL each time) made ingest wait for the tracker thread (docs/gotchas.md)."""
         fresh = [True] * len(items)
-        with self._lock:
-            cursor = self._connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                ids = [det_id for det_id, _ in items if det_id is not None]
-                known: set[str] = set()
-                for start in range(0, len(ids), _IDS_PER_QUERY):
-                    chunk = ids[start:start + _IDS_PER_QUERY]
-                    marks = ",".join("?" * len(chunk))
-                    known.update(row[0] for row in cursor.execute(
-                        f"SELECT id FROM service_detections WHERE id IN ({marks})", chunk))
-                rows: list[tuple[str | None, bytes]] = []
-                for n, (det_id, body) in enumerate(items):
-                    if det_id is not None:
-                        if det_id in known:
-                            fresh[n] = False
-                            continue
-                        known.add(det_id)
-                    rows.append((det_id, body if isinstance(body, bytes) else orjson.dumps(body)))
-                for start in range(0, len(rows), _ROWS_PER_INSERT):
-                    part = rows[start:start + _ROWS_PER_INSERT]
-                    cursor.execute(_insert_sql(len(part)),
-                                   [value for row in part for value in row])
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+        with self.db.transaction():
+            ids = [det_id for det_id, _ in items if det_id is not None]
+            known: set[str] = set()
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start:start + _IDS_PER_QUERY]
+                marks = ",".join("?" * len(chunk))
+                known.update(row[0] for row in self.db.execute(
+                    f"SELECT id FROM service_detections WHERE id IN ({marks})", chunk))
+            rows: list[tuple[str | None, bytes]] = []
+            for n, (det_id, body) in enumerate(items):
+                if det_id is not None:
+                    if det_id in known:
+                        fresh[n] = False
+                        continue
+                    known.add(det_id)
+                rows.append((det_id, body if isinstance(body, bytes) else orjson.dumps(body)))
+            for start in range(0, len(rows), _ROWS_PER_INSERT):
+                part = rows[start:start + _ROWS_PER_INSERT]
+                self.db.execute(_insert_sql(len(part)), [value for row in part for value in row])
         return fresh
 
     def replay(self, chunk: int = 10_000, upto: int | None = None
@@ -107,12 +84,11 @@ class DetectionLog:
         last = 0
         end = upto if upto is not None else 1 << 62
         while True:
-            with self._lock:
-                rows = self._connection.execute(
-                    "SELECT seq, body FROM service_detections WHERE seq > ? AND seq <= ? "
-                    "ORDER BY seq LIMIT ?",
-                    (last, end, chunk),
-                ).fetchall()
+            rows = self.db.read(
+                "SELECT seq, body FROM service_detections WHERE seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?",
+                (last, end, chunk),
+            )
             if not rows:
                 return
             last = rows[-1][0]
@@ -120,18 +96,14 @@ class DetectionLog:
 
     def last(self) -> int:
         """The position of the latest stored detection (0: none)."""
-        with self._lock:
-            row = self._connection.execute("SELECT max(seq) FROM service_detections").fetchone()
-        return int(row[0] or 0)
+        return int(self.db.read("SELECT max(seq) FROM service_detections")[0][0] or 0)
 
     def count(self) -> int:
-        with self._lock:
-            row = self._connection.execute("SELECT count(*) FROM service_detections").fetchone()
-        return int(row[0])
+        """How many detections are stored."""
+        return int(self.db.read("SELECT count(*) FROM service_detections")[0][0])
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self.db.close()
 
 
 @dataclass(frozen=True)

@@ -2,52 +2,56 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from borderwatch.adapters.sqlite.detections import connect
+from borderwatch.adapters.sqlite.database import Database
 from borderwatch.domain.access import Principal, Role
+from borderwatch.ports.storage import KEY_PREFIX, check_agency, hash_key, new_key
 
-KEY_PREFIX = "bw_"
+__all__ = ["KEY_CACHE_S", "KEY_PREFIX", "KeyStore", "hash_key"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS service_api_keys (
+    key_id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    agency TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT
+);
+"""
 KEY_CACHE_S = 5.0
 """How long a running service trusts a key it has looked up (revocation delay)."""
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
 class KeyStore:
-    """API keys: only a SHA-256 hash of each is stored; the key itself is shown once.
+    """:class:`~borderwatch.ports.storage.ApiKeys` on SQLite: only a SHA-256 hash of each
+    key is stored; the key itself is shown once. Closing it closes its :class:`Database`."""
 
-    Keys are 32 random bytes, so a plain hash (not a slow password hash) is enough: there
-    is nothing to guess from it."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._connection = connect(self.path)
-        self._lock = threading.Lock()
+    def __init__(self, where: str | Path | Database) -> None:
+        self.db = Database.of(where)
+        self.path = self.db.path
+        self._cache_lock = threading.Lock()
         self._cache: dict[str, tuple[float, Principal]] = {}
-        columns = {row[1] for row in self._connection.execute(
-            "PRAGMA table_info(service_api_keys)")}
+        self.db.executescript(_SCHEMA)
+        # PRAGMA table_info is SQLite's catalogue (information_schema.columns elsewhere).
+        columns = {row[1] for row in self.db.read("PRAGMA table_info(service_api_keys)")}
         if "revoked_at" not in columns:  # a key table made before keys could be revoked
-            self._connection.execute("ALTER TABLE service_api_keys ADD COLUMN revoked_at TEXT")
+            self.db.execute("ALTER TABLE service_api_keys ADD COLUMN revoked_at TEXT")
 
     def create(self, agency: str, role: Role, note: str = "") -> tuple[str, Principal]:
-        if not agency or any(c.isspace() for c in agency):
-            raise ValueError("agency must be a non-empty name without spaces, e.g. RCMP-K")
-        key = KEY_PREFIX + secrets.token_urlsafe(32)
-        key_id = "key-" + secrets.token_hex(4)
-        with self._lock:
-            self._connection.execute(
-                "INSERT INTO service_api_keys (key_id, key_hash, agency, role, created_at, note) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key_id, hash_key(key), agency, role.value, datetime.now(UTC).isoformat(), note),
-            )
+        """A new key (shown once) and its principal."""
+        check_agency(agency)
+        key, key_id = new_key()
+        self.db.execute(
+            "INSERT INTO service_api_keys (key_id, key_hash, agency, role, created_at, note) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key_id, hash_key(key), agency, role.value, datetime.now(UTC).isoformat(), note),
+        )
         return key, Principal(key_id, agency, role)
 
     def lookup(self, key: str) -> Principal | None:
@@ -56,38 +60,38 @@ class KeyStore:
         (``borderwatch keys revoke``) takes effect within that time."""
         digest = hash_key(key)
         now = time.monotonic()
-        with self._lock:
+        with self._cache_lock:
             cached = self._cache.get(digest)
-            if cached is not None and now - cached[0] < KEY_CACHE_S:
-                return cached[1]
-            row = self._connection.execute(
-                "SELECT key_id, agency, role FROM service_api_keys "
-                "WHERE key_hash = ? AND revoked_at IS NULL", (digest,)
-            ).fetchone()
-            if row is None:
+        if cached is not None and now - cached[0] < KEY_CACHE_S:
+            return cached[1]
+        rows = self.db.read(
+            "SELECT key_id, agency, role FROM service_api_keys "
+            "WHERE key_hash = ? AND revoked_at IS NULL", (digest,)
+        )
+        with self._cache_lock:
+            if not rows:
                 self._cache.pop(digest, None)
                 return None
-            found = Principal(row[0], row[1], Role(row[2]))
+            found = Principal(rows[0][0], rows[0][1], Role(rows[0][2]))
             self._cache[digest] = (now, found)
-            return found
+        return found
 
     def revoke(self, key_id: str) -> bool:
         """Revoke a key by its id; False when no live key has that id."""
-        with self._lock:
-            cursor = self._connection.execute(
-                "UPDATE service_api_keys SET revoked_at = ? "
-                "WHERE key_id = ? AND revoked_at IS NULL",
-                (datetime.now(UTC).isoformat(), key_id),
-            )
+        changed = self.db.changes(
+            "UPDATE service_api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+            (datetime.now(UTC).isoformat(), key_id),
+        )
+        with self._cache_lock:
             self._cache.clear()
-            return cursor.rowcount == 1
+        return changed == 1
 
     def list(self) -> list[dict[str, str]]:
-        with self._lock:
-            rows = self._connection.execute(
-                "SELECT key_id, agency, role, created_at, note, revoked_at FROM service_api_keys "
-                "ORDER BY created_at"
-            ).fetchall()
+        """Every key, oldest first (never the key itself)."""
+        rows = self.db.read(
+            "SELECT key_id, agency, role, created_at, note, revoked_at FROM service_api_keys "
+            "ORDER BY created_at"
+        )
         return [
             {"key_id": r[0], "agency": r[1], "role": r[2], "created_at": r[3], "note": r[4],
              "revoked_at": r[5] or ""}
@@ -95,5 +99,4 @@ class KeyStore:
         ]
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self.db.close()

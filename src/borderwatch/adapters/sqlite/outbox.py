@@ -47,8 +47,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_alert ON outbox (alert_id);
 """
-
-
+# AUTOINCREMENT is SQLite's spelling (PostgreSQL: an identity column); the rest of the
+# outbox's SQL, ON CONFLICT DO NOTHING included, is also PostgreSQL's.
 
 class SqliteOutbox:
     """The SQLite outbox. Thread-safe; shares its :class:`Database` (and so its
@@ -77,11 +77,13 @@ class SqliteOutbox:
         self._marks = Database(self.path, synchronous="NORMAL")
 
     def close(self) -> None:
+        """Close the marks connection and the :class:`Database` (shared: the storage)."""
         self._marks.close()
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Its Database's transaction (shared with the other repositories on it)."""
         with self.db.transaction():
             yield
 
@@ -106,9 +108,9 @@ class SqliteOutbox:
             return 0
         with self.db.transaction():
             return self.db.executemany(
-                "INSERT OR IGNORE INTO outbox (dedup_key, alert_id, channel, destination,"
+                "INSERT INTO outbox (dedup_key, alert_id, channel, destination,"
                 " content_type, body, status, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
                 rows,
             )
 
@@ -121,7 +123,7 @@ class SqliteOutbox:
         )
 
     def next_due_at(self) -> float | None:
-        row = self._marks.execute(
+        row = self._marks.read(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?",
             (MessageStatus.PENDING.value,),
         )[0]
@@ -187,13 +189,13 @@ class SqliteOutbox:
             return changed
 
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        rows = self.db.read("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {str(status): int(n) for status, n in rows}
 
     def _select(
         self, where: str, params: tuple[object, ...], db: Database | None = None
     ) -> list[StoredMessage]:
-        rows = (db or self.db).execute(
+        rows = (db or self.db).read(
             "SELECT id, dedup_key, alert_id, channel, destination, content_type, body,"
             " status, attempts, next_attempt_at, created_at, sent_at, last_error"
             f" FROM outbox {where}",

@@ -392,7 +392,7 @@ def screen(
         raise InputError(None, f"not valid JSON ({err})", source=str(case_file)) from None
     result = run_screen(case, law_date=day)
     if db is not None:
-        AuditLog(f"sqlite:///{db}").record_screening(case, result)
+        AuditLog(db).record_screening(case, result)
     if fmt == "json":
         typer.echo(orjson.dumps(result_to_json(result), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -412,7 +412,7 @@ def audit_verify(
     """Check the audit log's hash chain: any edited or deleted record is reported (exit 1)."""
     from borderwatch.adapters.sqlite.audit import AuditLog
 
-    problems = AuditLog(f"sqlite:///{db}").verify()
+    problems = AuditLog(db).verify()
     for problem in problems:
         err_console.print(f"[red]{problem}[/]")
     console.print("audit log intact" if not problems else f"{len(problems)} problem(s)")

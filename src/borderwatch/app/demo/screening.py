@@ -77,7 +77,7 @@ def screen_coutts_case(case: dict[str, Any], out: Path, audit_db: Path) -> Scree
     assumed_case = _with_assumptions(facts_case)
     facts_result, assumed_result = screen(facts_case), screen(assumed_case)
     facts, assumed = result_to_json(facts_result), result_to_json(assumed_result)
-    audit = AuditLog(f"sqlite:///{audit_db}")
+    audit = AuditLog(audit_db)
     audit.record_screening(facts_case, facts_result)
     audit.record_screening(assumed_case, assumed_result)
     problems = audit.verify()

@@ -1,0 +1,62 @@
+"""The storage port on one SQLite file: every repository on one :class:`Database`.
+
+``SqliteStorage(path)`` is what the service, the CLI and the demo open: the detection log,
+API keys, alert states, outbox, disclosure log, cases and screening audit log, each in its
+own tables of the same file, sharing one connection and so one transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from borderwatch.adapters.sqlite.alerts import SqliteAlertStore, SqliteDisclosures
+from borderwatch.adapters.sqlite.audit import AuditLog
+from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.adapters.sqlite.database import Database
+from borderwatch.adapters.sqlite.detections import DetectionLog
+from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.adapters.sqlite.outbox import SqliteOutbox
+from borderwatch.alerts.outbox import Backoff
+
+
+class SqliteStorage:
+    """:class:`~borderwatch.ports.storage.Storage` on the SQLite file at ``path``.
+
+    ``synchronous`` is SQLite's sync level for the file's commits (``FULL``: a commit
+    survives a power cut; ``NORMAL``: a killed process). ``backoff``, ``clock`` (epoch
+    seconds) and ``rng`` are the outbox's retry schedule. Thread-safe. Closing any one
+    repository closes the whole storage (they share the connection)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = Database.of(path, synchronous)
+        self.path = self.db.path
+        self.detections = DetectionLog(self.db)
+        self.keys = KeyStore(self.db)
+        self.alerts = SqliteAlertStore(self.db)
+        self.outbox = SqliteOutbox(self.db, backoff=backoff, clock=clock, rng=rng)
+        self.disclosures = SqliteDisclosures(self.db)
+        self.cases = SqlCaseStore(self.db)
+        self.audit = AuditLog(self.db)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside, in any repository, commits together (nested uses join)."""
+        with self.db.transaction():
+            yield
+
+    def close(self) -> None:
+        """Close the outbox's marks connection and the file."""
+        self.outbox.close()
+        self.db.close()
