@@ -5,7 +5,7 @@ incidents and sensors, alert records, and live-feed events, each in the principa
   operational picture without personal fields (:func:`roles.scrub`);
 * a partner sees only what the sharing gate releases for its agency: the gate keeps the
   fields ``sharing.yaml`` allows and logs the disclosure (channel ``api``);
-* case records with people are not made here (see ``app.py``: owner screening officers
+* case records with people are not made here (see ``api.py``: owner screening officers
   only, each read logged).
 """
 
