@@ -1,37 +1,11 @@
 """Group tracks: people walking together are one group with a head count.
 
-Border incidents are about groups. Sensors often report a group as one detection with a
-count (a camera sees "9 people"), and then one track already is the group. Others (radar,
-a drone at low altitude) report each person, and then individual tracks of people 2 m
-apart swap identities all the time: reliable to count, fragile to follow one by one. The
-group layer sits on top of the tracker and makes both cases the same:
-
-* **Membership.** Two confirmed tracks belong to one group when they are within
-  ``link_m`` of each other *and* move alike (their velocities differ by less than
-  ``velocity_ms``): walking together, not merely passing. Groups are the connected
-  components of that relation (single linkage: a file of people is one group however
-  long, as long as each is near the next).
-* **Identity.** A group's id is the id of its *lead track*: the oldest member when the
-  group formed. A group keeps its id from one scan to the next through its members: the
-  group a majority of its head count belonged to last time. Identity swaps between
-  members inside a group therefore change nothing, and a group seen as one detection
-  (one track) has exactly that track's id, so alerts, the TAK picture and the incident
-  all name the same thing.
-* **Split and merge.** When the members of one group now form several, the part with the
-  lead track (else the largest) keeps the id and the others start new groups, each led by
-  its oldest member and reported as a ``split`` from the parent; when members of several
-  groups now form one, it keeps the id of the largest and the others are reported
-  ``merged`` into it. Two live groups never share an id: a new group's lead is one of its
-  own members, and a group only goes on without its lead once that track has ended.
-* **Head count.** The sum of the members' head counts (a member track may itself be a
-  group seen as one detection), smoothed over the last ``head_count_window`` updates with
-  the same high quantile the tracker uses (hidden members are missed more often than
-  extra ones are invented); its uncertainty is the spread over that window.
-
-The output is a ``TrackBatch`` of group tracks, so the watch rules (crossing, approach)
-run on groups exactly as they would on tracks. A group is reported in a scan only when a
-member was updated by a detection in it: a group whose members all coast is not moved
-by predictions alone.
+Border incidents are about groups, and individual tracks of people 2 m apart swap
+identities all the time: reliable to count, fragile to follow one by one. This layer, on
+top of the tracker, joins confirmed tracks that are near each other and move alike into
+group tracks with a stable id (the lead track's), a smoothed head count, and reported
+splits and merges; it returns a ``TrackBatch`` of groups, so the watch rules run on groups.
+The rules in detail: docs/tracking.md ("Group tracks").
 """
 
 from __future__ import annotations

@@ -1,32 +1,10 @@
 """When a track starts, is confirmed, and ends: rules an operator can read.
 
-* Every detection that no existing track claims starts a **tentative** track (unless it is a
-  vague report such as a phone tip, whose error exceeds ``max_report_sigma_m``: that is a
-  *cue* shown to operators, not a track, so it cannot create a ghost).
-* A tentative track becomes **confirmed** after ``confirm_hits`` detections (counting the
-  first), each within ``tentative_timeout_s`` of the previous one and inside its gate,
-  which is narrower than a confirmed track's (``tentative_gate_chi2``). Only confirmed tracks
-  can raise incidents.
-* A tentative track that goes ``tentative_timeout_s`` without a detection is dropped, and
-  one with a single detection already after ``single_hit_timeout_s``: one-off clutter (a
-  report nothing confirms in the next scan) dies there.
-* A confirmed track that goes ``coast_s`` without a detection is ended, and so is one whose
-  position uncertainty has grown beyond ``max_position_sigma_m``. A track must earn its
-  coasting: one confirmed with fewer than ``established_hits`` detections ends after
-  ``young_coast_s`` without one. Clutter that happened to line up three times (hundreds
-  of false reports a scan make that happen every few seconds) then dies in seconds instead
-  of haunting the picture for half a minute, while a group seen for ten seconds or more
-  keeps its track through a 30 s gap behind a hill.
-* Two tracks whose positions agree within the ``merge_chi2`` test (a sensor's outlier
-  started a second track on the same group, or two sensors' reports fed two tracks) are
-  one, and the younger is ended, **unless one sensor reported both in the same scan** in
-  any of the last few scans (``tracker.HIT_MEMORY``): a sensor reports each object once
-  per scan, so two reports are two objects. That keeps people walking 2 m apart, each
-  seen by the same radar, as separate tracks (the group layer, ``tracking.groups``,
-  counts them), while a track duplicated by an outlier or by a second sensor is merged.
-
-This is the hit counter of Norfair (``initialization_delay``, ``hit_counter_max``) in
-seconds rather than frames, because sensors here report at different rates.
+Unclaimed detections start tentative tracks (vague reports such as tips are cues, never
+tracks); a tentative track is confirmed after a few detections close in time, and only
+confirmed tracks raise incidents; a track ends when it has gone unseen too long or grown too
+uncertain; two tracks on one object merge unless one sensor reported both in one scan. The
+rules and their settings: docs/tracking.md ("Track lifecycle").
 """
 
 from __future__ import annotations

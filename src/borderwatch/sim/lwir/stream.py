@@ -1,27 +1,12 @@
 """A camera's frames in sequence, rendered without redoing what does not change.
 
 A fixed camera (or a pan-tilt camera between two moves) sees the same snow and sky in every
-frame; only the movers and the camera's noise change. ``FrameStream`` therefore keeps, per
-pose, the background radiance, its blurred image and its apparent temperature, and per frame:
-
-1. paints the movers into the background radiance (``render.paint``) and blurs only the
-   region they changed, plus the blur's reach (the Gaussian's kernel is 2 px at sigma 0.5:
-   a pixel further than that from every change has exactly the background's blurred value);
-2. adds the temporal noise, drawn fresh for every pixel of every frame (nothing repeats
-   from frame to frame: a repeated pattern would be learnt by a fixed camera's background
-   model and then vanish from its noise estimate). Where a mover changed the image the noise
-   is added in radiance and converted exactly, as in ``Sensor.apply``; elsewhere it is added
-   in kelvin, through the slope dT/dL of each pixel's background. That first-order step errs
-   by less than 0.1 mK on a 0.1 K noise (the second-order term of Planck's law over one noise
-   sigma), and it saves the blur and the radiance-to-temperature conversion of the frame;
-3. adds the camera's fixed pattern, vignetting and offset drift (``Sensor``).
-
-The noise is Gaussian by table: a uniform 16-bit integer per pixel indexes the standard
-normal quantile at the middle of its 1/65536 of probability, and the two outermost bins
-(beyond ±4.3 sigma) are drawn exactly from the tails: cheaper than NumPy's normal
-generator and indistinguishable from it at the detector's thresholds (docs/performance.md).
-
-``Sensor.apply`` (used by ``scenes.py``, the training set and the benchmark) stays the
+frame. ``FrameStream`` keeps, per pose, the background's radiance, blurred image and apparent
+temperature; per frame it paints the movers, re-blurs and converts exactly only the region
+they changed (plus the blur's reach), adds fresh temporal noise to every pixel (in kelvin,
+through each pixel's dT/dL, where nothing changed: within 0.1 mK of exact), then the
+camera's fixed pattern, vignetting and drift. How, and why the noise is never reused:
+docs/thermal.md ("Scenario sensors that produce frames"). ``Sensor.apply`` stays the
 reference; ``tests/unit/test_lwir_stream.py`` checks this path against it.
 """
 
