@@ -1,29 +1,10 @@
 """CBP's demographic categories, derived from a case's people and the relations between them.
 
-CBP publishes encounters in four demographics (docs/references.md): ``Single Adults``,
-``FMUA`` (individuals in a family unit), ``Accompanied Minors`` and ``UC / Single Minors``.
-CBP assigns them from its own processing records; Borderwatch only has the case: who was in
-the group, their ages, and the relations recorded between them. This module is the rule that
-turns those into a category, written down so a reader can check every count.
-
-**The rule** (person by person, only people of the same case count):
-
-1. A *minor* is under 18 (the boundary used by IRPR 159.5(e) and by the US definition of an
-   unaccompanied alien child, 6 U.S.C. 279(g)(2)); 18 exactly is an adult. An unknown age
-   counts as an adult: nobody is classed as a child without an age that says so.
-2. A person is the *parent* of another when the case records them as ``mother``, ``father``
-   or ``legal_guardian`` of that person, or records the other as their ``child``.
-3. ``FMUA``: a minor with a parent in the case, or anyone who is the parent of a minor in
-   the case (a 16-year-old mother with her baby is a family unit too). A family unit is a
-   child with a parent or legal guardian, both counted.
-4. ``Accompanied Minors``: a minor with no parent in the case but with an adult relative in
-   it (any other recorded relation, in either direction: grandparent, aunt, adult sibling…).
-5. ``UC / Single Minors``: a minor with no parent and no adult relative in the case.
-6. ``Single Adults``: every other adult, including adults related only to other adults and
-   the spouse of a parent who is not recorded as the child's parent.
-
-Relations that the case marks as assumed give assumed demographics: the statistics stage
-reports how many people's category rests on an assumption.
+CBP assigns ``Single Adults``, ``FMUA``, ``Accompanied Minors`` and ``UC / Single Minors``
+from its own records; Borderwatch has only the case (who, their ages, their recorded
+relations), so this module is the written rule that turns those into a category, person
+by person: a minor is under 18, an unknown age counts as an adult, and a category resting
+on an assumed relation is reported as assumed. The rule in full: docs/statistics.md.
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """From cases to person-encounter rows: where, when, who, for every person of a case.
 
-Where an interception is counted:
-
-- **country**: the side of the boundary the interception was made on (north side = CA);
-  a point exactly on the line takes the side the people were going to.
-- **segment**: the boundary segment nearest the interception; **region** is the part of
-  the segment id for that country (the bundled line names segments ``<province>-<state>``,
-  e.g. ``AB-MT``: an interception in Canada is counted for AB, one in the US for MT). RCMP
-  tables count people "where CBSA processes them" (docs/references.md), i.e. in the
-  province where they were met.
-- **rcmp_division** and **usbp_sector**: the RCMP division of the segment's province and the
-  USBP sector covering that stretch (``geo/data/places.yaml``), whichever side made it.
-- **month**: of the local date at the place, in the region's time zone
-  (``stats/data/regions.yaml``), not of the UTC date (docs/gotchas.md).
-- **direction**: from the case's ``from_country``: from the US is northbound, from Canada
-  southbound; anything else is ``unknown``.
+Each person of a case becomes one row with the country and region where the interception
+was made (a point on the line takes the side the people were going to), the RCMP division
+and USBP sector of that stretch, the month of the local date there (not the UTC date) and
+the direction. How each is decided: docs/statistics.md ("Where, when and which way").
 """
 
 from __future__ import annotations

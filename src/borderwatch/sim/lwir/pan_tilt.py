@@ -1,26 +1,13 @@
 """Where a pan-tilt-zoom camera looks: an operator keeps a group in view after a tip.
 
-A long-range pan-tilt-zoom (PTZ) camera at a border sits at a home position until an
-operator needs it. Told by a call from the other side where a group was seen, the operator
-swings it to that area, finds the group and keeps it in the frame, nudging the camera when
-the group nears an edge: the camera then holds still between nudges, as a PTZ under manual
-control does. This module stands in for that operator:
-
-* before the tip's time plus ``follow_delay_s`` (swinging round and searching), the camera
-  looks along its home ``azimuth_deg``;
-* then it is on the group of people nearest the tip's *reported* position, if one is within
-  three of the tip's sigmas of it (else the search fails: it stays home);
-* it re-aims at the group (0.8 m above the ground, the middle of a standing body) whenever
-  the group's centre leaves the middle half of the image, leading it by where it walks in
-  the next 20 s (at most an eighth of the image's width), as an operator leads a moving
-  subject.
-
-A drone's operator does the same with its gimbal (``sensor.drone_frame_observations``):
-on station, the camera is on the group while it is within the drone's ``footprint_m``.
-
-The simulator aims at the group's true position: it stands for an operator who does not
-lose them, so it never models a group lost in the search or behind a rise. What the camera
-then *reports* is still only what its detector finds in the frames.
+A stand-in for the operator of a long-range PTZ camera (or a drone's gimbal): home until
+the tip's time plus ``follow_delay_s``; then on the group of people nearest the tip's
+reported position (within three of its sigmas, else the search fails), re-aimed, leading
+the group by its next 20 s of walking, whenever its centre leaves the middle half of the
+image, and held still between moves as a camera under manual control is. It aims at the
+group's true position (an operator who does not lose them); what the camera reports is
+still only what its detector finds. The scenario settings: docs/scenario-format.md
+("Following a group").
 """
 
 from __future__ import annotations
