@@ -166,3 +166,16 @@ def test_a_moved_module_in_a_docstring_is_caught() -> None:
     names = [m.group(1) for line in text.splitlines() for m in PATH.finditer(line)]
     assert [n for n in names if not path_exists(n)] == ["src/borderwatch/service/app.py"]
     assert not dotted_exists("borderwatch.store")
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_every_relative_link_in_the_docs_resolves() -> None:
+    broken = [
+        f"{doc.relative_to(ROOT)}: {target}"
+        for doc in DOCS
+        for target in LINK.findall(doc.read_text("utf-8"))
+        if "://" not in target and not (doc.parent / target).exists()
+    ]
+    assert broken == []
