@@ -120,6 +120,8 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def state_to_json(state: AlertState) -> dict[str, Any]:
+    """An alert state as the JSON object stored in ``alerts.state`` (times as ISO 8601
+    UTC); also what the CLI prints and the tracker process sends to the service."""
     facts = state.facts
     return {
         "alert_id": state.alert_id,
@@ -164,6 +166,7 @@ def state_to_json(state: AlertState) -> dict[str, Any]:
 
 
 def state_from_json(data: dict[str, Any]) -> AlertState:
+    """The alert state :func:`state_to_json` wrote, equal to the one it was given."""
     facts = data["facts"]
     unit = data["unit"]
     raised = _parse(data["raised_at"])
@@ -211,6 +214,7 @@ class SqliteDisclosures:
 
     def __init__(self, where: str | Path | Database) -> None:
         self.db = Database.of(where)
+        # AUTOINCREMENT is SQLite's spelling (PostgreSQL: an identity column).
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS disclosures (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " alert_id TEXT NOT NULL, recipient TEXT NOT NULL, entry TEXT NOT NULL)"

@@ -3,6 +3,12 @@
 ``SqliteStorage(path)`` is what the service, the CLI and the demo open: the detection log,
 API keys, alert states, outbox, disclosure log, cases and screening audit log, each in its
 own tables of the same file, sharing one connection and so one transaction.
+
+What a PostgreSQL adapter would change: the connection settings and ``BEGIN IMMEDIATE``
+(``database.py``), the DDL's SQLite types (``AUTOINCREMENT``, ``BLOB``, ``DATETIME`` as
+UTC text, ``BOOLEAN`` as 0/1; ``case_schema.py``), ``PRAGMA table_info`` (``keys.py``) and
+the ``?`` placeholders. The statements themselves (``ON CONFLICT ... DO NOTHING`` / ``DO
+UPDATE``, ``IN (...)``, multi-row ``VALUES``) are PostgreSQL's too.
 """
 
 from __future__ import annotations
