@@ -179,3 +179,42 @@ def test_every_relative_link_in_the_docs_resolves() -> None:
         if "://" not in target and not (doc.parent / target).exists()
     ]
     assert broken == []
+
+
+@cache
+def defined_names() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Every class of the package with its members, and every function and assigned name."""
+    classes: dict[str, set[str]] = {}
+    names: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                members = classes.setdefault(node.name, set())
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        members.add(item.name)
+                    elif isinstance(item, ast.Assign):
+                        members.update(t.id for t in item.targets if isinstance(t, ast.Name))
+                    elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                        members.add(item.target.id)
+                names.add(node.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return {k: frozenset(v) for k, v in classes.items()}, frozenset(names)
+
+
+def test_the_classes_and_functions_architecture_md_names_exist() -> None:
+    """The path of a detection names classes (``LiveOps.submit``) and functions
+    (``ingest_batch``): a rename in the code must be a rename in the drawing too."""
+    classes, names = defined_names()
+    missing = []
+    for token in re.findall(r"`([^`\s]+)`", (ROOT / "docs" / "architecture.md").read_text()):
+        if match := re.fullmatch(r"([A-Z][a-z]\w*)(?:\.(\w+))?", token):
+            cls, member = match.groups()
+            if cls not in classes or (member is not None and member not in classes[cls]):
+                missing.append(token)
+        elif re.fullmatch(r"[a-z]\w*_\w*", token) and token not in names:
+            missing.append(token)
+    assert missing == []
