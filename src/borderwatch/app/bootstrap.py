@@ -34,10 +34,10 @@ from borderwatch.app.http.hub import Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
-from borderwatch.app.runtime.live import LiveOps, Publish
-from borderwatch.app.runtime.picture import Live
+from borderwatch.app.runtime.live import Publish, ThreadTracker
+from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.app.runtime.service import Service
-from borderwatch.app.runtime.worker import TrackerProcess
+from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
 
 
@@ -128,7 +128,7 @@ def open_alert_service(
 
 
 def build_live_tracker(config: ServiceConfig, publish: Publish, *,
-                       max_pending: int | None = None) -> LiveOps:
+                       max_pending: int | None = None) -> ThreadTracker:
     """The live tracker over ``config.db``: the pipeline and an alert stage of its own.
     The tracker process calls this (``worker.run_worker``); ``max_pending`` None takes
     the configured bound."""
@@ -136,13 +136,13 @@ def build_live_tracker(config: ServiceConfig, publish: Publish, *,
     alerts = open_alert_service(config.db, boundary=boundary,
                                 places=config.places or Places.bundled(),
                                 sharing=SharingPolicy.bundled())
-    return LiveOps(boundary, alerts, publish=publish, conditions=config.conditions,
-                   reorder_window_s=config.reorder_window_s,
-                   max_pending=config.max_pending if max_pending is None else max_pending,
-                   idle_flush_s=config.idle_flush_s)
+    return ThreadTracker(boundary, alerts, publish=publish, conditions=config.conditions,
+                         reorder_window_s=config.reorder_window_s,
+                         max_pending=config.max_pending if max_pending is None else max_pending,
+                         idle_flush_s=config.idle_flush_s)
 
 
-def build_tracker_process_side(config: ServiceConfig, publish: Publish) -> LiveOps:
+def build_tracker_process_side(config: ServiceConfig, publish: Publish) -> ThreadTracker:
     """What the tracker process runs (``worker.run_worker``): the live tracker with no
     bound of its own (the HTTP process bounds what it hands over), and the collector
     settled once it is built."""
@@ -164,12 +164,12 @@ def build_service(config: ServiceConfig) -> Service:
     alerts = open_alert_service(storage, boundary=boundary, places=places, sharing=sharing)
     log = storage.detections
     accepting = threading.Lock()
-    live: Live
+    live: LiveTracker
     if config.tracker_process:
-        live = TrackerProcess(config, alerts, publish=hub.publish, position=log.last,
+        live = ProcessTracker(config, alerts, publish=hub.publish, position=log.last,
                               accepting=accepting, build=build_tracker_process_side)
     else:
-        live = LiveOps(
+        live = ThreadTracker(
             boundary,
             alerts,
             publish=hub.publish,

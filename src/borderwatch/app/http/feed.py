@@ -30,7 +30,7 @@ def sse(event: Event) -> bytes:
 
 
 def shared_tracks_message(event: Event) -> bytes:
-    """A ``tracks`` event (live.LiveOps) as every role but the partner's receives it."""
+    """A ``tracks`` event (live.ThreadTracker) as every role but the partner's receives it."""
     return sse(Viewer.shared_tracks(event))
 
 

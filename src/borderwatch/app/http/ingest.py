@@ -74,7 +74,7 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
             {"Retry-After": str(RETRY_AFTER_S)},
         )
     # A tracker that stops between the check and the hand-over is restarted from the
-    # log, which then holds this batch (worker.TrackerProcess.submit).
+    # log, which then holds this batch (worker.ProcessTracker.submit).
     fresh = service.accept(stored, [det for _, det in valid])
     accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
     duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]

@@ -42,7 +42,7 @@ DRAIN_MAX = 5_000
 """Most detections the worker takes from its queue before the alert stage ticks."""
 
 
-class LiveOps:
+class ThreadTracker:
     """The running pipeline and the picture derived from it (thread-safe reads)."""
 
     def __init__(

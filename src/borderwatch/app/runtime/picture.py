@@ -1,7 +1,7 @@
 """The operations picture as the HTTP side reads it: live tracks with their trails, the
 incidents raised, the sensors heard from. Safe to read from any thread.
 
-The tracker (live.LiveOps) writes one. When the tracker runs in a process of its own
+The tracker (live.ThreadTracker) writes one. When the tracker runs in a process of its own
 (worker.py), the HTTP process keeps the incidents and sensors in one of its own, written
 from the tracker's messages.
 """
@@ -106,9 +106,9 @@ class Picture:
             return list(self.sensors.values())
 
 
-class Live(Protocol):
-    """What the HTTP side needs of the running tracker: live.LiveOps (a thread of this
-    process) or worker.TrackerProcess (a process of its own), interchangeably."""
+class LiveTracker(Protocol):
+    """What the HTTP side needs of the running tracker: live.ThreadTracker (a thread of this
+    process) or worker.ProcessTracker (a process of its own), interchangeably."""
 
     counters: Counters
     recovering: bool

@@ -18,7 +18,7 @@ from borderwatch.app.http.hub import Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
-from borderwatch.app.runtime.picture import Live
+from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.domain import Detection
 from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary, Places
@@ -34,7 +34,7 @@ class Service:
     alerts: AlertService
     cases: SqlCaseStore
     hub: Hub
-    live: Live
+    live: LiveTracker
     viewer: Viewer
     started_at: str = field(default_factory=lambda: format_time(datetime.now(UTC)))
     extras: dict[str, Any] = field(default_factory=dict)

@@ -6,7 +6,7 @@ half busy and each stage waits for the others in turn: with other work on the ma
 the feed's p99 was 195-219 ms, against 97-112 ms with this split, and in one of five
 quiet runs the thread's queue grew for the whole run (bench/api.py, README). Here the
 HTTP process validates, stores and answers; the tracker process runs the pipeline and
-the alert stage (live.LiveOps, unchanged) and sends back what it publishes. The HTTP
+the alert stage (live.ThreadTracker, unchanged) and sends back what it publishes. The HTTP
 process keeps the incidents and sensors of the picture from those same messages; the
 live tracks (a thousand of them, with trails) are asked of the tracker when /v1/tracks
 is read, rather than copied every second.
@@ -57,12 +57,12 @@ from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.feed import shared_tracks_message
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
-from borderwatch.app.runtime.live import LiveOps
+from borderwatch.app.runtime.live import ThreadTracker
 from borderwatch.app.runtime.picture import Counters, Picture, SensorSeen
 from borderwatch.domain import Detection, Incident
 
 Publish = Callable[[dict[str, Any]], None]
-TrackerBuilder = Callable[[ServiceConfig, Publish], LiveOps]
+TrackerBuilder = Callable[[ServiceConfig, Publish], ThreadTracker]
 """Makes the tracker inside its process from the service's configuration and the
 function its events are published with."""
 RESTARTS = 3
@@ -78,8 +78,8 @@ PIPE_BYTES = 4 << 20
 log = logging.getLogger(__name__)
 
 
-class TrackerProcess:
-    """The HTTP process's side: forwards work, mirrors the picture (:class:`picture.Live`)."""
+class ProcessTracker:
+    """The HTTP process's side: forwards work, mirrors the picture (picture.LiveTracker)."""
 
     def __init__(
         self,
@@ -417,7 +417,7 @@ class _Reporter:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.lock = threading.Lock()
-        self.live: LiveOps | None = None
+        self.live: ThreadTracker | None = None
         self.recovered = False
 
     def send(self, tag: bytes, body: bytes) -> None:
@@ -491,7 +491,7 @@ def run_worker(
         live.alerts.close()
 
 
-def _take_commands(live: LiveOps, inbox: Connection, reporter: _Reporter) -> None:
+def _take_commands(live: ThreadTracker, inbox: Connection, reporter: _Reporter) -> None:
     while True:
         try:
             message = inbox.recv()
@@ -517,7 +517,7 @@ def _take_commands(live: LiveOps, inbox: Connection, reporter: _Reporter) -> Non
             return
 
 
-def _answer(live: LiveOps, what: str, arguments: list[Any]) -> Any:
+def _answer(live: ThreadTracker, what: str, arguments: list[Any]) -> Any:
     if what == "ack":
         return live.acknowledge(*arguments)
     if what == "resolve":
