@@ -54,8 +54,8 @@ class Detections(Protocol):
     """Accepted detections in arrival order, as their wire objects (the detection log)."""
 
     def append(self, items: Sequence[DetectionItem]) -> list[bool]:
-        """Store the items in one committed transaction, in order; for each, whether it was
-        new. An item whose id is already stored (by any earlier append, also before a
+        """Store the items, in order, all or none (committed at once, or with the enclosing
+        transaction); for each, whether it was new. An item whose id is already stored (by any earlier append, also before a
         restart) or came earlier in the same batch is ignored (False). Items without an id
         are always new."""
         ...
