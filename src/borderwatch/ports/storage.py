@@ -55,9 +55,9 @@ class Detections(Protocol):
 
     def append(self, items: Sequence[DetectionItem]) -> list[bool]:
         """Store the items, in order, all or none (committed at once, or with the enclosing
-        transaction); for each, whether it was new. An item whose id is already stored (by any earlier append, also before a
-        restart) or came earlier in the same batch is ignored (False). Items without an id
-        are always new."""
+        transaction); for each, whether it was new. An item whose id is already stored (by
+        any earlier append, also before a restart) or came earlier in the same batch is
+        ignored (False). Items without an id are always new."""
         ...
 
     def replay(
