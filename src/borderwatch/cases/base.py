@@ -2,7 +2,7 @@
 
 One tiny interface with two implementations that the contract tests hold to the same
 behaviour: :class:`borderwatch.cases.memory.InMemoryCaseStore` (the official fake) and
-:class:`borderwatch.adapters.sqlite.cases.SqlCaseStore` (SQLite by default, PostgreSQL by URL).
+:class:`borderwatch.adapters.sqlite.cases.SqlCaseStore` (SQLite, part of the storage port).
 
 Every store promises:
 

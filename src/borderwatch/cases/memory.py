@@ -3,6 +3,7 @@
 Tests of other stages use it instead of a database; ``tests/integration/test_case_store.py``
 runs one contract suite over it and
 :class:`borderwatch.adapters.sqlite.cases.SqlCaseStore`, so the two cannot drift apart.
+It is also the case repository of the in-memory storage (``ports/storage_fake.py``).
 """
 
 from __future__ import annotations
