@@ -183,13 +183,18 @@ def test_every_relative_link_in_the_docs_resolves() -> None:
 
 @cache
 def defined_names() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """Every class of the package with its members, and every function and assigned name."""
+    """Every class of the package with its members (its bases' too), and every function
+    and assigned name."""
     classes: dict[str, set[str]] = {}
+    bases: dict[str, set[str]] = {}
     names: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ClassDef):
                 members = classes.setdefault(node.name, set())
+                bases.setdefault(node.name, set()).update(
+                    b.id for b in node.bases if isinstance(b, ast.Name)
+                )
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                         members.add(item.name)
@@ -202,7 +207,12 @@ def defined_names() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
                 names.add(node.name)
             elif isinstance(node, ast.Assign):
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return {k: frozenset(v) for k, v in classes.items()}, frozenset(names)
+
+    def members_of(cls: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        inherited = [members_of(b, seen | {cls}) for b in bases.get(cls, ()) if b not in seen]
+        return classes.get(cls, set()).union(*inherited)
+
+    return {k: frozenset(members_of(k)) for k in classes}, frozenset(names)
 
 
 def test_the_classes_and_functions_architecture_md_names_exist() -> None:
