@@ -198,6 +198,15 @@ def defined_names() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                         members.add(item.name)
+                        members.update(  # attributes set on self in a method
+                            t.attr
+                            for n in ast.walk(item)
+                            if isinstance(n, (ast.Assign, ast.AnnAssign))
+                            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                            if isinstance(t, ast.Attribute)
+                            and isinstance(t.value, ast.Name)
+                            and t.value.id == "self"
+                        )
                     elif isinstance(item, ast.Assign):
                         members.update(t.id for t in item.targets if isinstance(t, ast.Name))
                     elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
