@@ -6,7 +6,8 @@ finds every ``src/borderwatch/...``, ``docs/...``, ``tests/...``, ``bench/...`` 
 and every dotted ``borderwatch.x.y`` name in the package's docstrings and comments, in
 ``docs/*.md``, ``README.md`` and ``bench/README.md``, and checks that it exists. A dotted
 name may end in an attribute of a module (``borderwatch.domain.Detection``), which must
-then be defined or imported at the module's top level.
+then be defined or imported at the module's top level. Relative links in the docs must
+resolve, and the classes and functions docs/architecture.md names must exist.
 """
 
 from __future__ import annotations
