@@ -25,7 +25,7 @@ from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.alerts import AlertEvent
 from borderwatch.app.runtime.alert_service import AlertService
-from borderwatch.app.runtime.picture import Counters, Picture, SensorSeen
+from borderwatch.app.runtime.picture import SensorSeen, TrackerState
 from borderwatch.domain import Alert, Detection, Incident
 from borderwatch.domain.time import epoch_to_datetime, format_time
 from borderwatch.geo import Boundary
@@ -42,8 +42,9 @@ DRAIN_MAX = 5_000
 """Most detections the worker takes from its queue before the alert stage ticks."""
 
 
-class ThreadTracker:
-    """The running pipeline and the picture derived from it (thread-safe reads)."""
+class ThreadTracker(TrackerState):
+    """The running pipeline and the picture derived from it (thread-safe reads): a
+    :class:`picture.LiveTracker` in a thread of this process."""
 
     def __init__(
         self,
@@ -56,23 +57,17 @@ class ThreadTracker:
         max_pending: int = 200_000,
         idle_flush_s: float = 2.0,
     ) -> None:
+        super().__init__(alerts)
         self.boundary = boundary
-        self.alerts = alerts
         self.publish = publish
         self.max_pending = max_pending
         self.cut_when_dry = reorder_window_s == 0
         self.idle_flush_s = idle_flush_s
-        self.counters = Counters()
-        self.picture = Picture()
         self.sensors_changed: set[str] = set()
         """Sensors heard from since the worker process last reported them (worker.py)."""
-        self.alert_lock = threading.Lock()
         self.on_cycle: Callable[[], None] | None = None
         """Called by the worker thread after recovery and after each batch of work."""
-        self.simulated_seen = False
         self.data_time: datetime | None = None
-        self.recovering = True
-        self._incident_hooks: list[Callable[[Incident], None]] = []
         self._queue: deque[tuple[float, list[Detection]]] = deque()
         self._pending = 0
         self._wake = threading.Condition()
@@ -80,8 +75,6 @@ class ThreadTracker:
         self._received_at = 0.0
         self._dirty = False
         self._replaying = False
-        self.failures = 0
-        self.last_failure = ""
         alerts.center.listeners = (*alerts.center.listeners, self._on_alert_event)
         self.pipeline: Pipeline = build_pipeline(
             boundary,
@@ -124,9 +117,6 @@ class ThreadTracker:
             self._queue.append((received_at, detections))
             self._pending += len(detections)
             self._wake.notify()
-
-    def add_incident_hook(self, hook: Callable[[Incident], None]) -> None:
-        self._incident_hooks.append(hook)
 
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
@@ -191,11 +181,7 @@ class ThreadTracker:
         """Into the pipeline, in order, in one call; a time window the pipeline fails on
         is counted (as in :meth:`_guard`) and the rest go on."""
         self._note_sensors(detections)
-        self.pipeline.feed_many(detections, cut=cut, on_error=self._failed)
-
-    def _failed(self, err: Exception) -> None:
-        self.failures += 1
-        self.last_failure = f"{type(err).__name__}: {err}"[:300]
+        self.pipeline.feed_many(detections, cut=cut, on_error=self.note_failure)
 
     def _note_sensors(self, detections: list[Detection]) -> None:
         last: dict[str, Detection] = {}
@@ -222,7 +208,7 @@ class ThreadTracker:
         try:
             step()
         except Exception as err:
-            self._failed(err)
+            self.note_failure(err)
 
     def _note_sensor(self, det: Detection) -> None:
         seen = self.picture.sensors.get(det.sensor_id)
@@ -268,15 +254,13 @@ class ThreadTracker:
         self.counters.incidents += 1
         if not self._replaying:
             self.publish({"type": "incident", "incident": wire, "simulated": incident.simulated})
-        for hook in self._incident_hooks:
-            hook(incident)
+        self._incident_raised(incident)
 
     def _on_alert_event(self, event: AlertEvent) -> None:
         if event.kind == "notified":
             self.counters.alerts_notified += 1
             if self._received_at and not self._replaying:
-                self.counters.alert_latency_s.append(time.time() - self._received_at)
-                del self.counters.alert_latency_s[:-10_000]
+                self.counters.add_alert_latencies([time.time() - self._received_at])
         if self._replaying:
             return
         self.publish(
@@ -301,30 +285,10 @@ class ThreadTracker:
             state = self.alerts.center.resolve(alert_id, by, at, reason)
         return state_to_json(state)
 
-    def alert_states(self) -> list[dict[str, Any]]:
-        with self.alert_lock:
-            return [state_to_json(s) for s in self.alerts.store.all_alerts()]
-
-    def alert_state(self, alert_id: str) -> dict[str, Any] | None:
-        with self.alert_lock:
-            state = self.alerts.store.get(alert_id)
-        return None if state is None else state_to_json(state)
-
     def snapshot_tracks(self) -> list[dict[str, Any]]:
         return self.picture.snapshot_tracks()
 
-    def snapshot_incidents(self) -> list[dict[str, Any]]:
-        return self.picture.snapshot_incidents()
-
-    def snapshot_sensors(self) -> list[SensorSeen]:
-        return self.picture.snapshot_sensors()
-
     # -- what /healthz and /metrics report -------------------------------------------
-
-    @property
-    def idle(self) -> bool:
-        """Recovered, nothing queued, and the buffers released (quiet for a while)."""
-        return not self.recovering and self._pending == 0 and not self._dirty
 
     @property
     def dirty(self) -> bool:

@@ -3,7 +3,7 @@ incidents raised, the sensors heard from. Safe to read from any thread.
 
 The tracker (live.ThreadTracker) writes one. When the tracker runs in a process of its own
 (worker.py), the HTTP process keeps the incidents and sensors in one of its own, written
-from the tracker's messages.
+from the tracker's messages. :class:`TrackerState` is what both layouts keep alike.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from borderwatch.adapters.sqlite.alerts import state_to_json
+from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.domain import Detection, Incident
 
 TRAIL_POINTS = 120
 """Positions kept per track for its trail on the map (two minutes at 1 Hz)."""
+LATENCIES_KEPT = 10_000
+"""Alert latencies kept for /metrics (the most recent)."""
 
 
 @dataclass
@@ -36,9 +40,16 @@ class Counters:
     """Wall seconds from receiving the batch that raised an incident to its alert being
     stored (and handed to its channels)."""
 
+    def add_alert_latencies(self, seconds: list[float]) -> None:
+        """Keep these too, and only the latest :data:`LATENCIES_KEPT` of all."""
+        self.alert_latency_s.extend(seconds)
+        del self.alert_latency_s[:-LATENCIES_KEPT]
+
 
 @dataclass
 class SensorSeen:
+    """A sensor as the picture shows it: where it is, when it last reported, how much."""
+
     sensor_id: str
     lat: float
     lon: float
@@ -51,6 +62,8 @@ class SensorSeen:
 
 
 class Picture:
+    """Tracks (with trails), incidents and sensors under one lock."""
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tracks: dict[str, dict[str, Any]] = {}
@@ -141,3 +154,69 @@ class LiveTracker(Protocol):
     def snapshot_tracks(self) -> list[dict[str, Any]]: ...
     def snapshot_incidents(self) -> list[dict[str, Any]]: ...
     def snapshot_sensors(self) -> list[SensorSeen]: ...
+
+
+class TrackerState:
+    """What both layouts of the live tracker (:class:`LiveTracker`) keep the same way: the
+    counters, the picture, the status /healthz reads, the incident hooks, and the alert
+    states read from the alert stage's store."""
+
+    def __init__(self, alerts: AlertService) -> None:
+        self.alerts = alerts
+        self.counters = Counters()
+        self.picture = Picture()
+        self.recovering = True
+        self.simulated_seen = False
+        self.failures = 0
+        self.last_failure = ""
+        self.alert_lock = threading.Lock()
+        """Held around the alert stage: the tracker's tick against an operator's change."""
+        self._incident_hooks: list[Callable[[Incident], None]] = []
+
+    @property
+    def pending(self) -> int:
+        """Detections handed over and not yet tracked."""
+        raise NotImplementedError
+
+    @property
+    def dirty(self) -> bool:
+        """Fed since the buffers were last released."""
+        raise NotImplementedError
+
+    @property
+    def idle(self) -> bool:
+        """Recovered, nothing queued, and the buffers released (quiet for a while)."""
+        return not self.recovering and self.pending == 0 and not self.dirty
+
+    def add_incident_hook(self, hook: Callable[[Incident], None]) -> None:
+        """Call ``hook`` with each incident raised (e.g. a scenario replay opens a case)."""
+        self._incident_hooks.append(hook)
+
+    def _incident_raised(self, incident: Incident) -> None:
+        for hook in self._incident_hooks:
+            hook(incident)
+
+    def note_failure(self, err: Exception, where: str = "") -> None:
+        """Count a failure (/metrics) and keep its reason (/healthz); ``where`` prefixes it."""
+        self.failures += 1
+        prefix = f"{where}: " if where else ""
+        self.last_failure = f"{prefix}{type(err).__name__}: {err}"[:300]
+
+    def alert_states(self) -> list[dict[str, Any]]:
+        """Every alert's state (JSON form), from the alert stage's store."""
+        with self.alert_lock:
+            return [state_to_json(s) for s in self.alerts.store.all_alerts()]
+
+    def alert_state(self, alert_id: str) -> dict[str, Any] | None:
+        """One alert's state (JSON form), None if there is none of that id."""
+        with self.alert_lock:
+            state = self.alerts.store.get(alert_id)
+        return None if state is None else state_to_json(state)
+
+    def snapshot_incidents(self) -> list[dict[str, Any]]:
+        """The incidents raised, in order (wire format)."""
+        return self.picture.snapshot_incidents()
+
+    def snapshot_sensors(self) -> list[SensorSeen]:
+        """The sensors declared or heard from."""
+        return self.picture.snapshot_sensors()

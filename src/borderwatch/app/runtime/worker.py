@@ -51,14 +51,13 @@ from typing import Any
 
 import orjson
 
-from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.adapters.sqlite.detections import StoredBefore
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.feed import shared_tracks_message
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.live import ThreadTracker
-from borderwatch.app.runtime.picture import Counters, Picture, SensorSeen
+from borderwatch.app.runtime.picture import SensorSeen, TrackerState
 from borderwatch.domain import Detection, Incident
 
 Publish = Callable[[dict[str, Any]], None]
@@ -78,7 +77,7 @@ PIPE_BYTES = 4 << 20
 log = logging.getLogger(__name__)
 
 
-class ProcessTracker:
+class ProcessTracker(TrackerState):
     """The HTTP process's side: forwards work, mirrors the picture (picture.LiveTracker)."""
 
     def __init__(
@@ -96,9 +95,9 @@ class ProcessTracker:
         restarted tracker replays exactly what was stored before it and is sent the rest;
         ``build``: makes the tracker inside the new process (a module-level function, so
         that it pickles: ``bootstrap.build_tracker_process_side``)."""
+        super().__init__(alerts)
         self.config = config
         self.build = build
-        self.alerts = alerts
         self.publish = publish
         self._position = position
         self._accepting = accepting
@@ -106,12 +105,6 @@ class ProcessTracker:
         self._counted_before = (0, 0)
         """processed and alerts_notified by the trackers that ended (counters stay
         monotonic across a restart)."""
-        self.counters = Counters()
-        self.picture = Picture()
-        self.recovering = True
-        self.simulated_seen = False
-        self.failures = 0
-        self.last_failure = ""
         self.late = 0
         self.unplaceable = 0
         self._submitted = 0
@@ -119,7 +112,6 @@ class ProcessTracker:
         self._dirty = False
         self._track_count = 0
         self._mirror_failures = 0
-        self._hooks: list[Callable[[Incident], None]] = []
         self._declared: dict[str, SensorSeen] = {}
         """Sensors declared to the service (a registry, a scenario): every tracker started
         is told of them first, a restarted one too, or their cones would be lost."""
@@ -213,9 +205,6 @@ class ProcessTracker:
                 with contextlib.suppress(OSError):  # just died: told at its restart
                     self._to_worker.send(("sensor", sensor))
 
-    def add_incident_hook(self, hook: Callable[[Incident], None]) -> None:
-        self._hooks.append(hook)
-
     # -- operators -------------------------------------------------------------------
 
     def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
@@ -223,13 +212,6 @@ class ProcessTracker:
 
     def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:
         return dict(self._ask("resolve", alert_id, by, at, reason))
-
-    def alert_states(self) -> list[dict[str, Any]]:
-        return [state_to_json(s) for s in self.alerts.store.all_alerts()]
-
-    def alert_state(self, alert_id: str) -> dict[str, Any] | None:
-        state = self.alerts.store.get(alert_id)
-        return None if state is None else state_to_json(state)
 
     def _ask(self, what: str, *arguments: Any) -> Any:
         """Ask the tracker and wait for its answer (raises as the tracker did)."""
@@ -257,15 +239,9 @@ class ProcessTracker:
     def snapshot_tracks(self) -> list[dict[str, Any]]:
         return list(self._ask("tracks"))
 
-    def snapshot_incidents(self) -> list[dict[str, Any]]:
-        return self.picture.snapshot_incidents()
-
-    def snapshot_sensors(self) -> list[SensorSeen]:
-        return self.picture.snapshot_sensors()
-
     @property
-    def idle(self) -> bool:
-        return not self.recovering and self.pending == 0 and not self._dirty
+    def dirty(self) -> bool:
+        return self._dirty
 
     @property
     def track_count(self) -> int:
@@ -324,8 +300,7 @@ class ProcessTracker:
                 self._take(tag, body)
             except Exception as err:  # a message it cannot apply must not end the mirror
                 self._mirror_failures += 1
-                self.failures += 1
-                self.last_failure = f"mirror: {type(err).__name__}: {err}"[:300]
+                self.note_failure(err, "mirror")
 
     def _restart(self) -> None:
         """A new tracker that replays what was stored up to now; ingest waits meanwhile
@@ -353,9 +328,7 @@ class ProcessTracker:
         elif tag == b"S":
             self._status(pickle.loads(body))
         elif tag == b"I":
-            incident = pickle.loads(body)
-            for hook in self._hooks:
-                hook(incident)
+            self._incident_raised(pickle.loads(body))
         elif tag == b"R":
             request, outcome = pickle.loads(body)
             waiting = self._answers.get(request)
@@ -375,9 +348,7 @@ class ProcessTracker:
         counters.processed = processed + status["processed"]
         counters.incidents = status["incidents"]  # a restarted tracker raises them again
         counters.alerts_notified = notified + status["alerts_notified"]
-        if status["alert_latency_s"]:
-            counters.alert_latency_s.extend(status["alert_latency_s"])
-            del counters.alert_latency_s[:-10_000]
+        counters.add_alert_latencies(status["alert_latency_s"])
         for sensor in status["sensors"]:
             self.picture.put_sensor(SensorSeen(**sensor))
         # The tracker's failures and the mirror's own (an incident hook that raised).
@@ -510,8 +481,7 @@ def _take_commands(live: ThreadTracker, inbox: Connection, reporter: _Reporter) 
                 outcome = ("lifecycle", str(err))
             except Exception as err:  # answered, never left waiting; the reason is kept
                 outcome = ("error", f"{type(err).__name__}")
-                live.failures += 1
-                live.last_failure = f"{what}: {type(err).__name__}: {err}"[:300]
+                live.note_failure(err, what)
             reporter.send(b"R", pickle.dumps((request, outcome), pickle.HIGHEST_PROTOCOL))
         elif kind == "stop":
             return
