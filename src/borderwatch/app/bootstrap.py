@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from borderwatch.adapters.bus.local import LocalBus
 from borderwatch.adapters.sqlite.storage import SqliteStorage
 from borderwatch.adapters.transports.dispatch import Dispatcher, FolderTransport
 from borderwatch.adapters.transports.tak import CotStreamServer, TakServerTransport
@@ -30,7 +31,7 @@ from borderwatch.alerts.outbox import Backoff
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.sharing import SharingPolicy
-from borderwatch.app.http.hub import Hub
+from borderwatch.app.http.hub import FEED_RETAINED, Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
@@ -157,7 +158,7 @@ def build_service(config: ServiceConfig) -> Service:
     boundary = config.boundary or Boundary.bundled()
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
-    hub = Hub()
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED))
     # Nothing is sent anywhere from the service yet: no channel is configured, so the
     # alert stage stores states and decisions and discloses nothing (alert-policy.md).
     storage = SqliteStorage(config.db)

@@ -301,7 +301,7 @@ def create_app(service: Service) -> FastAPI:
     async def stream(who: Reader, request: Request) -> StreamingResponse:
         """Server-Sent Events: ``tracks`` (GeoJSON features), ``incident``, ``alert``, each
         in the caller's view; a comment line every 15 s keeps proxies from closing it."""
-        queue = service.hub.subscribe()
+        reader = service.hub.subscribe()
 
         async def events() -> AsyncIterator[bytes]:
             try:
@@ -311,7 +311,7 @@ def create_app(service: Service) -> FastAPI:
                 yield sse(hello)
                 while True:
                     try:
-                        delivery = await asyncio.wait_for(queue.get(), timeout=15)
+                        delivery = await asyncio.wait_for(reader.get(), timeout=15)
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
@@ -322,7 +322,7 @@ def create_app(service: Service) -> FastAPI:
                     if delivery.event["type"] == "lagged":
                         return
             finally:
-                service.hub.unsubscribe(queue)
+                service.hub.unsubscribe(reader)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

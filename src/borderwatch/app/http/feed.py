@@ -11,16 +11,26 @@ which logs each disclosure, so it is made for each partner subscriber.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from borderwatch.app.http.hub import Delivery
 from borderwatch.app.http.views import Viewer
 from borderwatch.domain.access import Principal, Role
 
 Event = dict[str, Any]
 _SHARED = "shared"
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One event as the feed's subscribers receive it: the same object for all (hub.Hub
+    keeps it by bus sequence), so what is made of it for one role can be reused for the
+    next subscriber of that role."""
+
+    event: Event
+    views: dict[str, bytes | None] = field(default_factory=dict)
 
 
 def sse(event: Event) -> bytes:

@@ -70,7 +70,9 @@ class Service:
         return fresh
 
     def close(self) -> None:
+        """Stop the tracker, then close the feed's bus and the stores."""
         self.live.stop()
+        self.hub.close()
         self.alerts.close()
         self.log.close()
         self.keys.close()
