@@ -1,12 +1,11 @@
 """The live feed's messages (Server-Sent Events): each event in each subscriber's view,
 made as few times as the rules allow.
 
-A ``tracks`` event is the heavy one: a thousand moving tracks are some 150 kB a second.
-Its features hold no personal field (live.TRACK_FIELDS, checked by a test), so every role
-but the partner's receives the same bytes, made once (:func:`shared_tracks_message`);
-when the tracker runs in its own process it makes them there, and the HTTP process passes
-them on without reading them (worker.py). A partner's view goes through the sharing gate,
-which logs each disclosure, so it is made for each partner subscriber.
+A ``tracks`` event is the heavy one (docs/performance.md). Its features hold no personal
+field (live.TRACK_FIELDS, checked by a test), so every role but the partner's receives the
+same bytes, made once by the publisher (:func:`shared_tracks_message`) and passed on
+unread. A partner's view goes through the sharing gate, which logs each disclosure, so it
+is made for each partner subscriber.
 """
 
 from __future__ import annotations

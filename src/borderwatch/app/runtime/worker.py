@@ -1,34 +1,13 @@
-"""The tracker in a process of its own, and the HTTP process's mirror of its picture.
+"""The tracker in a process of its own (:class:`ProcessTracker`), and the HTTP process's
+mirror of its picture.
 
-Why a process: in one process, ingest (validating, storing with an fsync per batch), the
-tracker and the live feed share one interpreter lock. At 20,000 detections/s it is about
-half busy and each stage waits for the others in turn: with other work on the machine
-the feed's p99 was 195-219 ms, against 97-112 ms with this split, and in one of five
-quiet runs the thread's queue grew for the whole run (bench/api.py, README). Here the
-HTTP process validates, stores and answers; the tracker process runs the pipeline and
-the alert stage (live.ThreadTracker, unchanged) and sends back what it publishes. The HTTP
-process keeps the incidents and sensors of the picture from those same messages; the
-live tracks (a thousand of them, with trails) are asked of the tracker when /v1/tracks
-is read, rather than copied every second.
-
-Messages, over two one-way pipes:
-
-- to the tracker (pickled): ``("detections", received_at, [Detection])``,
-  ``("sensor", SensorSeen)``, ``("ask", request, what, *arguments)`` for ``ack``,
-  ``resolve`` and ``tracks``, ``("stop",)``;
-- from it (a tag byte, then the body): ``T`` a track update as the live feed's shared
-  message (feed.shared_tracks_message; a byte ``1`` or ``0`` first: simulated or not),
-  passed on unread; ``E`` any other published event (JSON: incident, alert); ``I`` a
-  raised incident, pickled, for the incident hooks (a scenario replay opens its case on
-  it); ``S`` its status after each batch of work (pickled); ``P`` the incidents and
-  sensors, once, when the stored stream has been replayed (a restart); ``R`` the answer
-  to a request.
-
-Alert states are read from the shared SQLite file, not asked of the tracker. Sensors
-declared to the service are also given to every tracker as it starts. When the HTTP
-process dies, even by SIGKILL, the tracker reads end-of-file and exits. When the tracker
-dies, ``stopped`` says why (/healthz), and ingest refuses with 503 rather than store what
-nobody will track.
+In one process, ingest, the tracker and the live feed share one interpreter lock; here the
+HTTP process validates, stores and answers, and the tracker process runs the pipeline and
+the alert stage (live.ThreadTracker, unchanged) and sends back what it publishes, over two
+one-way pipes (the messages and their bus subjects: docs/bus.md, "The runtime's messages";
+the measurements: docs/performance.md). When the HTTP process dies, even by SIGKILL, the
+tracker reads end-of-file and exits; when the tracker dies, ``stopped`` says why
+(/healthz), it is restarted (RESTARTS), and meanwhile ingest refuses with 503.
 """
 
 from __future__ import annotations
@@ -184,8 +163,7 @@ class ProcessTracker(TrackerState):
     def submit(self, detections: list[Detection], received_at: float) -> None:
         if not detections:
             return
-        # Pickled Detections: 1.7 ms here for 1,000, against 5.7 ms to parse them again
-        # from JSON on the other side, and the tracker is the busier process.
+        # Pickled, not JSON: the tracker is the busier process (docs/performance.md).
         message = pickle.dumps(("detections", received_at, detections), pickle.HIGHEST_PROTOCOL)
         with self._send_lock:
             assert self._to_worker is not None, "start() first"
@@ -364,11 +342,9 @@ class ProcessTracker(TrackerState):
 
 
 def _widen(end: Connection) -> None:
-    """Let a pipe hold a whole message (Linux: 64 kB by default, up to pipe-max-size).
-
-    A second's track update is some 150 kB: through a 64 kB pipe the tracker's send
-    waited until the HTTP process's mirror thread had read each part, and that thread
-    waits its turn for the interpreter lock behind ingest; the next second waited too."""
+    """Let a pipe hold a whole message (Linux: 64 kB by default, up to pipe-max-size), so
+    that the tracker's send of a track update never waits for the mirror thread to read
+    part of it (docs/performance.md)."""
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
     if set_size is None:
         return
