@@ -13,6 +13,8 @@ from borderwatch.alerts.center import AlertCenter
 
 @dataclass
 class AlertService:
+    """The alert centre with its stores and dispatcher; ``close`` stops and closes them."""
+
     center: AlertCenter
     outbox: SqliteOutbox
     store: SqliteAlertStore

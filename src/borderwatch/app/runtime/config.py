@@ -13,6 +13,8 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 @dataclass
 class ServiceConfig:
+    """The settings of one running service (``borderwatch serve``'s options)."""
+
     db: Path
     """One SQLite file for everything the service stores."""
     reorder_window_s: float = 5.0

@@ -43,6 +43,9 @@ def declare_sensors(service: Service, scenario: Scenario) -> None:
 
 
 class Replay:
+    """A bundled scenario fed into the running service in a thread of its own, at
+    ``speed`` times its own clock; ``done`` is set when it has all been fed."""
+
     def __init__(self, service: Service, scenario_name: str, speed: float) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")

@@ -26,6 +26,8 @@ from borderwatch.geo import Boundary, Places
 
 @dataclass
 class Service:
+    """What the HTTP side holds of the running service (built by app/bootstrap.py)."""
+
     config: ServiceConfig
     boundary: Boundary
     places: Places
