@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -49,13 +50,12 @@ def encode(event: Event) -> tuple[bytes, dict[str, str] | None]:
     return orjson.dumps(event), None
 
 
-def decode(message: Message) -> Event:
+def decode(subject: str, data: bytes, headers: Mapping[str, str]) -> Event:
     """The live event of a bus message (:func:`encode` undone; a ``tracks`` event keeps
     its shared message as it is, read only for a partner's view: feed.message_for)."""
-    if message.subject == SUBJECT_PREFIX + "tracks":
-        return {"type": "tracks", "message": message.data,
-                "simulated": message.headers.get("simulated") == "1"}
-    event: Event = orjson.loads(message.data)
+    if subject == SUBJECT_PREFIX + "tracks":
+        return {"type": "tracks", "message": data, "simulated": headers.get("simulated") == "1"}
+    event: Event = orjson.loads(data)
     return event
 
 
@@ -112,7 +112,8 @@ class Hub:
         """The delivery shared by every reader for one bus message (event loop only)."""
         shared = self._deliveries.get(message.seq)
         if shared is None:
-            shared = self._deliveries[message.seq] = Delivery(decode(message))
+            event = decode(message.subject, message.data, message.headers)
+            shared = self._deliveries[message.seq] = Delivery(event)
             if len(self._deliveries) > _SHARED_DELIVERIES:
                 self._deliveries.popitem(last=False)
         return shared

@@ -3,11 +3,12 @@ mirror of its picture.
 
 In one process, ingest, the tracker and the live feed share one interpreter lock; here the
 HTTP process validates, stores and answers, and the tracker process runs the pipeline and
-the alert stage (live.ThreadTracker, unchanged) and sends back what it publishes, over two
-one-way pipes (the messages and their bus subjects: docs/bus.md, "The runtime's messages";
-the measurements: docs/performance.md). When the HTTP process dies, even by SIGKILL, the
-tracker reads end-of-file and exits; when the tracker dies, ``stopped`` says why
-(/healthz), it is restarted (RESTARTS), and meanwhile ingest refuses with 503.
+the alert stage (live.ThreadTracker, unchanged). Commands go to it over one pipe; it
+reports back over another, by subject (adapters/bus/pipe.py; the subjects: docs/bus.md,
+"The runtime's messages"; the measurements: docs/performance.md). When the HTTP process
+dies, even by SIGKILL, the tracker reads end-of-file and exits; when the tracker dies,
+``stopped`` says why (/healthz), it is restarted (RESTARTS), and meanwhile ingest refuses
+with 503.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-import orjson
-
+from borderwatch.adapters.bus.pipe import PipeMessage, PipePublisher, decode_frame
 from borderwatch.adapters.sqlite.detections import StoredBefore
 from borderwatch.alerts import LifecycleError
-from borderwatch.app.http.feed import shared_tracks_message
+from borderwatch.app.http.hub import SUBJECT_PREFIX, decode, encode, subject_of
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.live import ThreadTracker
@@ -51,6 +51,14 @@ RESTART_PAUSE_S = 1.0
 REQUEST_TIMEOUT_S = 10.0
 """How long a request to the tracker (an acknowledgement, a /v1/tracks read) waits for
 its answer before the request fails (500)."""
+STATUS = "bw.tracker.status"
+"""The tracker's counters and status after each batch of work (pickled)."""
+RECOVERED = "bw.tracker.recovered"
+"""The incidents and sensors, once, when the stored stream has been replayed (pickled)."""
+INCIDENT_RAISED = "bw.incidents.raised"
+"""A raised incident (pickled), for the incident hooks (a replay opens its case on it)."""
+ANSWER = "bw.tracker.answer"
+"""``(request, outcome)``: the answer to a request (pickled)."""
 PIPE_BYTES = 4 << 20
 """Asked-for pipe size each way (the system may cap it: /proc/sys/fs/pipe-max-size)."""
 log = logging.getLogger(__name__)
@@ -273,9 +281,8 @@ class ProcessTracker(TrackerState):
                 data = connection.recv_bytes()
             except (EOFError, OSError):
                 return
-            tag, body = data[:1], data[1:]
             try:
-                self._take(tag, body)
+                self._take(decode_frame(data))
             except Exception as err:  # a message it cannot apply must not end the mirror
                 self._mirror_failures += 1
                 self.note_failure(err, "mirror")
@@ -295,25 +302,25 @@ class ProcessTracker(TrackerState):
             self._ended = None
         log.warning("tracker process restarted; it replays %d stored detections", upto)
 
-    def _take(self, tag: bytes, body: bytes) -> None:
-        if tag == b"T":
-            self.publish({"type": "tracks", "message": body[1:], "simulated": body[:1] == b"1"})
-        elif tag == b"E":
-            event = orjson.loads(body)
+    def _take(self, message: PipeMessage) -> None:
+        subject, body = message.subject, message.data
+        if subject.startswith(SUBJECT_PREFIX):
+            # Passed on as it came: a track update's shared feed message unread.
+            event = decode(subject, body, message.headers)
             if event["type"] == "incident":
                 self.picture.add_incident(event["incident"])
             self.publish(event)
-        elif tag == b"S":
+        elif subject == STATUS:
             self._status(pickle.loads(body))
-        elif tag == b"I":
+        elif subject == INCIDENT_RAISED:
             self._incident_raised(pickle.loads(body))
-        elif tag == b"R":
+        elif subject == ANSWER:
             request, outcome = pickle.loads(body)
             waiting = self._answers.get(request)
             if waiting is not None:
                 waiting[1].append(outcome)
                 waiting[0].set()
-        elif tag == b"P":
+        elif subject == RECOVERED:
             recovered = pickle.loads(body)
             self.picture.set_incidents(recovered["incidents"])
             for sensor in recovered["sensors"]:
@@ -358,28 +365,25 @@ def _widen(end: Connection) -> None:
 
 
 class _Reporter:
-    """The tracker's side of the pipe back: one lock, since the worker thread (events,
-    status) and the command loop (answers, an acknowledgement's event) both send."""
+    """The tracker's side of the pipe back, by subject; the worker thread (events, status)
+    and the command loop (answers, an acknowledgement's event) both publish."""
 
     def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.lock = threading.Lock()
+        self.bus = PipePublisher(connection)
         self.live: ThreadTracker | None = None
         self.recovered = False
 
-    def send(self, tag: bytes, body: bytes) -> None:
-        with self.lock:
-            self.connection.send_bytes(tag + body)
+    def send(self, subject: str, body: object) -> None:
+        self.bus.publish(subject, pickle.dumps(body, pickle.HIGHEST_PROTOCOL))
 
     def event(self, event: dict[str, Any]) -> None:
-        if event["type"] == "tracks":
-            flag = b"1" if event["simulated"] else b"0"
-            self.send(b"T", flag + shared_tracks_message(event))
-        else:
-            self.send(b"E", orjson.dumps(event))
+        """A live event, as the feed's bus carries it (a track update's shared message
+        made here, in the busier process's twin: docs/performance.md)."""
+        data, headers = encode(event)
+        self.bus.publish(subject_of(event), data, headers=headers)
 
     def incident(self, incident: Incident) -> None:
-        self.send(b"I", pickle.dumps(incident, pickle.HIGHEST_PROTOCOL))
+        self.send(INCIDENT_RAISED, incident)
 
     def cycle(self) -> None:
         live = self.live
@@ -389,7 +393,7 @@ class _Reporter:
             picture = live.picture
             recovered = {"incidents": picture.snapshot_incidents(),
                          "sensors": [asdict(s) for s in picture.snapshot_sensors()]}
-            self.send(b"P", pickle.dumps(recovered, pickle.HIGHEST_PROTOCOL))
+            self.send(RECOVERED, recovered)
         changed, live.sensors_changed = live.sensors_changed, set()
         latencies, live.counters.alert_latency_s = live.counters.alert_latency_s, []
         counters = live.counters
@@ -404,7 +408,7 @@ class _Reporter:
             "tracks": live.track_count,
             "recovering": live.recovering,
         }
-        self.send(b"S", pickle.dumps(status, pickle.HIGHEST_PROTOCOL))
+        self.send(STATUS, status)
 
 
 def run_worker(
@@ -458,7 +462,7 @@ def _take_commands(live: ThreadTracker, inbox: Connection, reporter: _Reporter) 
             except Exception as err:  # answered, never left waiting; the reason is kept
                 outcome = ("error", f"{type(err).__name__}")
                 live.note_failure(err, what)
-            reporter.send(b"R", pickle.dumps((request, outcome), pickle.HIGHEST_PROTOCOL))
+            reporter.send(ANSWER, (request, outcome))
         elif kind == "stop":
             return
 
