@@ -16,7 +16,9 @@ from borderwatch.ports.bus_fake import ManualClock
 
 
 class BusFactory(Protocol):
-    def __call__(self, clock: Clock | None = None, *, max_msgs: int = ...) -> Bus: ...
+    def __call__(
+        self, clock: Clock | None = None, *, max_msgs: int = ..., max_bytes: int | None = ...
+    ) -> Bus: ...
 
 
 def datas(messages: list[Message]) -> list[bytes]:
@@ -335,6 +337,19 @@ class BusContract:
         late = bus.subscribe("feed.>")
         assert [m.seq for m in drain(late)] == [8, 9, 10, 11, 12]
         assert late.skipped == 0
+
+    def test_byte_limit_discards_oldest_but_keeps_the_newest(
+        self, make_bus: BusFactory, clock: ManualClock
+    ) -> None:
+        bus = make_bus(clock, max_bytes=10)
+        live = bus.subscribe("feed.>", deliver="new")
+        for i in range(4):
+            bus.publish("feed.x", bytes([48 + i]) * 4)  # 4 bytes each: 2 fit in 10
+        assert datas(drain(live)) == [b"2222", b"3333"]
+        assert live.skipped == 2
+        bus.publish("feed.x", b"x" * 50)  # larger than the limit alone: still delivered
+        assert datas(drain(live)) == [b"x" * 50]
+        assert [m.data for m in drain(bus.subscribe("feed.>"))] == [b"x" * 50]
 
     def test_skipped_counts_only_matching_messages(
         self, make_bus: BusFactory, clock: ManualClock

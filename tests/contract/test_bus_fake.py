@@ -12,8 +12,13 @@ from tests.contract.bus_contract import BusContract, BusFactory
 class TestFakeBus(BusContract):
     @pytest.fixture
     def make_bus(self) -> BusFactory:
-        def make(clock: Clock | None = None, *, max_msgs: int = DEFAULT_MAX_MSGS) -> Bus:
-            return FakeBus(clock=clock, max_msgs=max_msgs)
+        def make(
+            clock: Clock | None = None,
+            *,
+            max_msgs: int = DEFAULT_MAX_MSGS,
+            max_bytes: int | None = None,
+        ) -> Bus:
+            return FakeBus(clock=clock, max_msgs=max_msgs, max_bytes=max_bytes)
 
         return make
 

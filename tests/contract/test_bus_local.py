@@ -19,8 +19,13 @@ class TestLocalBus(BusContract):
     def make_bus(self) -> Iterator[BusFactory]:
         made: list[LocalBus] = []
 
-        def make(clock: Clock | None = None, *, max_msgs: int = DEFAULT_MAX_MSGS) -> Bus:
-            made.append(LocalBus(clock=clock, max_msgs=max_msgs))
+        def make(
+            clock: Clock | None = None,
+            *,
+            max_msgs: int = DEFAULT_MAX_MSGS,
+            max_bytes: int | None = None,
+        ) -> Bus:
+            made.append(LocalBus(clock=clock, max_msgs=max_msgs, max_bytes=max_bytes))
             return made[-1]
 
         yield make

@@ -31,7 +31,7 @@ from borderwatch.alerts.outbox import Backoff
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.sharing import SharingPolicy
-from borderwatch.app.http.hub import FEED_RETAINED, Hub
+from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
@@ -158,7 +158,7 @@ def build_service(config: ServiceConfig) -> Service:
     boundary = config.boundary or Boundary.bundled()
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
-    hub = Hub(LocalBus(max_msgs=FEED_RETAINED))
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
     # Nothing is sent anywhere from the service yet: no channel is configured, so the
     # alert stage stores states and decisions and discloses nothing (alert-policy.md).
     storage = SqliteStorage(config.db)

@@ -150,7 +150,10 @@ class _Stream:
 
     max_msgs: int
     duplicate_window_s: float
+    max_bytes: int | None = None
     messages: dict[int, _Stored] = field(default_factory=dict)
+    bytes: int = 0
+    """Payload bytes held (what ``max_bytes`` limits)."""
     first_seq: int = 1
     last_seq: int = 0
     recent_ids: dict[str, tuple[int, float]] = field(default_factory=dict)
@@ -167,8 +170,9 @@ class _Stream:
 
 
 class FakeBus:
-    """In-memory bus: one stream holding every subject, limited to ``max_msgs`` messages,
-    oldest discarded first (JetStream ``max_msgs`` with ``discard=old``).
+    """In-memory bus: one stream holding every subject, limited to ``max_msgs`` messages
+    and, when given, ``max_bytes`` of payload, oldest discarded first (JetStream
+    ``max_msgs`` / ``max_bytes`` with ``discard=old``; the newest message is always kept).
 
     ``lock`` and ``on_change`` exist for the in-process bus: a re-entrant lock held around
     every operation, and a hook called under it whenever a message may have become
@@ -180,17 +184,22 @@ class FakeBus:
         clock: Clock | None = None,
         max_msgs: int = DEFAULT_MAX_MSGS,
         duplicate_window_s: float = DEFAULT_DUPLICATE_WINDOW_S,
+        max_bytes: int | None = None,
         lock: AbstractContextManager[object] | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         if max_msgs < 1:
             raise ValueError(f"max_msgs must be >= 1, got {max_msgs}")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f"max_bytes must be >= 1 or None, got {max_bytes}")
         if duplicate_window_s < 0:
             raise ValueError(f"duplicate_window_s must be >= 0, got {duplicate_window_s}")
         self.clock: Clock = clock if clock is not None else ManualClock()
         self._lock: AbstractContextManager[object] = lock if lock is not None else nullcontext()
         self._on_change = on_change if on_change is not None else lambda: None
-        self._stream = _Stream(max_msgs=max_msgs, duplicate_window_s=duplicate_window_s)
+        self._stream = _Stream(
+            max_msgs=max_msgs, duplicate_window_s=duplicate_window_s, max_bytes=max_bytes
+        )
         self._consumers: set[_Consumer] = set()
         self._durables: dict[str, _Consumer] = {}
         self._closed = False
@@ -216,9 +225,14 @@ class FakeBus:
             stream.last_seq += 1
             seq = stream.last_seq
             stream.messages[seq] = _Stored(subject, tokens, bytes(data), msg_id, stored_headers)
+            stream.bytes += len(data)
             if msg_id is not None:
                 stream.recent_ids[msg_id] = (seq, now)
-            while len(stream.messages) > stream.max_msgs:
+            while len(stream.messages) > stream.max_msgs or (
+                stream.max_bytes is not None
+                and stream.bytes > stream.max_bytes
+                and len(stream.messages) > 1
+            ):
                 self._discard_oldest()
             self._on_change()
             return PublishAck(seq=seq)
@@ -227,6 +241,7 @@ class FakeBus:
         stream = self._stream
         seq = stream.first_seq
         stored = stream.messages.pop(seq)
+        stream.bytes -= len(stored.data)
         stream.first_seq += 1
         for consumer in self._consumers:
             if consumer.next_seq <= seq:  # it had not reached this message: skip ahead

@@ -42,6 +42,7 @@ class LocalBus:
         clock: Clock | None = None,
         max_msgs: int = DEFAULT_MAX_MSGS,
         duplicate_window_s: float = DEFAULT_DUPLICATE_WINDOW_S,
+        max_bytes: int | None = None,
     ) -> None:
         self._clock: Clock = clock if clock is not None else time.monotonic
         # Re-entrant: a blocking fetch holds the lock while the engine takes it again.
@@ -50,6 +51,7 @@ class LocalBus:
             clock=self._clock,
             max_msgs=max_msgs,
             duplicate_window_s=duplicate_window_s,
+            max_bytes=max_bytes,
             lock=self._condition,
             on_change=self._condition.notify_all,
         )

@@ -24,10 +24,12 @@ Event = dict[str, Any]
 LAGGED: Event = {"type": "lagged", "text": "the live feed fell behind; reconnect and reload"}
 SUBJECT_PREFIX = "bw.live."
 FEED_FILTER = "bw.live.>"
-FEED_RETAINED = 1_000
-"""Live events the feed's bus keeps (the composition root makes it so): a connection more
-than this many events behind is lagged. A second's track update of a thousand tracks is
-some 150 kB, so this bounds the feed's memory too (about 150 MB at most)."""
+FEED_RETAINED = 10_000
+"""Live events the feed's bus keeps at most (the composition root makes it so)."""
+FEED_RETAINED_BYTES = 32 << 20
+"""...and bytes of them: a connection further behind than either is told it lagged. A
+second's track update of a thousand tracks is some 150 kB, so this is some 200 s of such
+updates, and the feed's memory stays bounded whatever its readers do."""
 _FETCH = 64
 _SHARED_DELIVERIES = 256
 """Deliveries kept by bus sequence, so that every connection shares one per event."""
