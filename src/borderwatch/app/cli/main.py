@@ -123,7 +123,7 @@ def run(
         Path,
         typer.Option(
             "--detections",
-            help="Detection stream, JSONL in the DESIGN.md wire format.",
+            help="Detection stream, JSONL in the detection wire format (docs/references.md).",
             exists=True,
             dir_okay=False,
         ),
