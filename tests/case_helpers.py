@@ -1,8 +1,10 @@
-"""The Coutts case of SCENARIO.md as test data, shared by the case tests (pure and store)."""
+"""Cases as test data: the Coutts case (docs/references.md), shared by the case tests (pure
+and store), and one screening input shared by the audit log tests."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from borderwatch.domain import Assumption, Case, Interception, Person, Relation
 
@@ -71,3 +73,36 @@ def coutts_case(case_id: str = "AB-2025-0203-001", at: Interception | None = Non
         from_country="US",
         simulated=True,
     )
+
+
+SCREENED_CASE: dict[str, Any] = {
+    "case_id": "AB-2025-0203-001",
+    "simulated": True,
+    "entry": {
+        "kind": "between_ports",
+        "date": "2025-02-03",
+        "from_country": "US",
+        "in_transit_removal_from_us": False,
+    },
+    "relations": [],
+    "people": [
+        {
+            "id": "p1",
+            "age": 30,
+            "nationalities": ["VE"],
+            "stateless": False,
+            "claim_date": "2025-02-03",
+            "family_in_canada": [],
+            "documents": [],
+            "visa_required_canada": True,
+            "visa_required_us": True,
+            "refused_entry_us_without_claim_adjudicated": False,
+            "canadian_pr_removed_from_us": False,
+            "death_penalty_charge": "none",
+            "has_spouse_or_partner": False,
+            "parent_or_guardian_in_canada_or_us": False,
+        }
+    ],
+}
+"""One Venezuelan adult in screening input form (`case.json`'s format): what the audit log
+tests screen and record."""

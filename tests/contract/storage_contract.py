@@ -25,7 +25,7 @@ from borderwatch.domain.access import Role
 from borderwatch.ports.bus_fake import ManualClock
 from borderwatch.ports.storage import Storage
 from borderwatch.screening import screen
-from tests.case_helpers import coutts_case, interception
+from tests.case_helpers import SCREENED_CASE, coutts_case, interception
 
 
 class StorageFactory(Protocol):
@@ -38,35 +38,6 @@ EditAuditBody = Callable[[Storage, int, Callable[[str], str]], None]
 T0 = datetime(2025, 2, 3, 13, 21, tzinfo=UTC)
 BACKOFF = Backoff(base_s=10.0, factor=2.0, max_s=100.0, max_attempts=3)
 
-SCREENED_CASE: dict[str, Any] = {
-    "case_id": "AB-2025-0203-001",
-    "simulated": True,
-    "entry": {
-        "kind": "between_ports",
-        "date": "2025-02-03",
-        "from_country": "US",
-        "in_transit_removal_from_us": False,
-    },
-    "relations": [],
-    "people": [
-        {
-            "id": "p1",
-            "age": 30,
-            "nationalities": ["VE"],
-            "stateless": False,
-            "claim_date": "2025-02-03",
-            "family_in_canada": [],
-            "documents": [],
-            "visa_required_canada": True,
-            "visa_required_us": True,
-            "refused_entry_us_without_claim_adjudicated": False,
-            "canadian_pr_removed_from_us": False,
-            "death_penalty_charge": "none",
-            "has_spouse_or_partner": False,
-            "parent_or_guardian_in_canada_or_us": False,
-        }
-    ],
-}
 
 
 def alert(

@@ -4,43 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.case_helpers import SCREENED_CASE
 
 from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.domain import InputError
 from borderwatch.screening import screen
 
-CASE: dict[str, Any] = {
-    "case_id": "AB-2025-0203-001",
-    "simulated": True,
-    "entry": {
-        "kind": "between_ports",
-        "date": "2025-02-03",
-        "from_country": "US",
-        "in_transit_removal_from_us": False,
-    },
-    "relations": [],
-    "people": [
-        {
-            "id": "p1",
-            "age": 30,
-            "nationalities": ["VE"],
-            "stateless": False,
-            "claim_date": "2025-02-03",
-            "family_in_canada": [],
-            "documents": [],
-            "visa_required_canada": True,
-            "visa_required_us": True,
-            "refused_entry_us_without_claim_adjudicated": False,
-            "canadian_pr_removed_from_us": False,
-            "death_penalty_charge": "none",
-            "has_spouse_or_partner": False,
-            "parent_or_guardian_in_canada_or_us": False,
-        }
-    ],
-}
+CASE = SCREENED_CASE
 
 
 def tamper(path: Path, sql: str) -> None:
