@@ -9,6 +9,7 @@ from the tracker's messages. :class:`TrackerState` is what both layouts keep ali
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -156,7 +157,7 @@ class LiveTracker(Protocol):
     def snapshot_sensors(self) -> list[SensorSeen]: ...
 
 
-class TrackerState:
+class TrackerState(ABC):
     """What both layouts of the live tracker (:class:`LiveTracker`) keep the same way: the
     counters, the picture, the status /healthz reads, the incident hooks, and the alert
     states read from the alert stage's store."""
@@ -174,14 +175,14 @@ class TrackerState:
         self._incident_hooks: list[Callable[[Incident], None]] = []
 
     @property
+    @abstractmethod
     def pending(self) -> int:
-        """Detections handed over and not yet tracked."""
-        raise NotImplementedError
+        """Detections handed over and not yet tracked (each layout counts its own)."""
 
     @property
+    @abstractmethod
     def dirty(self) -> bool:
-        """Fed since the buffers were last released."""
-        raise NotImplementedError
+        """Fed since the buffers were last released (each layout knows its own)."""
 
     @property
     def idle(self) -> bool:
