@@ -5,8 +5,7 @@ cases, audit) writes through one connection, so that what one decision writes (t
 alert's new state, its messages, its disclosures) is committed together: one transaction,
 one sync to disk. Without it, a process killed between "alert stored" and "its messages
 stored" would leave an alert nobody is told about, and every write would pay its own
-fsync (measured: 3 syncs per alert put a 100 alerts/s load past its budget on the
-development machine). Reads outside a transaction go through a second connection, so a
+fsync (docs/performance.md). Reads outside a transaction go through a second connection, so a
 reader never waits for a writer's fsync (WAL readers see the last commit).
 
 Dialect-specific, and why: ``PRAGMA`` (SQLite's settings: WAL, sync level, busy timeout,
