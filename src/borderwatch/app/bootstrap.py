@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from borderwatch.adapters.bus.local import LocalBus
@@ -34,22 +33,12 @@ from borderwatch.alerts.sharing import SharingPolicy
 from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
-from borderwatch.app.runtime.config import ServiceConfig
+from borderwatch.app.runtime.config import ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
 from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
-
-
-@dataclass
-class TakSettings:
-    """Client certificate settings for ``tls://`` TAK servers (PEM files)."""
-
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    ca_file: Path | None = None
-    check_hostname: bool = True
 
 
 def transports_for(
@@ -134,9 +123,7 @@ def build_live_tracker(config: ServiceConfig, publish: Publish, *,
     The tracker process calls this (``worker.run_worker``); ``max_pending`` None takes
     the configured bound."""
     boundary = config.boundary or Boundary.bundled()
-    alerts = open_alert_service(config.db, boundary=boundary,
-                                places=config.places or Places.bundled(),
-                                sharing=SharingPolicy.bundled())
+    alerts = _alert_stage(config.db, config, boundary, config.places or Places.bundled())
     return ThreadTracker(boundary, alerts, publish=publish, conditions=config.conditions,
                          reorder_window_s=config.reorder_window_s,
                          max_pending=config.max_pending if max_pending is None else max_pending,
@@ -159,10 +146,13 @@ def build_service(config: ServiceConfig) -> Service:
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
     hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
-    # Nothing is sent anywhere from the service yet: no channel is configured, so the
-    # alert stage stores states and decisions and discloses nothing (alert-policy.md).
     storage = SqliteStorage(config.db)
-    alerts = open_alert_service(storage, boundary=boundary, places=places, sharing=sharing)
+    # The alert stage that routes is the one that sends (config.delivery): with a tracker
+    # process, that is the tracker's own; this one then only reads and stores, and must
+    # not drain the outbox too (the SQLite outbox hands a due message to every reader).
+    alerts = (open_alert_service(storage, boundary=boundary, places=places, sharing=sharing)
+              if config.tracker_process
+              else _alert_stage(storage, config, boundary, places))
     log = storage.detections
     accepting = threading.Lock()
     live: LiveTracker
@@ -194,6 +184,24 @@ def build_service(config: ServiceConfig) -> Service:
     )
 
 
+
+
+def _alert_stage(db: Path | SqliteStorage, config: ServiceConfig, boundary: Boundary,
+                 places: Places) -> AlertService:
+    """The alert stage of the process that routes incidents, with the configured delivery
+    (``config.delivery``): its policy, its channels, a transport for each destination and
+    the dispatcher on a thread of its own. Nothing configured: states and decisions are
+    stored, nothing is sent or disclosed (alert-policy.md)."""
+    delivery = config.delivery
+    delivery.check()
+    channels = delivery.channels()
+    return open_alert_service(
+        db, boundary=boundary, places=places, sharing=SharingPolicy.bundled(),
+        policy=AlertPolicy.load(delivery.policy) if delivery.policy else None,
+        channels=channels,
+        transports=transports_for(channels, webhook_secret=delivery.webhook_secret(),
+                                  tak=delivery.tak),
+        background=delivery.sends)
 
 
 def settle_collector() -> None:

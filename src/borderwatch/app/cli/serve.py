@@ -9,6 +9,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from borderwatch.app.cli.options import (
+    CapOption,
+    PolicyOption,
+    SecretEnvOption,
+    TakCaOption,
+    TakCertOption,
+    TakKeyOption,
+    TakOption,
+    WebhookOption,
+    delivery_from,
+)
+from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV
+
 console = Console()
 keys_app = typer.Typer(help="API keys: each bound to an agency and a role; only a hash is kept.",
                        no_args_is_help=True)
@@ -42,6 +55,14 @@ def serve(
             "process (one process to debug or profile).",
         ),
     ] = "process",
+    policy: PolicyOption = None,
+    tak: TakOption = None,
+    cap: CapOption = None,
+    webhook: WebhookOption = None,
+    webhook_secret_env: SecretEnvOption = WEBHOOK_SECRET_ENV,
+    tak_cert: TakCertOption = None,
+    tak_key: TakKeyOption = None,
+    tak_ca: TakCaOption = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -49,6 +70,11 @@ def serve(
     stream is replayed, so tracks, incidents and alerts come back. With --replay, the
     scenario is played into the service at --speed and a dashboard URL with a fresh
     operator key (RCMP-K) is printed; everything replayed is marked simulated.
+
+    Alerts are routed by --policy and delivered to the TAK servers (--tak), CAP folders
+    (--cap) and webhooks (--webhook) given, through the outbox: retried with backoff,
+    dead-lettered after the last try (`borderwatch alerts dead --db`), never lost on a
+    restart. With none given, alerts are stored and shown, and nothing is sent.
     """
     from borderwatch.app.bootstrap import build_service, settle_collector
     from borderwatch.app.http.api import create_app, run_server
@@ -60,8 +86,10 @@ def serve(
         from borderwatch.domain import InputError
 
         raise InputError("--tracker", f"must be process or thread, got {tracker!r}")
+    delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
+                             tak_key, tak_ca)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
-                           tracker_process=tracker == "process")
+                           tracker_process=tracker == "process", delivery=delivery)
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
         from borderwatch.watch import Conditions, FixedConditions
@@ -84,6 +112,9 @@ def serve(
         service.starters.append(player.start)
     else:
         typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
+    if delivery.sends:
+        where = [*delivery.cot, *delivery.cap, *delivery.webhook]
+        typer.echo(f"Alerts delivered to: {', '.join(where)}")
     settle_collector()
     run_server(app, listener)
 

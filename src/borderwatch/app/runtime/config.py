@@ -1,14 +1,86 @@
-"""How a running service is configured: its one SQLite file, its tracker's settings, and
-whether the tracker runs in a process of its own."""
+"""How a running service is configured: its one SQLite file, its tracker's settings,
+whether the tracker runs in a process of its own, and where its alerts are delivered."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from borderwatch.alerts.center import Channels
+from borderwatch.domain import InputError
 from borderwatch.geo import Boundary, Places
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
+
+WEBHOOK_SECRET_ENV = "BORDERWATCH_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class TakSettings:
+    """Client certificate settings for ``tls://`` TAK servers (PEM files)."""
+
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_file: Path | None = None
+    check_hostname: bool = True
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a running service sends its alerts: the routing policy (which units hear of
+    which incidents over which channel names) and what this deployment has for each
+    channel. Nothing configured: alerts are stored and shown, never sent (the default).
+
+    The webhook secret is read from the environment variable named here, in the process
+    that sends, never written into a configuration file or passed on a command line."""
+
+    policy: Path | None = None
+    cot: tuple[str, ...] = ()
+    """TAK servers: ``tcp://host:port`` or ``tls://host:port``."""
+    cap: tuple[str, ...] = ()
+    """Folders, one CAP file per message (an agency's inbox)."""
+    webhook: tuple[str, ...] = ()
+    webhook_secret_env: str = WEBHOOK_SECRET_ENV
+    tak: TakSettings = field(default_factory=TakSettings)
+
+    @property
+    def sends(self) -> bool:
+        """Whether any channel is configured (else nothing leaves the service)."""
+        return bool(self.cot or self.cap or self.webhook)
+
+    def channels(self) -> Channels:
+        return Channels(cot=self.cot, cap=self.cap, webhook=self.webhook)
+
+    def webhook_secret(self) -> bytes | None:
+        """The shared secret webhooks are signed with (HMAC-SHA256, docs/alerts.md).
+        Raises ``InputError`` when webhooks are configured and the variable is empty."""
+        if not self.webhook:
+            return None
+        secret = os.environ.get(self.webhook_secret_env, "")
+        if not secret:
+            raise InputError("--webhook", f"webhooks are signed: set the secret in the "
+                             f"environment variable {self.webhook_secret_env}")
+        return secret.encode("utf-8")
+
+    def check(self) -> None:
+        """Refuse what cannot work before anything starts (``InputError`` names the
+        option): a destination of the wrong kind, a missing secret or certificate."""
+        for url in self.cot:
+            if not url.startswith(("tcp://", "tls://")):
+                raise InputError("--tak", f"{url!r}: give tcp://host:port or tls://host:port")
+            if url.startswith("tls://") and not (self.tak.client_cert and self.tak.client_key):
+                raise InputError("--tak", f"{url!r} needs --tak-cert and --tak-key")
+        for folder in self.cap:
+            if "://" in folder:
+                raise InputError("--cap", f"{folder!r}: CAP goes to a folder (one file "
+                                 "per message); CAP over HTTP is not supported yet")
+        for url in self.webhook:
+            if not url.startswith(("http://", "https://")):
+                raise InputError("--webhook", f"{url!r}: give an http:// or https:// URL")
+        self.webhook_secret()
+        if self.policy is not None and not self.policy.is_file():
+            raise InputError("--policy", f"no policy file at {self.policy}")
 
 
 @dataclass
@@ -30,3 +102,6 @@ class ServiceConfig:
     tracker_process: bool = False
     """Run the tracker in a process of its own (worker.py), as `borderwatch serve` does;
     otherwise in a thread of this one (simpler to debug and to test)."""
+    delivery: Delivery = field(default_factory=Delivery)
+    """Where alerts go. The tracker's alert stage routes them and its dispatcher sends
+    them (in the tracker process when there is one: it is the one that routes)."""
