@@ -9,6 +9,7 @@ from borderwatch.geo.boundary import (
 )
 from borderwatch.geo.places import Places, Port
 from borderwatch.geo.projection import LocalFrame
+from borderwatch.geo.segments import Segments, WatchSegment
 
 __all__ = [
     "ON_LINE_TOLERANCE_M",
@@ -18,5 +19,7 @@ __all__ = [
     "LocalFrame",
     "Places",
     "Port",
+    "Segments",
+    "WatchSegment",
     "side_of",
 ]
