@@ -33,12 +33,13 @@ from borderwatch.alerts.sharing import SharingPolicy
 from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
-from borderwatch.app.runtime.config import ServiceConfig, TakSettings
+from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
 from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
+from borderwatch.ports.storage import Storage
 
 
 def transports_for(
@@ -78,7 +79,7 @@ def transports_for(
 
 
 def open_alert_service(
-    db: str | Path | SqliteStorage,
+    db: str | Path | Storage,
     *,
     boundary: Boundary,
     places: Places | None = None,
@@ -98,8 +99,8 @@ def open_alert_service(
     sharing = sharing or SharingPolicy.bundled()
     policy = policy or AlertPolicy.bundled()
     channels = channels or Channels()
-    storage = (db if isinstance(db, SqliteStorage)
-               else SqliteStorage(db, synchronous=synchronous, backoff=backoff))
+    storage = (SqliteStorage(db, synchronous=synchronous, backoff=backoff)
+               if isinstance(db, str | Path) else db)
     store, outbox, disclosures = storage.alerts, storage.outbox, storage.disclosures
     dispatcher = Dispatcher(outbox, transports or {})
     center = AlertCenter(
@@ -186,13 +187,18 @@ def build_service(config: ServiceConfig) -> Service:
 
 
 
-def _alert_stage(db: Path | SqliteStorage, config: ServiceConfig, boundary: Boundary,
+def _alert_stage(db: Path | Storage, config: ServiceConfig, boundary: Boundary,
                  places: Places) -> AlertService:
-    """The alert stage of the process that routes incidents, with the configured delivery
-    (``config.delivery``): its policy, its channels, a transport for each destination and
-    the dispatcher on a thread of its own. Nothing configured: states and decisions are
-    stored, nothing is sent or disclosed (alert-policy.md)."""
-    delivery = config.delivery
+    return alert_stage(db, config.delivery, boundary, places, send=True)
+
+
+def alert_stage(db: Path | Storage, delivery: Delivery, boundary: Boundary, places: Places,
+                *, send: bool) -> AlertService:
+    """The alert stage with a delivery's policy and channels. ``send``: also a transport
+    for each destination and the dispatcher on a thread of its own (the process that
+    routes, in one process; in a cluster only the dispatchers send, and everyone else's
+    stage enqueues). Nothing configured: states and decisions are stored, nothing is
+    sent or disclosed (alert-policy.md)."""
     delivery.check()
     channels = delivery.channels()
     return open_alert_service(
@@ -200,8 +206,8 @@ def _alert_stage(db: Path | SqliteStorage, config: ServiceConfig, boundary: Boun
         policy=AlertPolicy.load(delivery.policy) if delivery.policy else None,
         channels=channels,
         transports=transports_for(channels, webhook_secret=delivery.webhook_secret(),
-                                  tak=delivery.tak),
-        background=delivery.sends)
+                                  tak=delivery.tak) if send else {},
+        background=send and delivery.sends)
 
 
 def settle_collector() -> None:

@@ -32,10 +32,13 @@ from borderwatch.watch import (
     IncidentFactory,
     RiskModel,
     Watch,
+    WatchRule,
 )
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 TrackListener = Callable[[TrackBatch], None]
+PlaceFilter = Callable[[float, float], bool]
+"""``(lat, lon) -> bool``: whether an incident at that place is raised here."""
 IncidentListener = Callable[[Incident, list[Alert]], None]
 
 
@@ -54,6 +57,25 @@ class RunCounts:
     incidents: int = 0
     alerts: int = 0
     cues: list[Detection] = field(default_factory=list)
+
+
+class PlacedWatch(Watch):
+    """A :class:`Watch` that raises only the incidents whose place passes a filter (one
+    segment's core, geo/segments.py). Every rule still sees every track, so a track that
+    began in a neighbour's segment is followed here all the same; the incident ids of
+    those left out are still used up, so each pipeline's ids stay deterministic."""
+
+    def __init__(self, boundary: Boundary, rules: Sequence[WatchRule],
+                 raises_at: PlaceFilter) -> None:
+        super().__init__(boundary, rules)
+        self.raises_at = raises_at
+        self.left_to_neighbours = 0
+
+    def observe(self, batch: TrackBatch) -> list[Incident]:
+        incidents = super().observe(batch)
+        kept = [i for i in incidents if self.raises_at(i.lat, i.lon)]
+        self.left_to_neighbours += len(incidents) - len(kept)
+        return kept
 
 
 class Pipeline:
@@ -176,11 +198,22 @@ def build_pipeline(
     track_listeners: Sequence[TrackListener] = (),
     incident_listeners: Sequence[IncidentListener] = (),
     alert_router: AlertRouter | None = None,
+    incident_prefix: str = "INC",
+    first_track_serial: int = 1,
+    raises_at: PlaceFilter | None = None,
 ) -> Pipeline:
     """The default composition: every stage with its default settings. ``alert_router``
-    (e.g. an :class:`~borderwatch.alerts.AlertCenter`) replaces the fixed-rule router."""
-    factory = IncidentFactory(boundary, RiskModel(conditions))
-    watch = Watch(boundary, [CrossingRule(boundary, factory), ApproachRule(boundary, factory)])
+    (e.g. an :class:`~borderwatch.alerts.AlertCenter`) replaces the fixed-rule router.
+
+    For one of several pipelines that share a picture (one per boundary segment,
+    geo/segments.py): ``incident_prefix`` and ``first_track_serial`` keep their ids apart,
+    and ``raises_at(lat, lon)`` says where this one raises incidents (its segment's core);
+    it watches everything it is fed, so a group tracked in the overlap is raised by
+    exactly one of them."""
+    factory = IncidentFactory(boundary, RiskModel(conditions), prefix=incident_prefix)
+    rules: list[WatchRule] = [CrossingRule(boundary, factory), ApproachRule(boundary, factory)]
+    watch: Watch = (Watch(boundary, rules) if raises_at is None
+                    else PlacedWatch(boundary, rules, raises_at))
     router: AlertRouter | None = alert_router or (
         Router(boundary, places or Places.bundled(), sharing or SharingPolicy.bundled())
         if route
@@ -189,7 +222,7 @@ def build_pipeline(
     return Pipeline(
         reorder=ReorderBuffer(reorder_window_s),
         scans=ScanBuilder(boundary.frame, window_s=scan_window_s),
-        tracker=Tracker(),
+        tracker=Tracker(first_serial=first_track_serial),
         watch=watch,
         groups=GroupTracker(),
         router=router,

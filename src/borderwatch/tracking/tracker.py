@@ -113,14 +113,20 @@ class Tracker:
         initiator: Initiator | None = None,
         deleter: Deleter | None = None,
         capacity: int = 1024,
+        first_serial: int = 1,
     ) -> None:
+        """``first_serial``: the serial of the first track (and so of its id, track_id).
+        Trackers whose tracks share one picture start at different ones so that no two
+        tracks share an id (one tracker per boundary segment: geo/segments.py)."""
+        if first_serial < 1:
+            raise ValueError(f"first_serial must be >= 1, got {first_serial}")
         self.motion: MotionFilter = motion or ConstantVelocity()
         self.gate: Gate = gate or MahalanobisGate()
         self.associator: Associator = associator or GlobalNearestNeighbour()
         self.rules = rules or LifecycleRules()
         self.initiator: Initiator = initiator or HitCounterInitiator(self.rules)
         self.deleter: Deleter = deleter or LifecycleDeleter(self.rules)
-        self._next_serial = 1
+        self._next_serial = first_serial
         self._window_index = 0
         self._last_housekeeping = -np.inf
         self._sensors: dict[int, set[str]] = {}

@@ -1,14 +1,16 @@
-"""The alert stage as a running service holds it: the centre, its SQLite stores (alert
-states, outbox, disclosures on one database) and the dispatcher that drains the outbox."""
+"""The alert stage as a running service holds it: the centre, its stores (alert states,
+outbox, disclosures on one database: SQLite, or PostgreSQL in a cluster) and the
+dispatcher that drains the outbox."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from borderwatch.adapters.sqlite.alerts import SqliteAlertStore, SqliteDisclosures
-from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 from borderwatch.adapters.transports.dispatch import Dispatcher
 from borderwatch.alerts.center import AlertCenter
+from borderwatch.alerts.lifecycle import AlertStore
+from borderwatch.alerts.outbox import Outbox
+from borderwatch.ports.storage import DisclosureLog
 
 
 @dataclass
@@ -16,9 +18,9 @@ class AlertService:
     """The alert centre with its stores and dispatcher; ``close`` stops and closes them."""
 
     center: AlertCenter
-    outbox: SqliteOutbox
-    store: SqliteAlertStore
-    disclosures: SqliteDisclosures
+    outbox: Outbox
+    store: AlertStore
+    disclosures: DisclosureLog
     dispatcher: Dispatcher
     closers: list[object] = field(default_factory=list)
 
@@ -28,4 +30,4 @@ class AlertService:
             close = getattr(item, "close", None)
             if close is not None:
                 close()
-        self.outbox.close()  # the one Database the store and the disclosures share
+        self.outbox.close()  # the one database the store and the disclosures share

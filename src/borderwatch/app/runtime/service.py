@@ -9,19 +9,27 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from borderwatch.adapters.sqlite.cases import SqlCaseStore
-from borderwatch.adapters.sqlite.detections import DetectionLog, StoredBefore
-from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.adapters.sqlite.detections import StoredBefore
 from borderwatch.app.http.hub import Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.picture import LiveTracker
+from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
 from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary, Places
+from borderwatch.ports.storage import ApiKeys, Detections
+
+
+class Intake(Protocol):
+    """Where accepted detections go instead of this process's log and tracker: the bus
+    of a cluster (app/cluster/intake.py). For each, whether it was new."""
+
+    def accept(self, stored: Sequence[tuple[str | None, bytes | dict[str, Any]]],
+               detections: Sequence[Detection]) -> list[bool]: ...
 
 
 @dataclass
@@ -31,10 +39,10 @@ class Service:
     config: ServiceConfig
     boundary: Boundary
     places: Places
-    keys: KeyStore
-    log: DetectionLog
+    keys: ApiKeys
+    log: Detections
     alerts: AlertService
-    cases: SqlCaseStore
+    cases: CaseStore
     hub: Hub
     live: LiveTracker
     viewer: Viewer
@@ -45,6 +53,11 @@ class Service:
     accepting: threading.Lock = field(default_factory=threading.Lock)
     """Held from storing a batch to handing it to the tracker (ingest, a replay), and by
     a tracker (re)starting from the log's position: nothing is fed twice or skipped."""
+    intake: Intake | None = None
+    """A cluster's API process: detections go to the bus (the log and the tracking are
+    the segments' workers'), and ``live`` mirrors the picture from the bus."""
+    closers: list[object] = field(default_factory=list)
+    """Closed last (e.g. a cluster's storage and bus connections)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """When an operator acknowledges or resolves an alert: the wall clock, or in a
     scenario replay the replay's own (replay.Replay), so that the exercise's alert reads
@@ -57,7 +70,10 @@ class Service:
         # nothing is accepted between reading the log's position and the tracker taking
         # work.
         with self.accepting:
-            self.live.start(StoredBefore(self.config.db, self.log.last()))
+            if self.intake is not None:
+                self.live.start(None)
+            else:
+                self.live.start(StoredBefore(self.config.db, self.log.last()))
 
     def accept(self, stored: Sequence[tuple[str | None, bytes | dict[str, Any]]],
                detections: Sequence[Detection]) -> list[bool]:
@@ -65,6 +81,8 @@ class Service:
         order) to the tracker, under ``accepting``: a tracker that restarts meanwhile
         replays the log up to a position and must be sent exactly what comes after it.
         For each, whether it was new (storage.DetectionLog.append)."""
+        if self.intake is not None:
+            return self.intake.accept(stored, detections)
         with self.accepting:
             fresh = self.log.append(stored)
             self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
@@ -76,6 +94,7 @@ class Service:
         self.live.stop()
         self.hub.close()
         self.alerts.close()
-        self.log.close()
-        self.keys.close()
-        self.cases.close()
+        for store in (self.log, self.keys, self.cases, *self.closers):
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()

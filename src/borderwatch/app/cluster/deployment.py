@@ -1,0 +1,147 @@
+"""A deployment's settings, shared by every process of a cluster: where the records are
+(PostgreSQL), where the bus is (NATS JetStream), how the border is cut into segments,
+and where alerts go. From a YAML file (``--config``), environment variables
+(``BORDERWATCH_STORE``, ``BORDERWATCH_BUS``) or options, in rising order of precedence.
+
+    store: postgresql://borderwatch@db1.example:5432/borderwatch
+    bus: [nats://nats1.example:4222, nats://nats2.example:4222, nats://nats3.example:4222]
+    replicas: 3               # JetStream stream replicas (1 on one server)
+    retention_hours: 72       # how long the bus keeps detections (a worker replays them)
+    segments: my-segments.yaml   # default: the bundled eight USBP sectors
+    delivery:
+      policy: policy.yaml
+      tak: [tls://tak.example:8089]
+      cap: [/srv/cap-outbox]
+      webhook: [https://partner.example/hook]
+      webhook_secret_env: BORDERWATCH_WEBHOOK_SECRET
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery, TakSettings
+from borderwatch.domain import InputError
+
+STORE_ENV = "BORDERWATCH_STORE"
+BUS_ENV = "BORDERWATCH_BUS"
+DETECTION_STREAM = "BW_DET"
+LIVE_STREAM = "BW_LIVE"
+NAMESPACE_DET = "bw"
+"""Detections travel as ``bw.det.<segment>`` (wire.detection_subject under it)."""
+NAMESPACE_LIVE = "bw.live"
+LIVE_RETAINED = 10_000
+_KEYS = {"store", "bus", "replicas", "retention_hours", "segments", "delivery"}
+_DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
+                  "tak_key", "tak_ca"}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What every process of a cluster must agree on (module docstring)."""
+
+    store: str
+    bus: tuple[str, ...]
+    replicas: int = 1
+    retention_hours: float = 72.0
+    segments: Path | None = None
+    delivery: Delivery = field(default_factory=Delivery)
+
+    def check(self) -> None:
+        if not self.store.startswith(("postgresql://", "postgres://")):
+            raise InputError("store", f"{self.store!r}: give a postgresql:// URL")
+        if not self.bus:
+            raise InputError("bus", "give at least one nats:// URL")
+        for url in self.bus:
+            if not url.startswith(("nats://", "tls://")):
+                raise InputError("bus", f"{url!r}: give nats://host:port")
+        if self.replicas not in (1, 3, 5):
+            raise InputError("replicas", f"must be 1, 3 or 5, got {self.replicas}")
+        if not self.retention_hours > 0:
+            raise InputError("retention_hours", f"must be > 0, got {self.retention_hours}")
+        if self.segments is not None and not self.segments.is_file():
+            raise InputError("segments", f"no segments file at {self.segments}")
+        self.delivery.check()
+
+
+def load_deployment(
+    path: Path | None = None,
+    *,
+    store: str | None = None,
+    bus: str | None = None,
+    delivery: Delivery | None = None,
+) -> Deployment:
+    """The file (if any), then the environment, then the options given; checked."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise InputError("--config", f"no deployment file at {path}")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            raise InputError("--config", f"{path}: not YAML: {err}") from None
+        if not isinstance(loaded, dict):
+            raise InputError("--config", f"{path}: must be a mapping of settings")
+        unknown = set(loaded) - _KEYS
+        if unknown:
+            raise InputError("--config", f"{path}: unknown settings {sorted(unknown)}; "
+                             f"use {sorted(_KEYS)}")
+        data = loaded
+    store = store or os.environ.get(STORE_ENV) or data.get("store")
+    bus_urls: Any = bus or os.environ.get(BUS_ENV) or data.get("bus")
+    if not store:
+        raise InputError("store", f"give --store, {STORE_ENV} or `store:` in --config")
+    if not bus_urls:
+        raise InputError("bus", f"give --bus, {BUS_ENV} or `bus:` in --config")
+    if isinstance(bus_urls, str):
+        bus_urls = [u.strip() for u in bus_urls.split(",") if u.strip()]
+    base = path.parent if path is not None else Path(".")
+    deployment = Deployment(
+        store=str(store),
+        bus=tuple(str(u) for u in bus_urls),
+        replicas=int(data.get("replicas", 1)),
+        retention_hours=float(data.get("retention_hours", 72.0)),
+        segments=(base / data["segments"]) if data.get("segments") else None,
+        delivery=delivery or _delivery(data.get("delivery"), base),
+    )
+    deployment.check()
+    return deployment
+
+
+def _delivery(raw: Any, base: Path) -> Delivery:
+    if raw is None:
+        return Delivery()
+    if not isinstance(raw, dict):
+        raise InputError("delivery", "must be a mapping (policy, tak, cap, webhook)")
+    unknown = set(raw) - _DELIVERY_KEYS
+    if unknown:
+        raise InputError("delivery", f"unknown settings {sorted(unknown)}; "
+                         f"use {sorted(_DELIVERY_KEYS)}")
+
+    def listed(key: str) -> tuple[str, ...]:
+        value = raw.get(key) or ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            raise InputError(f"delivery.{key}", "must be a list")
+        return tuple(str(v) for v in value)
+
+    def path(key: str) -> Path | None:
+        return base / raw[key] if raw.get(key) else None
+
+    return Delivery(policy=path("policy"), cot=listed("tak"), cap=listed("cap"),
+                    webhook=listed("webhook"),
+                    webhook_secret_env=str(raw.get("webhook_secret_env", WEBHOOK_SECRET_ENV)),
+                    tak=TakSettings(client_cert=path("tak_cert"), client_key=path("tak_key"),
+                                    ca_file=path("tak_ca")))
+
+
+def with_delivery(deployment: Deployment, delivery: Delivery) -> Deployment:
+    """The deployment with the delivery given on a command line instead of its own."""
+    delivery.check()
+    return replace(deployment, delivery=delivery)

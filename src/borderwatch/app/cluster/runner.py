@@ -1,0 +1,278 @@
+"""One boundary segment's tracker inside a tracker worker: it reads the segment's
+detection subject from the start of the stream, rebuilds its state from what was
+already processed, then processes the rest, committing each fetched run of messages in
+one transaction with the segment's position (coordination.py).
+
+Replay and live are one code path: messages at or below the position the runner started
+from are fed to the pipeline only (their effects are committed already: nothing is
+stored, routed or published again); those after it are stored, tracked, routed and
+published. The pipeline is deterministic for a given sequence of messages (ticks
+included, wire.py), so a worker that takes a segment over rebuilds exactly the tracks
+the dead one had, with the same ids, and raises nothing twice.
+
+What the runner shows: tracks whose position lies in its own segment's core, so a group
+inside the overlap is on the map once; an incident only where its place lies in the core
+(pipeline.PlacedWatch), so it is raised once (docs/deployment.md, "Hand-over").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.adapters.sqlite.alerts import state_to_json
+from borderwatch.alerts import AlertEvent
+from borderwatch.alerts.center import AlertCenter
+from borderwatch.app.cluster.coordination import SegmentProgress
+from borderwatch.app.cluster.wire import (
+    TICK_BODY,
+    decode_batch,
+    detection_subject,
+    tick_id,
+)
+from borderwatch.app.runtime.live import track_features
+from borderwatch.domain import Alert, Detection, Incident, InputError
+from borderwatch.domain.time import epoch_to_datetime, format_time
+from borderwatch.geo import Boundary
+from borderwatch.geo.segments import Segments
+from borderwatch.pipeline import Pipeline, build_pipeline
+from borderwatch.ports.bus import Bus, Message, Subscription
+from borderwatch.ports.storage import Storage
+from borderwatch.tracking import TrackBatch, track_id
+from borderwatch.watch import ConditionsProvider, incident_to_wire
+from borderwatch.watch.risk import UNKNOWN_CONDITIONS
+
+Event = dict[str, Any]
+Publish = Callable[[Event], None]
+SERIALS_PER_SEGMENT = 100_000_000
+"""Track serials of segment i start at i x this + 1: ids never meet across segments."""
+FETCH = 64
+
+
+class SegmentRunner:
+    """The tracker of one segment; :meth:`step` does a bounded piece of work."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        segments: Segments,
+        boundary: Boundary,
+        bus: Bus,
+        storage: Storage,
+        center: AlertCenter,
+        progress: SegmentProgress,
+        publish: Publish,
+        conditions: ConditionsProvider = UNKNOWN_CONDITIONS,
+        reorder_window_s: float = 5.0,
+        idle_flush_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.code = code
+        self.segments = segments
+        self.boundary = boundary
+        self.bus = bus
+        self.storage = storage
+        self.center = center
+        self.progress = progress
+        self.publish = publish
+        self.idle_flush_s = idle_flush_s
+        self.clock = clock
+        index = segments.codes.index(code)
+        self.pipeline: Pipeline = build_pipeline(
+            boundary,
+            conditions=conditions,
+            reorder_window_s=reorder_window_s,
+            track_listeners=[self._on_tracks],
+            incident_listeners=[self._on_incident],
+            alert_router=center,
+            incident_prefix=f"INC-{code.upper()}",
+            first_track_serial=index * SERIALS_PER_SEGMENT + 1,
+            raises_at=lambda lat, lon: segments.owns_incident(code, lat, lon),
+        )
+        self.router = self.pipeline.router
+        center.listeners = (*center.listeners, self._on_alert_event)
+        self.position = 0
+        """The position committed: every message up to it is processed and stored."""
+        self.replay_until = 0
+        """The position at start: messages up to it are replayed, not processed again."""
+        self._committed = 0
+        self.processed = 0
+        self.incidents = 0
+        self.failures = 0
+        self.last_failure = ""
+        self.data_time: float | None = None
+        self._events: list[Event] = []
+        self._shown: set[str] = set()
+        self._replay_seen: set[str] = set()
+        self._replaying = False
+        self._dirty = False
+        self._quiet_since = clock()
+        self._subscription: Subscription | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Read the position, then subscribe to the segment from the stream's start."""
+        self.position = self.replay_until = self.progress.position(self.code)
+        self._committed = self.position
+        self._subscription = self.bus.subscribe(detection_subject(self.code), deliver="all")
+
+    def stop(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+
+    @property
+    def recovering(self) -> bool:
+        return self.position < self.replay_until
+
+    # -- work --------------------------------------------------------------------------
+
+    def step(self, timeout: float = 0.0) -> int:
+        """Fetch and process what is there (one run of messages); returns how many."""
+        assert self._subscription is not None, "start() first"
+        messages = self._subscription.fetch(batch=FETCH, timeout=timeout)
+        if not messages:
+            self._maybe_tick()
+            return 0
+        self._quiet_since = self.clock()
+        replayed = [m for m in messages if m.seq <= self.replay_until]
+        fresh = [m for m in messages if m.seq > self.replay_until]
+        if replayed:
+            self._replay(replayed)
+        if fresh:
+            self._process(fresh)
+        return len(messages)
+
+    def _replay(self, messages: list[Message]) -> None:
+        self._replaying = True
+        self.pipeline.router = None  # routed before: the states are in the store
+        try:
+            for message in messages:
+                batch = self._decode(message)
+                if batch is None:
+                    continue
+                if batch.tick:
+                    self._flush()
+                    continue
+                ids = [str(w.get("id")) for w in batch.detections]
+                keep = [w for w, i in zip(batch.detections, ids, strict=True)
+                        if i not in self._replay_seen]
+                self._replay_seen.update(ids)
+                self._feed(keep)
+        finally:
+            self.pipeline.router = self.router
+            self._replaying = False
+            self._events.clear()
+        for message in messages:
+            message.ack()
+        self.position = max(m.seq for m in messages)
+        if not self.recovering:
+            self._replay_seen.clear()
+
+    def _process(self, messages: list[Message]) -> None:
+        with self.storage.transaction():
+            for message in messages:
+                batch = self._decode(message)
+                if batch is None:
+                    continue
+                if batch.tick:
+                    self._flush()
+                    continue
+                ids = [str(w["id"]) for w in batch.detections]
+                first = self.progress.first_seen(self.code, ids)
+                new = [w for w, f in zip(batch.detections, first, strict=True) if f]
+                self.storage.detections.append([(str(w["id"]), w) for w in new])
+                self._feed(new)
+                self.processed += len(new)
+                self._dirty = True
+            if self.data_time is not None:
+                self.center.tick(epoch_to_datetime(self.data_time))
+            last = max(m.seq for m in messages)
+            self.progress.advance(self.code, self._committed, last)
+        self.position = self._committed = last
+        for message in messages:
+            message.ack()
+        events, self._events = self._events, []
+        for event in events:
+            self.publish(event)
+
+    def _maybe_tick(self) -> None:
+        """Quiet for a while with something in the buffers: release them, through a tick
+        on the segment's own subject so that a replay releases them at the same point."""
+        if self._dirty and self.clock() - self._quiet_since >= self.idle_flush_s:
+            self._dirty = False
+            self.bus.publish(detection_subject(self.code), TICK_BODY,
+                             msg_id=tick_id(self.code, self.position))
+
+    def _flush(self) -> None:
+        try:
+            self.pipeline.finish()
+        except Exception as err:  # counted and kept; the segment goes on
+            self._failed(err)
+
+    def _feed(self, wires: list[dict[str, Any]]) -> None:
+        detections: list[Detection] = []
+        for wire in wires:
+            try:
+                detections.append(parse_detection(wire))
+            except InputError as err:  # checked by the API: a message not of ours
+                self._failed(err)
+        if detections:
+            self.pipeline.feed_many(detections, on_error=self._failed)
+
+    def _decode(self, message: Message) -> Any:
+        try:
+            return decode_batch(message.data)
+        except ValueError as err:
+            self._failed(ValueError(f"message {message.seq} on {message.subject}: {err}"))
+            return None
+
+    def _failed(self, err: Exception) -> None:
+        self.failures += 1
+        self.last_failure = f"{type(err).__name__}: {err}"[:300]
+
+    # -- pipeline listeners --------------------------------------------------------------
+
+    def _on_tracks(self, batch: TrackBatch) -> None:
+        if len(batch):
+            self.data_time = float(batch.epoch_s.max())
+        if self._replaying:
+            return
+        owner = self.segments.owner
+        mine: list[dict[str, Any]] = []
+        elsewhere: list[dict[str, Any]] = []
+        for feature in track_features(self.boundary, batch):
+            state = feature["properties"]
+            (mine if owner(state["lat"], state["lon"]).code == self.code
+             else elsewhere).append(feature)
+        # A track that ended, or walked out of this core (the neighbour shows it now),
+        # leaves this segment's part of the map.
+        gone = [t for t in (*(track_id(int(s)) for s in batch.ended),
+                            *(f["id"] for f in elsewhere)) if t in self._shown]
+        self._shown.difference_update(gone)
+        self._shown.update(f["id"] for f in mine)
+        if mine or gone:
+            self._events.append({
+                "type": "tracks", "tracks": mine, "ended": gone, "segment": self.code,
+                "data_time": (format_time(epoch_to_datetime(self.data_time))
+                              if self.data_time is not None else None),
+                "simulated": any(f["properties"]["simulated"] for f in mine),
+            })
+
+    def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
+        self.incidents += 1
+        if not self._replaying:
+            self._events.append({"type": "incident", "incident": incident_to_wire(incident),
+                                 "segment": self.code, "simulated": incident.simulated})
+
+    def _on_alert_event(self, event: AlertEvent) -> None:
+        if self._replaying:
+            return
+        self._events.append({"type": "alert", "event": event.kind, "text": event.text,
+                             "alert": state_to_json(event.state), "segment": self.code,
+                             "simulated": event.state.simulated})
+

@@ -1,0 +1,156 @@
+"""A tracker worker (`borderwatch worker track`): it holds a fair share of the boundary
+segments and runs a :class:`~borderwatch.app.cluster.runner.SegmentRunner` for each.
+
+Ownership (docs/deployment.md, "Hand-over"). Every ``beat_s`` the worker
+* says it is alive (membership) and which segments it holds;
+* counts the live workers and takes its share, ``ceil(segments / workers)``: it tries the
+  lease of each segment nobody holds, starting at a place of its own in the list so that
+  workers starting together do not all try the same one first;
+* gives back what it holds beyond its share (a worker joined), after the message run in
+  hand is committed.
+A worker that dies loses its leases at once (the lease is a database session's lock);
+the others see the segments free at their next beat and take them, each new runner
+rebuilding the segment from the stream and its committed position. A worker that only
+stalls and comes back finds its position moved (coordination.LostSegment) and drops the
+segment, having committed nothing over the new owner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from borderwatch.app.cluster.coordination import (
+    LostSegment,
+    Membership,
+    SegmentLeases,
+    fair_share,
+)
+from borderwatch.app.cluster.runner import SegmentRunner
+
+log = logging.getLogger(__name__)
+KIND = "track"
+
+
+@dataclass
+class WorkerStatus:
+    """What a worker reports (its live status event, `borderwatch cluster status`)."""
+
+    worker_id: str
+    segments: list[str] = field(default_factory=list)
+    processed: int = 0
+    incidents: int = 0
+    failures: int = 0
+    last_failure: str = ""
+    recovering: list[str] = field(default_factory=list)
+
+
+class TrackWorker:
+    """Takes segments, runs them, gives them back; :meth:`run` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        worker_id: str,
+        codes: Sequence[str],
+        *,
+        leases: SegmentLeases,
+        membership: Membership,
+        make_runner: Callable[[str], SegmentRunner],
+        beat_s: float = 0.5,
+        alive_within_s: float = 2.0,
+        max_segments: int | None = None,
+        on_status: Callable[[WorkerStatus], None] | None = None,
+    ) -> None:
+        self.worker_id = worker_id
+        self.codes = list(codes)
+        self.leases = leases
+        self.membership = membership
+        self.make_runner = make_runner
+        self.beat_s = beat_s
+        self.alive_within_s = alive_within_s
+        self.max_segments = max_segments
+        self.on_status = on_status
+        self.runners: dict[str, SegmentRunner] = {}
+        self._stop = threading.Event()
+        self._last_beat = -1e18
+        self._ended_counts = [0, 0, 0]
+        start = int(hashlib.blake2b(worker_id.encode(), digest_size=4).hexdigest(), 16)
+        self._order = [self.codes[(start + i) % len(self.codes)]
+                       for i in range(len(self.codes))] if self.codes else []
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if now - self._last_beat >= self.beat_s:
+                    self._last_beat = now
+                    self.rebalance()
+                if not self.work_once():
+                    self._stop.wait(0.005)
+        finally:
+            for code in list(self.runners):
+                self._give_back(code)
+            self.membership.leave(self.worker_id)
+            self.leases.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def work_once(self) -> int:
+        """One step of every runner; how many messages they took."""
+        done = 0
+        for code, runner in list(self.runners.items()):
+            try:
+                done += runner.step()
+            except LostSegment as err:
+                log.warning("worker %s lost segment %s: %s", self.worker_id, code, err)
+                self._give_back(code)
+        return done
+
+    def rebalance(self) -> None:
+        held = sorted(self.runners)
+        self.membership.beat(self.worker_id, KIND, held)
+        members = self.membership.live(KIND, self.alive_within_s)
+        share = fair_share(len(self.codes), len(members))
+        if self.max_segments is not None:
+            share = min(share, self.max_segments)
+        for code in held[share:]:  # a worker joined: give the extra back
+            self._give_back(code)
+        for code in self._order:
+            if len(self.runners) >= share:
+                break
+            if code not in self.runners and self.leases.try_acquire(code):
+                runner = self.make_runner(code)
+                runner.start()
+                self.runners[code] = runner
+                log.info("worker %s took segment %s from position %d", self.worker_id,
+                         code, runner.position)
+        if self.on_status is not None:
+            self.on_status(self.status())
+
+    def _give_back(self, code: str) -> None:
+        runner = self.runners.pop(code)
+        self._ended_counts[0] += runner.processed
+        self._ended_counts[1] += runner.incidents
+        self._ended_counts[2] += runner.failures
+        runner.stop()
+        self.leases.release(code)
+
+    def status(self) -> WorkerStatus:
+        runners = self.runners.values()
+        failing = [r.last_failure for r in runners if r.last_failure]
+        return WorkerStatus(
+            worker_id=self.worker_id,
+            segments=sorted(self.runners),
+            processed=self._ended_counts[0] + sum(r.processed for r in runners),
+            incidents=self._ended_counts[1] + sum(r.incidents for r in runners),
+            failures=self._ended_counts[2] + sum(r.failures for r in runners),
+            last_failure=failing[-1] if failing else "",
+            recovering=sorted(c for c, r in self.runners.items() if r.recovering),
+        )

@@ -1,0 +1,84 @@
+"""The cluster's runtime on the fakes, step by step (tests/cluster_helpers.py): the same
+incidents as one pipeline, one incident for a group that walks across a segment edge,
+and a worker that dies mid-stream taken over without a loss or a repeat."""
+
+from __future__ import annotations
+
+import pytest
+from tests.cluster_helpers import MiniCluster, essence, walkers_along_the_line
+from tests.service_helpers import coutts_wire
+
+from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.pipeline import build_pipeline
+
+
+def one_pipeline(wires: list[dict]) -> list[dict]:
+    from borderwatch.geo import Boundary
+    from borderwatch.watch import incident_to_wire
+
+    pipeline = build_pipeline(Boundary.bundled(), route=False)
+    return [incident_to_wire(i) for i in pipeline.feed_all(parse_detection(w) for w in wires)]
+
+
+@pytest.mark.slow
+def test_the_coutts_night_gives_the_same_incidents_on_two_workers_as_on_one_pipeline() -> None:
+    wires = coutts_wire()
+    cluster = MiniCluster()
+    first, second = cluster.worker("a"), cluster.worker("b")
+    first.rebalance()
+    second.rebalance()
+    first.rebalance()  # the first gives back what is beyond its share
+    second.rebalance()
+    assert len(first.runners) == len(second.runners) == 4
+    cluster.post(wires)
+    cluster.drain(first, second)
+    assert sorted(map(essence, cluster.incidents())) == sorted(map(essence, one_pipeline(wires)))
+    assert cluster.incidents(), "the night raises incidents"
+    assert cluster.storage.detections.count() == len(wires)
+
+
+def test_a_group_walking_across_a_segment_edge_raises_one_incident() -> None:
+    cluster = MiniCluster()
+    cut = cluster.segments.get("hvm").west_lon
+    # From 4 km inside Spokane's core to 2 km inside Havre's, then across the line.
+    wires = walkers_along_the_line(cut, start_km=-4.0, cross_km=2.0)
+    worker = cluster.worker("a")
+    worker.rebalance()
+    cluster.post(wires)
+    cluster.drain(worker)
+    raised = cluster.incidents()
+    crossings = [i for i in raised if i["type"] == "crossing"]
+    assert len(crossings) == 1, raised
+    assert crossings[0]["incident_id"].startswith("INC-HVM-")
+    spw, hvm = worker.runners["spw"], worker.runners["hvm"]
+    assert spw.processed > 0 and hvm.processed > 0, "both segments saw the group"
+    assert spw.pipeline.watch.left_to_neighbours >= 1  # type: ignore[attr-defined]
+
+
+def test_a_worker_that_dies_is_taken_over_without_a_loss_or_a_repeat() -> None:
+    wires = coutts_wire()
+    reference = MiniCluster()
+    alone = reference.worker("ref")
+    alone.rebalance()
+    reference.post(wires)
+    reference.drain(alone)
+
+    cluster = MiniCluster()
+    doomed = cluster.worker("doomed")
+    doomed.rebalance()
+    half = len(wires) // 2
+    cluster.post(wires[:half])
+    for _ in range(5):  # some of it processed and committed, then the process dies
+        doomed.work_once()
+    doomed.leases.close()  # what the database does when its connection drops
+    cluster.coordination.leave("doomed")
+    heir = cluster.worker("heir")
+    heir.rebalance()
+    assert set(heir.runners) == set(cluster.segments.codes)
+    cluster.post(wires[half:])
+    cluster.drain(heir)
+    assert sorted(map(essence, cluster.incidents())) == sorted(
+        map(essence, reference.incidents()))
+    assert [i["incident_id"] for i in cluster.incidents()] == [
+        i["incident_id"] for i in reference.incidents()]
+    assert cluster.storage.detections.count() == len(wires)
