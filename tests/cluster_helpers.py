@@ -14,7 +14,6 @@ import orjson
 from borderwatch.adapters.bus.local import LocalBus
 from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.app.bootstrap import alert_stage
-from borderwatch.app.cluster.coordination import MemoryCoordination
 from borderwatch.app.cluster.intake import BusIntake, OneByOne
 from borderwatch.app.cluster.runner import SegmentRunner
 from borderwatch.app.cluster.track_worker import TrackWorker
@@ -23,6 +22,7 @@ from borderwatch.domain import Detection, Kind
 from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.geo import Boundary, Places
 from borderwatch.geo.segments import Segments
+from borderwatch.ports.coordination_fake import MemoryCoordination
 from borderwatch.ports.storage_fake import InMemoryStorage
 
 

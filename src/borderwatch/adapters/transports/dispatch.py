@@ -8,6 +8,7 @@ outbox schedules the next one with backoff, or dead-letters the message.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -19,6 +20,7 @@ from borderwatch.alerts.base import DeliveryError, Transport
 from borderwatch.alerts.outbox import Message, MessageStatus, Outbox
 
 Listener = Callable[[Message], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,12 +65,19 @@ class Dispatcher:
         transports: Mapping[str, Transport],
         *,
         on_sent: Listener | None = None,
+        poll_s: float = 1.0,
     ) -> None:
         """``transports`` maps a destination (exactly as stored in messages) or, failing
-        that, a channel name to the transport that serves it."""
+        that, a channel name to the transport that serves it. ``poll_s``: the longest
+        the thread sleeps between looks at the outbox; what this process enqueues wakes
+        it at once, what other processes enqueue (a cluster's shared outbox) waits for
+        the next look."""
         self.outbox = outbox
         self.transports = dict(transports)
         self.on_sent = on_sent
+        self.poll_s = poll_s
+        self.store_errors = 0
+        self.last_store_error = ""
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -125,8 +134,15 @@ class Dispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            self.deliver_due()
-            next_at = self.outbox.next_due_at()
-            wait = 1.0 if next_at is None else max(0.0, min(1.0, next_at - self.outbox.clock()))
+            try:
+                self.deliver_due()
+                next_at = self.outbox.next_due_at()
+            except Exception as err:  # the store is away (a database restart): look again
+                self.store_errors += 1
+                self.last_store_error = f"{type(err).__name__}: {err}"[:300]
+                log.warning("dispatcher: the outbox cannot be read: %s", self.last_store_error)
+                next_at = None
+            wait = (self.poll_s if next_at is None
+                    else max(0.0, min(self.poll_s, next_at - self.outbox.clock())))
             if wait > 0:
                 self._wake.wait(wait)

@@ -25,7 +25,6 @@ from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.alerts import AlertEvent
 from borderwatch.alerts.center import AlertCenter
-from borderwatch.app.cluster.coordination import SegmentProgress
 from borderwatch.app.cluster.wire import (
     TICK_BODY,
     decode_batch,
@@ -39,6 +38,7 @@ from borderwatch.geo import Boundary
 from borderwatch.geo.segments import Segments
 from borderwatch.pipeline import Pipeline, build_pipeline
 from borderwatch.ports.bus import Bus, Message, Subscription
+from borderwatch.ports.coordination import SegmentProgress
 from borderwatch.ports.storage import Storage
 from borderwatch.tracking import TrackBatch, track_id
 from borderwatch.watch import ConditionsProvider, incident_to_wire

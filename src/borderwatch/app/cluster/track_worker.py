@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from borderwatch.app.cluster.coordination import (
+from borderwatch.app.cluster.runner import SegmentRunner
+from borderwatch.ports.coordination import (
     LostSegment,
     Membership,
     SegmentLeases,
     fair_share,
 )
-from borderwatch.app.cluster.runner import SegmentRunner
 
 log = logging.getLogger(__name__)
 KIND = "track"
