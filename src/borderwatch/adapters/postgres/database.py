@@ -16,6 +16,7 @@ which is apart from the one-key space of the segment locks (``coordination.py``)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,9 @@ POOL_SIZE = 8
 WAIT_S = 30.0
 """How long a thread waits for a free connection before it fails."""
 CONNECT_TIMEOUT_S = 10
+CHECK_AFTER_S = 2.0
+"""A connection idle longer than this is checked before use: after a server restart, the
+first statement then runs on a new connection instead of failing on a dead one."""
 
 
 class StorageClosed(RuntimeError):
@@ -61,11 +65,13 @@ class Database:
             raise ValueError(f"pool_size must be at least 1, got {pool_size}")
         self.url = url
         self._application_name = application_name
-        self._idle: list[Connection] = []
+        self._idle: list[tuple[Connection, float]] = []
+        """Connections not in use, each with when it was given back (monotonic)."""
         self._idle_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(pool_size)
         self._local = threading.local()
         self._closed = False
+        self.check_after_s = CHECK_AFTER_S
 
     # --- connections ---------------------------------------------------------------------
 
@@ -86,10 +92,14 @@ class Database:
             raise TimeoutError(f"no free database connection within {WAIT_S:.0f} s")
         try:
             with self._idle_lock:
-                while self._idle:
-                    connection = self._idle.pop()
-                    if not connection.closed:
-                        return connection
+                found = self._idle.pop() if self._idle else None
+            if found is not None:
+                connection, since = found
+                if time.monotonic() - since < self.check_after_s or _works(connection):
+                    return connection
+                # The server went away since (a restart): so did the other idle ones.
+                self._drop_idle()
+                connection.close()
             return self.connect()
         except BaseException:
             self._slots.release()
@@ -100,11 +110,19 @@ class Database:
             status = connection.info.transaction_status
             if self._closed or connection.broken or status != pq.TransactionStatus.IDLE:
                 connection.close()  # a broken or half-used connection is not reused
+                if connection.broken:
+                    self._drop_idle()
             else:
                 with self._idle_lock:
-                    self._idle.append(connection)
+                    self._idle.append((connection, time.monotonic()))
         finally:
             self._slots.release()
+
+    def _drop_idle(self) -> None:
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            connection.close()
 
     @property
     def in_transaction(self) -> bool:
@@ -174,7 +192,13 @@ class Database:
         """Close the idle connections; those in use close when given back. Again:
         nothing happens."""
         self._closed = True
-        with self._idle_lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        self._drop_idle()
+
+
+def _works(connection: Connection) -> bool:
+    """Whether an idle connection still reaches the server (an empty query)."""
+    try:
+        connection.execute("")
+    except psycopg.Error:
+        return False
+    return True
