@@ -22,6 +22,13 @@ from borderwatch.adapters.postgres.coordination import (
 )
 from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.ports.bus_fake import ManualClock
+from borderwatch.ports.coordination import (
+    LostSegment,
+    Member,
+    Membership,
+    SegmentLeases,
+    SegmentProgress,
+)
 
 HOLDER = textwrap.dedent(
     """
@@ -153,16 +160,15 @@ def test_heartbeats_say_who_is_alive_and_holds_what(storage: PostgresStorage) ->
     beats.beat("d1", "dispatcher", [])
     clock.advance(20)
     beats.beat("w2", "tracker", ["seg-3"])
-    assert beats.live("tracker", within_s=10) == [
-        {"worker_id": "w2", "segments": ["seg-3"], "last_seen": 5020.0}]
-    assert [w["worker_id"] for w in beats.live("tracker", within_s=30)] == ["w1", "w2"]
-    assert beats.live("tracker", within_s=30)[0]["segments"] == ["seg-1", "seg-2"]
+    assert beats.live("tracker", within_s=10) == [Member("w2", ("seg-3",), 5020.0)]
+    assert [w.worker_id for w in beats.live("tracker", within_s=30)] == ["w1", "w2"]
+    assert beats.live("tracker", within_s=30)[0].segments == ("seg-1", "seg-2")
     beats.leave("w2")
-    assert [w["worker_id"] for w in beats.live("tracker", within_s=30)] == ["w1"]
+    assert [w.worker_id for w in beats.live("tracker", within_s=30)] == ["w1"]
     # The database server's clock, when none is given: one clock for every machine.
     storage.heartbeats.beat("w3", "tracker", ["seg-4"])
     (seen,) = storage.heartbeats.live("tracker", within_s=60)
-    assert seen["worker_id"] == "w3" and seen["last_seen"] > 1_700_000_000
+    assert seen.worker_id == "w3" and seen.last_seen > 1_700_000_000
     with pytest.raises(ValueError, match="within_s"):
         beats.live("tracker", within_s=0)
 
@@ -173,12 +179,16 @@ def test_advance_is_a_compare_and_set(
     other = PostgresStorage(postgres_url)
     try:
         positions, theirs = storage.positions, other.positions
-        assert positions.advance("seg-1", 0, 10)
-        assert not theirs.advance("seg-1", 0, 12)  # it moved: another owner committed
-        assert theirs.advance("seg-1", 10, 12)
-        assert not positions.advance("seg-1", 10, 11)  # a stale owner cannot commit over it
+        positions.advance("seg-1", 0, 10)
+        with pytest.raises(LostSegment, match="seg-1"):
+            theirs.advance("seg-1", 0, 12)  # it moved: another owner committed
+        theirs.advance("seg-1", 10, 12)
+        with pytest.raises(LostSegment), storage.transaction():
+            storage.detections.append([("d1", {})])
+            positions.advance("seg-1", 10, 11)  # a stale owner cannot commit over it
+        assert storage.detections.count() == 0  # nor anything it wrote with it
         with pytest.raises(RuntimeError), storage.transaction():
-            assert positions.advance("seg-1", 12, 20)
+            positions.advance("seg-1", 12, 20)
             raise RuntimeError("rolled back with the rest")
         assert theirs.position("seg-1") == 12
     finally:
@@ -198,3 +208,12 @@ def test_first_seen_remembers_ids_per_segment(storage: PostgresStorage) -> None:
     assert seen.forget_seen(3600) == 0
     assert seen.forget_seen(0) == 5
     assert seen.first_seen("seg-1", ["a"]) == [True]
+
+
+def test_they_implement_the_coordination_port(storage: PostgresStorage) -> None:
+    # mypy checks the protocols here; the cluster runtime is handed these objects.
+    progress: SegmentProgress = storage.positions
+    membership: Membership = storage.heartbeats
+    leases: SegmentLeases = SegmentLocks(storage.url, "w1")
+    assert progress.position("seg-1") == 0 and membership.live("tracker", 1.0) == []
+    leases.close()

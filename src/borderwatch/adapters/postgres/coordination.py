@@ -1,5 +1,5 @@
-"""What tracker workers share through PostgreSQL to split the boundary's segments among
-themselves (not part of the storage port: the cluster runtime uses these directly).
+"""The coordination port (``ports/coordination.py``) on PostgreSQL: what tracker workers
+share to split the boundary's segments among themselves.
 
 * :class:`SegmentPositions`: how far in the bus's stream each segment has been tracked,
   and which detection ids it has tracked. ``set``, ``advance`` (compare-and-set) and
@@ -21,7 +21,7 @@ Lock keys: a segment's name maps to a 64-bit key, the first 8 bytes of BLAKE2b o
 ``borderwatch/segment/<name>`` (:func:`segment_lock_key`), in PostgreSQL's one-key
 advisory space of this database. Borderwatch's other advisory locks use the two-key space
 (``database.ADVISORY_NAMESPACE``), which never meets it. Two names collide with
-probability ~2^-64 per pair (a few thousand segments: ~10^-13); another application in the
+probability ~2^-64 per pair (ten thousand segments: ~3·10^-12); another application in the
 same database using one-key advisory locks could meet ours just as rarely.
 """
 
@@ -36,6 +36,7 @@ from typing import Any
 import psycopg
 
 from borderwatch.adapters.postgres.database import Connection, Database
+from borderwatch.ports.coordination import LostSegment, Member
 
 KEY_PREFIX = "borderwatch/segment/"
 
@@ -79,11 +80,12 @@ class SegmentPositions:
     position = get
     """The name the cluster's ``SegmentProgress`` uses."""
 
-    def advance(self, segment: str, expected: int, seq: int) -> bool:
+    def advance(self, segment: str, expected: int, seq: int) -> None:
         """Set the position to ``seq`` only if it is still ``expected`` (compare-and-set,
-        joining ``storage.transaction()``); False when it moved: another worker owns the
-        segment now, and this one must not commit over it. Of two workers advancing from
-        the same position at once, the second waits for the first's commit and fails."""
+        joining ``storage.transaction()``); else raise :class:`LostSegment`: another
+        worker owns the segment now, and this one must not commit over it. Of two workers
+        advancing from the same position at once, the second waits for the first's
+        commit, then fails."""
         _check_name(segment)
         if seq < 0:
             raise ValueError(f"seq must be a stream position (>= 0), got {seq}")
@@ -98,7 +100,8 @@ class SegmentPositions:
                     " ON CONFLICT (segment) DO NOTHING",
                     (segment, seq),
                 ).rowcount
-        return moved == 1
+            if moved != 1:
+                raise LostSegment(f"segment {segment} moved past {expected}")
 
     def first_seen(self, segment: str, ids: Sequence[str]) -> list[bool]:
         """For each detection id, whether the segment sees it for the first time (a
@@ -255,7 +258,7 @@ class Heartbeats:
             return "extract(epoch FROM clock_timestamp())", ()
         return "%s::double precision", (self.clock(),)
 
-    def beat(self, worker_id: str, kind: str, segments: list[str]) -> None:
+    def beat(self, worker_id: str, kind: str, segments: Sequence[str]) -> None:
         """Say that ``worker_id`` (of ``kind``, e.g. ``tracker``) is alive and holds
         ``segments``."""
         _check_name(worker_id, "worker_id")
@@ -269,9 +272,9 @@ class Heartbeats:
             (worker_id, kind, list(segments), *params),
         )
 
-    def live(self, kind: str, within_s: float) -> list[dict[str, Any]]:
-        """Workers of ``kind`` seen within the last ``within_s`` seconds, by id: each a
-        dict of ``worker_id``, ``segments`` and ``last_seen`` (epoch seconds)."""
+    def live(self, kind: str, within_s: float) -> list[Member]:
+        """Workers of ``kind`` seen within the last ``within_s`` seconds, by id, with
+        their segments and when they were last seen (epoch seconds)."""
         if within_s <= 0:
             raise ValueError(f"within_s must be positive, got {within_s}")
         now, params = self._now()
@@ -280,10 +283,8 @@ class Heartbeats:
             f" WHERE kind = %s AND last_seen >= {now} - %s ORDER BY worker_id",
             (kind, *params, within_s),
         )
-        return [
-            {"worker_id": worker_id, "segments": list(segments), "last_seen": float(seen)}
-            for worker_id, segments, seen in rows
-        ]
+        return [Member(worker_id, tuple(segments), float(seen))
+                for worker_id, segments, seen in rows]
 
     def leave(self, worker_id: str) -> None:
         """Forget a worker that stops cleanly (the others need not wait for its beat to
