@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from borderwatch.adapters.bus.local import LocalBus
+from borderwatch.adapters.nats.bus import JetStreamBus
+from borderwatch.adapters.postgres.coordination import SegmentLocks
+from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.adapters.sqlite.storage import SqliteStorage
 from borderwatch.adapters.transports.dispatch import Dispatcher, FolderTransport
 from borderwatch.adapters.transports.tak import CotStreamServer, TakServerTransport
@@ -30,6 +37,15 @@ from borderwatch.alerts.outbox import Backoff
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.sharing import SharingPolicy
+from borderwatch.app.cluster.deployment import (
+    DETECTION_MESSAGES_KEPT,
+    LIVE_RETAINED,
+    Deployment,
+)
+from borderwatch.app.cluster.intake import BusIntake
+from borderwatch.app.cluster.picture import BusPicture
+from borderwatch.app.cluster.runner import SegmentRunner
+from borderwatch.app.cluster.track_worker import TrackWorker, WorkerStatus
 from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
@@ -39,7 +55,10 @@ from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
+from borderwatch.geo.segments import Segments
 from borderwatch.ports.storage import Storage
+from borderwatch.watch import ConditionsProvider
+from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 
 def transports_for(
@@ -224,3 +243,93 @@ def settle_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 10)
+
+
+# -- a cluster (docs/deployment.md): the same stages on PostgreSQL and NATS JetStream ------
+
+
+def open_cluster_buses(deployment: Deployment) -> tuple[JetStreamBus, JetStreamBus]:
+    """The detection stream (kept ``retention_hours``: a worker that takes a segment over
+    replays it) and the live stream (the feed's last events only)."""
+    stream, namespace = deployment.detection_stream
+    detections = JetStreamBus(deployment.bus, stream=stream, namespace=namespace,
+                              max_msgs=DETECTION_MESSAGES_KEPT,
+                              max_age_s=deployment.retention_hours * 3600,
+                              replicas=deployment.replicas)
+    try:
+        stream, namespace = deployment.live_stream
+        live = JetStreamBus(deployment.bus, stream=stream, namespace=namespace,
+                            max_msgs=LIVE_RETAINED, max_bytes=FEED_RETAINED_BYTES,
+                            replicas=deployment.replicas)
+    except BaseException:
+        detections.close()
+        raise
+    return detections, live
+
+
+def cluster_segments(deployment: Deployment) -> Segments:
+    return Segments.load(deployment.segments) if deployment.segments else Segments.bundled()
+
+
+def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Service:
+    """A cluster's API process: keys, cases and alert states in PostgreSQL, accepted
+    detections published to the bus by segment, the picture mirrored from the bus."""
+    boundary = config.boundary or Boundary.bundled()
+    places = config.places or Places.bundled()
+    sharing = SharingPolicy.bundled()
+    storage = PostgresStorage(deployment.store)
+    detections, live_bus = open_cluster_buses(deployment)
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
+    alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
+    return Service(
+        config=config, boundary=boundary, places=places, keys=storage.keys,
+        log=storage.detections, alerts=alerts, cases=storage.cases, hub=hub,
+        live=BusPicture(alerts, live_bus, publish=hub.publish),
+        viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
+        intake=BusIntake(detections, cluster_segments(deployment)),
+        closers=[detections, live_bus, storage],
+    )
+
+
+def build_track_worker(deployment: Deployment, worker_id: str, *,
+                       conditions: ConditionsProvider = UNKNOWN_CONDITIONS,
+                       reorder_window_s: float = 5.0, idle_flush_s: float = 2.0,
+                       max_segments: int | None = None) -> tuple[TrackWorker, list[object]]:
+    """A tracker worker (`borderwatch worker track`) and what to close after it ran."""
+    boundary, places = Boundary.bundled(), Places.bundled()
+    segments = cluster_segments(deployment)
+    storage = PostgresStorage(deployment.store)
+    detections, live_bus = open_cluster_buses(deployment)
+
+    def publish(event: dict[str, Any]) -> None:
+        live_bus.publish(str(event["type"]), orjson.dumps(event))
+
+    def make_runner(code: str) -> SegmentRunner:
+        alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
+        return SegmentRunner(code, segments=segments, boundary=boundary, bus=detections,
+                             storage=storage, center=alerts.center,
+                             progress=storage.positions, publish=publish,
+                             conditions=conditions, reorder_window_s=reorder_window_s,
+                             idle_flush_s=idle_flush_s)
+
+    def report(status: WorkerStatus) -> None:
+        publish({"type": "worker", **asdict(status)})
+
+    worker = TrackWorker(worker_id, segments.codes,
+                         leases=SegmentLocks(deployment.store, worker_id),
+                         membership=storage.heartbeats, make_runner=make_runner,
+                         max_segments=max_segments, on_status=report)
+    return worker, [detections, live_bus, storage]
+
+
+def build_dispatcher(deployment: Deployment, *, poll_s: float = 0.2) -> tuple[Dispatcher,
+                                                                             list[object]]:
+    """A dispatcher (`borderwatch worker dispatch`): the shared outbox, claimed message by
+    message (adapters/postgres/outbox.py), sent through the deployment's transports."""
+    delivery = deployment.delivery
+    delivery.check()
+    storage = PostgresStorage(deployment.store)
+    transports = transports_for(delivery.channels(), webhook_secret=delivery.webhook_secret(),
+                                tak=delivery.tak)
+    closers: list[object] = [*{id(t): t for t in transports.values()}.values(), storage]
+    return Dispatcher(storage.outbox, transports, poll_s=poll_s), closers

@@ -10,7 +10,7 @@ position the worker started from, so a worker that lost its segment without know
 gets :class:`LostSegment` and stops that segment.
 
 Implementations: ``ports/coordination_fake.py`` (one process, stepped by a test) and
-``adapters/postgres/segments.py`` (advisory locks and tables: a deployment). Standard
+``adapters/postgres/coordination.py`` (advisory locks and tables: a deployment). Standard
 library only.
 """
 

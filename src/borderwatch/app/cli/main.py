@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from borderwatch.app.cli.alerts import alerts_app
+from borderwatch.app.cli.cluster import cluster_app, worker_app
 from borderwatch.app.cli.detect import detect as detect_command
 from borderwatch.app.cli.serve import keys_app
 from borderwatch.app.cli.serve import serve as serve_command
@@ -430,6 +431,10 @@ app.add_typer(alerts_app, name="alerts")
 # `borderwatch serve` and `borderwatch keys ...` (the HTTP service) live in cli_serve.py.
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
+# `borderwatch worker track|dispatch` and `borderwatch cluster up|down|status` (a cluster on
+# PostgreSQL and NATS JetStream, docs/deployment.md) live in cli/cluster.py.
+app.add_typer(worker_app, name="worker")
+app.add_typer(cluster_app, name="cluster")
 
 
 def main() -> None:

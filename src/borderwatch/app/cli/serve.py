@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,12 +20,18 @@ from borderwatch.app.cli.options import (
     WebhookOption,
     delivery_from,
 )
-from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV
+from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery
+
+if TYPE_CHECKING:
+    from borderwatch.app.cluster.deployment import Deployment
+    from borderwatch.ports.storage import ApiKeys
 
 console = Console()
 keys_app = typer.Typer(help="API keys: each bound to an agency and a role; only a hash is kept.",
                        no_args_is_help=True)
 DbOption = Annotated[Path, typer.Option("--db", help="The service's SQLite file.")]
+KeyStoreOption = Annotated[str | None, typer.Option(
+    "--store", help="A cluster's PostgreSQL URL instead of --db.")]
 DEFAULT_DB = Path("borderwatch-service.db")
 ROLES = ("viewer", "operator", "screening_officer", "partner", "admin")
 
@@ -63,6 +69,13 @@ def serve(
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
     tak_ca: TakCaOption = None,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", help="A cluster's deployment file: serve as one of its API processes "
+        "(docs/deployment.md).", dir_okay=False)] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="A cluster's PostgreSQL URL (or BORDERWATCH_STORE); with --bus.")] = None,
+    bus: Annotated[str | None, typer.Option(
+        "--bus", help="A cluster's NATS URL(s), comma-separated (or BORDERWATCH_BUS).")] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -75,6 +88,11 @@ def serve(
     (--cap) and webhooks (--webhook) given, through the outbox: retried with backoff,
     dead-lettered after the last try (`borderwatch alerts dead --db`), never lost on a
     restart. With none given, alerts are stored and shown, and nothing is sent.
+
+    With --config, or --store and --bus (or their environment variables), this is one
+    API process of a cluster: detections go to NATS JetStream by boundary segment and
+    are answered once stored there; tracker workers and dispatchers (`borderwatch
+    worker`) do the rest; the dashboard is fed from the bus.
     """
     from borderwatch.app.bootstrap import build_service, settle_collector
     from borderwatch.app.http.api import create_app, run_server
@@ -90,6 +108,7 @@ def serve(
                              tak_key, tak_ca)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
                            tracker_process=tracker == "process", delivery=delivery)
+    deployment = _deployment(config_file, store, bus, delivery)
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
         from borderwatch.watch import Conditions, FixedConditions
@@ -99,7 +118,12 @@ def serve(
             Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms))
     listener = _listen(host, port)  # bound here, so the printed link has the real port
     port = int(listener.getsockname()[1])
-    service = build_service(config)
+    if deployment is not None:
+        from borderwatch.app.bootstrap import build_cluster_service
+
+        service = build_cluster_service(config, deployment)
+    else:
+        service = build_service(config)
     app = create_app(service)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
@@ -119,6 +143,24 @@ def serve(
     run_server(app, listener)
 
 
+def _deployment(config_file: Path | None, store: str | None, bus: str | None,
+                delivery: Delivery) -> Deployment | None:
+    """The cluster this API process belongs to, or None (one process on SQLite)."""
+    import os
+
+    from borderwatch.app.cluster.deployment import (
+        BUS_ENV,
+        STORE_ENV,
+        load_deployment,
+        with_delivery,
+    )
+
+    if not (config_file or store or bus or os.environ.get(STORE_ENV) or os.environ.get(BUS_ENV)):
+        return None
+    deployment = load_deployment(config_file, store=store, bus=bus)
+    return with_delivery(deployment, delivery) if delivery.sends or delivery.policy else deployment
+
+
 def _listen(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port`` (0: a free port chosen by the system)."""
     from borderwatch.domain import InputError
@@ -135,6 +177,17 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _keys(db: Path, store_url: str | None) -> ApiKeys:
+    """The key store: the service's SQLite file, or a cluster's PostgreSQL."""
+    if store_url is not None:
+        from borderwatch.adapters.postgres.storage import PostgresStorage
+
+        return PostgresStorage(store_url).keys
+    from borderwatch.adapters.sqlite.keys import KeyStore
+
+    return KeyStore(db)
+
+
 @keys_app.command("create")
 def create_key(
     agency: Annotated[str, typer.Option("--agency", help="Agency or unit, e.g. RCMP-K, USBP-HVM.")],
@@ -142,36 +195,35 @@ def create_key(
                                       "partner or admin.")],
     db: DbOption = DEFAULT_DB,
     note: Annotated[str, typer.Option("--note", help="Who it is for.")] = "",
+    store_url: KeyStoreOption = None,
 ) -> None:
     """Create an API key and print it once (only its SHA-256 hash is stored)."""
-    from borderwatch.adapters.sqlite.keys import KeyStore
     from borderwatch.domain import InputError
     from borderwatch.domain.access import Role
 
     if role not in ROLES:
         raise InputError("--role", f"must be one of {', '.join(ROLES)}, got {role!r}")
-    store = KeyStore(db)
+    store = _keys(db, store_url)
     try:
         key, who = store.create(agency, Role(role), note)
     except ValueError as err:
         raise InputError("--agency", str(err)) from None
     finally:
-        store.close()
+        getattr(store, "close", lambda: None)()
     typer.echo(key)
     Console(stderr=True).print(f"{who.key_id}: {agency} {role} (shown once; store it now)")
 
 
 @keys_app.command("list")
-def list_keys(db: DbOption = DEFAULT_DB) -> None:
+def list_keys(db: DbOption = DEFAULT_DB, store_url: KeyStoreOption = None) -> None:
     """The keys: id, agency, role, creation time (never the key itself)."""
-    from borderwatch.adapters.sqlite.keys import KeyStore
 
-    store = KeyStore(db)
+    store = _keys(db, store_url)
     for row in store.list():
         revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
         typer.echo(f"{row['key_id']}  {row['agency']:<12} {row['role']:<18} "
                    f"{row['created_at']}{revoked}")
-    store.close()
+    getattr(store, "close", lambda: None)()
 
 
 @keys_app.command("revoke")
@@ -179,15 +231,15 @@ def revoke_key(
     key_id: Annotated[str, typer.Argument(help="The key's id, as `borderwatch keys list` "
                                                "shows it (key-…), never the key itself.")],
     db: DbOption = DEFAULT_DB,
+    store_url: KeyStoreOption = None,
 ) -> None:
     """Revoke an API key: refused (401) from then on, within 5 s in a running service."""
-    from borderwatch.adapters.sqlite.keys import KeyStore
     from borderwatch.domain import InputError
 
-    store = KeyStore(db)
+    store = _keys(db, store_url)
     try:
         if not store.revoke(key_id):
             raise InputError("KEY_ID", f"no live key {key_id!r} in {db} (see keys list)")
     finally:
-        store.close()
+        getattr(store, "close", lambda: None)()
     Console(stderr=True).print(f"{key_id} revoked")

@@ -3,6 +3,7 @@
 and where alerts go. From a YAML file (``--config``), environment variables
 (``BORDERWATCH_STORE``, ``BORDERWATCH_BUS``) or options, in rising order of precedence.
 
+    name: bw                  # the bus's streams BW_DET, BW_LIVE; subjects bw.det.<segment>
     store: postgresql://borderwatch@db1.example:5432/borderwatch
     bus: [nats://nats1.example:4222, nats://nats2.example:4222, nats://nats3.example:4222]
     replicas: 3               # JetStream stream replicas (1 on one server)
@@ -19,6 +20,7 @@ and where alerts go. From a YAML file (``--config``), environment variables
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,13 +32,12 @@ from borderwatch.domain import InputError
 
 STORE_ENV = "BORDERWATCH_STORE"
 BUS_ENV = "BORDERWATCH_BUS"
-DETECTION_STREAM = "BW_DET"
-LIVE_STREAM = "BW_LIVE"
-NAMESPACE_DET = "bw"
-"""Detections travel as ``bw.det.<segment>`` (wire.detection_subject under it)."""
-NAMESPACE_LIVE = "bw.live"
 LIVE_RETAINED = 10_000
-_KEYS = {"store", "bus", "replicas", "retention_hours", "segments", "delivery"}
+DETECTION_MESSAGES_KEPT = 100_000_000
+"""The detection stream's message limit; its age limit (``retention_hours``) bites first:
+a message holds a request's detections for one segment."""
+_KEYS = {"name", "store", "bus", "replicas", "retention_hours", "segments", "delivery"}
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
                   "tak_key", "tak_ca"}
 
@@ -51,8 +52,24 @@ class Deployment:
     retention_hours: float = 72.0
     segments: Path | None = None
     delivery: Delivery = field(default_factory=Delivery)
+    name: str = "bw"
+    """Names the deployment's streams on a shared NATS: ``BW_DET`` holds the detections
+    on ``bw.det.<segment code>`` (wire.detection_subject), ``BW_LIVE`` the live events on
+    ``bw.live.<type>``."""
+
+    @property
+    def detection_stream(self) -> tuple[str, str]:
+        """The detection stream's name and subject namespace."""
+        return f"{self.name.upper()}_DET", f"{self.name}.det"
+
+    @property
+    def live_stream(self) -> tuple[str, str]:
+        return f"{self.name.upper()}_LIVE", f"{self.name}.live"
 
     def check(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise InputError("name", f"{self.name!r}: lower-case letters, digits and _, "
+                             "starting with a letter")
         if not self.store.startswith(("postgresql://", "postgres://")):
             raise InputError("store", f"{self.store!r}: give a postgresql:// URL")
         if not self.bus:
@@ -102,6 +119,7 @@ def load_deployment(
         bus_urls = [u.strip() for u in bus_urls.split(",") if u.strip()]
     base = path.parent if path is not None else Path(".")
     deployment = Deployment(
+        name=str(data.get("name", "bw")),
         store=str(store),
         bus=tuple(str(u) for u in bus_urls),
         replicas=int(data.get("replicas", 1)),

@@ -1,7 +1,8 @@
 """What travels on the bus between the processes of a cluster, and under which subject.
 
-Detections: one message per segment per accepted batch, on ``det.<segment code>`` (the
-JetStream adapter puts the deployment's namespace in front: ``bw.det.hvm``), so a batch
+Detections: one message per segment per accepted batch, on the segment's code in the
+detection stream (whose namespace the JetStream adapter puts in front: ``bw.det.hvm``;
+live events go to ``bw.live.<type>``, another stream), so a batch
 of a thousand costs one publish, not a thousand. A detection within a segment's margin
 of a neighbour goes to both (geo/segments.py). Every detection has an id (the API gives
 one to a detection that came without), by which it is stored once and tracked once per
@@ -27,12 +28,10 @@ from typing import Any
 
 import orjson
 
-DETECTIONS = "det"
-
 
 def detection_subject(code: str) -> str:
-    """The subject of a segment's detections (``det.hvm``)."""
-    return f"{DETECTIONS}.{code}"
+    """The subject of a segment's detections on the detection bus: its code (``hvm``)."""
+    return code
 
 
 def encode_batch(code: str, items: Sequence[bytes], received_at: float) -> tuple[bytes, str]:
