@@ -1,0 +1,105 @@
+"""The cluster on real engines (issue 16): the API, two tracker workers and two
+dispatchers as processes on PostgreSQL and NATS JetStream started by the test session.
+The Coutts night gives the incidents the embedded default gives, every detection is
+stored once, and the alerts reach a real CoT listener, a CAP folder and a real webhook
+receiver, each once after de-duplication."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from borderwatch.adapters.nats.server import NatsServer
+from borderwatch.adapters.postgres.storage import PostgresStorage
+from borderwatch.adapters.transports.tak import CotListener
+from borderwatch.app.runtime.config import Delivery
+from borderwatch.domain.access import Role
+from tests.alert_helpers import WebhookReceiver, assert_valid_cot
+from tests.cluster_helpers import essence
+from tests.cluster_procs import ProcCluster
+from tests.service_helpers import coutts_wire, post_all, running_service
+
+SECRET = "cluster-webhook-secret"
+pytestmark = pytest.mark.slow
+
+
+def operator_key(store: str) -> dict[str, str]:
+    storage = PostgresStorage(store)
+    try:
+        key, _ = storage.keys.create("RCMP-K", Role.OPERATOR)
+    finally:
+        storage.close()
+    return {"X-API-Key": key}
+
+
+def incidents(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    body = httpx.get(f"{url}/v1/incidents", headers=headers, timeout=10).json()
+    return [f["properties"] for f in body["features"]]
+
+
+def stored_detections(store: str) -> tuple[int, int]:
+    with psycopg.connect(store) as connection:
+        row = connection.execute("SELECT count(*), count(DISTINCT id) FROM service_detections").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+@pytest.fixture
+def embedded_incidents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The Coutts night through the embedded default (one process, SQLite)."""
+    folder = tmp_path_factory.mktemp("embedded")
+    with running_service(folder / "service.db") as run:
+        headers = run.key("RCMP-K", "operator")
+        with httpx.Client(base_url=run.url, timeout=30) as client:
+            post_all(client, coutts_wire(), headers)
+        run.wait_idle()
+        return incidents(run.url, headers)
+
+
+@pytest.fixture
+def receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CotListener, WebhookReceiver]]:
+    monkeypatch.setenv("BORDERWATCH_WEBHOOK_SECRET", SECRET)
+    listener = CotListener()
+    listener.start()
+    receiver = WebhookReceiver(SECRET.encode())
+    yield listener, receiver
+    receiver.close()
+    listener.close()
+
+
+def test_the_coutts_night_on_the_cluster_gives_the_embedded_incidents_and_alerts(
+    tmp_path: Path, postgres_url: str, nats_server: NatsServer,
+    embedded_incidents: list[dict[str, Any]],
+    receivers: tuple[CotListener, WebhookReceiver],
+) -> None:
+    listener, receiver = receivers
+    caps = tmp_path / "cap"
+    delivery = Delivery(cot=(f"tcp://127.0.0.1:{listener.port}",), cap=(str(caps),),
+                        webhook=(receiver.url,))
+    cluster = ProcCluster(postgres_url, [nats_server.url], tmp_path / "cluster",
+                          delivery=delivery)
+    try:
+        api = cluster.api()
+        workers = [cluster.worker("track-1"), cluster.worker("track-2")]
+        dispatchers = [cluster.dispatcher("dispatch-1"), cluster.dispatcher("dispatch-2")]
+        headers = operator_key(postgres_url)
+        wires = coutts_wire()
+        with httpx.Client(base_url=cluster.api_url, timeout=30) as client:
+            post_all(client, wires, headers)
+        want = sorted(map(essence, embedded_incidents))
+        assert want, "the embedded default raises the night's incidents"
+        cluster.wait(lambda: sorted(map(essence, incidents(cluster.api_url, headers))) == want,
+                     "the cluster's incidents", api, *workers)
+        assert stored_detections(postgres_url) == (len(wires), len(wires))
+        cluster.wait(lambda: receiver.keys and listener.events and any(caps.glob("*.xml")),
+                     "alerts at every receiver", *dispatchers)
+    finally:
+        cluster.close()
+    assert all(count == 1 for count in receiver.keys.values()), receiver.keys
+    for event in listener.events:
+        assert_valid_cot(event)
