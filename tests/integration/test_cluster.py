@@ -13,16 +13,16 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from tests.alert_helpers import WebhookReceiver, assert_valid_cot
+from tests.cluster_helpers import essence
+from tests.cluster_procs import ProcCluster
+from tests.service_helpers import coutts_wire, post_all, running_service
 
 from borderwatch.adapters.nats.server import NatsServer
 from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.adapters.transports.tak import CotListener
 from borderwatch.app.runtime.config import Delivery
 from borderwatch.domain.access import Role
-from tests.alert_helpers import WebhookReceiver, assert_valid_cot
-from tests.cluster_helpers import essence
-from tests.cluster_procs import ProcCluster
-from tests.service_helpers import coutts_wire, post_all, running_service
 
 SECRET = "cluster-webhook-secret"
 pytestmark = pytest.mark.slow
@@ -44,7 +44,8 @@ def incidents(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
 
 def stored_detections(store: str) -> tuple[int, int]:
     with psycopg.connect(store) as connection:
-        row = connection.execute("SELECT count(*), count(DISTINCT id) FROM service_detections").fetchone()
+        row = connection.execute(
+            "SELECT count(*), count(DISTINCT id) FROM service_detections").fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 
