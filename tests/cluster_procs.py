@@ -84,6 +84,7 @@ class ProcCluster:
     folder: Path
     delivery: Delivery = field(default_factory=Delivery)
     replicas: int = 1
+    claim_lease_s: float = 60.0
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -97,7 +98,8 @@ class ProcCluster:
                 delivery[key] = list(values)
         self.config.write_text(yaml.safe_dump({
             "name": self.name, "store": self.store, "bus": list(self.bus),
-            "replicas": self.replicas, "delivery": delivery}), encoding="utf-8")
+            "replicas": self.replicas, "claim_lease_s": self.claim_lease_s,
+            "delivery": delivery}), encoding="utf-8")
         self.procs: list[Proc] = []
         self.api_url = ""
 

@@ -328,7 +328,7 @@ def build_dispatcher(deployment: Deployment, *, poll_s: float = 0.2) -> tuple[Di
     message (adapters/postgres/outbox.py), sent through the deployment's transports."""
     delivery = deployment.delivery
     delivery.check()
-    storage = PostgresStorage(deployment.store)
+    storage = PostgresStorage(deployment.store, claim_lease_s=deployment.claim_lease_s)
     transports = transports_for(delivery.channels(), webhook_secret=delivery.webhook_secret(),
                                 tak=delivery.tak)
     closers: list[object] = [*{id(t): t for t in transports.values()}.values(), storage]

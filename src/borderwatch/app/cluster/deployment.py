@@ -8,6 +8,7 @@ and where alerts go. From a YAML file (``--config``), environment variables
     bus: [nats://nats1.example:4222, nats://nats2.example:4222, nats://nats3.example:4222]
     replicas: 3               # JetStream stream replicas (1 on one server)
     retention_hours: 72       # how long the bus keeps detections (a worker replays them)
+    claim_lease_s: 60         # a dispatcher's hold on a message it sends (then another may)
     segments: my-segments.yaml   # default: the bundled eight USBP sectors
     delivery:
       policy: policy.yaml
@@ -36,7 +37,8 @@ LIVE_RETAINED = 10_000
 DETECTION_MESSAGES_KEPT = 100_000_000
 """The detection stream's message limit; its age limit (``retention_hours``) bites first:
 a message holds a request's detections for one segment."""
-_KEYS = {"name", "store", "bus", "replicas", "retention_hours", "segments", "delivery"}
+_KEYS = {"name", "store", "bus", "replicas", "retention_hours", "claim_lease_s", "segments",
+         "delivery"}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
                   "tak_key", "tak_ca"}
@@ -52,6 +54,10 @@ class Deployment:
     retention_hours: float = 72.0
     segments: Path | None = None
     delivery: Delivery = field(default_factory=Delivery)
+    claim_lease_s: float = 60.0
+    """How long a dispatcher holds a message it is sending: one that dies mid-delivery
+    leaves it to another after this (adapters/postgres/outbox.py). Longer than the
+    slowest send, or a slow send is made twice (receivers de-duplicate by key)."""
     name: str = "bw"
     """Names the deployment's streams on a shared NATS: ``BW_DET`` holds the detections
     on ``bw.det.<segment code>`` (wire.detection_subject), ``BW_LIVE`` the live events on
@@ -79,6 +85,8 @@ class Deployment:
                 raise InputError("bus", f"{url!r}: give nats://host:port")
         if self.replicas not in (1, 3, 5):
             raise InputError("replicas", f"must be 1, 3 or 5, got {self.replicas}")
+        if not self.claim_lease_s > 0:
+            raise InputError("claim_lease_s", f"must be > 0, got {self.claim_lease_s}")
         if not self.retention_hours > 0:
             raise InputError("retention_hours", f"must be > 0, got {self.retention_hours}")
         if self.segments is not None and not self.segments.is_file():
@@ -124,6 +132,7 @@ def load_deployment(
         bus=tuple(str(u) for u in bus_urls),
         replicas=int(data.get("replicas", 1)),
         retention_hours=float(data.get("retention_hours", 72.0)),
+        claim_lease_s=float(data.get("claim_lease_s", 60.0)),
         segments=(base / data["segments"]) if data.get("segments") else None,
         delivery=delivery or _delivery(data.get("delivery"), base),
     )
