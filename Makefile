@@ -5,12 +5,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: demo watch test lint typecheck unit bench bench-stats clean help
+.PHONY: demo watch cluster cluster-down test lint typecheck unit bench bench-stats clean help
 
 help:
 	@echo "make demo   - create .venv, install Borderwatch, replay the Coutts night into $(OUT)"
 	@echo "make test   - install test tools, then lint, type-check and run every test"
 	@echo "make watch  - the Coutts night live on the dashboard (borderwatch serve --replay coutts)"
+	@echo "make cluster - PostgreSQL + NATS JetStream + API + 2 tracker workers on 127.0.0.1 (cluster-down stops)"
 	@echo "make bench  - throughput benchmark (1 million detections)"
 	@echo "make bench-stats - statistics benchmark (10 million person-encounters, DuckDB vs pandas)"
 
@@ -32,6 +33,17 @@ demo: $(VENV)/.runtime
 # The Coutts night replayed live into the service; open the printed link in a browser.
 watch: $(VENV)/.runtime
 	$(BIN)/borderwatch serve --db $(OUT)-service.db --replay coutts --speed 20
+
+$(VENV)/.cluster: $(VENV)/.runtime pyproject.toml
+	$(BIN)/pip install -q -e '.[cluster]'
+	touch $@
+
+# The service on PostgreSQL and NATS JetStream (docs/deployment.md); `make cluster-down` stops it.
+cluster: $(VENV)/.cluster
+	$(BIN)/borderwatch cluster up --workers 2
+
+cluster-down:
+	$(BIN)/borderwatch cluster down
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests $(wildcard bench)

@@ -53,7 +53,7 @@ class Delivery:
         return Channels(cot=self.cot, cap=self.cap, webhook=self.webhook)
 
     def webhook_secret(self) -> bytes | None:
-        """The shared secret webhooks are signed with (HMAC-SHA256, docs/alerts.md).
+        """The shared secret webhooks are signed with (HMAC-SHA256, docs/alert-policy.md).
         Raises ``InputError`` when webhooks are configured and the variable is empty."""
         if not self.webhook:
             return None
