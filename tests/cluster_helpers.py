@@ -35,7 +35,7 @@ class MiniCluster:
         self.bus = LocalBus(max_msgs=1_000_000)
         self.live: list[dict[str, Any]] = []
         self.storage = InMemoryStorage()
-        self.coordination = MemoryCoordination()
+        self.coordination = MemoryCoordination(storage=self.storage)
         self.intake = BusIntake(OneByOne(self.bus), self.segments)
         self.places = Places.bundled()
         self.workers: list[TrackWorker] = []
@@ -52,7 +52,7 @@ class MiniCluster:
         alerts = alert_stage(self.storage, Delivery(), self.boundary, self.places, send=False)
         return SegmentRunner(code, segments=self.segments, boundary=self.boundary,
                              bus=self.bus, storage=self.storage, center=alerts.center,
-                             progress=self.coordination, publish=self.live.append,
+                             progress=self.coordination, publish=self.live.extend,
                              idle_flush_s=0.0)
 
     def worker(self, worker_id: str) -> TrackWorker:

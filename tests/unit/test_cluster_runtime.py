@@ -82,3 +82,35 @@ def test_a_worker_that_dies_is_taken_over_without_a_loss_or_a_repeat() -> None:
     assert [i["incident_id"] for i in cluster.incidents()] == [
         i["incident_id"] for i in reference.incidents()]
     assert cluster.storage.detections.count() == len(wires)
+
+
+def test_a_run_that_fails_half_way_is_rebuilt_from_the_committed_position() -> None:
+    wires = coutts_wire()
+    reference = MiniCluster()
+    alone = reference.worker("ref")
+    alone.rebalance()
+    reference.post(wires)
+    reference.drain(alone)
+
+    cluster = MiniCluster()
+    worker = cluster.worker("a")
+    worker.rebalance()
+    cluster.post(wires)
+    append = cluster.storage.detections.append
+    calls = {"n": 0}
+
+    def flaky(items):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:  # the database went away in the middle of a run
+            raise ConnectionError("server closed the connection unexpectedly")
+        return append(items)
+
+    cluster.storage.detections.append = flaky  # type: ignore[method-assign]
+    for _ in range(200):
+        worker.work_once()
+        worker.rebalance()  # takes the dropped segment again, with a new runner
+    cluster.drain(worker)
+    assert worker.errors == 1 and "server closed" in worker.last_error
+    assert [i["incident_id"] for i in cluster.incidents()] == [
+        i["incident_id"] for i in reference.incidents()]
+    assert cluster.storage.detections.count() == len(wires)

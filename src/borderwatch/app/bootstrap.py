@@ -301,8 +301,8 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
     storage = PostgresStorage(deployment.store)
     detections, live_bus = open_cluster_buses(deployment)
 
-    def publish(event: dict[str, Any]) -> None:
-        live_bus.publish(str(event["type"]), orjson.dumps(event))
+    def publish(events: list[dict[str, Any]]) -> None:
+        live_bus.publish_many([(str(e["type"]), orjson.dumps(e), None) for e in events])
 
     def make_runner(code: str) -> SegmentRunner:
         alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
@@ -313,7 +313,7 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
                              idle_flush_s=idle_flush_s)
 
     def report(status: WorkerStatus) -> None:
-        publish({"type": "worker", **asdict(status)})
+        publish([{"type": "worker", **asdict(status)}])
 
     worker = TrackWorker(worker_id, segments.codes,
                          leases=SegmentLocks(deployment.store, worker_id),

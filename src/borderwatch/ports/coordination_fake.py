@@ -1,23 +1,28 @@
 """The coordination port in memory, for workers stepped one after the other by a test
-(tests/cluster_helpers.py): no locks, no clock of its own but the one given. Nothing is
-transactional here: a failed run of messages keeps what it marked as seen."""
+(tests/cluster_helpers.py): no locks, no clock of its own but the one given. Given the
+storage fake, positions and seen ids roll back with its transactions, as they do in
+PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from borderwatch.ports.coordination import LostSegment, Member
+from borderwatch.ports.storage_fake import InMemoryStorage
 
 
 class MemoryCoordination:
     """Leases, membership and progress for workers stepped by one thread."""
 
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None, *,
+                 storage: InMemoryStorage | None = None) -> None:
         self.clock = clock or (lambda: 0.0)
         self._owners: dict[str, str] = {}
         self._beats: dict[str, tuple[str, tuple[str, ...], float]] = {}
         self._positions: dict[str, int] = {}
         self._seen: dict[str, set[str]] = {}
+        if storage is not None:
+            storage.join(self, "_positions", "_seen")
 
     def leases(self, worker_id: str) -> _MemoryLeases:
         return _MemoryLeases(self, worker_id)

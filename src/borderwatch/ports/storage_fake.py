@@ -290,6 +290,12 @@ class InMemoryStorage:
     def close(self) -> None:
         """Nothing to release."""
 
+    def join(self, repository: object, *names: str) -> None:
+        """Roll ``repository``'s attributes ``names`` back with this storage's transactions
+        too (a fake of another port that shares the transaction, e.g.
+        coordination_fake.MemoryCoordination)."""
+        self._state.append((repository, names))
+
     def _snapshot(self) -> list[dict[str, Any]]:
         return [{name: copy.deepcopy(getattr(repo, name)) for name in names}
                 for repo, names in self._state]

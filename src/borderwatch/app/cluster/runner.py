@@ -45,7 +45,8 @@ from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 Event = dict[str, Any]
-Publish = Callable[[Event], None]
+Publish = Callable[[list[Event]], None]
+"""Sends a run's live events, in order (one batch of publishes to the live stream)."""
 SERIALS_PER_SEGMENT = 100_000_000
 """Track serials of segment i start at i x this + 1: ids never meet across segments."""
 FETCH = 64
@@ -197,8 +198,11 @@ class SegmentRunner:
         for message in messages:
             message.ack()
         events, self._events = self._events, []
-        for event in events:
-            self.publish(event)
+        if events:
+            try:
+                self.publish(events)
+            except Exception as err:  # the picture misses them; the records have them
+                self._failed(err)
 
     def _maybe_tick(self) -> None:
         """Quiet for a while with something in the buffers: release them, through a tick

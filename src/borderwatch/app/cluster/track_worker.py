@@ -75,6 +75,8 @@ class TrackWorker:
         self.max_segments = max_segments
         self.on_status = on_status
         self.runners: dict[str, SegmentRunner] = {}
+        self.errors = 0
+        self.last_error = ""
         self._stop = threading.Event()
         self._last_beat = -1e18
         self._ended_counts = [0, 0, 0]
@@ -90,7 +92,10 @@ class TrackWorker:
                 now = time.monotonic()
                 if now - self._last_beat >= self.beat_s:
                     self._last_beat = now
-                    self.rebalance()
+                    try:
+                        self.rebalance()
+                    except Exception as err:  # the database or the bus is away: next beat
+                        self._note(err, "rebalance")
                 if not self.work_once():
                     self._stop.wait(0.005)
         finally:
@@ -111,7 +116,19 @@ class TrackWorker:
             except LostSegment as err:
                 log.warning("worker %s lost segment %s: %s", self.worker_id, code, err)
                 self._give_back(code)
+            except Exception as err:
+                # A run that failed half-way (the database restarted, the bus was away)
+                # left the tracker ahead of what was committed: the runner is dropped and
+                # the segment taken again at the next beat, by a new runner that rebuilds
+                # it from the committed position.
+                self._note(err, f"segment {code}")
+                self._give_back(code)
         return done
+
+    def _note(self, err: Exception, where: str) -> None:
+        self.errors += 1
+        self.last_error = f"{where}: {type(err).__name__}: {err}"[:300]
+        log.warning("worker %s: %s", self.worker_id, self.last_error)
 
     def rebalance(self) -> None:
         held = sorted(self.runners)
@@ -139,8 +156,11 @@ class TrackWorker:
         self._ended_counts[0] += runner.processed
         self._ended_counts[1] += runner.incidents
         self._ended_counts[2] += runner.failures
-        runner.stop()
-        self.leases.release(code)
+        for step in (runner.stop, lambda: self.leases.release(code)):
+            try:
+                step()
+            except Exception as err:  # a dead connection has released the lease already
+                self._note(err, f"giving back {code}")
 
     def status(self) -> WorkerStatus:
         runners = self.runners.values()
@@ -151,6 +171,6 @@ class TrackWorker:
             processed=self._ended_counts[0] + sum(r.processed for r in runners),
             incidents=self._ended_counts[1] + sum(r.incidents for r in runners),
             failures=self._ended_counts[2] + sum(r.failures for r in runners),
-            last_failure=failing[-1] if failing else "",
+            last_failure=failing[-1] if failing else self.last_error,
             recovering=sorted(c for c, r in self.runners.items() if r.recovering),
         )
