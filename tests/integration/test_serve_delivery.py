@@ -86,3 +86,23 @@ def test_serve_refuses_a_delivery_that_cannot_work_before_it_starts(
     assert result.returncode == 2, result.stderr
     assert named in result.stderr
     assert not (tmp_path / "s.db").exists(), "nothing is created when the options are bad"
+
+
+def test_ingest_answers_503_when_the_bus_does_not_acknowledge(tmp_path: Path) -> None:
+    """A cluster's API process whose bus refuses: the client is told to send again, with
+    Retry-After, and nothing reaches the tracker."""
+
+    class RefusingBus:
+        def accept(self, stored: object, detections: object) -> list[bool]:
+            raise TimeoutError("nats: no answer from the stream within 30 s")
+
+    with running_service(tmp_path / "s.db") as run:
+        run.service.intake = RefusingBus()
+        headers = run.key("RCMP-K", "operator")
+        with httpx.Client(base_url=run.url, timeout=30) as client:
+            answer = client.post("/v1/detections", json=coutts_wire(5), headers=headers)
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["Retry-After"]
+    assert "send it again" in answer.json()["detail"]
+    assert "no answer from the stream" in answer.json()["detail"]
+    assert run.service.live.counters.accepted == 0

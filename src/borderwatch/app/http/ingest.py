@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.app.runtime.service import IntakeUnavailable
 from borderwatch.domain import Detection, InputError
 
 if TYPE_CHECKING:
@@ -75,7 +76,13 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
         )
     # A tracker that stops between the check and the hand-over is restarted from the
     # log, which then holds this batch (worker.ProcessTracker.submit).
-    fresh = service.accept(stored, [det for _, det in valid])
+    try:
+        fresh = service.accept(stored, [det for _, det in valid])
+    except IntakeUnavailable as err:
+        counters.throttled += 1
+        return (503, {"detail": "the bus did not acknowledge this request; send it again "
+                                f"(repeated ids are stored once): {err}"},
+                {"Retry-After": str(RETRY_AFTER_S)})
     accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
     duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]
     counters.accepted += len(accepted)

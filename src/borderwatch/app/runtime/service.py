@@ -24,6 +24,11 @@ from borderwatch.geo import Boundary, Places
 from borderwatch.ports.storage import ApiKeys, Detections
 
 
+class IntakeUnavailable(RuntimeError):
+    """The bus did not acknowledge a batch: the client must send it again (safe: the same
+    batch is de-duplicated on the bus, and ids are stored and tracked once)."""
+
+
 class Intake(Protocol):
     """Where accepted detections go instead of this process's log and tracker: the bus
     of a cluster (app/cluster/intake.py). For each, whether it was new."""
@@ -82,7 +87,10 @@ class Service:
         replays the log up to a position and must be sent exactly what comes after it.
         For each, whether it was new (storage.DetectionLog.append)."""
         if self.intake is not None:
-            return self.intake.accept(stored, detections)
+            try:
+                return self.intake.accept(stored, detections)
+            except Exception as err:  # a bus that refuses or does not answer in time
+                raise IntakeUnavailable(f"{type(err).__name__}: {err}"[:300]) from err
         with self.accepting:
             fresh = self.log.append(stored)
             self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
