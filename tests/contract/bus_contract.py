@@ -2,7 +2,12 @@
 
 Subclass ``BusContract`` and provide the ``make_bus`` fixture. Time is a ``ManualClock``
 handed to the factory, so ack deadlines, nak delays and the de-duplication window are
-stepped, never slept through; fetches use ``timeout=0``."""
+stepped, never slept through; fetches use ``timeout=0``.
+
+An implementation on real time (a broker, whose clock cannot be stepped) overrides the
+``clock`` fixture with a ``ManualClock`` whose ``advance`` waits, and scales the durations
+its bus is given to match; it overrides the few tests that step to just short of a
+deadline with versions that leave real margins (tests/contract/test_bus_jetstream.py)."""
 
 from __future__ import annotations
 
