@@ -114,3 +114,32 @@ def test_a_run_that_fails_half_way_is_rebuilt_from_the_committed_position() -> N
     assert [i["incident_id"] for i in cluster.incidents()] == [
         i["incident_id"] for i in reference.incidents()]
     assert cluster.storage.detections.count() == len(wires)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 11])
+def test_a_crossing_suite_astride_a_segment_cut_gives_one_pipelines_incidents(seed: int) -> None:
+    """Hidden-stream style: an hour of groups crossing and Border Road traffic on 25 km of
+    line with the Spokane/Havre cut in the middle, on two workers, against one pipeline."""
+    from dataclasses import replace
+
+    from borderwatch.adapters.sources.detection_wire import detection_to_wire
+    from borderwatch.sim.crossing_suite import CrossingSuiteSpec, generate
+
+    cut = MiniCluster().segments.get("hvm").west_lon
+    spec = replace(CrossingSuiteSpec(), west_lon=cut - 0.17, east_lon=cut + 0.17, seed=seed,
+                   hours=0.5)
+    suite = generate(spec)
+    wires = [detection_to_wire(d._replace(id=f"s{seed}-{n}"))
+             for n, d in enumerate(suite.detections)]
+    cluster = MiniCluster()
+    first, second = cluster.worker("a"), cluster.worker("b")
+    for worker in (first, second, first, second):
+        worker.rebalance()
+    cluster.post(wires)
+    cluster.drain(first, second)
+    got = sorted(map(essence, cluster.incidents()))
+    want = sorted(map(essence, one_pipeline(wires)))
+    assert len(want) >= 10, "the suite raises incidents on both sides of the cut"
+    assert {i["incident_id"][4:7] for i in cluster.incidents()} == {"SPW", "HVM"}
+    assert got == want
