@@ -352,6 +352,18 @@ def test_ephemeral_consumer_is_deleted_and_durable_kept_at_close(
     assert bus.stream_info()["state"]["consumer_count"] == 1
 
 
+def test_an_ephemeral_consumer_left_idle_is_deleted_and_fetch_says_so(
+    jetstream_bus: JetStreamBusFactory,  # noqa: F811
+) -> None:
+    bus = jetstream_bus(ephemeral_idle_s=0.5)  # a process that crashed stops fetching
+    sub = bus.subscribe("a.>")
+    give_up_at = time.monotonic() + 10.0
+    while bus.stream_info()["state"]["consumer_count"] and time.monotonic() < give_up_at:
+        time.sleep(0.1)
+    with pytest.raises(BusClosedError, match="ephemeral_idle_s"):
+        sub.fetch()
+
+
 def test_dropped_counts_a_last_ack_wait_that_ran_out(jetstream_bus: JetStreamBusFactory) -> None:  # noqa: F811
     bus = jetstream_bus()
     bus.publish("a.b", b"never acked")

@@ -84,7 +84,8 @@ class JetStreamBus:
     ``namespace`` (default: the stream's name) prefixes every subject in the stream.
     ``publish_timeout_s`` bounds one attempt to publish (or one API request), ``retry_s``
     all attempts; ``ephemeral_idle_s`` is how long the server keeps an ephemeral consumer
-    whose process stopped fetching without closing it (it crashed)."""
+    that nobody fetches from (its process crashed without closing it): a subscription idle
+    for longer finds its consumer gone and its fetch raises ``BusClosedError``."""
 
     def __init__(
         self,
@@ -100,7 +101,7 @@ class JetStreamBus:
         connect_timeout_s: float = 5.0,
         publish_timeout_s: float = 2.0,
         retry_s: float = 30.0,
-        ephemeral_idle_s: float = 600.0,
+        ephemeral_idle_s: float = 3600.0,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
         self.stream = stream

@@ -22,16 +22,16 @@ import logging
 import secrets
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import nats.errors
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription as NatsSubscription
 
+from borderwatch.adapters.nats.consumers import BusLink, bind_durable, create_consumer
 from borderwatch.adapters.nats.errors import JetStreamApiError
 from borderwatch.ports.bus import BusClosedError, DeliverPolicy, Message, check_fetch
 
@@ -47,39 +47,6 @@ _MAX_TRACKED = 100_000
 """Unsettled deliveries remembered per subscription (the oldest are forgotten beyond it:
 settling one of those is a no-op and the server redelivers it after ``ack_wait_s``)."""
 _NS = 1_000_000_000
-
-
-class BusLink(Protocol):
-    """What a subscription needs of its bus (``JetStreamBus``)."""
-
-    stream: str
-    publish_timeout_s: float
-    ephemeral_idle_s: float
-
-    @property
-    def closed(self) -> bool: ...
-
-    @property
-    def nc(self) -> Client: ...
-
-    @property
-    def subscriptions(self) -> set[JetStreamSubscription]: ...
-
-    def soon(self, callback: Callable[..., object], *args: object) -> None: ...
-
-    def nats_subject(self, port_subject: str) -> str: ...
-
-    def port_subject(self, nats_subject: str) -> str: ...
-
-    def call(self, coroutine: Coroutine[Any, Any, T], doing: str) -> T: ...
-
-    def new_reply(self) -> tuple[str, asyncio.Future[Msg]]: ...
-
-    def forget_reply(self, reply: str) -> None: ...
-
-    async def api(
-        self, what: str, body: Mapping[str, Any] | None, *, retry: bool = True
-    ) -> dict[str, Any]: ...
 
 
 @dataclass(slots=True)
@@ -186,11 +153,11 @@ class JetStreamSubscription:
         if durable is not None:
             name = durable
             config.update(name=durable, durable_name=durable)
-            info = await _bind_durable(bus, durable, config, subject_filter)
+            info = await bind_durable(bus, durable, config, subject_filter)
         else:
             name = f"bw_{secrets.token_hex(8)}"
             config.update(name=name, inactive_threshold=round(bus.ephemeral_idle_s * _NS))
-            info = await _create_consumer(bus, name, config)
+            info = await create_consumer(bus, name, config)
         delivered = info.get("delivered", {})
         subscription = cls(
             bus,
@@ -427,6 +394,23 @@ class JetStreamSubscription:
             log.debug("pull request on %r not sent: %s", self, error)
         finally:
             del self._pulls[rid]
+        if pull.status == "503" and self._bus.nc.is_connected:
+            await self._check_consumer()
+
+    async def _check_consumer(self) -> None:
+        """After a pull nobody answered: is the consumer gone (or is JetStream electing)?"""
+        try:
+            await self._bus.api(
+                f"CONSUMER.INFO.{self._bus.stream}.{self.consumer}", None, retry=False
+            )
+        except JetStreamApiError as error:
+            if error.err_code == 10014:  # consumer not found
+                self._gone = (
+                    "the server no longer has its consumer (it deletes an ephemeral one "
+                    f"after ephemeral_idle_s={self._bus.ephemeral_idle_s:g} s without fetches)"
+                )
+        except Exception as error:  # unavailable: try again at the next fetch
+            log.debug("checking consumer %s: %s", self.consumer, error)
 
     def _stopping(self) -> bool:
         return self._closed or self._bus.closed or bool(self._gone)
@@ -524,60 +508,3 @@ def _split_headers(
     msg_id = headers.get(_MSG_ID)
     own = {k: v for k, v in headers.items() if not k.startswith(_RESERVED)}
     return msg_id, MappingProxyType(own) if own else _NO_HEADERS
-
-
-async def _create_consumer(bus: BusLink, name: str, config: dict[str, Any]) -> dict[str, Any]:
-    # action "create": never silently change an existing consumer (the default
-    # create-or-update would move a durable onto another filter).
-    return await bus.api(
-        f"CONSUMER.CREATE.{bus.stream}.{name}",
-        {"stream_name": bus.stream, "config": config, "action": "create"},
-    )
-
-
-async def _bind_durable(
-    bus: BusLink, durable: str, config: dict[str, Any], subject_filter: str
-) -> dict[str, Any]:
-    """The durable's info, created with ``config`` if missing; a ``ValueError`` if it exists
-    with another filter, ack wait or max deliver (a consumer's configuration is fixed)."""
-    for _ in range(3):  # another process may create or delete it between our two requests
-        try:
-            info = await bus.api(f"CONSUMER.INFO.{bus.stream}.{durable}", None)
-        except JetStreamApiError as error:
-            if error.err_code != 10014:  # consumer not found
-                raise
-        else:
-            _check_same(bus, durable, info.get("config", {}), config, subject_filter)
-            return info
-        try:
-            return await _create_consumer(bus, durable, config)
-        except JetStreamApiError as error:
-            if error.err_code not in (10148, 10013, 10105):  # it exists after all
-                raise
-    raise RuntimeError(f"durable {durable!r} kept appearing and disappearing")
-
-
-def _check_same(
-    bus: BusLink,
-    durable: str,
-    existing: Mapping[str, Any],
-    wanted: Mapping[str, Any],
-    subject_filter: str,
-) -> None:
-    def described(config: Mapping[str, Any]) -> tuple[str, float, int | None]:
-        nats_filter = str(config.get("filter_subject", ""))
-        max_deliver = int(config.get("max_deliver", -1))
-        return (
-            bus.port_subject(nats_filter)
-            if nats_filter.startswith(bus.nats_subject(""))
-            else nats_filter,
-            int(config.get("ack_wait", 0)) / _NS,
-            max_deliver if max_deliver > 0 else None,
-        )
-
-    have, want = described(existing), described(wanted)
-    if have != want:
-        raise ValueError(
-            f"durable {durable!r} exists with (subject_filter, ack_wait_s, max_deliver) = "
-            f"{have}, cannot bind it with {want}"
-        )
