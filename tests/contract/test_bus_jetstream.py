@@ -41,13 +41,7 @@ from borderwatch.ports.bus import (
 )
 from borderwatch.ports.bus_fake import ManualClock
 from tests.contract.bus_contract import BusContract, BusFactory, datas, drain
-from tests.nats_fixtures import (  # noqa: F401
-    JetStreamBusFactory,
-    delete_streams,
-    fresh_stream_name,
-    jetstream_bus,
-    nats_server,
-)
+from tests.nats_fixtures import JetStreamBusFactory, delete_streams, fresh_stream_name
 
 SCALE = 0.2
 CAP_S = 1.0
@@ -164,7 +158,7 @@ class TestJetStreamBus(BusContract):
         return RealTimeSteps(1000.0)
 
     @pytest.fixture
-    def make_bus(self, nats_server: NatsServer) -> Iterator[BusFactory]:  # noqa: F811
+    def make_bus(self, nats_server: NatsServer) -> Iterator[BusFactory]:
         made: list[JetStreamBus] = []
 
         def make(
@@ -277,7 +271,7 @@ class TestJetStreamBus(BusContract):
 # What only a broker shows.
 
 
-def test_two_buses_on_one_stream_share_a_durable(jetstream_bus: JetStreamBusFactory) -> None:  # noqa: F811
+def test_two_buses_on_one_stream_share_a_durable(jetstream_bus: JetStreamBusFactory) -> None:
     first = jetstream_bus()
     second = jetstream_bus(stream=first.stream)  # another process, as far as NATS knows
     acks = first.publish_many([("detections.seg-1", b"%d" % i, f"d-{i}") for i in range(20)])
@@ -293,7 +287,7 @@ def test_two_buses_on_one_stream_share_a_durable(jetstream_bus: JetStreamBusFact
 
 
 def test_publish_many_acks_in_order_and_removes_repeated_ids(
-    jetstream_bus: JetStreamBusFactory,  # noqa: F811
+    jetstream_bus: JetStreamBusFactory,
 ) -> None:
     bus = jetstream_bus()
     items = [(f"d.seg-{i % 3}", b"x" * 1000, f"m-{i}") for i in range(5000)]
@@ -308,7 +302,7 @@ def test_publish_many_acks_in_order_and_removes_repeated_ids(
 
 
 def test_fetch_waits_for_a_publish_from_another_thread(
-    jetstream_bus: JetStreamBusFactory,  # noqa: F811
+    jetstream_bus: JetStreamBusFactory,
 ) -> None:
     bus = jetstream_bus()
     sub = bus.subscribe("a.>")
@@ -320,7 +314,7 @@ def test_fetch_waits_for_a_publish_from_another_thread(
     assert sub.fetch(batch=10, timeout=0.2) == []
 
 
-def test_closing_the_bus_wakes_a_blocked_fetch(jetstream_bus: JetStreamBusFactory) -> None:  # noqa: F811
+def test_closing_the_bus_wakes_a_blocked_fetch(jetstream_bus: JetStreamBusFactory) -> None:
     bus = jetstream_bus()
     sub = bus.subscribe("a.b")
     outcome: list[BaseException] = []
@@ -341,7 +335,7 @@ def test_closing_the_bus_wakes_a_blocked_fetch(jetstream_bus: JetStreamBusFactor
 
 
 def test_ephemeral_consumer_is_deleted_and_durable_kept_at_close(
-    jetstream_bus: JetStreamBusFactory,  # noqa: F811
+    jetstream_bus: JetStreamBusFactory,
 ) -> None:
     bus = jetstream_bus()
     ephemeral = bus.subscribe("a.>")
@@ -353,7 +347,7 @@ def test_ephemeral_consumer_is_deleted_and_durable_kept_at_close(
 
 
 def test_an_ephemeral_consumer_left_idle_is_deleted_and_fetch_says_so(
-    jetstream_bus: JetStreamBusFactory,  # noqa: F811
+    jetstream_bus: JetStreamBusFactory,
 ) -> None:
     bus = jetstream_bus(ephemeral_idle_s=0.5)  # a process that crashed stops fetching
     sub = bus.subscribe("a.>")
@@ -364,7 +358,7 @@ def test_an_ephemeral_consumer_left_idle_is_deleted_and_fetch_says_so(
         sub.fetch()
 
 
-def test_dropped_counts_a_last_ack_wait_that_ran_out(jetstream_bus: JetStreamBusFactory) -> None:  # noqa: F811
+def test_dropped_counts_a_last_ack_wait_that_ran_out(jetstream_bus: JetStreamBusFactory) -> None:
     bus = jetstream_bus()
     bus.publish("a.b", b"never acked")
     sub = bus.subscribe("a.b", ack_wait_s=0.3, max_deliver=1)
@@ -434,7 +428,7 @@ def test_bad_settings_name_the_field(settings: dict[str, object], field: str) ->
     ],
 )
 def test_bad_headers_are_refused(
-    jetstream_bus: JetStreamBusFactory, headers: dict[str, str], reason: str  # noqa: F811
+    jetstream_bus: JetStreamBusFactory, headers: dict[str, str], reason: str
 ) -> None:
     bus = jetstream_bus()
     with pytest.raises(ValueError, match=reason):

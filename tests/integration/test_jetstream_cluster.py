@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 
 import pytest
-from tests.nats_fixtures import fresh_stream_name, nats_cluster  # noqa: F401
+from tests.nats_fixtures import fresh_stream_name
 
 from borderwatch.adapters.nats.bus import JetStreamBus
 from borderwatch.adapters.nats.errors import JetStreamApiError
@@ -56,8 +56,7 @@ def place_stream_leader(bus: JetStreamBus, cluster: NatsCluster, *, on: str, off
 
 @pytest.mark.parametrize("which", ["follower", "stream_leader"])
 def test_acknowledged_publishes_survive_losing_a_node(
-    nats_cluster: NatsCluster,  # noqa: F811
-    which: str,
+    nats_cluster: NatsCluster, which: str
 ) -> None:
     stream = fresh_stream_name()
     publisher = JetStreamBus(
