@@ -2,12 +2,13 @@
 
 A publisher thread publishes a steady stream of detections with message ids to an R3
 stream (pipelined batches and single publishes) while a consumer thread (its own
-connection, as another process would have) acks them on a durable. The node the publisher
-is connected to is SIGKILLed mid-stream, once while it leads the stream and once while
-another node does. Every publish that was acknowledged must be delivered, and no message
-stored twice: the publisher's retries during the switch carry the same msg_id, so after
-de-duplication each id has one stream sequence. Then the node comes back and the cluster
-must be healthy with all three replicas current.
+connection, as another process would have) acks them on a durable and on an ephemeral
+consumer. The node the publisher is connected to is SIGKILLed mid-stream, once while it
+leads the stream and once while another node does. Every publish that was acknowledged
+must be delivered to both consumers, and no message stored twice: the publisher's retries
+during the switch carry the same msg_id, so after de-duplication each id has one stream
+sequence. Then the node comes back and the cluster must be healthy with all three
+replicas current.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def test_acknowledged_publishes_survive_losing_a_node(
     consumer = JetStreamBus(nats_cluster.urls, stream=stream, replicas=3, publish_timeout_s=1.0)
     acked: dict[str, int] = {}
     duplicates_answered: list[str] = []
-    received: dict[str, set[int]] = defaultdict(set)
+    received: dict[str, set[int]] = defaultdict(set)  # by the durable "trackers"
+    received_ephemeral: set[str] = set()
+    lock = threading.Lock()  # the received maps, between the consumer and the test
     deliveries = 0
     failures: list[BaseException] = []
     stop_publishing = threading.Event()
@@ -91,14 +94,21 @@ def test_acknowledged_publishes_survive_losing_a_node(
             failures.append(error)
 
     def consume() -> None:
+        # A durable (R3 like its stream) and an ephemeral consumer (made R3 by the bus).
         nonlocal deliveries
         try:
-            sub = consumer.subscribe("detections.>", durable="trackers", ack_wait_s=1.0)
+            durable = consumer.subscribe("detections.>", durable="trackers", ack_wait_s=1.0)
+            ephemeral = consumer.subscribe("detections.>", ack_wait_s=1.0)
             while not stop_consuming.is_set():
-                for message in sub.fetch(batch=200, timeout=0.2):
+                for message in durable.fetch(batch=200, timeout=0.1):
                     assert message.msg_id is not None
-                    received[message.msg_id].add(message.seq)
-                    deliveries += 1
+                    with lock:
+                        received[message.msg_id].add(message.seq)
+                        deliveries += 1
+                    message.ack()
+                for message in ephemeral.fetch(batch=200, timeout=0.1):
+                    with lock:
+                        received_ephemeral.add(str(message.msg_id))
                     message.ack()
         except BusClosedError:
             pass
@@ -136,14 +146,18 @@ def test_acknowledged_publishes_survive_losing_a_node(
         again = publisher.publish_many([("detections.seg-1", m[2:].encode(), m) for m in last])
         assert [(a.seq, a.duplicate) for a in again] == [(acked[m], True) for m in last]
 
+        def undelivered() -> set[str]:
+            with lock:
+                return (set(acked) - set(received)) | (set(acked) - received_ephemeral)
+
         give_up_at = time.monotonic() + 20.0
-        while set(acked) - set(received) and time.monotonic() < give_up_at:
+        while undelivered() and time.monotonic() < give_up_at:
             time.sleep(0.05)
         stop_consuming.set()
         threads[1].join(10.0)
         assert not failures, failures
 
-        missing = sorted(set(acked) - set(received), key=lambda m: int(m[2:]))
+        missing = sorted(undelivered(), key=lambda m: int(m[2:]))
         assert not missing, f"{len(missing)} acknowledged publishes never delivered: {missing[:5]}"
         stored_twice = {m: seqs for m, seqs in received.items() if len(seqs) > 1}
         assert not stored_twice, f"stored under several sequences: {stored_twice}"

@@ -84,8 +84,8 @@ class JetStreamBus:
     ``namespace`` (default: the stream's name) prefixes every subject in the stream.
     ``publish_timeout_s`` bounds one attempt to publish (or one API request), ``retry_s``
     all attempts; ``ephemeral_idle_s`` is how long the server keeps an ephemeral consumer
-    that nobody fetches from (its process crashed without closing it): a subscription idle
-    for longer finds its consumer gone and its fetch raises ``BusClosedError``."""
+    that nobody fetches from (its process crashed without closing it); a live subscription
+    idle for longer has its consumer made again at its next fetch."""
 
     def __init__(
         self,

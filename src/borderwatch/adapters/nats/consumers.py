@@ -21,6 +21,7 @@ class BusLink(Protocol):
     """What a subscription needs of its bus (``JetStreamBus``)."""
 
     stream: str
+    replicas: int
     publish_timeout_s: float
     ephemeral_idle_s: float
 

@@ -100,8 +100,10 @@ class JetStreamSubscription:
         max_deliver: int | None,
         delivered_stream_seq: int,
         delivered_consumer_seq: int,
+        config: Mapping[str, Any],
     ) -> None:
         self._bus = bus
+        self._config = dict(config)
         self._subject_filter = subject_filter
         self._durable = durable
         self.consumer = consumer
@@ -117,7 +119,7 @@ class JetStreamSubscription:
         self._unconfirmed: set[asyncio.Future[Msg]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
-        self._gone = ""  # why the server no longer has the consumer
+        self._gone = False  # the server no longer has the consumer
         self._advised_drops = 0
         self._local_drops = 0
         self._skipped = 0
@@ -156,7 +158,13 @@ class JetStreamSubscription:
             info = await bind_durable(bus, durable, config, subject_filter)
         else:
             name = f"bw_{secrets.token_hex(8)}"
-            config.update(name=name, inactive_threshold=round(bus.ephemeral_idle_s * _NS))
+            # As many replicas as the stream, so that it outlives the loss of a node
+            # (JetStream makes ephemeral consumers R1 unless told).
+            config.update(
+                name=name,
+                inactive_threshold=round(bus.ephemeral_idle_s * _NS),
+                num_replicas=bus.replicas,
+            )
             info = await create_consumer(bus, name, config)
         delivered = info.get("delivered", {})
         subscription = cls(
@@ -168,6 +176,7 @@ class JetStreamSubscription:
             max_deliver=max_deliver,
             delivered_stream_seq=int(delivered.get("stream_seq", 0)),
             delivered_consumer_seq=int(delivered.get("consumer_seq", 0)),
+            config=config,
         )
         await subscription._listen()
         bus.subscriptions.add(subscription)
@@ -308,7 +317,7 @@ class JetStreamSubscription:
                 pull.status = status
                 pull.description = str(headers.get("Description", "")) if headers else ""
             if status == "409" and headers and "Consumer Deleted" in headers.get("Description", ""):
-                self._gone = "the server deleted the consumer"
+                self._gone = True
         self._changed.set()  # heartbeats (100) and the rest only wake waiters
 
     def abandon_pulls(self) -> None:
@@ -330,10 +339,10 @@ class JetStreamSubscription:
             raise BusClosedError(
                 f"cannot fetch: the subscription to {self._subject_filter!r}{name} is closed"
             )
-        if self._gone:
+        if self._gone and self._durable is not None:
             raise BusClosedError(
-                f"cannot fetch from {self._subject_filter!r}: {self._gone} "
-                f"({self.consumer!r} on stream {self._bus.stream!r})"
+                f"cannot fetch from {self._subject_filter!r}: its durable consumer "
+                f"{self._durable!r} was deleted from stream {self._bus.stream!r}"
             )
 
     async def _fetch(self, batch: int, timeout: float) -> list[Message]:
@@ -343,6 +352,9 @@ class JetStreamSubscription:
         if not taken:
             await self._pull(batch, expires_s=None)
             self._check_usable()
+            taken = self._take(batch)
+        if not taken and self._gone:  # an ephemeral consumer: made again by the next pull
+            await self._pull(batch, expires_s=None)
             taken = self._take(batch)
         if not taken and timeout > 0:
             loop = asyncio.get_running_loop()
@@ -363,6 +375,8 @@ class JetStreamSubscription:
     async def _pull(self, batch: int, *, expires_s: float | None) -> None:
         """One pull request; returns when the server ended it, enough arrived (``batch``
         for ``no_wait``, one for a waiting request), or the wait is over."""
+        if self._gone:
+            await self._recreate()
         if not self._bus.nc.is_connected:  # reconnecting: nobody would answer
             if expires_s is not None:
                 await asyncio.sleep(min(0.1, expires_s))
@@ -404,16 +418,33 @@ class JetStreamSubscription:
                 f"CONSUMER.INFO.{self._bus.stream}.{self.consumer}", None, retry=False
             )
         except JetStreamApiError as error:
-            if error.err_code == 10014:  # consumer not found
-                self._gone = (
-                    "the server no longer has its consumer (it deletes an ephemeral one "
-                    f"after ephemeral_idle_s={self._bus.ephemeral_idle_s:g} s without fetches)"
-                )
+            self._gone = error.err_code == 10014  # consumer not found
         except Exception as error:  # unavailable: try again at the next fetch
             log.debug("checking consumer %s: %s", self.consumer, error)
 
+    async def _recreate(self) -> None:
+        """Make an ephemeral consumer that the server deleted (idle past
+        ``ephemeral_idle_s``) again where this subscription was: at its oldest unsettled
+        message, else after the last one delivered. The port's ephemeral consumer lives
+        until ``close``; what it held unsettled comes again (at least once)."""
+        if self._durable is not None:
+            return  # a durable is not ours to make again: fetch raises
+        with self._lock:
+            start = min(self._delivered, default=self._last_sseq + 1)
+            self._delivered.clear()  # their ack subjects name the old consumer
+            self._last_sseq, self._last_dseq = start - 1, 0
+        self._buffer.clear()
+        config = {**self._config, "deliver_policy": "by_start_sequence", "opt_start_seq": start}
+        try:
+            await create_consumer(self._bus, self.consumer, config)
+        except JetStreamApiError as error:
+            if error.err_code not in (10148, 10013):  # 10148: it exists after all
+                raise
+        self._gone = False
+        log.warning("%r: the server had deleted its consumer; made again at %d", self, start)
+
     def _stopping(self) -> bool:
-        return self._closed or self._bus.closed or bool(self._gone)
+        return self._closed or self._bus.closed or self._gone
 
     def _take(self, batch: int) -> list[Msg]:
         taken: list[Msg] = []
