@@ -155,6 +155,10 @@ def up(
     folder = (directory or default_directory()).absolute()
     delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
                              tak_key, tak_ca)
+    if workers < 1:
+        raise InputError("--workers", f"must be at least 1, got {workers}")
+    if dispatchers < 0:
+        raise InputError("--dispatchers", f"must be 0 or more, got {dispatchers}")
     if read_state(folder) is not None:
         raise InputError("--dir", f"a cluster already runs from {folder} "
                          "(borderwatch cluster status / down)")
