@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.cluster_procs import free_port
 from tests.service_helpers import coutts_wire, post_all
 
