@@ -379,12 +379,6 @@ def test_a_killed_jetstream_node_is_survived_and_comes_back(
         rig.check(restored_at)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: after a PostgreSQL restart a tracker worker keeps the runners of segments "
-    "that touched no table during the outage, though their advisory locks died with the "
-    "old session; the other worker takes those locks, both claim the segments and count "
-    "them in their share, and a segment whose runner did fail may be left to nobody "
-    "(its detections never stored). TrackWorker.rebalance never asks SegmentLocks.check()."))
 @pytest.mark.parametrize("how", ["stop", "kill"])
 def test_a_restarted_postgresql_is_reconnected_to(tmp_path: Path, nats_server: NatsServer,
                                                   how: str) -> None:

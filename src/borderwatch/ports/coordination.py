@@ -41,6 +41,11 @@ class SegmentLeases(Protocol):
 
     def held(self) -> set[str]: ...
 
+    def check(self) -> set[str]:
+        """The segments still held, as the lock's keeper says (after a lost connection to
+        it: none, though nobody released them here)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -74,6 +74,9 @@ class _MemoryLeases:
     def held(self) -> set[str]:
         return {s for s, w in self.shared._owners.items() if w == self.worker_id}
 
+    def check(self) -> set[str]:
+        return self.held()
+
     def close(self) -> None:
         """What a dead worker's connection does: every lease goes at once."""
         for segment in self.held():

@@ -7,7 +7,8 @@ Ownership (docs/deployment.md, "Hand-over"). Every ``beat_s`` the worker
   lease of each segment nobody holds, starting at a place of its own in the list so that
   workers starting together do not all try the same one first;
 * gives back what it holds beyond its share (a worker joined), after the message run in
-  hand is committed.
+  hand is committed;
+* drops the segments whose locks died with its database session (a PostgreSQL restart).
 A worker that dies loses its leases at once (the lease is a database session's lock);
 the others see the segments free at their next beat and take them, each new runner
 rebuilding the segment from the stream and its committed position. A worker that only
@@ -131,6 +132,14 @@ class TrackWorker:
         log.warning("worker %s: %s", self.worker_id, self.last_error)
 
     def rebalance(self) -> None:
+        # Locks die with the database session that held them (a restart of PostgreSQL):
+        # a runner whose lock is gone stops at once, or two workers would run its segment
+        # and count it in their shares (the position's compare-and-set keeps the records
+        # right, but the segment could be left to nobody).
+        still = self.leases.check()
+        for code in [c for c in self.runners if c not in still]:
+            log.warning("worker %s lost the lock of segment %s", self.worker_id, code)
+            self._give_back(code)
         held = sorted(self.runners)
         self.membership.beat(self.worker_id, KIND, held)
         members = self.membership.live(KIND, self.alive_within_s)
