@@ -1,39 +1,18 @@
 """The cluster against the embedded default on this machine: durable ingest, live-feed
-latency, tracking with one and two tracker workers, and nothing lost or stored twice.
+latency, tracking with one and two tracker workers, nothing lost or stored twice.
 
-    .venv/bin/python bench/scale.py [--detections 600000] [--seed 7] [--quick]
+    .venv/bin/python bench/scale.py [--detections 600000] [--seed 7] [--quick] [--keep]
 
-One seeded border load (sim/border_load.py: walking groups crossing the 49th parallel
-in four watch segments, blw, spw, hvm and gfn, a few along the line across each cut,
-clutter) is cut at a second of data time into a *backlog* and a *paced* tail, each posted
-in batches of 1,000 detections by a load generator in a process of its own, over four
-HTTP connections. Everything is started fresh by the bench on 127.0.0.1, in a
-temporary folder removed afterwards:
-
-* (a) the embedded default: `borderwatch serve --db` (its tracker in a process of its own);
-* (b) a cluster with 1 tracker worker and (c) with 2: PostgreSQL (EmbeddedPostgres), NATS
-  JetStream (NatsServer), `borderwatch serve --config` and `borderwatch worker track`.
-
-Every server runs with ``--reorder-window 0``, as bench/api.py does, so latency is
-the system's, not the reorder window's.
-
-1. **Ingest**: the backlog as fast as the generator can push it (a 429 or 503 is
-   honoured: wait Retry-After, send again). A 2xx from the cluster means JetStream
-   stored the batch; the cluster's workers are not running yet. The embedded default is
-   also timed until its tracker has caught up (`/healthz` pending 0).
-2. **Tracking** (b, c): with the backlog on the bus, start the worker(s) and time until
-   every segment's committed position (``segment_positions``) reaches the last message
-   of its subject. With two workers each holds four of the eight segments, two of them
-   loaded (their ids are chosen so; the split is read back from PostgreSQL and printed).
-3. **Feed latency** (a, c): the paced tail at 5,000 detections/s (a batch every 200 ms),
-   while a reader process holds the live feed (SSE). For each second of data time, from
-   posting the last batch holding it to the arrival of the last ``tracks`` event of that
-   second (in the cluster, one per segment: the slowest counts). Seconds in the final
-   batch are left out: nothing follows them to close their window (bench/README.md).
-4. **Lost and duplicated** (b, c): every id in an acknowledged batch must be in
-   PostgreSQL's ``service_detections`` exactly once.
-
-Progress goes to standard error; the table to standard output, last line
+One seeded border load (sim/border_load.py, in watch segments blw, spw, hvm and gfn) is
+cut at a second of data time into a backlog and a paced tail, posted in batches of 1,000
+by a load generator process over four connections, to (a) `borderwatch serve --db`,
+(b) a cluster with one tracker worker and (c) with two, each started fresh on 127.0.0.1
+(PostgreSQL, NATS JetStream, `serve --config`, `worker track`; ``--reorder-window 0``
+everywhere, as bench/api.py). Phases: the backlog as fast as acknowledged (no worker yet
+in a cluster); the cluster's workers started on it and timed until every segment's
+position reaches its last message; the tail paced at 5,000 detections/s with a feed
+reader (a, c); every acknowledged id in PostgreSQL once (b, c). bench/README.md says
+what each figure means. Progress on standard error; the last line on standard output is
 ``scale: ingest_per_s=... feed_p99_ms=... worker_speedup_2=... lost=0 duplicated=0``.
 """
 
@@ -48,7 +27,6 @@ import os
 import pickle
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -66,7 +44,7 @@ import orjson
 import psycopg
 import yaml
 
-from borderwatch.adapters.nats.server import NatsServer
+from borderwatch.adapters.nats.server import NatsServer, free_port
 from borderwatch.adapters.postgres.server import EmbeddedPostgres, reachable_temp_dir
 from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.adapters.sqlite.keys import KeyStore
@@ -90,12 +68,6 @@ READY_S = 90.0
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- the load --------------------------------------------------------------------------
@@ -258,7 +230,7 @@ def push(url: str, key: str, bodies: list[bytes], folder: Path, rate: float = 0.
 def paced_latencies(url: str, key: str, bodies: list[bytes], folder: Path, last_batch:
                     dict[str, int], settle: Callable[[], None]) -> tuple[Posted, list[float]]:
     """The paced tail with a feed reader on; per data second, ms from posting its last
-    batch to the last ``tracks`` event of that second (see the module docstring)."""
+    batch to the last ``tracks`` event of that second (bench/README.md)."""
     context = multiprocessing.get_context("spawn")
     arrivals, ready = context.Queue(), context.Event()
     reader = context.Process(target=read_feed, args=(url, key, arrivals, ready), daemon=True)
@@ -607,11 +579,8 @@ def report(load: Plan, results: list[Result], args: argparse.Namespace, load_avg
         print(f"{r.setup:<22} {r.ingest.rate:>9,.0f} {tracked:>10,.0f} {warm:>11,.0f} "
               f"{cells} {checked}")
     speedup = one.tracked_s / two.tracked_s
-    print("ingest/s: acknowledged detections/s of the backlog (cluster: stored by JetStream, "
-          "no worker running); tracked/s: backlog / time until tracked (embedded: from the "
-          "first post; cluster: from starting the workers, start-up included); after start: "
-          f"from the first commit (after {one.startup_s:.1f} and {two.startup_s:.1f} s); "
-          f"feed in ms, {len(emb.latencies_ms)} and {len(two.latencies_ms)} data seconds")
+    print(f"(bench/README.md) first commits after {one.startup_s:.1f} and {two.startup_s:.1f} "
+          f"s; feed in ms over {len(emb.latencies_ms)} and {len(two.latencies_ms)} seconds")
     for r in results:
         print(f"{r.setup}: {'; '.join(r.notes)}" + (f"; split {r.split}" if r.split else ""))
     warm_speedup = (one.tracked_s - one.startup_s) / (two.tracked_s - two.startup_s)
