@@ -298,7 +298,8 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
     """A tracker worker (`borderwatch worker track`) and what to close after it ran."""
     boundary, places = Boundary.bundled(), Places.bundled()
     segments = cluster_segments(deployment)
-    storage = PostgresStorage(deployment.store)
+    # A connection for each segment's thread (track_worker.py) and one for the beats.
+    storage = PostgresStorage(deployment.store, pool_size=len(segments.codes) + 2)
     detections, live_bus = open_cluster_buses(deployment)
 
     def publish(events: list[dict[str, Any]]) -> None:

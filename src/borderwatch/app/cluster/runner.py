@@ -175,21 +175,30 @@ class SegmentRunner:
             self._replay_seen.clear()
 
     def _process(self, messages: list[Message]) -> None:
+        # One statement marks the run's ids seen and one stores its new detections, not
+        # two per message. The pipeline runs in between: its `tracks` events leave as it
+        # makes them, before the commit (the live feed's latency is the pipeline's, not
+        # the database's). Tracks are not records: a run that fails is replayed by the
+        # next owner to the same tracks, sent again, which the picture takes as updates.
+        # Incidents and alerts are records: they are sent after the commit.
         with self.storage.transaction():
-            for message in messages:
-                batch = self._decode(message)
+            batches = [self._decode(message) for message in messages]
+            ids = [str(w["id"]) for b in batches if b is not None and not b.tick
+                   for w in b.detections]
+            first = iter(self.progress.first_seen(self.code, ids))
+            stored: list[tuple[str, dict[str, Any]]] = []
+            for batch in batches:
                 if batch is None:
                     continue
                 if batch.tick:
                     self._flush()
                     continue
-                ids = [str(w["id"]) for w in batch.detections]
-                first = self.progress.first_seen(self.code, ids)
-                new = [w for w, f in zip(batch.detections, first, strict=True) if f]
-                self.storage.detections.append([(str(w["id"]), w) for w in new])
+                new = [w for w in batch.detections if next(first)]
+                stored.extend((str(w["id"]), w) for w in new)
                 self._feed(new)
                 self.processed += len(new)
                 self._dirty = True
+            self.storage.detections.append(stored)
             if self.data_time is not None:
                 self.center.tick(epoch_to_datetime(self.data_time))
             last = max(m.seq for m in messages)
@@ -199,10 +208,13 @@ class SegmentRunner:
             message.ack()
         events, self._events = self._events, []
         if events:
-            try:
-                self.publish(events)
-            except Exception as err:  # the picture misses them; the records have them
-                self._failed(err)
+            self._send(events)
+
+    def _send(self, events: list[Event]) -> None:
+        try:
+            self.publish(events)
+        except Exception as err:  # the picture misses them; the records have them
+            self._failed(err)
 
     def _maybe_tick(self) -> None:
         """Quiet for a while with something in the buffers: release them, through a tick
@@ -260,12 +272,12 @@ class SegmentRunner:
         self._shown.difference_update(gone)
         self._shown.update(f["id"] for f in mine)
         if mine or gone:
-            self._events.append({
+            self._send([{
                 "type": "tracks", "tracks": mine, "ended": gone, "segment": self.code,
                 "data_time": (format_time(epoch_to_datetime(self.data_time))
                               if self.data_time is not None else None),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
-            })
+            }])
 
     def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
         self.incidents += 1

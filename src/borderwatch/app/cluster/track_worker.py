@@ -14,6 +14,13 @@ the others see the segments free at their next beat and take them, each new runn
 rebuilding the segment from the stream and its committed position. A worker that only
 stalls and comes back finds its position moved (coordination.LostSegment) and drops the
 segment, having committed nothing over the new owner.
+
+How it runs. :meth:`TrackWorker.run` gives each held segment a thread of its own that
+fetches with a short wait and processes: one segment's database and bus waits overlap
+another's tracking, and a busy segment's run does not hold a quiet one's message back
+(the live feed's latency). The runners share nothing but thread-safe adapters; each
+has its own pipeline, alert centre and subscription. :meth:`work_once` steps every
+runner in the calling thread, for tests that want one order of events.
 """
 
 from __future__ import annotations
@@ -35,6 +42,34 @@ from borderwatch.ports.coordination import (
 
 log = logging.getLogger(__name__)
 KIND = "track"
+
+
+class _SegmentThread:
+    """Steps one runner until told to stop; what ended it is kept for the worker's loop."""
+
+    def __init__(self, code: str, runner: SegmentRunner, fetch_wait_s: float) -> None:
+        self.runner = runner
+        self.fetch_wait_s = fetch_wait_s
+        self.error: Exception | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"segment-{code}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self.runner.step(timeout=self.fetch_wait_s)
+        except Exception as err:  # handed to the worker's loop, which gives it back
+            self.error = err
+
+    @property
+    def ended(self) -> bool:
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Returns once the run in hand is committed (or failed) and the thread is out."""
+        self._stop.set()
+        self._thread.join()
 
 
 @dataclass
@@ -65,6 +100,7 @@ class TrackWorker:
         alive_within_s: float = 2.0,
         max_segments: int | None = None,
         on_status: Callable[[WorkerStatus], None] | None = None,
+        fetch_wait_s: float = 0.05,
     ) -> None:
         self.worker_id = worker_id
         self.codes = list(codes)
@@ -75,7 +111,10 @@ class TrackWorker:
         self.alive_within_s = alive_within_s
         self.max_segments = max_segments
         self.on_status = on_status
+        self.fetch_wait_s = fetch_wait_s
         self.runners: dict[str, SegmentRunner] = {}
+        self._threads: dict[str, _SegmentThread] | None = None
+        """Each runner's thread, from :meth:`run` (None: stepped by :meth:`work_once`)."""
         self.errors = 0
         self.last_error = ""
         self._stop = threading.Event()
@@ -88,6 +127,7 @@ class TrackWorker:
     # -- the loop ----------------------------------------------------------------------
 
     def run(self) -> None:
+        self._threads = {}
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
@@ -97,13 +137,20 @@ class TrackWorker:
                         self.rebalance()
                     except Exception as err:  # the database or the bus is away: next beat
                         self._note(err, "rebalance")
-                if not self.work_once():
-                    self._stop.wait(0.005)
+                self._reap()
+                self._stop.wait(min(self.beat_s, 0.05))
         finally:
             for code in list(self.runners):
                 self._give_back(code)
             self.membership.leave(self.worker_id)
             self.leases.close()
+
+    def _reap(self) -> None:
+        """Give back the segments whose threads ended on an error (see work_once)."""
+        assert self._threads is not None
+        for code, thread in list(self._threads.items()):
+            if thread.ended:
+                self._ended(code, thread.error)
 
     def stop(self) -> None:
         self._stop.set()
@@ -114,17 +161,20 @@ class TrackWorker:
         for code, runner in list(self.runners.items()):
             try:
                 done += runner.step()
-            except LostSegment as err:
-                log.warning("worker %s lost segment %s: %s", self.worker_id, code, err)
-                self._give_back(code)
             except Exception as err:
-                # A run that failed half-way (the database restarted, the bus was away)
-                # left the tracker ahead of what was committed: the runner is dropped and
-                # the segment taken again at the next beat, by a new runner that rebuilds
-                # it from the committed position.
-                self._note(err, f"segment {code}")
-                self._give_back(code)
+                self._ended(code, err)
         return done
+
+    def _ended(self, code: str, err: Exception | None) -> None:
+        if isinstance(err, LostSegment):
+            log.warning("worker %s lost segment %s: %s", self.worker_id, code, err)
+        else:
+            # A run that failed half-way (the database restarted, the bus was away) left
+            # the tracker ahead of what was committed: the runner is dropped and the
+            # segment taken again at the next beat, by a new runner that rebuilds it from
+            # the committed position.
+            self._note(err or RuntimeError("the segment's thread ended"), f"segment {code}")
+        self._give_back(code)
 
     def _note(self, err: Exception, where: str) -> None:
         self.errors += 1
@@ -155,12 +205,17 @@ class TrackWorker:
                 runner = self.make_runner(code)
                 runner.start()
                 self.runners[code] = runner
+                if self._threads is not None:
+                    self._threads[code] = _SegmentThread(code, runner, self.fetch_wait_s)
                 log.info("worker %s took segment %s from position %d", self.worker_id,
                          code, runner.position)
         if self.on_status is not None:
             self.on_status(self.status())
 
     def _give_back(self, code: str) -> None:
+        thread = self._threads.pop(code, None) if self._threads is not None else None
+        if thread is not None:
+            thread.stop()  # its run in hand is committed before the lease goes
         runner = self.runners.pop(code)
         self._ended_counts[0] += runner.processed
         self._ended_counts[1] += runner.incidents
