@@ -46,6 +46,13 @@ def test_another_agencys_viewer_and_operator_get_only_the_shared_fields(night: R
             assert all(set(a["payload"]) <= SHARED for a in alerts), role
         assert client.get("/v1/sensors", headers=night.key("RCMP-K", "viewer")).json()[
             "features"]
+        # Another agency's operator cannot tell an RCMP alert from a missing one.
+        rcmp = client.get("/v1/alerts", headers=night.key("RCMP-K", "operator")).json()
+        aid = next(a["alert_id"] for a in rcmp["alerts"] if a["unit"]["agency"] == "RCMP")
+        usbp = night.key("USBP-HVM", "operator")
+        hidden = client.post(f"/v1/alerts/{aid}/ack", headers=usbp)
+        missing = client.post("/v1/alerts/ALR-nope/ack", headers=usbp)
+        assert (hidden.status_code, hidden.json()) == (404, missing.json())
 
 
 def test_a_partner_without_a_sharing_rule_gets_no_position_at_all(night: Running) -> None:

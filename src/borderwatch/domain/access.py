@@ -46,7 +46,9 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The holder of an API key."""
+    """The holder of an API key. What it reads depends on its agency as much as on its
+    role: outside the agency that owns a record it gets only what the sharing policy
+    releases to its agency (app/http/views.py, docs/security/sharing.md)."""
 
     key_id: str
     agency: str

@@ -253,7 +253,9 @@ def create_app(service: Service) -> FastAPI:
 
     def _alert_action(alert_id: str, who: Principal) -> None:
         state = service.live.alert_state(alert_id)
-        if state is None:
+        # An alert the key may not even see is answered as a missing one (no existence
+        # leak); one it sees but another unit owns is 403.
+        if state is None or service.viewer.alert(who, state) is None:
             raise HTTPException(404, "no such alert")
         if who.role is not Role.ADMIN and not owns(
             who.agency, state["unit"]["unit_id"], state["unit"]["agency"]
