@@ -176,7 +176,9 @@ def test_metrics_health_and_openapi(night: tuple[Running, list[Any]]) -> None:
     svc, _ = night
     with httpx.Client(base_url=svc.url) as client:
         assert client.get("/healthz").json()["status"] == "ok"
-        text = client.get("/metrics").text
+        # /metrics needs a key of a role that may read it (docs/security/sharing.md).
+        assert client.get("/metrics").status_code == 401
+        text = client.get("/metrics", headers=svc.key("RCMP-K", "monitor")).text
         # Every detection of the night was posted and valid (its count depends on what the
         # scenario's frame sensors find: read, not written here).
         assert f"borderwatch_detections_accepted_total {len(coutts_wire())}" in text

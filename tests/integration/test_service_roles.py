@@ -98,9 +98,13 @@ def test_only_the_owning_agencys_screening_officer_reads_a_case(tmp_path: Path) 
         r = client.get(f"/v1/cases/{CASE_ID}", headers=mine)
         assert r.status_code == 200 and NAME in r.text
         assert client.get("/v1/cases", headers=mine).json() == {"cases": [CASE_ID]}
-        for other in (theirs, admin):
-            denied = client.get(f"/v1/cases/{CASE_ID}", headers=other)
-            assert denied.status_code == 403 and _personal(denied.text) == []
+        # Another agency's officer is told what a missing case would tell (no existence
+        # leak); the admin's role may not read cases at all (403 whatever the case).
+        denied = client.get(f"/v1/cases/{CASE_ID}", headers=theirs)
+        missing = client.get("/v1/cases/AB-2025-0000-000", headers=theirs)
+        assert (denied.status_code, denied.json()) == (missing.status_code, missing.json())
+        assert denied.status_code == 404 and _personal(denied.text) == []
+        assert client.get(f"/v1/cases/{CASE_ID}", headers=admin).status_code == 403
         entries = svc.service.alerts.disclosures.entries()
         reads = [e for e in entries if e.get("kind") == "case_read"]
         assert len(reads) == 1 and reads[0]["agency"] == "RCMP-K"
@@ -110,9 +114,9 @@ def test_only_the_owning_agencys_screening_officer_reads_a_case(tmp_path: Path) 
         result = screened.json()
         assert result["case_id"] == CASE_ID and len(result["people"]) == 2
         assert all(p["outcome"] and p["citations"] for p in result["people"]), result
-        for other in (theirs, admin):
+        for other, status in ((theirs, 404), (admin, 403)):
             denied = client.get(f"/v1/cases/{CASE_ID}/screening", headers=other)
-            assert denied.status_code == 403 and _personal(denied.text) == []
+            assert denied.status_code == status and _personal(denied.text) == []
         logged = [e for e in svc.service.alerts.disclosures.entries()
                   if e.get("kind") == "screening_read"]
         assert len(logged) == 1 and logged[0]["key_id"]

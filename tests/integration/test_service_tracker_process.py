@@ -28,7 +28,7 @@ def _picture(svc: Running) -> dict[str, Any]:
         incidents = client.get("/v1/incidents", headers=key).json()["features"]
         tracks = client.get("/v1/tracks", headers=key).json()["features"]
         alerts = client.get("/v1/alerts", headers=key).json()["alerts"]
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=key).text
     return {
         "incidents": [f["properties"] for f in incidents],
         "tracks": sorted((f["id"], f["properties"]["group_size"],

@@ -3,10 +3,15 @@
 The filter is a whitelist (a field not named is not shared), applied to the incident's
 wire record before any channel formats it, so no sink can leak more than the policy allows.
 Every disclosure is written to the disclosure log.
+
+A position is shared only as ``lat`` and ``lon`` fields: an agency whose rule does not name
+both gets no position at all, in no form (a GeoJSON feature's geometry is made from the
+released fields, never from the record: app/http/views.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,6 +20,7 @@ from typing import Any
 import yaml
 
 from borderwatch.domain import InputError
+from borderwatch.geo import Boundary, Places
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -83,3 +89,28 @@ class SharingPolicy:
         if rule is None:
             return {}
         return {k: v for k, v in record.items() if k in rule.fields}
+
+
+def responsible_agency(record: Mapping[str, Any], boundary: Boundary, places: Places) -> str | None:
+    """The agency whose unit an incident (its wire record) is routed to whole, as the
+    routing finds it (alerts/routing.py): the unit covering the incident's segment and
+    longitude on the side the group is heading for (the north side when the record has no
+    direction). None when no unit covers the place (the routing then falls back to the
+    operations centre).
+
+    >>> line, places = Boundary.bundled(), Places.bundled()
+    >>> crossing = {"segment": "AB-MT", "lon": -111.96, "direction": "northbound"}
+    >>> responsible_agency(crossing, line, places)
+    'RCMP'
+    >>> responsible_agency({**crossing, "direction": "southbound"}, line, places)
+    'USBP'
+    >>> responsible_agency({**crossing, "segment": "nowhere"}, line, places) is None
+    True
+    """
+    heading_south = record.get("direction") == "southbound"
+    country = boundary.south if heading_south else boundary.north
+    segment, lon = record.get("segment"), record.get("lon")
+    if not isinstance(segment, str) or not isinstance(lon, int | float):
+        return None
+    unit = places.unit_for(segment, float(lon), country)
+    return None if unit is None else unit.agency

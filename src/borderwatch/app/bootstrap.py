@@ -199,7 +199,8 @@ def build_service(config: ServiceConfig) -> Service:
         cases=storage.cases,
         hub=hub,
         live=live,
-        viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
+        viewer=Viewer(SharingGate(sharing, alerts.disclosures), agency=config.agency,
+                      boundary=boundary, places=places),
         accepting=accepting,
     )
 
@@ -285,7 +286,8 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
         config=config, boundary=boundary, places=places, keys=storage.keys,
         log=storage.detections, alerts=alerts, cases=storage.cases, hub=hub,
         live=BusPicture(alerts, live_bus, publish=hub.publish),
-        viewer=Viewer(SharingGate(sharing, alerts.disclosures)),
+        viewer=Viewer(SharingGate(sharing, alerts.disclosures), agency=config.agency,
+                      boundary=boundary, places=places),
         intake=BusIntake(detections, cluster_segments(deployment)),
         closers=[detections, live_bus, storage],
     )

@@ -16,6 +16,8 @@ class Role(StrEnum):
     SCREENING_OFFICER = "screening_officer"
     PARTNER = "partner"
     ADMIN = "admin"
+    MONITOR = "monitor"
+    """A metrics scraper: ``/metrics`` and nothing else."""
 
 
 class Action(StrEnum):
@@ -26,21 +28,27 @@ class Action(StrEnum):
     """Acknowledge or resolve an alert of one's own agency."""
     READ_CASE = "read_case"
     """A case with its people (only the owning agency's; checked with :func:`owns`)."""
+    METRICS = "metrics"
+    """``/metrics``: the service's counters (incidents, alerts, tracks), the deployment's
+    own agency only."""
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
-    Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK}),
+    Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS}),
     Role.SCREENING_OFFICER: frozenset({Action.READ, Action.READ_CASE}),
     Role.PARTNER: frozenset({Action.READ}),
-    Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK}),
+    Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS}),
+    Role.MONITOR: frozenset({Action.METRICS}),
 }
 """An admin manages the service; it is not entitled to personal data (no READ_CASE)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The holder of an API key."""
+    """The holder of an API key. What it reads depends on its agency as much as on its
+    role: outside the agency that owns a record it gets only what the sharing policy
+    releases to its agency (app/http/views.py, docs/security/sharing.md)."""
 
     key_id: str
     agency: str

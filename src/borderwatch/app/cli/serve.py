@@ -33,7 +33,7 @@ DbOption = Annotated[Path, typer.Option("--db", help="The service's SQLite file.
 KeyStoreOption = Annotated[str | None, typer.Option(
     "--store", help="A cluster's PostgreSQL URL instead of --db.")]
 DEFAULT_DB = Path("borderwatch-service.db")
-ROLES = ("viewer", "operator", "screening_officer", "partner", "admin")
+ROLES = ("viewer", "operator", "screening_officer", "partner", "admin", "monitor")
 
 
 def serve(
@@ -192,7 +192,7 @@ def _keys(db: Path, store_url: str | None) -> ApiKeys:
 def create_key(
     agency: Annotated[str, typer.Option("--agency", help="Agency or unit, e.g. RCMP-K, USBP-HVM.")],
     role: Annotated[str, typer.Option("--role", help="viewer, operator, screening_officer, "
-                                      "partner or admin.")],
+                                      "partner, admin or monitor (/metrics only).")],
     db: DbOption = DEFAULT_DB,
     note: Annotated[str, typer.Option("--note", help="Who it is for.")] = "",
     store_url: KeyStoreOption = None,

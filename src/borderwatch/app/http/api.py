@@ -1,15 +1,19 @@
 """The HTTP API, the live feed and the dashboard (FastAPI). Only ``app/http/`` imports the
 web framework; the rules of who sees what are in ``roles.py`` and ``views.py``.
 
-Every request to ``/v1`` carries an API key in ``X-API-Key``; a wrong or missing key is
-401, an action the key's role does not allow is 403, and neither error body says anything
-about the data asked for.
+Every request to ``/v1`` carries an API key in ``X-API-Key`` (``/metrics`` too, or as
+``Authorization: Bearer``); a wrong or missing key is 401, an action the key's role does
+not allow is 403, a record that is not the key's agency's to read is 404 like a missing
+one, and no error body says anything about the data asked for. Too many wrong keys from
+one address, or too many requests on one key, are 429 with Retry-After (domain/limits.py).
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the parameter annotations
 # (dependencies defined inside create_app) at run time.
 import asyncio
+import math
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -26,7 +30,7 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.feed import message_for, sse
@@ -39,11 +43,14 @@ from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound, case_to_json
 from borderwatch.domain import Case, InputError
 from borderwatch.domain.access import Action, Principal, Role
+from borderwatch.domain.limits import Limiter
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.screening import result_to_json, screen
 
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key from "
                        "`borderwatch keys create`; bound to an agency and a role.")
+BEARER = HTTPBearer(auto_error=False, description="The same API key as `Authorization: "
+                    "Bearer <key>`, for /metrics only (what a Prometheus scrape sends).")
 
 
 def _json(data: Any, status: int = 200, media_type: str = "application/json") -> Response:
@@ -73,12 +80,34 @@ def create_app(service: Service) -> FastAPI:
         lifespan=lifespan,
     )
 
-    def principal(key: Annotated[str | None, Security(API_KEY)] = None) -> Principal:
+    limits = service.config.limits
+    failed_keys = Limiter(limits.failed_keys, clock=time.monotonic,
+                          max_clients=limits.max_clients)
+    per_key = Limiter(limits.per_key, clock=time.monotonic, max_clients=limits.max_clients)
+
+    def authenticate(request: Request, key: str | None) -> Principal:
+        """The key's principal, under the limits: an address that sent too many wrong keys
+        is refused whatever key it sends until its bucket refills (else the answers
+        would still tell a right key from a wrong one); a key is held to its rate."""
+        address = request.client.host if request.client else "unknown"
+        wait = failed_keys.wait(address)
+        if wait > 0:
+            raise _too_many("too many wrong API keys from this address", wait)
         found = service.keys.lookup(key) if key else None
         if found is None:
+            if key:  # a wrong key, not a missing one: only guessing is limited
+                failed_keys.take(address)
             raise HTTPException(401, "missing or unknown API key",
                                 headers={"WWW-Authenticate": "X-API-Key"})
+        wait = per_key.take(found.key_id)
+        if wait > 0:
+            raise _too_many("too many requests on this API key", wait)
         return found
+
+    def principal(
+        request: Request, key: Annotated[str | None, Security(API_KEY)] = None
+    ) -> Principal:
+        return authenticate(request, key)
 
     def allowed(action: Action) -> Any:
         def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
@@ -127,8 +156,22 @@ def create_app(service: Service) -> FastAPI:
         return _json({"status": "recovering" if live.recovering else "ok",
                       "pending": live.pending, "started_at": service.started_at})
 
+    def scraper(
+        request: Request,
+        key: Annotated[str | None, Security(API_KEY)] = None,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    ) -> Principal:
+        who = authenticate(request, key or (bearer.credentials if bearer else None))
+        # The counters are the whole deployment's: its own agency's keys only.
+        if not who.may(Action.METRICS) or service.viewer.restricted(who):
+            raise HTTPException(403, f"the role {who.role.value} of {who.agency} may not "
+                                "read the metrics")
+        return who
+
     @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
-    def metrics() -> PlainTextResponse:
+    def metrics(who: Annotated[Principal, Depends(scraper)]) -> PlainTextResponse:
+        """Prometheus text (0.0.4); a key of the deployment's agency with the role monitor,
+        operator or admin, as ``X-API-Key`` or ``Authorization: Bearer``."""
         return PlainTextResponse(render_metrics(service), media_type="text/plain; version=0.0.4")
 
     @app.get("/v1/whoami", tags=["service"])
@@ -183,7 +226,8 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/v1/sensors", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
     def sensors(who: Reader, where: Filtered) -> Response:
-        features = sensor_features(service.live.snapshot_sensors(), where, who)
+        features = sensor_features(service.live.snapshot_sensors(), where, who,
+                                   owner=not service.viewer.restricted(who))
         return _json(collection(features, simulated=_simulated(features)), 200,
                      GEOJSON_MEDIA_TYPE)
 
@@ -197,7 +241,7 @@ def create_app(service: Service) -> FastAPI:
     def stats_monthly(who: Reader) -> dict[str, Any]:
         """People intercepted per local month, from the case store (exact internal counts
         for the responsible side; a partner gets only the publishable figures)."""
-        return monthly_stats(service.cases, publishable=who.role is Role.PARTNER)
+        return monthly_stats(service.cases, publishable=service.viewer.restricted(who))
 
     # -- alerts ----------------------------------------------------------------------
 
@@ -209,7 +253,9 @@ def create_app(service: Service) -> FastAPI:
 
     def _alert_action(alert_id: str, who: Principal) -> None:
         state = service.live.alert_state(alert_id)
-        if state is None:
+        # An alert the key may not even see is answered as a missing one (no existence
+        # leak); one it sees but another unit owns is 403.
+        if state is None or service.viewer.alert(who, state) is None:
             raise HTTPException(404, "no such alert")
         if who.role is not Role.ADMIN and not owns(
             who.agency, state["unit"]["unit_id"], state["unit"]["agency"]
@@ -244,7 +290,10 @@ def create_app(service: Service) -> FastAPI:
         return {"cases": mine}
 
     def _owner_ok(who: Principal, case_id: str) -> bool:
-        unit_id = service.cases.get_case(case_id).interception.unit_id
+        try:
+            unit_id = service.cases.get_case(case_id).interception.unit_id
+        except CaseNotFound:  # gone since it was listed
+            return False
         return owns(who.agency, unit_id, _unit_agency(unit_id))
 
     def _unit_agency(unit_id: str) -> str | None:
@@ -276,14 +325,16 @@ def create_app(service: Service) -> FastAPI:
             raise HTTPException(422, f"the case cannot be screened: {err}") from None
 
     def _read_case(case_id: str, who: Principal, kind: str) -> Case:
-        """The case, if ``who`` is of the agency that owns it; the read is logged."""
+        """The case, if ``who`` is of the agency that owns it; the read is logged. Another
+        agency's case is answered as a missing one (the same 404, the same body), so the
+        answer does not tell that it exists."""
         try:
             record = service.cases.get_case(case_id)
         except CaseNotFound:
-            raise HTTPException(404, "no such case") from None
-        unit_id = record.interception.unit_id
-        if not owns(who.agency, unit_id, _unit_agency(unit_id)):
-            raise HTTPException(403, "this case belongs to another agency")
+            record = None
+        if record is None or not owns(who.agency, record.interception.unit_id,
+                                      _unit_agency(record.interception.unit_id)):
+            raise HTTPException(404, "no such case")
         service.alerts.disclosures.record({
             "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
             "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
@@ -343,6 +394,11 @@ def create_app(service: Service) -> FastAPI:
 
     _add_schemas(app)
     return app
+
+
+def _too_many(reason: str, wait_s: float) -> HTTPException:
+    # Retry-After in whole seconds, rounded up (RFC 9110 section 10.2.3).
+    return HTTPException(429, reason, headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
 
 
 def _simulated(features: list[dict[str, Any]]) -> bool:
@@ -419,12 +475,13 @@ def _ref(name: str, media_type: str = "application/json") -> dict[str, Any]:
 _ERRORS = {
     "400": "The body is not JSON",
     "401": "Missing or unknown API key",
-    "403": "The key's role or agency may not do this",
-    "404": "No such record",
+    "403": "The key's role may not do this",
+    "404": "No such record (or not the key's agency's to read: the same answer)",
     "409": "Not possible in the alert's current state",
     "413": "Batch too large",
     "422": "The body is not a JSON array of detections",
-    "429": "Back-pressure: nothing was stored; retry after Retry-After seconds",
+    "429": "Too many requests (wrong keys from this address, this key's rate, or "
+           "back-pressure: nothing was stored); retry after Retry-After seconds",
     "503": "The tracker stopped: nothing was stored",
 }
 
@@ -436,20 +493,21 @@ def _document_answers(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             answers = operation.setdefault("responses", {})
             codes: list[str] = []
-            if path.startswith("/v1"):
-                codes += ["401", "403"]
+            if path.startswith("/v1") or path == "/metrics":
+                codes += ["401", "403", "429"]
             if "{" in path:
                 codes.append("404")
             if path.startswith("/v1/alerts/"):
                 codes.append("409")
             if path == "/v1/detections" and method == "post":
-                codes += ["400", "413", "422", "429", "503"]
+                codes += ["400", "413", "422", "503"]
                 answers["200"] = {"description": "Stored (per-item errors and duplicates "
                                   "listed)", **_ref("IngestResult")}
-                answers["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
             for code in codes:
                 answers.setdefault(code, {"description": _ERRORS[code]})
                 answers[code].update(_ref("Error"))
+            if "429" in codes:
+                answers["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
             geojson = answers.get("200", {}).get("content", {}).get(GEOJSON_MEDIA_TYPE)
             if geojson is not None:
                 geojson["schema"] = {"$ref": "#/components/schemas/FeatureCollection"}

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from borderwatch.app.http.views import Viewer
-from borderwatch.domain.access import Principal, Role
+from borderwatch.domain.access import Principal
 
 Event = dict[str, Any]
 _SHARED = "shared"
@@ -54,7 +54,9 @@ def message_for(viewer: Viewer, who: Principal, delivery: Delivery) -> bytes | N
     """The message ``who`` receives for ``delivery`` (None: nothing for them). What is
     made for a role is kept on the delivery for the next subscriber of that role."""
     event = delivery.event
-    partner = who.role is Role.PARTNER
+    # Outside the deployment's agency (a partner key, or any key of another agency) each
+    # view goes through the sharing gate, per subscriber (views.Viewer.restricted).
+    partner = viewer.restricted(who)
     if event["type"] == "tracks":
         if not partner:
             made = delivery.views.get(_SHARED)

@@ -67,11 +67,13 @@ def coverage_ring(sensor: SensorSeen) -> list[list[float]] | None:
 
 
 def sensor_features(
-    sensors: list[SensorSeen], where: Filters, who: Principal
+    sensors: list[SensorSeen], where: Filters, who: Principal, *, owner: bool
 ) -> list[dict[str, Any]]:
     """Sensors as Points, with their coverage as a Polygon beside the point (a
-    GeometryCollection). A partner is not told where the other side's sensors are."""
-    if who.role is Role.PARTNER:
+    GeometryCollection), for a key of the deployment's agency (``owner``,
+    views.Viewer.restricted). Nobody else is told where its sensors are: the sharing
+    policy releases no sensor to any agency."""
+    if not owner or who.role is Role.PARTNER:
         return []
     out = []
     for s in sensors:

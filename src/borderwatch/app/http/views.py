@@ -1,10 +1,12 @@
 """What each principal receives: GeoJSON (RFC 7946: [lon, lat], WGS 84) for tracks,
 incidents and sensors, alert records, and live-feed events, each in the principal's view.
 
-* screening officers, operators, viewers and admins of the responsible side see the
-  operational picture without personal fields (:func:`roles.scrub`);
-* a partner sees only what the sharing gate releases for its agency: the gate keeps the
-  fields ``sharing.yaml`` allows and logs the disclosure (channel ``api``);
+* keys of the owning agency (the deployment's for tracks, sensors and incidents; also the
+  agency an incident is routed to whole) see the picture without personal fields
+  (:func:`roles.scrub`);
+* a partner key, and a key of any role of another agency, sees only what the sharing gate
+  releases for its agency, geometry included: the gate keeps the fields ``sharing.yaml``
+  allows and logs the disclosure (channel ``api``);
 * case records with people are not made here (see ``api.py``: owner screening officers
   only, each read logged).
 """
@@ -17,10 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from borderwatch.alerts import SharingGate
+from borderwatch.alerts.sharing import responsible_agency
 from borderwatch.app.http.roles import owns, scrub
 from borderwatch.domain import AgencyUnit, Alert, Audience
 from borderwatch.domain.access import Action, Principal, Role
 from borderwatch.domain.time import parse_time
+from borderwatch.geo import Boundary, Places
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 
@@ -69,15 +73,41 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 class Viewer:
-    """Makes every record a principal receives; one instance per service."""
+    """Makes every record a principal receives; one instance per service.
 
-    def __init__(self, gate: SharingGate) -> None:
+    Who owns what (docs/security/sharing.md): the deployment's ``agency`` owns its
+    picture (tracks, sensors, incidents); an incident is owned as well by the agency it is
+    routed to whole (:func:`sharing.responsible_agency`). A key of an owning agency reads
+    the record without personal fields; a partner key, and a key of any role of another
+    agency, gets what the sharing policy releases to its agency, through the gate."""
+
+    def __init__(self, gate: SharingGate, *, agency: str = "RCMP",
+                 boundary: Boundary | None = None, places: Places | None = None) -> None:
+        """``boundary`` and ``places``: where incidents are routed (None: only the
+        deployment's agency owns an incident)."""
         self.gate = gate
+        self.agency = agency
+        self.boundary = boundary
+        self.places = places
 
-    def released(self, who: Principal, record: dict[str, Any], *, kind: str) -> dict[str, Any]:
-        """``record`` as ``who`` may see it. For a partner the sharing gate decides (and logs
-        the disclosure); for everyone else personal fields are removed."""
-        if who.role is not Role.PARTNER:
+    def restricted(self, who: Principal) -> bool:
+        """Whether ``who`` is outside the deployment's agency (or a partner key): then
+        every record reaches them through the sharing policy, and their views are made
+        for them alone (feed.message_for)."""
+        return who.role is Role.PARTNER or who.sharing_agency != self.agency
+
+    def owns_incident(self, who: Principal, incident: dict[str, Any]) -> bool:
+        if not self.restricted(who):
+            return True
+        if who.role is Role.PARTNER or self.boundary is None or self.places is None:
+            return False
+        return who.sharing_agency == responsible_agency(incident, self.boundary, self.places)
+
+    def released(self, who: Principal, record: dict[str, Any], *, kind: str,
+                 owner: bool = False) -> dict[str, Any]:
+        """``record`` as ``who`` may see it. An owner gets it without personal fields;
+        anyone else what the sharing gate releases to their agency (the gate logs it)."""
+        if owner:
             return scrub(record)  # type: ignore[no-any-return]
         unit = AgencyUnit(who.agency, who.agency, who.sharing_agency, "")
         alert = Alert(
@@ -96,14 +126,12 @@ class Viewer:
     def track_feature(self, who: Principal, track: dict[str, Any]) -> dict[str, Any]:
         # The trail is positions only: it is not walked by the filters (a thousand tracks'
         # trails were most of the cost of a live-feed event).
+        owner = not self.restricted(who)
         props = self.released(who, {k: v for k, v in track.items() if k != "trail"},
-                              kind="track")
-        feature: dict[str, Any] = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [track["lon"], track["lat"]]},
-            "properties": props,
-        }
-        if who.role is not Role.PARTNER:
+                              kind="track", owner=owner)
+        feature: dict[str, Any] = {"type": "Feature", "geometry": released_point(props),
+                                   "properties": props}
+        if owner:
             feature["id"] = track["track_id"]
             trail = track.get("trail") or []
             if len(trail) >= 2:
@@ -111,21 +139,21 @@ class Viewer:
         return feature
 
     def incident_feature(self, who: Principal, incident: dict[str, Any]) -> dict[str, Any]:
-        feature: dict[str, Any] = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [incident["lon"], incident["lat"]]},
-            "properties": self.released(who, incident, kind="incident"),
-        }
-        if who.role is not Role.PARTNER:
+        owner = self.owns_incident(who, incident)
+        props = self.released(who, incident, kind="incident", owner=owner)
+        feature: dict[str, Any] = {"type": "Feature", "geometry": released_point(props),
+                                   "properties": props}
+        if owner:
             feature["id"] = incident["incident_id"]
         return feature
 
     def alert(self, who: Principal, state: dict[str, Any]) -> dict[str, Any] | None:
-        """An alert record as ``who`` sees it; None when it is not theirs to see. A partner
-        sees only its own agency's alerts, whose payload the gate already limited when it
-        was raised; an operator of the responsible side sees every alert."""
+        """An alert record as ``who`` sees it; None when it is not theirs to see. Outside
+        the deployment's agency a key sees only its own agency's alerts, whose payload is
+        what was sent to that unit (limited by the gate when it was raised, if it was a
+        partner's); the deployment's agency sees every alert."""
         unit = state["unit"]
-        if who.role is Role.PARTNER:
+        if self.restricted(who):
             if not owns(who.agency, unit["unit_id"], unit["agency"]):
                 return None
             keep = (
@@ -137,10 +165,10 @@ class Viewer:
 
     @staticmethod
     def shared_tracks(event: dict[str, Any]) -> dict[str, Any]:
-        """A ``tracks`` event as every role but the partner's sees it. Its tracks are
-        features whose properties are TRACK_FIELDS, which hold no personal field
-        (live.track_features, checked by a test): the features as they are. A partner's
-        view goes through the sharing gate instead."""
+        """A ``tracks`` event as the deployment's agency sees it. Its tracks are features
+        whose properties are TRACK_FIELDS, which hold no personal field
+        (live.track_features, checked by a test): the features as they are. Any other
+        agency's view goes through the sharing gate instead."""
         return {
             "type": "tracks",
             "features": event["tracks"],
@@ -152,8 +180,9 @@ class Viewer:
     def event(self, who: Principal, event: dict[str, Any]) -> dict[str, Any] | None:
         """A live-feed event in ``who``'s view (None: nothing for them)."""
         kind = event["type"]
+        restricted = self.restricted(who)
         if kind == "tracks":
-            if who.role is not Role.PARTNER:
+            if not restricted:
                 return self.shared_tracks(event)
             return {
                 "type": "tracks",
@@ -175,8 +204,25 @@ class Viewer:
             return {"type": "alert", "event": event["event"], "alert": alert,
                     "simulated": event["simulated"]}
         if kind == "case":
-            return scrub(event) if who.may(Action.READ_CASE) else None
+            # Not even a case's existence leaves the deployment's agency (api._read_case).
+            return scrub(event) if who.may(Action.READ_CASE) and not restricted else None
         return scrub(event)  # type: ignore[no-any-return]
+
+
+def released_point(properties: dict[str, Any]) -> dict[str, Any] | None:
+    """A feature's geometry made from its *released* properties: a Point when both ``lat``
+    and ``lon`` were released, else null (RFC 7946 section 3.2 allows an unlocated
+    feature), so a position withheld from the properties is not sent as geometry.
+
+    >>> released_point({"lat": 49.0, "lon": -111.9})
+    {'type': 'Point', 'coordinates': [-111.9, 49.0]}
+    >>> released_point({"lat": 49.0}) is None
+    True
+    """
+    lat, lon = properties.get("lat"), properties.get("lon")
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        return {"type": "Point", "coordinates": [lon, lat]}
+    return None
 
 
 _EPOCH = parse_time("1970-01-01T00:00:00Z")

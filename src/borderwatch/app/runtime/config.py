@@ -9,6 +9,7 @@ from pathlib import Path
 
 from borderwatch.alerts.center import Channels
 from borderwatch.domain import InputError
+from borderwatch.domain.limits import AccessLimits
 from borderwatch.geo import Boundary, Places
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -105,3 +106,11 @@ class ServiceConfig:
     delivery: Delivery = field(default_factory=Delivery)
     """Where alerts go. The tracker's alert stage routes them and its dispatcher sends
     them (in the tracker process when there is one: it is the one that routes)."""
+    agency: str = "RCMP"
+    """The agency that runs this deployment and owns its sensors' picture (as the sharing
+    policy names agencies: ``RCMP``, not ``RCMP-K``). Its keys see tracks, sensors and
+    incidents whole; a key of any other agency gets what the sharing policy releases to
+    its agency (docs/security/sharing.md). The bundled reference deployment is RCMP K
+    Division's at Coutts."""
+    limits: AccessLimits = field(default_factory=AccessLimits)
+    """Failed-key and per-key request limits of the HTTP API (domain/limits.py)."""

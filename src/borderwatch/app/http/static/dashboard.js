@@ -97,6 +97,7 @@ function drawLive() {
   const t = clear("layer-tracks"), tr = clear("layer-trails"), inc = clear("layer-incidents");
   liveLabels = [...staticLabels];
   for (const f of state.tracks.values()) {
+    if (!f.geometry) continue;  // a position the sharing policy withheld: not on the map
     const [lo, la] = f.geometry.coordinates, [x, y] = xy(lo, la), p = f.properties;
     const colour = p.kind === "animal" ? "#8fd18f" : p.kind === "vehicle" ? "#c9a0ff" : "#ffcf5c";
     if (p.trail) el("polyline", { points: p.trail.coordinates.map(([a, b]) => xy(a, b).join(",")).join(" "), fill: "none", stroke: colour, "stroke-opacity": 0.5, "stroke-width": 1.5 * px() }, tr);
@@ -106,6 +107,7 @@ function drawLive() {
     label(t, liveLabels, x + 7 * px(), y + 4 * px(), 12 * px(), `${p.kind || ""} ×${p.group_size ?? "?"}`);
   }
   for (const f of state.incidents.values()) {
+    if (!f.geometry) continue;
     const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
     el("polygon", { points: `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`, fill: "none", stroke: f.properties.type === "crossing" ? "#ff6b6b" : "#f2b84b", "stroke-width": 2 * px() }, inc);
   }
@@ -192,6 +194,7 @@ function onEvent(type, data) {
     // A live update carries the new position only; the trail grows here (the whole trail
     // comes with /v1/tracks when the picture is loaded).
     for (const f of data.features) {
+      if (!f.geometry) continue;  // withheld by the sharing policy: nothing to place
       const id = f.id || `${f.geometry.coordinates}`, old = state.tracks.get(id);
       const before = old ? (old.properties.trail ? old.properties.trail.coordinates : [old.geometry.coordinates]) : [];
       const coords = before.concat([f.geometry.coordinates]).slice(-120);
@@ -239,7 +242,7 @@ async function stream() {
 
 async function loadPicture() {
   const [tracks, incidents] = await Promise.all([api("/v1/tracks"), api("/v1/incidents")]);
-  state.tracks = new Map(tracks.features.map((f) => [f.id || `${f.geometry.coordinates}`, f]));
+  state.tracks = new Map(tracks.features.filter((f) => f.geometry).map((f) => [f.id || `${f.geometry.coordinates}`, f]));
   state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
   markSim(tracks.simulated || incidents.simulated);
   renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase();
