@@ -25,7 +25,8 @@ from borderwatch.cases.memory import InMemoryCaseStore
 from borderwatch.domain.access import Principal, Role
 from borderwatch.domain.time import utc_now
 from borderwatch.ports.storage import DetectionItem, check_agency, hash_key, new_key
-from borderwatch.screening.audit_chain import AuditRow, ChainedAuditLog
+from borderwatch.screening.audit_chain import AuditRow
+from borderwatch.screening.audit_log import ChainedAuditLog
 
 
 class InMemoryDetections:
