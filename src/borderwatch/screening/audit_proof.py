@@ -238,12 +238,12 @@ def _check_checkpoints(
             continue
         if point.seq > head:
             beyond.append((point.seq, where, point.at))
-        elif log is not None and point.log != log:
-            problems.append(f"{where} is for another log (first record {point.log[:12]}…, "
-                            f"this log's {log[:12]}…): record 1 rewritten or another log")
         elif point.seq in by_seq and by_seq[point.seq].hash != point.hash:
             problems.append(f"{where}: record seq {point.seq} does not have the hash it had "
                             f"at {point.at}: the log was rewritten")
+        elif log is not None and point.log != log:
+            problems.append(f"{where} is for another log (first record {point.log[:12]}…, "
+                            f"this log's {log[:12]}…): record 1 rewritten or another log")
         anchored = max(anchored, point.seq)
     if beyond:
         seq, where, at = max(beyond)

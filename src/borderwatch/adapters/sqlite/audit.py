@@ -117,8 +117,14 @@ def read_audit_file(path: Path) -> list[AuditRow] | None:
         hint = " (it looks like JSON)" if head.lstrip()[:1] in (b"{", b"[") else ""
         raise InputError(None, f"not an audit log: not a SQLite database{hint}",
                          source=str(path))
+    # mode=ro: SQLite writes nothing. When no writer has left a WAL beside the file
+    # (closed cleanly, or a copy), immutable=1 too: then SQLite does not even create the
+    # -shm and -wal files (which it cannot on read-only media); with a WAL present it
+    # needs them to read the last commits (sqlite.org/uri.html, sqlite.org/wal.html).
+    wal = path.with_name(path.name + "-wal")
+    query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True)
     except sqlite3.Error as err:
         raise InputError(None, f"cannot open it read-only ({err})", source=str(path)) from None
     try:
