@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.case_helpers import SCREENED_CASE
 from typer.testing import CliRunner, Result
 
 from borderwatch.adapters.audit.keys import init_key_dir, load_seal
@@ -19,7 +20,6 @@ from borderwatch.adapters.sqlite.storage import SqliteStorage
 from borderwatch.app.cli.main import app
 from borderwatch.screening import screen
 from borderwatch.screening.audit_chain import GENESIS, canonical, chain_hash
-from tests.case_helpers import SCREENED_CASE
 
 CASE_ID = SCREENED_CASE["case_id"]
 
@@ -301,3 +301,23 @@ def test_a_new_log_is_not_started_over_the_checkpoints_of_a_deleted_one(
         log.record_screening(SCREENED_CASE, screen(SCREENED_CASE))
     log.close()
     assert verify(db, keys).exit_code == 1
+
+
+def test_the_service_opens_its_storage_with_the_key_directory_of_the_environment(
+    tmp_path: Path, keys: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from borderwatch.app.bootstrap import build_service
+    from borderwatch.app.runtime.config import ServiceConfig
+    from borderwatch.domain import InputError
+
+    path = tmp_path / "service.db"
+    monkeypatch.setenv("BORDERWATCH_AUDIT_KEYS", str(tmp_path / "no-such-keys"))
+    with pytest.raises(InputError, match="no private key"):
+        build_service(ServiceConfig(db=path))
+    monkeypatch.setenv("BORDERWATCH_AUDIT_KEYS", str(keys))
+    service = build_service(ServiceConfig(db=path))  # built, never started
+    service.alerts.close()
+    log = AuditLog(path, seal=load_seal(keys))  # the service's file takes signed records
+    log.record_screening(SCREENED_CASE, screen(SCREENED_CASE))
+    log.close()
+    assert verify(path).exit_code == 0
