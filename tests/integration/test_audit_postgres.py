@@ -1,13 +1,15 @@
 """The signed audit log on PostgreSQL: two storages (as two processes) append to one chain
 with one key, each checkpointing what it committed; a database made before signatures
-gets the ``sig`` column when it is opened. Starts an embedded server (slow)."""
+gets the ``sig`` column when it is opened. Starts an embedded server (as
+tests/contract/test_storage_postgres.py does)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import psycopg
-import pytest
+from tests.case_helpers import SCREENED_CASE
+from tests.pg_fixtures import postgres_server, postgres_url  # noqa: F401
 
 from borderwatch.adapters.audit.checkpoints import CheckpointFile
 from borderwatch.adapters.audit.keys import CHECKPOINTS, init_key_dir, load_check, load_seal
@@ -16,10 +18,6 @@ from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.screening import screen
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_proof import verify_log
-from tests.case_helpers import SCREENED_CASE
-from tests.pg_fixtures import postgres_server, postgres_url  # noqa: F401
-
-pytestmark = pytest.mark.slow
 
 
 def rows(url: str) -> list[AuditRow]:
