@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from borderwatch.app.cli.main import app
@@ -42,7 +43,10 @@ CASE = {
 }
 
 
-def test_screen_json_and_text_and_audit_verify(tmp_path: Path) -> None:
+def test_screen_json_and_text_and_audit_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BORDERWATCH_AUDIT_KEYS", raising=False)
     case = tmp_path / "case.json"
     case.write_text(json.dumps(CASE))
     db = tmp_path / "audit.db"
@@ -53,7 +57,9 @@ def test_screen_json_and_text_and_audit_verify(tmp_path: Path) -> None:
     assert (person["outcome"], person["rule"], person["exception"]) == ("exception", "A2", "E2")
     text = runner.invoke(app, ["screen", str(case)])
     assert "159.5(b)" in text.output
-    assert runner.invoke(app, ["audit", "verify", "--db", str(db)]).exit_code == 0
+    # Written without a key: the chain is consistent but proves nothing (exit 2, not 0).
+    unkeyed = runner.invoke(app, ["audit", "verify", "--db", str(db)])
+    assert unkeyed.exit_code == 2 and "unkeyed" in unkeyed.output
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE screening_audit SET body = replace(body, 'E2', 'E1')")
     tampered = runner.invoke(app, ["audit", "verify", "--db", str(db)])

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from borderwatch.adapters.audit.keys import seal_from_env
 from borderwatch.adapters.bus.local import LocalBus
 from borderwatch.adapters.nats.bus import JetStreamBus
 from borderwatch.adapters.postgres.coordination import SegmentLocks
@@ -166,7 +167,9 @@ def build_service(config: ServiceConfig) -> Service:
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
     hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
-    storage = SqliteStorage(config.db)
+    # The screening audit log is signed and checkpointed with the key directory named by
+    # $BORDERWATCH_AUDIT_KEYS (docs/security/audit.md); unset, it is written unsigned.
+    storage = SqliteStorage(config.db, audit_seal=seal_from_env())
     # The alert stage that routes is the one that sends (config.delivery): with a tracker
     # process, that is the tracker's own; this one then only reads and stores, and must
     # not drain the outbox too (the SQLite outbox hands a due message to every reader).
@@ -278,7 +281,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     boundary = config.boundary or Boundary.bundled()
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
-    storage = PostgresStorage(deployment.store)
+    storage = PostgresStorage(deployment.store, audit_seal=seal_from_env())
     detections, live_bus = open_cluster_buses(deployment)
     hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
     alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)

@@ -109,7 +109,7 @@ class DisclosureLog(DisclosureRecorder, Protocol):
 
 
 class AuditTrail(Protocol):
-    """The append-only, hash-chained screening audit log (``screening/audit_chain.py``)."""
+    """The append-only, hash-chained screening audit log (``screening/audit_log.py``)."""
 
     def record_screening(self, case: dict[str, Any], result: ScreeningResult) -> str:
         """Store the case and its proposed result; returns the record id. Raises
@@ -134,8 +134,10 @@ class AuditTrail(Protocol):
         ...
 
     def verify(self) -> list[str]:
-        """Empty when the chain is intact; otherwise one message per problem (an edited,
-        a deleted or a reordered record)."""
+        """Empty when the hash chain is consistent; otherwise one message per problem (an
+        edited, a deleted or a reordered record). The chain alone cannot see records cut
+        off its end or a re-hashed chain: with a seal the records are signed and the head
+        checkpointed, and ``screening.audit_proof.verify_log`` checks those."""
         ...
 
 

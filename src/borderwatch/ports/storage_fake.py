@@ -25,7 +25,9 @@ from borderwatch.cases.memory import InMemoryCaseStore
 from borderwatch.domain.access import Principal, Role
 from borderwatch.domain.time import utc_now
 from borderwatch.ports.storage import DetectionItem, check_agency, hash_key, new_key
-from borderwatch.screening.audit_chain import AuditRow, ChainedAuditLog
+from borderwatch.screening.audit_chain import AuditRow
+from borderwatch.screening.audit_log import ChainedAuditLog
+from borderwatch.screening.audit_proof import AuditSeal
 
 
 class InMemoryDetections:
@@ -229,8 +231,9 @@ class InMemoryDisclosures:
 class InMemoryAuditLog(ChainedAuditLog):
     """The audit chain on a list of rows. ``rows`` is open to tests that tamper with it."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        super().__init__(clock=clock)
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now,
+                 seal: AuditSeal | None = None) -> None:
+        super().__init__(clock=clock, seal=seal)
         self.rows: list[AuditRow] = []
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:

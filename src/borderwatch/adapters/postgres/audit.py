@@ -14,17 +14,31 @@ from typing import Any
 
 from borderwatch.adapters.postgres.database import ADVISORY_NAMESPACE, AUDIT_LOCK, Database
 from borderwatch.domain.time import utc_now
-from borderwatch.screening.audit_chain import AuditRow, ChainedAuditLog
+from borderwatch.screening.audit_chain import AuditRow
+from borderwatch.screening.audit_log import ChainedAuditLog
+from borderwatch.screening.audit_proof import AuditSeal
 
-_COLUMNS = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash"
+_COLUMNS = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash, sig"
 
 
 class PostgresAuditLog(ChainedAuditLog):
-    """:class:`~borderwatch.ports.storage.AuditTrail` on PostgreSQL."""
+    """:class:`~borderwatch.ports.storage.AuditTrail` on PostgreSQL. With a ``seal`` its
+    records are signed and its head checkpointed (``audit_log.py``); each process writes
+    its own checkpoints, in any order: every one is a head the log once had."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
-        super().__init__(clock=clock)
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now,
+                 seal: AuditSeal | None = None) -> None:
+        super().__init__(clock=clock, seal=seal)
         self.db = db
+
+    def _in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+    def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
+        first = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
+        last = self.db.execute(
+            f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        return (_row(first[0]) if first else None, _row(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
         if case_id is None:
@@ -47,9 +61,9 @@ class PostgresAuditLog(ChainedAuditLog):
             row = make(None if last is None else _row(last))
             connection.execute(
                 f"INSERT INTO screening_audit ({_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (row.seq, row.record_id, row.kind, row.case_id, row.person_id, row.created_at,
-                 row.body, row.prev_hash, row.hash),
+                 row.body, row.prev_hash, row.hash, row.sig),
             )
 
 
@@ -64,4 +78,5 @@ def _row(r: tuple[Any, ...]) -> AuditRow:
         body=str(r[6]),
         prev_hash=str(r[7]),
         hash=str(r[8]),
+        sig=None if r[9] is None else str(r[9]),
     )

@@ -137,6 +137,8 @@ CREATE TABLE IF NOT EXISTS screening_audit (
     prev_hash varchar(64) NOT NULL,
     hash varchar(64) NOT NULL
 );
+-- The record's signature (screening/audit_proof.py); added to databases made before it.
+ALTER TABLE screening_audit ADD COLUMN IF NOT EXISTS sig text;
 CREATE INDEX IF NOT EXISTS ix_screening_audit_case_id ON screening_audit (case_id);
 CREATE TABLE IF NOT EXISTS segment_positions (
     segment text PRIMARY KEY,
@@ -172,3 +174,11 @@ def create_schema(db: Database) -> None:
     )
     if missing[0][0]:
         db.run_script(SCHEMA, SCHEMA_LOCK)
+    # A column added since (the audit record's signature, screening/audit_proof.py):
+    # databases made before get it in a step of its own, as the new index above.
+    elif not db.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = 'screening_audit' AND column_name = 'sig'"
+    ):
+        db.run_script("ALTER TABLE screening_audit ADD COLUMN IF NOT EXISTS sig text",
+                      SCHEMA_LOCK)

@@ -28,6 +28,7 @@ from borderwatch.adapters.postgres.keys import PostgresKeys
 from borderwatch.adapters.postgres.outbox import CLAIM_LEASE_S, PostgresOutbox
 from borderwatch.adapters.postgres.schema import create_schema
 from borderwatch.alerts.outbox import Backoff
+from borderwatch.screening.audit_proof import AuditSeal
 
 
 class PostgresStorage:
@@ -37,6 +38,7 @@ class PostgresStorage:
     ``backoff``, ``clock`` (epoch seconds; default the system's) and ``rng`` are the
     outbox's retry schedule; ``claim_lease_s`` how long a dispatcher's claim on a message
     holds (``outbox.py``). ``pool_size``: connections this object opens at most.
+    ``audit_seal`` signs and checkpoints the audit log (``adapters/audit/keys.py``).
     Thread-safe, and safe with other processes on the same database."""
 
     def __init__(
@@ -48,8 +50,10 @@ class PostgresStorage:
         rng: random.Random | None = None,
         claim_lease_s: float = CLAIM_LEASE_S,
         pool_size: int = POOL_SIZE,
+        audit_seal: AuditSeal | None = None,
     ) -> None:
         self.url = url
+        self._closed = False
         self.db = Database(url, pool_size=pool_size)
         try:
             create_schema(self.db)
@@ -62,7 +66,7 @@ class PostgresStorage:
             )
             self.disclosures = PostgresDisclosures(self.db)
             self.cases = PostgresCaseStore(self.db)
-            self.audit = PostgresAuditLog(self.db)
+            self.audit = PostgresAuditLog(self.db, seal=audit_seal)
             self.positions = SegmentPositions(self.db)
             self.heartbeats = Heartbeats(self.db)
         except BaseException:
@@ -77,7 +81,11 @@ class PostgresStorage:
             yield
 
     def close(self) -> None:
-        """Close the connections (again: nothing happens)."""
+        """Checkpoint the audit log's head, close the connections (again: nothing
+        happens)."""
+        if not self._closed:
+            self._closed = True
+            self.audit.checkpoint_pending()
         self.db.close()
 
     def __repr__(self) -> str:

@@ -1,31 +1,31 @@
 """The screening audit log in the service's SQLite file (table ``screening_audit``).
 
-The chain and its rules are ``screening/audit_chain.py``; this module stores the rows.
-Records are never updated; ``seq`` is the primary key and is given explicitly, so two
-concurrent writers collide on it instead of forking the chain.
+The chain and its rules are ``screening/audit_chain.py``, the signatures and checkpoints
+``screening/audit_proof.py``; this module stores the rows, and reads a file for
+``borderwatch audit verify`` without changing it (:func:`read_audit_file`). Records are
+never updated; ``seq`` is the primary key and is given explicitly, so two concurrent
+writers collide on it instead of forking the chain.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from borderwatch.adapters.sqlite.database import Database
+from borderwatch.domain import InputError
 from borderwatch.domain.time import utc_now
-from borderwatch.screening.audit_chain import (
-    DECISIONS,
-    GENESIS,
-    AuditRow,
-    ChainedAuditLog,
-    chain_hash,
-)
+from borderwatch.screening.audit_chain import GENESIS, AuditRow, chain_hash
+from borderwatch.screening.audit_log import DECISIONS, ChainedAuditLog
+from borderwatch.screening.audit_proof import AuditSeal
 
-__all__ = ["DECISIONS", "GENESIS", "AuditLog", "chain_hash"]
+__all__ = ["DECISIONS", "GENESIS", "AuditLog", "chain_hash", "read_audit_file"]
 
 # The same table as files written before (by SQLAlchemy) hold, so they open as they are;
-# the DDL is PostgreSQL's too.
+# the DDL is PostgreSQL's too. ``sig`` came later: older files get it added, empty.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS screening_audit (
     seq INTEGER NOT NULL,
@@ -37,28 +37,47 @@ CREATE TABLE IF NOT EXISTS screening_audit (
     body TEXT NOT NULL,
     prev_hash VARCHAR(64) NOT NULL,
     hash VARCHAR(64) NOT NULL,
+    sig TEXT,
     PRIMARY KEY (seq),
     UNIQUE (record_id)
 );
 CREATE INDEX IF NOT EXISTS ix_screening_audit_case_id ON screening_audit (case_id);
 """
-_COLUMNS = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash"
+_BASE = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash"
+_COLUMNS = _BASE + ", sig"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html)."""
 
 
 class AuditLog(ChainedAuditLog):
-    """:class:`~borderwatch.ports.storage.AuditTrail` on SQLite. Closing it closes its
-    :class:`Database`."""
+    """:class:`~borderwatch.ports.storage.AuditTrail` on SQLite. With a ``seal`` its
+    records are signed and its head checkpointed (``audit_log.py``). Closing it
+    checkpoints what is not yet, then closes its :class:`Database`."""
 
     def __init__(
-        self, where: str | Path | Database, *, clock: Callable[[], datetime] = utc_now
+        self, where: str | Path | Database, *, clock: Callable[[], datetime] = utc_now,
+        seal: AuditSeal | None = None,
     ) -> None:
-        super().__init__(clock=clock)
+        super().__init__(clock=clock, seal=seal)
         self.db = Database.of(where)
         self.path = self.db.path
         self.db.executescript(_SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(screening_audit)")}
+        if "sig" not in columns:
+            self.db.execute("ALTER TABLE screening_audit ADD COLUMN sig TEXT")
 
     def close(self) -> None:
+        super().close()
         self.db.close()
+
+    def _in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+    def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
+        first = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
+        last = self.db.read(
+            f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        return (_row(first[0]) if first else None, _row(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
         if case_id is None:
@@ -77,21 +96,75 @@ class AuditLog(ChainedAuditLog):
             )
             row = make(_row(last[0]) if last else None)
             self.db.execute(
-                f"INSERT INTO screening_audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO screening_audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (row.seq, row.record_id, row.kind, row.case_id, row.person_id, row.created_at,
-                 row.body, row.prev_hash, row.hash),
+                 row.body, row.prev_hash, row.hash, row.sig),
             )
 
 
+def read_audit_file(path: Path) -> list[AuditRow] | None:
+    """Every row of the audit log in the SQLite file at ``path``, read without writing a
+    byte to it (``mode=ro``: no table is created, no journal mode changed). None when the
+    file is a SQLite database without the audit table (dropped, or not an audit log).
+    Raises ``InputError`` naming the file when it is not a SQLite database or its audit
+    table lacks the columns of one."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as err:
+        raise InputError(None, f"cannot read it ({err.strerror})", source=str(path)) from None
+    if head and head != SQLITE_MAGIC:
+        hint = " (it looks like JSON)" if head.lstrip()[:1] in (b"{", b"[") else ""
+        raise InputError(None, f"not an audit log: not a SQLite database{hint}",
+                         source=str(path))
+    # mode=ro: SQLite writes nothing. When no writer has left a WAL beside the file
+    # (closed cleanly, or a copy), immutable=1 too: then SQLite does not even create the
+    # -shm and -wal files (which it cannot on read-only media); with a WAL present it
+    # needs them to read the last commits (sqlite.org/uri.html, sqlite.org/wal.html).
+    wal = path.with_name(path.name + "-wal")
+    query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True)
+    except sqlite3.Error as err:
+        raise InputError(None, f"cannot open it read-only ({err})", source=str(path)) from None
+    try:
+        columns = {r[1] for r in connection.execute("PRAGMA table_info(screening_audit)")}
+        if not columns:
+            return None
+        missing = [c.strip() for c in _BASE.split(",") if c.strip() not in columns]
+        if missing:
+            raise InputError(None, "not an audit log: table screening_audit lacks "
+                             + ", ".join(missing), source=str(path))
+        select = _COLUMNS if "sig" in columns else _BASE + ", NULL"
+        rows = connection.execute(f"SELECT {select} FROM screening_audit ORDER BY seq")
+        return [_row(r) for r in rows]
+    except sqlite3.DatabaseError as err:
+        raise InputError(None, f"not a readable SQLite database ({err})",
+                         source=str(path)) from None
+    finally:
+        connection.close()
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _row(r: tuple[Any, ...]) -> AuditRow:
+    # Tolerant of what an editor of the file may have put in a column: the chain check
+    # then reports the record instead of the reader failing.
+    try:
+        seq = int(r[0])
+    except (TypeError, ValueError):
+        seq = -1
     return AuditRow(
-        seq=int(r[0]),
-        record_id=str(r[1]),
-        kind=str(r[2]),
-        case_id=str(r[3]),
-        person_id=None if r[4] is None else str(r[4]),
-        created_at=str(r[5]),
-        body=str(r[6]),
-        prev_hash=str(r[7]),
-        hash=str(r[8]),
+        seq=seq,
+        record_id=_text(r[1]),
+        kind=_text(r[2]),
+        case_id=_text(r[3]),
+        person_id=None if r[4] is None else _text(r[4]),
+        created_at=_text(r[5]),
+        body=_text(r[6]),
+        prev_hash=_text(r[7]),
+        hash=_text(r[8]),
+        sig=None if r[9] is None else _text(r[9]),
     )

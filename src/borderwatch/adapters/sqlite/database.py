@@ -87,6 +87,11 @@ class Database:
                 self._writer = None
                 self._connection.execute("COMMIT")
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside an open transaction (its writes not committed)."""
+        return self._writer == threading.get_ident()
+
     def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement on the writing connection (inside the caller's transaction,
         if any; otherwise committed at once) and return its rows."""

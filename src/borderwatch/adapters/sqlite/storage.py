@@ -27,6 +27,7 @@ from borderwatch.adapters.sqlite.detections import DetectionLog
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 from borderwatch.alerts.outbox import Backoff
+from borderwatch.screening.audit_proof import AuditSeal
 
 
 class SqliteStorage:
@@ -34,8 +35,9 @@ class SqliteStorage:
 
     ``synchronous`` is SQLite's sync level for the file's commits (``FULL``: a commit
     survives a power cut; ``NORMAL``: a killed process). ``backoff``, ``clock`` (epoch
-    seconds) and ``rng`` are the outbox's retry schedule. Thread-safe. Closing any one
-    repository closes the whole storage (they share the connection)."""
+    seconds) and ``rng`` are the outbox's retry schedule; ``audit_seal`` signs and
+    checkpoints the audit log (``adapters/audit/keys.py``, ``load_seal``). Thread-safe.
+    Closing any one repository closes the whole storage (they share the connection)."""
 
     def __init__(
         self,
@@ -45,8 +47,10 @@ class SqliteStorage:
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        audit_seal: AuditSeal | None = None,
     ) -> None:
         self.db = Database.of(path, synchronous)
+        self._closed = False
         self.path = self.db.path
         self.detections = DetectionLog(self.db)
         self.keys = KeyStore(self.db)
@@ -54,7 +58,7 @@ class SqliteStorage:
         self.outbox = SqliteOutbox(self.db, backoff=backoff, clock=clock, rng=rng)
         self.disclosures = SqliteDisclosures(self.db)
         self.cases = SqlCaseStore(self.db)
-        self.audit = AuditLog(self.db)
+        self.audit = AuditLog(self.db, seal=audit_seal)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -63,6 +67,10 @@ class SqliteStorage:
             yield
 
     def close(self) -> None:
-        """Close the outbox's marks connection and the file."""
+        """Checkpoint the audit log's head, close the outbox's marks connection and the
+        file."""
+        if not self._closed:
+            self._closed = True
+            self.audit.checkpoint_pending()
         self.outbox.close()
         self.db.close()

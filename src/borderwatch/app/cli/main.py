@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from borderwatch.app.cli.alerts import alerts_app
+from borderwatch.app.cli.audit import KeysOption, audit_app
 from borderwatch.app.cli.cluster import cluster_app, worker_app
 from borderwatch.app.cli.detect import detect as detect_command
 from borderwatch.app.cli.serve import keys_app
@@ -367,6 +368,7 @@ def screen(
         Path | None,
         typer.Option("--db", help="Record the screening in this SQLite audit log."),
     ] = None,
+    keys: KeysOption = None,
 ) -> None:
     """Screen each person of a case under the Safe Third Country Agreement (decision support).
 
@@ -377,6 +379,7 @@ def screen(
     """
     import orjson
 
+    from borderwatch.adapters.audit.keys import load_seal
     from borderwatch.adapters.sqlite.audit import AuditLog
     from borderwatch.screening import format_text, result_to_json
     from borderwatch.screening import screen as run_screen
@@ -393,31 +396,21 @@ def screen(
         raise InputError(None, f"not valid JSON ({err})", source=str(case_file)) from None
     result = run_screen(case, law_date=day)
     if db is not None:
-        AuditLog(db).record_screening(case, result)
+        # With --keys (or $BORDERWATCH_AUDIT_KEYS) the record is signed and checkpointed;
+        # without, it is written unsigned and `audit verify` says "unkeyed".
+        log = AuditLog(db, seal=load_seal(keys) if keys is not None else None)
+        try:
+            log.record_screening(case, result)
+        finally:
+            log.close()
     if fmt == "json":
         typer.echo(orjson.dumps(result_to_json(result), option=orjson.OPT_INDENT_2).decode())
     else:
         typer.echo(format_text(result))
 
 
-audit_app = typer.Typer(help="The append-only, hash-chained screening audit log.")
+# `borderwatch audit init-key|verify|checkpoint` lives in cli/audit.py.
 app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("verify")
-def audit_verify(
-    db: Annotated[
-        Path, typer.Option("--db", exists=True, dir_okay=False, help="SQLite audit log.")
-    ],
-) -> None:
-    """Check the audit log's hash chain: any edited or deleted record is reported (exit 1)."""
-    from borderwatch.adapters.sqlite.audit import AuditLog
-
-    problems = AuditLog(db).verify()
-    for problem in problems:
-        err_console.print(f"[red]{problem}[/]")
-    console.print("audit log intact" if not problems else f"{len(problems)} problem(s)")
-    raise typer.Exit(1 if problems else 0)
 
 
 # `borderwatch stats ...` and `borderwatch report` live in cli_stats.py.
