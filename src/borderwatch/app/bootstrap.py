@@ -165,7 +165,8 @@ def build_service(config: ServiceConfig) -> Service:
     boundary = config.boundary or Boundary.bundled()
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
-    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
+              client_bytes=config.feed_client_bytes)
     storage = SqliteStorage(config.db)
     # The alert stage that routes is the one that sends (config.delivery): with a tracker
     # process, that is the tracker's own; this one then only reads and stores, and must
@@ -279,7 +280,8 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     sharing = SharingPolicy.bundled()
     storage = PostgresStorage(deployment.store)
     detections, live_bus = open_cluster_buses(deployment)
-    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
+              client_bytes=config.feed_client_bytes)
     alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
     return Service(
         config=config, boundary=boundary, places=places, keys=storage.keys,
