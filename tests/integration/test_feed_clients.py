@@ -164,6 +164,27 @@ def test_a_partner_costs_one_disclosure_row_per_event_written_off_the_event_loop
     asyncio.run(run())
 
 
+def test_two_partner_connections_of_one_agency_get_one_view_and_a_row_each() -> None:
+    async def run() -> None:
+        log = _BlockingLog()
+        log.release.set()
+        hub, viewer, writer = _feed(log)
+        other = Principal("key-partner-2", PARTNER.agency, Role.PARTNER)
+        streams = [feed_stream(hub, viewer, who, HELLO, writer) for who in (PARTNER, other)]
+        for stream in streams:
+            await _next(stream)
+        hub.publish(_tracks(0, 50))
+        got = [await _next(stream) for stream in streams]
+        assert got[0] == got[1]  # the same view: it depends on the agency only
+        assert sorted(e["key_id"] for e in log.entries()) == ["key-partner", "key-partner-2"]
+        for stream in streams:
+            await stream.aclose()
+        writer.close()
+        hub.close()
+
+    asyncio.run(run())
+
+
 def test_a_stuck_disclosure_writer_holds_up_only_that_partner() -> None:
     async def run() -> None:
         log = _BlockingLog()  # every batch write waits until released

@@ -33,6 +33,9 @@ class Delivery:
     views: dict[str, bytes | None] = field(default_factory=dict)
     size: int = 0
     """Its bytes on the bus: what it costs a connection's buffer (hub.FeedReader)."""
+    partner_views: dict[str, tuple[bytes | None, list[dict[str, Any]]]] = field(
+        default_factory=dict)
+    """A partner agency's message and its disclosure entries (:func:`partner_message`)."""
 
 
 def sse(event: Event) -> bytes:
@@ -80,10 +83,16 @@ def partner_message(viewer: Viewer, who: Principal,
                     delivery: Delivery) -> tuple[bytes | None, list[dict[str, Any]]]:
     """A partner's message for ``delivery`` and the disclosure entries it needs first:
     the gate's entries for each record released (a track, an incident), collected and
-    written as one entry per event and recipient (gate.disclosure_of_event). Safe in
-    a worker thread: it writes nothing shared."""
+    written as one entry per event and recipient (gate.disclosure_of_event). What the
+    gate releases depends on the recipient agency only, so it is made once per agency
+    and event. Safe in a worker thread (two threads may make the same view twice)."""
+    key = f"{who.role.value}:{who.agency}"
+    kept = delivery.partner_views.get(key)
+    if kept is not None:
+        return kept
     with collected_disclosures() as entries:
         made = message_for(viewer, who, delivery)
-    if made is None or not entries:
-        return made, []
-    return made, disclosure_of_event(entries, event=str(delivery.event["type"]), channel="feed")
+    kept = (made, [] if made is None or not entries else disclosure_of_event(
+        entries, event=str(delivery.event["type"]), channel="feed"))
+    delivery.partner_views[key] = kept
+    return kept

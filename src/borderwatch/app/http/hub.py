@@ -242,7 +242,7 @@ async def feed_stream(hub: Hub, viewer: Viewer, who: Principal, hello: Event,
                 made, entries = await asyncio.to_thread(partner_message, viewer, who, delivery)
                 if made is None:
                     continue
-                written = disclosures.offer(entries)
+                written = disclosures.offer([{**e, "key_id": who.key_id} for e in entries])
                 if written is None:  # the log is behind: send nothing undisclosed
                     reader.drop()
                     continue
