@@ -37,8 +37,8 @@ from typing import Any
 import httpx
 import numpy as np
 import psutil
-from api import batch, post, read_feed, stamp_of, start_service, wait_tracked
 
+from api import batch, post, read_feed, stamp_of, start_service, wait_tracked
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.domain.access import Role
 
