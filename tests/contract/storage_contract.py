@@ -326,6 +326,21 @@ class StorageContract:
         storage.disclosures.record(second)
         assert storage.disclosures.entries() == [first, second]
 
+    def test_disclosures_recorded_in_a_batch_come_back_in_order(self, storage: Storage) -> None:
+        batch = [{"alert_id": f"feed:{n}", "recipient": "USBP-HVR", "count": n}
+                 for n in range(3)]
+        storage.disclosures.record({"alert_id": "ALR-0", "recipient": "USBP-HVR"})
+        storage.disclosures.record_many(batch)
+        storage.disclosures.record_many([])
+        assert storage.disclosures.entries() == [
+            {"alert_id": "ALR-0", "recipient": "USBP-HVR"}, *batch]
+
+    def test_a_batch_of_disclosures_is_all_or_none(self, storage: Storage) -> None:
+        with pytest.raises(KeyError):  # the second entry names no recipient
+            storage.disclosures.record_many([{"alert_id": "a", "recipient": "x"},
+                                             {"alert_id": "b"}])
+        assert storage.disclosures.entries() == []
+
     # cases (tests/integration/test_case_store.py holds the case store's own suite)
 
     def test_cases_open_get_list_and_refuse(self, storage: Storage) -> None:

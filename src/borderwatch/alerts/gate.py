@@ -9,6 +9,9 @@ channel, on which legal basis. A formatter therefore cannot leak what it never r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -78,7 +81,8 @@ class SharingGate:
         kept = {k: v for k, v in alert.payload.items() if k in allowed}
         withheld = tuple(sorted(set(alert.payload) - set(kept)))
         cleared = replace(alert, payload=kept)
-        self.log.record(
+        collecting = _COLLECTING.get()
+        (self.log.record if collecting is None else collecting.append)(
             {
                 "time": format_time(alert.created_at),
                 "alert_id": alert.alert_id,
@@ -93,6 +97,58 @@ class SharingGate:
             }
         )
         return Release(cleared, channel, withheld)
+
+
+_COLLECTING: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+    "borderwatch_disclosures_collecting", default=None)
+
+
+@contextmanager
+def collected_disclosures() -> Iterator[list[dict[str, Any]]]:
+    """Disclosures released inside the block, in this context only (this thread or this
+    asyncio task), are appended to the yielded list instead of being written to the log;
+    the caller must write them before it sends what was released (the live feed writes
+    one entry per event and recipient: :func:`disclosure_of_event`)."""
+    collected: list[dict[str, Any]] = []
+    token = _COLLECTING.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTING.reset(token)
+
+
+def disclosure_of_event(entries: list[dict[str, Any]], *, event: str,
+                        channel: str) -> list[dict[str, Any]]:
+    """The entries of one live-feed event (several records released to one recipient,
+    e.g. a thousand tracks) as one entry per recipient: which records (``released``,
+    their ``alert_id``s, and ``count``), every field sent and every field withheld
+    from any of them, and the legal basis. A track update every second then costs one
+    row per partner subscriber, not one per track."""
+    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        key = (entry["recipient"], entry["agency"], entry["basis"])
+        grouped.setdefault(key, []).append(entry)
+    merged = []
+    for (recipient, agency, basis), group in grouped.items():
+        released = [e["alert_id"] for e in group]
+        incidents = sorted({e["incident_id"] for e in group if e["incident_id"]})
+        merged.append({
+            "time": max(e["time"] for e in group),
+            "alert_id": f"{channel}:{event}:{released[0]}" + (
+                f"+{len(released) - 1}" if len(released) > 1 else ""),
+            "incident_id": incidents[0] if len(incidents) == 1 else "",
+            "recipient": recipient,
+            "agency": agency,
+            "channel": channel,
+            "event": event,
+            "released": released,
+            "count": len(released),
+            "fields": sorted({f for e in group for f in e["fields"]}),
+            "withheld": sorted({f for e in group for f in e["withheld"]}),
+            "basis": basis,
+            "simulated": any(e["simulated"] for e in group),
+        })
+    return merged
 
 
 class TeeDisclosures:

@@ -166,7 +166,8 @@ def build_service(config: ServiceConfig) -> Service:
     boundary = config.boundary or Boundary.bundled()
     places = config.places or Places.bundled()
     sharing = SharingPolicy.bundled()
-    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
+              client_bytes=config.feed_client_bytes)
     # The screening audit log is signed and checkpointed with the key directory named by
     # $BORDERWATCH_AUDIT_KEYS (docs/security/audit.md); unset, it is written unsigned.
     storage = SqliteStorage(config.db, audit_seal=seal_from_env())
@@ -283,7 +284,8 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     sharing = SharingPolicy.bundled()
     storage = PostgresStorage(deployment.store, audit_seal=seal_from_env())
     detections, live_bus = open_cluster_buses(deployment)
-    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES))
+    hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
+              client_bytes=config.feed_client_bytes)
     alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
     return Service(
         config=config, boundary=boundary, places=places, keys=storage.keys,

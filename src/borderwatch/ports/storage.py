@@ -103,6 +103,11 @@ class ApiKeys(Protocol):
 class DisclosureLog(DisclosureRecorder, Protocol):
     """Every disclosure to a partner agency (``alerts/gate.py`` writes them)."""
 
+    def record_many(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Store ``entries`` in order, all or none, in one transaction (the live feed's
+        background writer: one commit for a batch, app/runtime/disclosures.py)."""
+        ...
+
     def entries(self) -> list[dict[str, Any]]:
         """The entries as recorded, oldest first."""
         ...

@@ -7,6 +7,7 @@ columns beside it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +93,16 @@ class PostgresDisclosures:
             "INSERT INTO disclosures (alert_id, recipient, entry) VALUES (%s, %s, %s)",
             (entry["alert_id"], entry["recipient"], orjson.dumps(entry).decode()),
         )
+
+    def record_many(self, entries: Sequence[dict[str, Any]]) -> None:
+        rows = [(e["alert_id"], e["recipient"], orjson.dumps(e).decode()) for e in entries]
+        if not rows:
+            return
+        with self.db.transaction() as connection, connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO disclosures (alert_id, recipient, entry) VALUES (%s, %s, %s)",
+                rows,
+            )
 
     def entries(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT entry FROM disclosures ORDER BY id")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,13 @@ class SqliteDisclosures:
             "INSERT INTO disclosures (alert_id, recipient, entry) VALUES (?, ?, ?)",
             (entry["alert_id"], entry["recipient"], orjson.dumps(entry).decode()),
         )
+
+    def record_many(self, entries: Sequence[dict[str, Any]]) -> None:
+        with self.db.transaction():  # one commit, one sync to disk, for the batch
+            self.db.executemany(
+                "INSERT INTO disclosures (alert_id, recipient, entry) VALUES (?, ?, ?)",
+                [(e["alert_id"], e["recipient"], orjson.dumps(e).decode()) for e in entries],
+            )
 
     def entries(self) -> list[dict[str, Any]]:
         rows = self.db.read("SELECT entry FROM disclosures ORDER BY id")

@@ -5,8 +5,10 @@ serve the same stream on a port for ATAK-style clients to connect to directly.
   ``tcp://`` and ``tls://`` URLs and ``PYTAK_TLS_*`` settings TAK users already know), keeps
   it, and reads and discards what the server sends back so its buffers never fill.
 * :class:`CotStreamServer` is the served stream (8087/tcp style): every event published
-  goes to every connected client, and a client that connects later first receives the
-  latest event of every uid that is not stale yet (a TAK map's current picture).
+  goes to every connected client, through a queue of its own bounded in bytes (a slow
+  client is resynced or disconnected, never waited for), and a client that connects later
+  first receives the latest event of every uid that is not stale yet (a TAK map's
+  current picture).
 * :class:`CotListener` is a stand-in TAK server (TCP, or TLS requiring a client
   certificate) that keeps what it receives: the official fake for tests and the demo.
 
@@ -21,6 +23,7 @@ import asyncio
 import ssl
 import threading
 import warnings
+from collections import deque
 from collections.abc import Coroutine
 from configparser import ConfigParser
 from datetime import UTC, datetime
@@ -149,18 +152,80 @@ async def _discard(reader: asyncio.StreamReader) -> None:
         pass
 
 
-class CotStreamServer:
-    """The served CoT stream on 127.0.0.1 (or ``host``); ``port=0`` picks a free port."""
+COT_CLIENT_BYTES = 1 << 20
+"""Bytes of CoT events queued for one served-stream client at most (some 1,500 track
+events); beyond, its queue is dropped and it is resynced with the current picture."""
+COT_WRITE_TIMEOUT_S = 30.0
+"""A client that takes none of what is written to it for this long is disconnected."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+
+class _StreamClient:
+    """One served-stream client: its queue of events, bounded in bytes, and the task that
+    writes them (so that one slow reader never holds up the others or a publish)."""
+
+    def __init__(self, writer: asyncio.StreamWriter, limit: int) -> None:
+        self.writer = writer
+        self.limit = limit
+        self.queue: deque[bytes] = deque()
+        self.queued_bytes = 0
+        self.dropped = 0
+        self.resync = True  # a new client is first sent the current picture
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+    def push(self, body: bytes) -> int:
+        """Queue ``body``; how many events were dropped to make room (0: none)."""
+        if self.queued_bytes + len(body) > self.limit:
+            dropped = len(self.queue) + 1
+            self.dropped += dropped
+            self.queue.clear()
+            self.queued_bytes = 0
+            self.resync = True  # the picture it is sent instead holds this event too
+            self.ready.set()
+            return dropped
+        self.queue.append(body)
+        self.queued_bytes += len(body)
+        self.ready.set()
+        return 0
+
+    def take(self, picture: list[bytes]) -> list[bytes]:
+        """What to write next: the current picture after a resync, else the queue."""
+        if self.resync:
+            self.resync = False
+            taken = picture
+        else:
+            taken = list(self.queue)
+        self.queue.clear()
+        self.queued_bytes = 0
+        return taken
+
+
+class CotStreamServer:
+    """The served CoT stream on 127.0.0.1 (or ``host``); ``port=0`` picks a free port.
+
+    Every client has its own queue, bounded at ``client_bytes``, and its own writer task:
+    ``publish`` only queues, so it never waits for a client. A client whose queue would
+    overflow has it dropped and is sent the current picture (the latest event of every
+    uid not yet stale) when it takes data again; a client that takes nothing for
+    ``write_timeout_s`` is disconnected (docs/security/clients.md)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 client_bytes: int = COT_CLIENT_BYTES,
+                 write_timeout_s: float = COT_WRITE_TIMEOUT_S) -> None:
         self.host = host
         self.requested_port = port
         self.port = 0
+        self.client_bytes = client_bytes
+        self.write_timeout_s = write_timeout_s
         self._loop = _Loop("cot-stream")
         self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.StreamWriter] = set()
+        self._clients: set[_StreamClient] = set()
         self._latest: dict[str, tuple[datetime, bytes]] = {}
         self.published = 0
+        self.dropped = 0
+        """Events dropped from slow clients' queues (each such client was resynced)."""
+        self.disconnected = 0
+        """Clients disconnected for taking nothing within ``write_timeout_s``."""
 
     def start(self) -> int:
         self._server = self._loop.run(
@@ -173,8 +238,19 @@ class CotStreamServer:
     def clients(self) -> int:
         return len(self._clients)
 
+    def queued_bytes(self) -> list[int]:
+        """Per client, the bytes the server holds for it: its queue and what its socket's
+        transport has not handed to the kernel yet."""
+
+        async def sizes() -> list[int]:
+            return [c.queued_bytes + c.writer.transport.get_write_buffer_size()
+                    for c in self._clients]
+
+        return self._loop.run(sizes())
+
     def publish(self, body: bytes) -> None:
-        """Send one event to every client now and keep it for later ones until stale."""
+        """Queue one event for every client and keep it for later ones until stale.
+        Never waits for a client."""
         self._loop.run(self._publish(body))
 
     def send(self, message: Message) -> None:
@@ -188,30 +264,41 @@ class CotStreamServer:
         if uid is not None and stale is not None:
             self._latest[uid] = (stale, body)
         self.published += 1
-        for writer in list(self._clients):
-            try:
-                writer.write(body)
-                await writer.drain()
-            except (ConnectionError, RuntimeError):
-                self._clients.discard(writer)
+        for client in self._clients:
+            self.dropped += client.push(body)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        for _, body in list(self._latest.values()):
-            writer.write(body)
-        await writer.drain()
-        self._clients.add(writer)
+        client = _StreamClient(writer, self.client_bytes)
+        self._clients.add(client)
+        writing = asyncio.create_task(self._write(client))
+        # Clients send pings and their own position: not ours. Read until they go.
+        reading = asyncio.create_task(_discard(reader))
         try:
-            await _discard(reader)  # clients send pings and their own position: not ours
-        except ConnectionError:
-            pass
+            await asyncio.wait({reading, writing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            self._clients.discard(writer)
-            writer.close()
+            self._clients.discard(client)
+            writing.cancel()
+            reading.cancel()
+            writer.transport.abort()  # drop what it had not taken (close would wait)
+
+    async def _write(self, client: _StreamClient) -> None:
+        try:
+            while True:
+                await client.ready.wait()
+                client.ready.clear()
+                picture = [body for _, body in self._latest.values()] if client.resync else []
+                for body in client.take(picture):
+                    client.writer.write(body)
+                    await asyncio.wait_for(client.writer.drain(), self.write_timeout_s)
+        except TimeoutError:
+            self.disconnected += 1
+        except (ConnectionError, RuntimeError):
+            pass
 
     def close(self) -> None:
         async def shutdown() -> None:
-            for writer in list(self._clients):
-                writer.close()
+            for client in list(self._clients):
+                client.writer.transport.abort()
             if self._server is not None:
                 self._server.close()
                 await self._server.wait_closed()

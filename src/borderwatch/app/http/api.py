@@ -33,7 +33,7 @@ from fastapi.responses import (
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from borderwatch.alerts import LifecycleError
-from borderwatch.app.http.feed import message_for, sse
+from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import ingest_batch
 from borderwatch.app.http.layers import map_layers, monthly_stats, sensor_features
 from borderwatch.app.http.metrics import render_metrics
@@ -351,31 +351,12 @@ def create_app(service: Service) -> FastAPI:
              responses={200: {"content": {"text/event-stream": {}}}})
     async def stream(who: Reader, request: Request) -> StreamingResponse:
         """Server-Sent Events: ``tracks`` (GeoJSON features), ``incident``, ``alert``, each
-        in the caller's view; a comment line every 15 s keeps proxies from closing it."""
-        reader = service.hub.subscribe()
-
-        async def events() -> AsyncIterator[bytes]:
-            try:
-                hello = {"type": "hello", "role": who.role.value,
-                         "simulated": service.live.simulated_seen,
-                         "replay": service.config.replay}
-                yield sse(hello)
-                while True:
-                    try:
-                        delivery = await asyncio.wait_for(reader.get(), timeout=15)
-                    except TimeoutError:
-                        yield b": keep-alive\n\n"
-                        continue
-                    message = message_for(service.viewer, who, delivery)
-                    if message is None:
-                        continue
-                    yield message
-                    if delivery.event["type"] == "lagged":
-                        return
-            finally:
-                service.hub.unsubscribe(reader)
-
-        return StreamingResponse(events(), media_type="text/event-stream",
+        in the caller's view; a comment line every 15 s keeps proxies from closing it. A
+        connection that falls behind is sent ``resync``: reload the picture (hub.py)."""
+        hello = {"type": "hello", "role": who.role.value,
+                 "simulated": service.live.simulated_seen, "replay": service.config.replay}
+        events = feed_stream(service.hub, service.viewer, who, hello, service.feed_disclosures)
+        return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     # -- dashboard -------------------------------------------------------------------

@@ -4,8 +4,8 @@ made as few times as the rules allow.
 A ``tracks`` event is the heavy one (docs/performance.md). Its features hold no personal
 field (live.TRACK_FIELDS, checked by a test), so every role but the partner's receives the
 same bytes, made once by the publisher (:func:`shared_tracks_message`) and passed on
-unread. A partner's view goes through the sharing gate, which logs each disclosure, so it
-is made for each partner subscriber.
+unread. A partner's view goes through the sharing gate, so it is made for each partner
+subscriber (:func:`partner_message`), with one disclosure entry per event.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from borderwatch.alerts.gate import collected_disclosures, disclosure_of_event
 from borderwatch.app.http.views import Viewer
 from borderwatch.domain.access import Principal
 
@@ -30,6 +31,11 @@ class Delivery:
 
     event: Event
     views: dict[str, bytes | None] = field(default_factory=dict)
+    size: int = 0
+    """Its bytes on the bus: what it costs a connection's buffer (hub.FeedReader)."""
+    partner_views: dict[str, tuple[bytes | None, list[dict[str, Any]]]] = field(
+        default_factory=dict)
+    """A partner agency's message and its disclosure entries (:func:`partner_message`)."""
 
 
 def sse(event: Event) -> bytes:
@@ -64,8 +70,8 @@ def message_for(viewer: Viewer, who: Principal, delivery: Delivery) -> bytes | N
                 made = event.get("message") or shared_tracks_message(event)
                 delivery.views[_SHARED] = made
             return made
-        if "message" in event:  # made by the tracker process: read it back once
-            event = delivery.event = tracks_from_message(event["message"])
+        if "message" in event:  # the shared message: read back for this partner only
+            event = tracks_from_message(event["message"])
     if not partner and who.role.value in delivery.views:
         return delivery.views[who.role.value]
     seen = viewer.event(who, event)
@@ -73,3 +79,22 @@ def message_for(viewer: Viewer, who: Principal, delivery: Delivery) -> bytes | N
     if not partner:
         delivery.views[who.role.value] = made
     return made
+
+
+def partner_message(viewer: Viewer, who: Principal,
+                    delivery: Delivery) -> tuple[bytes | None, list[dict[str, Any]]]:
+    """A partner's message for ``delivery`` and the disclosure entries it needs first:
+    the gate's entries for each record released (a track, an incident), collected and
+    written as one entry per event and recipient (gate.disclosure_of_event). What the
+    gate releases depends on the recipient agency only, so it is made once per agency
+    and event. Safe in a worker thread (two threads may make the same view twice)."""
+    key = f"{who.role.value}:{who.agency}"
+    kept = delivery.partner_views.get(key)
+    if kept is not None:
+        return kept
+    with collected_disclosures() as entries:
+        made = message_for(viewer, who, delivery)
+    kept = (made, [] if made is None or not entries else disclosure_of_event(
+        entries, event=str(delivery.event["type"]), channel="feed"))
+    delivery.partner_views[key] = kept
+    return kept

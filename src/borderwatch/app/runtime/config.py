@@ -95,6 +95,9 @@ class ServiceConfig:
     """Detections accepted but not yet tracked; beyond this, ingest answers 429."""
     max_batch: int = 10_000
     idle_flush_s: float = 2.0
+    feed_client_bytes: int = 4 << 20
+    """Bytes of live events buffered for one feed connection at most; beyond, its
+    buffer is dropped and it is sent ``resync`` (app/http/hub.py)."""
     conditions: ConditionsProvider = UNKNOWN_CONDITIONS
     boundary: Boundary | None = None
     places: Places | None = None

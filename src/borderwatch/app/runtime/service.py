@@ -16,6 +16,7 @@ from borderwatch.app.http.hub import Hub
 from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
+from borderwatch.app.runtime.disclosures import DisclosureWriter
 from borderwatch.app.runtime.picture import LiveTracker
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
@@ -69,6 +70,11 @@ class Service:
     as one timeline (raised 06:21, acknowledged 06:23), not raised in the scenario's
     year and acknowledged in this one. Reads of personal data are always logged at the
     wall-clock time."""
+    feed_disclosures: DisclosureWriter = field(init=False)
+    """Writes the live feed's disclosures to ``alerts.disclosures``, off the event loop."""
+
+    def __post_init__(self) -> None:
+        self.feed_disclosures = DisclosureWriter(self.alerts.disclosures)
 
     def start(self) -> None:
         # Before any request is served (the app's lifespan), and under ``accepting``:
@@ -101,6 +107,7 @@ class Service:
         """Stop the tracker, then close the feed's bus and the stores."""
         self.live.stop()
         self.hub.close()
+        self.feed_disclosures.close()  # what was queued is written before its store closes
         self.alerts.close()
         for store in (self.log, self.keys, self.cases, *self.closers):
             close = getattr(store, "close", None)

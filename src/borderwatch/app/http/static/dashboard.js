@@ -209,7 +209,7 @@ function onEvent(type, data) {
     renderIncidents(); drawLive();
   } else if (type === "alert") { refreshAlerts(); }
   else if (type === "case") { refreshCase(); refreshStats(); }
-  else if (type === "lagged") { $("feed").textContent = "feed: fell behind, reloading"; }
+  else if (type === "resync") { $("feed").textContent = "feed: fell behind, reloading"; loadPicture().then(() => { $("feed").textContent = "feed: live"; }); }
 }
 async function stream() {
   for (;;) {
