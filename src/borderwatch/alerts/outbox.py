@@ -9,6 +9,7 @@ the dedup key. The SQLite implementation is ``adapters/sqlite/outbox.py``.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -62,6 +63,27 @@ class Backoff:
         """Seconds before the next try after ``attempts`` failed tries (>= 1)."""
         ceiling = min(self.max_s, self.base_s * self.factor ** max(attempts - 1, 0))
         return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
+
+
+DEADLINE_S = 5.0
+"""The default for one delivery attempt, from the first connection to the receiver's
+answer: a receiver that is silent or trickles costs one failed try, not a stalled queue."""
+
+
+def claim_batch(lease_s: float, deadline_s: float) -> int:
+    """How many messages one claim on a shared outbox may hold: sending them all, each
+    taking up to its attempt's deadline, must end within half the lease (the other half
+    is margin for clock skew between dispatchers' machines), or another dispatcher would
+    claim and send them too.
+
+    >>> claim_batch(60, 5)
+    6
+    >>> claim_batch(60, 45)
+    1
+    """
+    if not (lease_s > 0 and deadline_s > 0):
+        raise ValueError(f"a lease and a deadline are positive, got {lease_s}, {deadline_s}")
+    return max(1, math.floor(lease_s / 2 / deadline_s))
 
 
 class Outbox(Protocol):

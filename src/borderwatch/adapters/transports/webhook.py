@@ -23,11 +23,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from borderwatch.alerts.base import DeliveryError
-from borderwatch.alerts.outbox import Message
+from borderwatch.alerts.outbox import DEADLINE_S, Message
 from borderwatch.alerts.webhook import DEDUP_HEADER, signature_headers
 
-DEADLINE_S = 5.0
-"""The default for one attempt, from the first connection to the receiver's status."""
 ANSWER_BYTES = 64 * 1024
 """What is read of a receiver's reply body at most (only its status matters)."""
 
