@@ -162,3 +162,35 @@ def test_a_failed_send_ends_the_claim_and_backs_off(postgres_url: str) -> None: 
     finally:
         first.close()
         second.close()
+
+
+def test_a_claim_is_renewed_before_a_send_its_lease_might_not_cover(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """Each send takes 30 s of a 60 s lease: the third would start as the claim runs out,
+    so the dispatcher claims again first, and no other dispatcher is ever given it."""
+    clock = ManualClock(1000.0)
+    mine = PostgresStorage(postgres_url, clock=clock, claim_lease_s=60.0)
+    other = PostgresStorage(postgres_url, clock=clock, claim_lease_s=60.0)
+    taken_by_other: list[str] = []
+
+    class SlowTransport:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def send(self, message: Message) -> None:
+            taken_by_other.extend(m.message.dedup_key for m in other.outbox.due())
+            self.sent.append(message.dedup_key)
+            clock.advance(30.0)
+
+    try:
+        mine.outbox.enqueue([message(1), message(2), message(3)])
+        transport = SlowTransport()
+        dispatcher = Dispatcher(mine.outbox, {"webhook": transport}, claim_fresh_s=60.0 - 5.0)
+        assert dispatcher.deliver_due().sent == 3
+        assert transport.sent == ["key-1", "key-2", "key-3"]
+        assert taken_by_other == []
+        assert mine.outbox.counts() == {"sent": 3}
+    finally:
+        mine.close()
+        other.close()

@@ -1,5 +1,5 @@
 """The delivery deadline is a setting (default 5 s) checked before anything starts, and a
-cluster's claims are sized so that a claim outlasts the attempts it holds."""
+cluster's dispatcher starts a send only while its claim outlasts a whole attempt."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from borderwatch.adapters.transports.tak import TakServerTransport
 from borderwatch.adapters.transports.webhook import WebhookTransport
 from borderwatch.alerts.center import Channels
-from borderwatch.alerts.outbox import DEADLINE_S, claim_batch
+from borderwatch.alerts.outbox import DEADLINE_S, claim_fresh_s
 from borderwatch.app.bootstrap import transports_for
 from borderwatch.app.cluster.deployment import load_deployment
 from borderwatch.app.runtime.config import Delivery
@@ -47,7 +47,7 @@ def test_a_deployment_sets_the_deadline_and_its_lease_must_outlast_it(
     assert load_deployment(config).delivery.deadline_s == 2.5
     short = _deployment_file(tmp_path, f"store: {STORE}\nbus: [{BUS}]\nclaim_lease_s: 4\n"
                                        "delivery:\n  deadline_s: 5\n")
-    with pytest.raises(InputError, match="claim_lease_s.*longer than one delivery attempt"):
+    with pytest.raises(InputError, match=r"claim_lease_s.*longer than one delivery attempt"):
         load_deployment(short)
 
 
@@ -59,11 +59,7 @@ def test_a_bad_deadline_is_refused_naming_the_setting(tmp_path: Path, bad: str) 
         load_deployment(config)
 
 
-def test_a_claim_holds_no_more_attempts_than_half_its_lease_covers() -> None:
-    assert claim_batch(60, 5) == 6
-    assert claim_batch(60, 0.5) == 60
-    assert claim_batch(60, 45) == 1  # never less than one
-    for lease, deadline in [(60, 5), (60, 7), (300, 5), (10, 3)]:
-        assert claim_batch(lease, deadline) * deadline <= max(lease / 2, deadline)
-    with pytest.raises(ValueError):
-        claim_batch(0, 5)
+def test_a_send_starts_only_while_the_lease_still_covers_a_whole_attempt() -> None:
+    assert claim_fresh_s(60, 5) == 55.0
+    with pytest.raises(ValueError, match="longer than one attempt"):
+        claim_fresh_s(5, 5)

@@ -9,7 +9,6 @@ the dedup key. The SQLite implementation is ``adapters/sqlite/outbox.py``.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -70,20 +69,19 @@ DEADLINE_S = 5.0
 answer: a receiver that is silent or trickles costs one failed try, not a stalled queue."""
 
 
-def claim_batch(lease_s: float, deadline_s: float) -> int:
-    """How many messages one claim on a shared outbox may hold: sending them all, each
-    taking up to its attempt's deadline, must end within half the lease (the other half
-    is margin for clock skew between dispatchers' machines), or another dispatcher would
-    claim and send them too.
+def claim_fresh_s(lease_s: float, deadline_s: float) -> float:
+    """How long after claiming messages on a shared outbox a dispatcher may still start
+    sending one: an attempt begun later could outlast the claim (the lease), and another
+    dispatcher would send the message too. What is left of the lease covers the clock
+    skew between dispatchers' machines.
 
-    >>> claim_batch(60, 5)
-    6
-    >>> claim_batch(60, 45)
-    1
+    >>> claim_fresh_s(60, 5)
+    55.0
     """
-    if not (lease_s > 0 and deadline_s > 0):
-        raise ValueError(f"a lease and a deadline are positive, got {lease_s}, {deadline_s}")
-    return max(1, math.floor(lease_s / 2 / deadline_s))
+    if not lease_s > deadline_s > 0:
+        raise ValueError(f"a claim lease ({lease_s} s) must be longer than one attempt's "
+                         f"deadline ({deadline_s} s)")
+    return float(lease_s - deadline_s)
 
 
 class Outbox(Protocol):

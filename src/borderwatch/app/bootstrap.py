@@ -33,7 +33,7 @@ from borderwatch.alerts.base import Transport
 from borderwatch.alerts.center import AlertCenter, Channels, EventListener
 from borderwatch.alerts.gate import DisclosureRecorder, SharingGate, TeeDisclosures
 from borderwatch.alerts.lifecycle import AlertBook
-from borderwatch.alerts.outbox import DEADLINE_S, Backoff, claim_batch
+from borderwatch.alerts.outbox import DEADLINE_S, Backoff, claim_fresh_s
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.sharing import SharingPolicy
@@ -330,12 +330,12 @@ def build_dispatcher(deployment: Deployment, *, poll_s: float = 0.2) -> tuple[Di
                                                                              list[object]]:
     """A dispatcher (`borderwatch worker dispatch`): the shared outbox, claimed message by
     message (adapters/postgres/outbox.py), sent through the deployment's transports, one
-    queue per destination, each claim no larger than its lease covers."""
+    queue per destination, no send started on a claim its lease might not cover."""
     delivery = deployment.delivery
     delivery.check()
     storage = PostgresStorage(deployment.store, claim_lease_s=deployment.claim_lease_s)
     transports = transports_for(delivery.channels(), webhook_secret=delivery.webhook_secret(),
                                 tak=delivery.tak, deadline_s=delivery.deadline_s)
     closers: list[object] = [*{id(t): t for t in transports.values()}.values(), storage]
-    batch = claim_batch(deployment.claim_lease_s, delivery.deadline_s)
-    return Dispatcher(storage.outbox, transports, poll_s=poll_s, claim_batch=batch), closers
+    fresh_s = claim_fresh_s(deployment.claim_lease_s, delivery.deadline_s)
+    return Dispatcher(storage.outbox, transports, poll_s=poll_s, claim_fresh_s=fresh_s), closers

@@ -9,8 +9,10 @@ schedules the next one with backoff, or dead-letters the message.
 
 Within one process a destination is drained by one thread at a time; between processes
 on a shared outbox, the outbox's claims keep two dispatchers from sending one message
-(adapters/postgres/outbox.py). A queue claims ``claim_batch`` messages at a time, so a
-claim must outlast that many attempts (app/bootstrap.py sizes it from the lease).
+(adapters/postgres/outbox.py). A queue claims up to ``claim_batch`` messages at a time and
+starts sending one only while its claim is fresh (``claim_fresh_s``, the lease less one
+attempt's deadline: app/bootstrap.py); past that it claims again, which renews the claims
+it still holds, so no claim runs out while its message is being sent.
 """
 
 from __future__ import annotations
@@ -79,12 +81,15 @@ class Dispatcher:
         on_sent: Listener | None = None,
         poll_s: float = 1.0,
         claim_batch: int = 100,
+        claim_fresh_s: float | None = None,
     ) -> None:
         """``transports`` maps a destination (exactly as stored in messages) or, failing
         that, a channel name to the transport that serves it. ``poll_s``: the longest
         a thread sleeps between looks at the outbox; what this process enqueues wakes
         it at once, what other processes enqueue (a cluster's shared outbox) waits for
-        the next look. ``claim_batch``: how many due messages a queue takes at once."""
+        the next look. ``claim_batch``: how many due messages a queue takes at once.
+        ``claim_fresh_s``: how long after claiming them a send may still start (None: no
+        limit, for an outbox without claims)."""
         if claim_batch < 1:
             raise ValueError(f"claim_batch must be at least 1, got {claim_batch}")
         self.outbox = outbox
@@ -92,6 +97,7 @@ class Dispatcher:
         self.on_sent = on_sent
         self.poll_s = poll_s
         self.claim_batch = claim_batch
+        self.claim_fresh_s = claim_fresh_s
         self.store_errors = 0
         self.last_store_error = ""
         self._wake = threading.Event()
@@ -124,10 +130,17 @@ class Dispatcher:
             while report.handled < limit:
                 batch = self.outbox.due(min(self.claim_batch, limit - report.handled),
                                         destination=destination)
+                claimed_at = self.outbox.clock()  # the clock claims are judged by
                 if not batch:
                     return
-                for stored in batch:
+                for n, stored in enumerate(batch):
+                    if n and self._stale(claimed_at):
+                        break  # claim again: renews the claims on the rest before sending
                     self._send(stored, report)
+
+    def _stale(self, claimed_at: float) -> bool:
+        fresh = self.claim_fresh_s
+        return fresh is not None and self.outbox.clock() - claimed_at > fresh
 
     def _send(self, stored: StoredMessage, report: DeliveryReport) -> None:
         message = stored.message
