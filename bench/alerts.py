@@ -34,7 +34,7 @@ from pathlib import Path
 from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 from borderwatch.adapters.transports.dispatch import Dispatcher
 from borderwatch.alerts import Channels, Message
-from borderwatch.alerts.webhook import DEDUP_HEADER, SIGNATURE_HEADER, verify
+from borderwatch.alerts.webhook import DEDUP_HEADER, SignatureError, verify_signature
 from borderwatch.app.bootstrap import open_alert_service, transports_for
 from borderwatch.domain import Direction, Incident, IncidentType, Kind, Risk, Severity
 
@@ -55,7 +55,10 @@ class Receiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                ok = verify(body, self.headers.get(SIGNATURE_HEADER), SECRET)
+                try:
+                    ok = bool(verify_signature(SECRET, self.headers, body, now=time.time()))
+                except SignatureError:
+                    ok = False
                 key = self.headers.get(DEDUP_HEADER) or ""
                 now = time.perf_counter()
                 with receiver.done:

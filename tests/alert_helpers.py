@@ -3,9 +3,11 @@ when absent), incidents, and a real HTTP webhook receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
+import http.client
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -15,7 +17,12 @@ from typing import Any
 import orjson
 import pytest
 
-from borderwatch.alerts.webhook import DEDUP_HEADER, SIGNATURE_HEADER, verify
+from borderwatch.alerts.webhook import (
+    DEDUP_HEADER,
+    SIGNATURE_HEADER,
+    SignatureError,
+    verify_signature,
+)
 from borderwatch.domain import Direction, Incident, IncidentType, Kind
 from borderwatch.watch.risk import RiskModel
 
@@ -119,6 +126,8 @@ class Received:
     signature: str | None
     dedup_key: str | None
     valid: bool
+    refused_because: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +140,8 @@ class WebhookReceiver:
     """Answer 500 to this many requests first (to exercise retries)."""
     delay_s: float = 0.0
     """A slow receiver: wait this long before answering each request."""
+    clock: Callable[[], float] = time.time
+    """The receiver's clock (epoch seconds), against which timestamps are checked."""
     received: list[Received] = field(default_factory=list)
     keys: dict[str, int] = field(default_factory=dict)
 
@@ -145,9 +156,7 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
-                status = receiver.handle(
-                    body, self.headers.get(SIGNATURE_HEADER), self.headers.get(DEDUP_HEADER)
-                )
+                status = receiver.handle(body, self.headers)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -164,13 +173,21 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
-    def handle(self, body: bytes, signature: str | None, key: str | None) -> int:
+    def handle(self, body: bytes, headers: http.client.HTTPMessage) -> int:
+        """Refuse (401) what :func:`verify_signature` refuses, at the receiver's clock."""
         with self._lock:
             if self.fail_first > 0:
                 self.fail_first -= 1
                 return 500
-            valid = verify(body, signature, self.secret)
-            self.received.append(Received(body, signature, key, valid))
+            try:
+                verify_signature(self.secret, headers, body, now=self.clock())
+                valid, reason = True, ""
+            except SignatureError as refused:
+                valid, reason = False, str(refused)
+            key = headers.get(DEDUP_HEADER)
+            self.received.append(
+                Received(body, headers.get(SIGNATURE_HEADER), key, valid, reason,
+                         dict(headers.items())))
             if not valid:
                 return 401
             if key is not None:

@@ -92,7 +92,8 @@ class ProcCluster:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config = self.folder / "deployment.yaml"
         d = self.delivery
-        delivery: dict[str, Any] = {"webhook_secret_env": d.webhook_secret_env}
+        delivery: dict[str, Any] = {"webhook_secret_env": d.webhook_secret_env,
+                                    "deadline_s": d.deadline_s}
         for key, values in (("tak", d.cot), ("cap", d.cap), ("webhook", d.webhook)):
             if values:
                 delivery[key] = list(values)

@@ -305,6 +305,35 @@ class StorageContract:
         with pytest.raises(KeyError):
             outbox.mark_failed(12345, "no such message")
 
+    def test_due_and_next_due_per_destination(
+        self, storage: Storage, clock: ManualClock
+    ) -> None:
+        """One dispatcher queue per destination reads only its own messages."""
+        outbox = storage.outbox
+
+        def to(n: int, where: str) -> Message:
+            channel = "cot" if where.startswith("tcp") else "webhook"
+            return Message(f"key-{n}", "ALR-1", channel, where, "x", b"%d" % n)
+
+        outbox.enqueue([to(1, "http://a"), to(2, "tcp://b:8087"), to(3, "http://a")])
+        assert outbox.pending_destinations() == ["http://a", "tcp://b:8087"]
+        assert [m.message.dedup_key for m in outbox.due(destination="http://a")] == [
+            "key-1", "key-3"]
+        assert [m.message.dedup_key for m in outbox.due(destination="tcp://b:8087")] == [
+            "key-2"]
+        assert outbox.due(destination="http://nowhere") == []
+        assert outbox.next_due_at(destination="http://nowhere") is None
+        first, third = outbox.due(destination="http://a")
+        outbox.mark_failed(first.id, "refused")
+        outbox.mark_failed(third.id, "refused")
+        assert outbox.due(destination="http://a") == []
+        assert outbox.next_due_at(destination="http://a") == min(
+            m.next_attempt_at for m in outbox.for_alert("ALR-1") if m.id != 2)
+        assert outbox.next_due_at(destination="tcp://b:8087") == clock()
+        outbox.mark_sent(outbox.due(destination="tcp://b:8087")[0].id)
+        assert outbox.pending_destinations() == ["http://a"]
+        assert outbox.next_due_at(destination="tcp://b:8087") is None
+
     def test_retry_only_the_ids_given(self, storage: Storage) -> None:
         outbox = storage.outbox
         outbox.enqueue([message(1), message(2)])

@@ -276,7 +276,9 @@ def running_rig(folder: Path, store: str, bus: list[str], *, apis: int = 1,
     listener = CotListener()
     listener.start()
     receiver = WebhookReceiver(SECRET.encode(), delay_s=webhook_delay_s)
-    delivery = Delivery(cot=(f"tcp://127.0.0.1:{listener.port}",), webhook=(receiver.url,))
+    # A claim must outlast one delivery attempt (deployment.py refuses less).
+    delivery = Delivery(cot=(f"tcp://127.0.0.1:{listener.port}",), webhook=(receiver.url,),
+                        deadline_s=min(Delivery().deadline_s, claim_lease_s / 2))
     cluster = ProcCluster(store, bus, folder, delivery=delivery, replicas=replicas,
                           claim_lease_s=claim_lease_s,
                           env={"BORDERWATCH_WEBHOOK_SECRET": SECRET})

@@ -26,13 +26,21 @@ class CountingTransport:
     def __init__(self) -> None:
         self.sent: Counter[str] = Counter()
         self.by: dict[str, set[int]] = {}
-        self._lock = threading.Lock()
+        self.threads: set[int] = set()
+        self._lock = threading.Condition()
 
     def send(self, message: Message) -> None:
         with self._lock:
             self.sent[message.dedup_key] += 1
+            self.threads.add(threading.get_ident())
             self.by.setdefault(threading.current_thread().name, set()).add(
                 int(message.dedup_key.split("-")[1]))
+            self._lock.notify_all()
+
+    def wait_for(self, count: int, timeout_s: float) -> int:
+        with self._lock:
+            self._lock.wait_for(lambda: len(self.sent) >= count, timeout_s)
+            return len(self.sent)
 
 
 def message(n: int) -> Message:
@@ -83,6 +91,33 @@ def test_four_dispatchers_send_each_message_exactly_once(
     assert sum(1 for sent in transport.by.values() if sent) > 1
 
 
+def test_dispatchers_with_a_queue_per_destination_send_each_message_once(
+    storages: list[PostgresStorage],
+) -> None:
+    """Four dispatchers, each with a thread per destination, on one outbox: claims keep
+    every message to one sender, as with one queue each."""
+    producer, *dispatching = storages
+    where = ["http://a", "http://b", "tcp://c:8087"]
+    count = 300
+    producer.outbox.enqueue(
+        Message(f"key-{n}", f"ALR-{n % 7}", "cot" if n % 3 == 2 else "webhook", where[n % 3],
+                "x", b"%d" % n) for n in range(count))
+    transport = CountingTransport()
+    dispatchers = [Dispatcher(s.outbox, {"webhook": transport, "cot": transport},
+                              poll_s=0.05, claim_batch=5) for s in dispatching]
+    for dispatcher in dispatchers:
+        dispatcher.start()
+    try:
+        assert transport.wait_for(count, timeout_s=120) == count
+    finally:
+        for dispatcher in dispatchers:
+            dispatcher.stop()
+    assert {key: n for key, n in transport.sent.items() if n > 1} == {}
+    assert producer.outbox.counts() == {"sent": count}
+    assert all(sorted(d.queues()) == [] for d in dispatchers)  # stopped
+    assert len(transport.threads) > len(where)  # more than one dispatcher's queues sent
+
+
 def test_a_dead_dispatchers_claim_is_sent_again_only_after_its_lease(
     postgres_url: str,  # noqa: F811
 ) -> None:
@@ -127,3 +162,35 @@ def test_a_failed_send_ends_the_claim_and_backs_off(postgres_url: str) -> None: 
     finally:
         first.close()
         second.close()
+
+
+def test_a_claim_is_renewed_before_a_send_its_lease_might_not_cover(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """Each send takes 30 s of a 60 s lease: the third would start as the claim runs out,
+    so the dispatcher claims again first, and no other dispatcher is ever given it."""
+    clock = ManualClock(1000.0)
+    mine = PostgresStorage(postgres_url, clock=clock, claim_lease_s=60.0)
+    other = PostgresStorage(postgres_url, clock=clock, claim_lease_s=60.0)
+    taken_by_other: list[str] = []
+
+    class SlowTransport:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def send(self, message: Message) -> None:
+            taken_by_other.extend(m.message.dedup_key for m in other.outbox.due())
+            self.sent.append(message.dedup_key)
+            clock.advance(30.0)
+
+    try:
+        mine.outbox.enqueue([message(1), message(2), message(3)])
+        transport = SlowTransport()
+        dispatcher = Dispatcher(mine.outbox, {"webhook": transport}, claim_fresh_s=60.0 - 5.0)
+        assert dispatcher.deliver_due().sent == 3
+        assert transport.sent == ["key-1", "key-2", "key-3"]
+        assert taken_by_other == []
+        assert mine.outbox.counts() == {"sent": 3}
+    finally:
+        mine.close()
+        other.close()

@@ -64,6 +64,26 @@ class Backoff:
         return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
 
 
+DEADLINE_S = 5.0
+"""The default for one delivery attempt, from the first connection to the receiver's
+answer: a receiver that is silent or trickles costs one failed try, not a stalled queue."""
+
+
+def claim_fresh_s(lease_s: float, deadline_s: float) -> float:
+    """How long after claiming messages on a shared outbox a dispatcher may still start
+    sending one: an attempt begun later could outlast the claim (the lease), and another
+    dispatcher would send the message too. What is left of the lease covers the clock
+    skew between dispatchers' machines.
+
+    >>> claim_fresh_s(60, 5)
+    55.0
+    """
+    if not lease_s > deadline_s > 0:
+        raise ValueError(f"a claim lease ({lease_s} s) must be longer than one attempt's "
+                         f"deadline ({deadline_s} s)")
+    return float(lease_s - deadline_s)
+
+
 class Outbox(Protocol):
     """A durable outbox: what the alert centre writes to, and the dispatcher drains."""
 
@@ -79,9 +99,19 @@ class Outbox(Protocol):
         """Store messages not already held (by dedup key); return how many were new."""
         ...
 
-    def due(self, limit: int = 100) -> list[StoredMessage]: ...
+    def due(self, limit: int = 100, *, destination: str | None = None) -> list[StoredMessage]:
+        """Pending messages due now, oldest first; only those for ``destination`` when
+        given (one dispatcher queue per destination). On a store shared by dispatchers,
+        returning them claims them (adapters/postgres/outbox.py)."""
+        ...
 
-    def next_due_at(self) -> float | None: ...
+    def next_due_at(self, *, destination: str | None = None) -> float | None:
+        """When the next pending message (for ``destination``, when given) is due."""
+        ...
+
+    def pending_destinations(self) -> list[str]:
+        """The destinations that have pending messages, due or not, oldest first."""
+        ...
 
     def mark_sent(self, message_id: int) -> None: ...
 

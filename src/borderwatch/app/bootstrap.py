@@ -34,7 +34,7 @@ from borderwatch.alerts.base import Transport
 from borderwatch.alerts.center import AlertCenter, Channels, EventListener
 from borderwatch.alerts.gate import DisclosureRecorder, SharingGate, TeeDisclosures
 from borderwatch.alerts.lifecycle import AlertBook
-from borderwatch.alerts.outbox import Backoff
+from borderwatch.alerts.outbox import DEADLINE_S, Backoff, claim_fresh_s
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.sharing import SharingPolicy
@@ -68,8 +68,10 @@ def transports_for(
     webhook_secret: bytes | None = None,
     served: CotStreamServer | None = None,
     tak: TakSettings | None = None,
+    deadline_s: float = DEADLINE_S,
 ) -> dict[str, Transport]:
-    """A transport for every destination the channels name (keyed by destination)."""
+    """A transport for every destination the channels name (keyed by destination), each
+    attempt over the network bounded by ``deadline_s``."""
     transports: dict[str, Transport] = {}
     for destination in channels.cot:
         if destination == "served":
@@ -84,6 +86,7 @@ def transports_for(
                 client_key=settings.client_key,
                 ca_file=settings.ca_file,
                 check_hostname=settings.check_hostname,
+                timeout_s=deadline_s,
             )
     for destination in channels.cap:
         if destination.startswith(("http://", "https://")):
@@ -92,7 +95,7 @@ def transports_for(
     if channels.webhook:
         if not webhook_secret:
             raise ValueError("webhook destinations need a shared secret")
-        hook = WebhookTransport(webhook_secret)
+        hook = WebhookTransport(webhook_secret, deadline_s=deadline_s)
         for destination in channels.webhook:
             transports[destination] = hook
     return transports
@@ -230,7 +233,8 @@ def alert_stage(db: Path | Storage, delivery: Delivery, boundary: Boundary, plac
         policy=AlertPolicy.load(delivery.policy) if delivery.policy else None,
         channels=channels,
         transports=transports_for(channels, webhook_secret=delivery.webhook_secret(),
-                                  tak=delivery.tak) if send else {},
+                                  tak=delivery.tak, deadline_s=delivery.deadline_s)
+        if send else {},
         background=send and delivery.sends)
 
 
@@ -333,11 +337,13 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
 def build_dispatcher(deployment: Deployment, *, poll_s: float = 0.2) -> tuple[Dispatcher,
                                                                              list[object]]:
     """A dispatcher (`borderwatch worker dispatch`): the shared outbox, claimed message by
-    message (adapters/postgres/outbox.py), sent through the deployment's transports."""
+    message (adapters/postgres/outbox.py), sent through the deployment's transports, one
+    queue per destination, no send started on a claim its lease might not cover."""
     delivery = deployment.delivery
     delivery.check()
     storage = PostgresStorage(deployment.store, claim_lease_s=deployment.claim_lease_s)
     transports = transports_for(delivery.channels(), webhook_secret=delivery.webhook_secret(),
-                                tak=delivery.tak)
+                                tak=delivery.tak, deadline_s=delivery.deadline_s)
     closers: list[object] = [*{id(t): t for t in transports.values()}.values(), storage]
-    return Dispatcher(storage.outbox, transports, poll_s=poll_s), closers
+    fresh_s = claim_fresh_s(deployment.claim_lease_s, delivery.deadline_s)
+    return Dispatcher(storage.outbox, transports, poll_s=poll_s, claim_fresh_s=fresh_s), closers

@@ -150,14 +150,20 @@ class InMemoryOutbox:
             new += 1
         return new
 
-    def due(self, limit: int = 100) -> list[StoredMessage]:
+    def due(self, limit: int = 100, *, destination: str | None = None) -> list[StoredMessage]:
         now = self.clock()
-        return [m for m in self.messages
-                if m.status is MessageStatus.PENDING and m.next_attempt_at <= now][:limit]
+        return [m for m in self._pending(destination) if m.next_attempt_at <= now][:limit]
 
-    def next_due_at(self) -> float | None:
-        pending = [m.next_attempt_at for m in self.messages if m.status is MessageStatus.PENDING]
+    def next_due_at(self, *, destination: str | None = None) -> float | None:
+        pending = [m.next_attempt_at for m in self._pending(destination)]
         return min(pending) if pending else None
+
+    def pending_destinations(self) -> list[str]:
+        return list(dict.fromkeys(m.message.destination for m in self._pending(None)))
+
+    def _pending(self, destination: str | None) -> list[StoredMessage]:
+        return [m for m in list(self.messages) if m.status is MessageStatus.PENDING
+                and destination in (None, m.message.destination)]
 
     def mark_sent(self, message_id: int) -> None:
         stored = self._find(message_id)

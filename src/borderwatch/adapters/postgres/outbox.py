@@ -112,31 +112,40 @@ class PostgresOutbox:
                 ),
             ).rowcount
 
-    def due(self, limit: int = 100) -> list[StoredMessage]:
-        """Claim and return pending messages whose next attempt is due, oldest first."""
+    def due(self, limit: int = 100, *, destination: str | None = None) -> list[StoredMessage]:
+        """Claim and return pending messages whose next attempt is due (to
+        ``destination``, when given), oldest first."""
         now = self.clock()
         rows = self.db.execute(
             f"UPDATE outbox SET claimed_until = %(until)s, claimed_by = %(me)s"
             f" WHERE id IN (SELECT id FROM outbox WHERE status = %(pending)s"
             f" AND next_attempt_at <= %(now)s"
+            f" AND (%(to)s::text IS NULL OR destination = %(to)s)"
             f" AND (claimed_until IS NULL OR claimed_until <= %(now)s OR claimed_by = %(me)s)"
             f" ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
             f" RETURNING {_FIELDS}",
             {"until": now + self.claim_lease_s, "me": self.claimer, "pending": _PENDING,
-             "now": now, "limit": limit},
+             "now": now, "limit": limit, "to": destination},
         )
         return sorted((_stored(r) for r in rows), key=lambda m: m.id)
 
-    def next_due_at(self) -> float | None:
-        """When the next pending message is due to this dispatcher: another's claim
-        delays it until the claim expires."""
+    def next_due_at(self, *, destination: str | None = None) -> float | None:
+        """When the next pending message (to ``destination``, when given) is due to this
+        dispatcher: another's claim delays it until the claim expires."""
         row = self.db.execute(
             "SELECT min(greatest(next_attempt_at,"
-            " CASE WHEN claimed_by = %s THEN NULL ELSE claimed_until END))"
-            " FROM outbox WHERE status = %s",
-            (self.claimer, _PENDING),
+            " CASE WHEN claimed_by = %(me)s THEN NULL ELSE claimed_until END))"
+            " FROM outbox WHERE status = %(pending)s"
+            " AND (%(to)s::text IS NULL OR destination = %(to)s)",
+            {"me": self.claimer, "pending": _PENDING, "to": destination},
         )[0]
         return None if row[0] is None else float(row[0])
+
+    def pending_destinations(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT destination FROM outbox WHERE status = %s GROUP BY destination"
+            " ORDER BY min(id)", (_PENDING,))
+        return [str(r[0]) for r in rows]
 
     def mark_sent(self, message_id: int) -> None:
         with self.db.transaction(durable=False) as connection:

@@ -10,7 +10,8 @@ receiver took it or an operator gave up on it.
   ``mark_sent`` sends that message again after the restart, with the same dedup key, and
   the receiver absorbs it (webhook receivers must de-duplicate on it).
 
-One dispatcher per outbox file: two processes draining the same file would both send.
+One dispatcher per outbox file: two processes draining the same file would both send
+(within the one dispatcher, each destination has its own queue: transports/dispatch.py).
 SQLite runs in WAL mode; ``synchronous=FULL`` (the default here) makes a committed message
 survive a power cut, not only a killed process; the dispatcher's "sent" marks are written
 without waiting for the disk (a lost mark means a resend, never a lost message;
@@ -114,20 +115,31 @@ class SqliteOutbox:
                 rows,
             )
 
-    def due(self, limit: int = 100) -> list[StoredMessage]:
-        """Pending messages whose next attempt is due, oldest first."""
+    def due(self, limit: int = 100, *, destination: str | None = None) -> list[StoredMessage]:
+        """Pending messages whose next attempt is due (to ``destination``, when given),
+        oldest first."""
+        to, params = _to(destination)
         return self._select(
-            "WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (MessageStatus.PENDING.value, self.clock(), limit),
+            f"WHERE status = ? AND next_attempt_at <= ?{to} ORDER BY id LIMIT ?",
+            (MessageStatus.PENDING.value, self.clock(), *params, limit),
             self._marks,
         )
 
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, *, destination: str | None = None) -> float | None:
+        to, params = _to(destination)
         row = self._marks.read(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?",
-            (MessageStatus.PENDING.value,),
+            f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?{to}",
+            (MessageStatus.PENDING.value, *params),
         )[0]
         return None if row[0] is None else float(row[0])
+
+    def pending_destinations(self) -> list[str]:
+        rows = self._marks.read(
+            "SELECT destination FROM outbox WHERE status = ? GROUP BY destination"
+            " ORDER BY MIN(id)",
+            (MessageStatus.PENDING.value,),
+        )
+        return [str(r[0]) for r in rows]
 
     def mark_sent(self, message_id: int) -> None:
         self._marks.execute(
@@ -214,3 +226,8 @@ class SqliteOutbox:
             )
             for r in rows
         ]
+
+
+def _to(destination: str | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameter) for messages to one destination, if given."""
+    return ("", ()) if destination is None else (" AND destination = ?", (destination,))

@@ -102,8 +102,11 @@ class TakServerTransport:
         self._drain_task: asyncio.Task[None] | None = None
 
     def send(self, message: Message) -> None:
+        """Send one event; ``timeout_s`` bounds the whole attempt (connecting, TLS and
+        writing to a server that does not read), and the attempt is cancelled there."""
         try:
-            self._loop.run(self._send(message.body), self.timeout_s)
+            self._loop.run(asyncio.wait_for(self._send(message.body), self.timeout_s),
+                           self.timeout_s + 5.0)
         except Exception as err:
             self._loop.run(self._drop(), self.timeout_s)
             raise DeliveryError(f"{self.url}: {type(err).__name__}: {err}") from err

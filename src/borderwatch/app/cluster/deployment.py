@@ -16,6 +16,7 @@ and where alerts go. From a YAML file (``--config``), environment variables
       cap: [/srv/cap-outbox]
       webhook: [https://partner.example/hook]
       webhook_secret_env: BORDERWATCH_WEBHOOK_SECRET
+      deadline_s: 5           # one delivery attempt, whatever the receiver does
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from borderwatch.alerts.outbox import DEADLINE_S
 from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery, TakSettings
 from borderwatch.domain import InputError
 
@@ -41,7 +43,7 @@ _KEYS = {"name", "store", "bus", "replicas", "retention_hours", "claim_lease_s",
          "delivery"}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
-                  "tak_key", "tak_ca"}
+                  "tak_key", "tak_ca", "deadline_s"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,10 @@ class Deployment:
         if self.segments is not None and not self.segments.is_file():
             raise InputError("segments", f"no segments file at {self.segments}")
         self.delivery.check()
+        if not self.claim_lease_s > self.delivery.deadline_s:
+            raise InputError("claim_lease_s", f"must be longer than one delivery attempt "
+                             f"(delivery.deadline_s = {self.delivery.deadline_s:g} s), got "
+                             f"{self.claim_lease_s:g}")
 
 
 def load_deployment(
@@ -161,8 +167,13 @@ def _delivery(raw: Any, base: Path) -> Delivery:
     def path(key: str) -> Path | None:
         return base / raw[key] if raw.get(key) else None
 
+    try:
+        deadline_s = float(raw.get("deadline_s", DEADLINE_S))
+    except (TypeError, ValueError):
+        raise InputError("delivery.deadline_s", f"not a number of seconds: "
+                         f"{raw.get('deadline_s')!r}") from None
     return Delivery(policy=path("policy"), cot=listed("tak"), cap=listed("cap"),
-                    webhook=listed("webhook"),
+                    webhook=listed("webhook"), deadline_s=deadline_s,
                     webhook_secret_env=str(raw.get("webhook_secret_env", WEBHOOK_SECRET_ENV)),
                     tak=TakSettings(client_cert=path("tak_cert"), client_key=path("tak_key"),
                                     ca_file=path("tak_ca")))

@@ -3,11 +3,13 @@ whether the tracker runs in a process of its own, and where its alerts are deliv
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from borderwatch.alerts.center import Channels
+from borderwatch.alerts.outbox import DEADLINE_S
 from borderwatch.domain import InputError
 from borderwatch.domain.limits import AccessLimits
 from borderwatch.geo import Boundary, Places
@@ -44,6 +46,9 @@ class Delivery:
     webhook: tuple[str, ...] = ()
     webhook_secret_env: str = WEBHOOK_SECRET_ENV
     tak: TakSettings = field(default_factory=TakSettings)
+    deadline_s: float = DEADLINE_S
+    """The longest one delivery attempt may take (connect, send, the receiver's status),
+    whatever the receiver does; past it the attempt fails and is retried with backoff."""
 
     @property
     def sends(self) -> bool:
@@ -79,6 +84,9 @@ class Delivery:
         for url in self.webhook:
             if not url.startswith(("http://", "https://")):
                 raise InputError("--webhook", f"{url!r}: give an http:// or https:// URL")
+        if not (math.isfinite(self.deadline_s) and self.deadline_s > 0):
+            raise InputError("delivery.deadline_s",
+                             f"must be a positive number of seconds, got {self.deadline_s}")
         self.webhook_secret()
         if self.policy is not None and not self.policy.is_file():
             raise InputError("--policy", f"no policy file at {self.policy}")
