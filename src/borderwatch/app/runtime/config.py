@@ -93,6 +93,15 @@ class ServiceConfig:
     max_pending: int = 200_000
     """Detections accepted but not yet tracked; beyond this, ingest answers 429."""
     max_batch: int = 10_000
+    max_body_bytes: int = 8 * 1024 * 1024
+    """Largest ingest body, counted while it is read (413 beyond): a full batch of
+    detections with the longest ids allowed is under 5 MB (docs/security/admission.md)."""
+    max_skew_s: float = 2.0
+    """How far after the service's clock a live report may be dated: one report ahead
+    makes every later one "late" until real time catches up (docs/security/admission.md)."""
+    max_age_s: float | None = None
+    """How far before the service's clock a live report may be dated (None: no bound, as
+    recorded nights are posted to a live service for exercises and tests)."""
     idle_flush_s: float = 2.0
     conditions: ConditionsProvider = UNKNOWN_CONDITIONS
     boundary: Boundary | None = None
