@@ -81,6 +81,12 @@ def parse_time(value: object, field: str = "time") -> datetime:
         raise InputError(field, f"outside the years 1-9999 in UTC: {shown!r}") from None
 
 
+DEFAULT_MAX_SKEW_S = 2.0
+"""How far after the service's clock a live report may be dated, by default: well under
+the default 5 s reorder window, so a report allowed ahead still leaves the others about
+3 s of latency before they count as late (docs/security/admission.md)."""
+
+
 def check_live_time(epoch_s: float, now_s: float, *, max_ahead_s: float,
                     max_behind_s: float | None = None, field: str = "time") -> None:
     """Refuse a live report dated more than ``max_ahead_s`` after ``now_s`` (the service's

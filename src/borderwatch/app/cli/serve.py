@@ -21,6 +21,7 @@ from borderwatch.app.cli.options import (
     delivery_from,
 )
 from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery
+from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
@@ -64,7 +65,7 @@ def serve(
     max_skew: Annotated[float, typer.Option(
         "--max-skew", help="Seconds after this server's clock a posted detection may be "
         "dated (more is refused per item: one report ahead would make all others late).",
-        min=0.0)] = 2.0,
+        min=0.0)] = DEFAULT_MAX_SKEW_S,
     max_age: Annotated[float | None, typer.Option(
         "--max-age", help="Seconds before this server's clock a posted detection may be "
         "dated (default: no bound, so recorded nights can be posted).", min=0.0)] = None,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from borderwatch.alerts.center import Channels
 from borderwatch.domain import InputError
+from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 from borderwatch.geo import Boundary, Places
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -96,7 +97,7 @@ class ServiceConfig:
     max_body_bytes: int = 8 * 1024 * 1024
     """Largest ingest body, counted while it is read (413 beyond): a full batch of
     detections with the longest ids allowed is under 5 MB (docs/security/admission.md)."""
-    max_skew_s: float = 2.0
+    max_skew_s: float = DEFAULT_MAX_SKEW_S
     """How far after the service's clock a live report may be dated: one report ahead
     makes every later one "late" until real time catches up (docs/security/admission.md)."""
     max_age_s: float | None = None
