@@ -91,7 +91,7 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
         raise InputError("kind", f"must be one of {', '.join(_KINDS)}, got {kind_value!r}")
     count = obj.get("count", 1)
     if type(count) is not int or not 1 <= count <= MAX_COUNT:
-        raise InputError("count", f"must be an integer in [1, {MAX_COUNT}], got {count!r}")
+        raise InputError("count", f"must be an integer >= 1 and <= {MAX_COUNT}, got {count!r}")
     confidence = obj.get("confidence")
     if confidence is not None and not (
         (type(confidence) is float or type(confidence) is int) and 0.0 <= confidence <= 1.0
