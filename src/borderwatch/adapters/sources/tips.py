@@ -312,7 +312,7 @@ def _count(value: str, source: str) -> int:
     return count
 
 
-def _label(field: str, value: str, source: str) -> str:
+def _label(field: str, value: object, source: str) -> str:
     try:
         return check_label(field, value)
     except InputError as err:
