@@ -5,9 +5,9 @@ valid ones are kept; a batch of which nothing could be taken is answered 422. A 
 must be dated within the service's skew of its clock, and the body is limited while it is
 read (docs/security/admission.md). Accepted items are committed to SQLite before the
 answer (a 2xx means stored); an ``id`` already stored is reported as a duplicate and
-ignored. When the live
-pipeline is too far behind, the whole batch is refused with 429 and ``Retry-After``
-before anything is stored, so the client can simply send the same batch again.
+ignored. When the live pipeline is too far behind, the whole batch is refused with 429
+and ``Retry-After`` before anything is stored, so the client can simply send the same
+batch again.
 """
 
 from __future__ import annotations
