@@ -131,7 +131,9 @@ def test_reports_the_map_frame_cannot_place_are_counted(tmp_path: Path) -> None:
     detections = tmp_path / "d.jsonl"
     rows = [
         {"time": "2025-02-03T13:00:00Z", "sensor_id": "a", "lat": 48.99, "lon": -111.9},
-        {"time": "2025-02-03T13:00:01Z", "sensor_id": "a", "lat": -90, "lon": -111.9},
+        # Not the pole itself: the wire format refuses both poles (docs/security/admission.md).
+        {"time": "2025-02-03T13:00:01Z", "sensor_id": "a", "lat": -89.9999999999999,
+         "lon": -111.9},
         {"time": "2025-02-03T13:00:02Z", "sensor_id": "a", "lat": 48.99, "lon": -111.9},
     ]
     detections.write_text("\n".join(json.dumps(r) for r in rows))

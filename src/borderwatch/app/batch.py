@@ -11,8 +11,10 @@ import orjson
 
 from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
 from borderwatch.domain import Detection, Incident, InputError
+from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import AlertRouter, build_pipeline
+from borderwatch.sources.time_guard import MIN_AHEAD_S, AheadGuard
 from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -64,6 +66,10 @@ def run_file(
 ) -> RunReport:
     """Replay a JSONL detection stream and write incidents as JSONL.
 
+    A recorded file is in its own data time: no wall-clock check applies, but a report
+    dated well ahead of the reports after it in the file is refused (counted with the
+    bad lines) rather than left to make them all late (sources/time_guard.py).
+
     Incidents are written as they are raised (and flushed), to a temporary file renamed at
     the end: a reader never sees a half-written file, and a failed run leaves no output.
     With ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is
@@ -71,6 +77,7 @@ def run_file(
     """
     boundary = boundary or Boundary.bundled()
     source = JsonlDetectionSource(detections, strict=strict)
+    guard = AheadGuard(max_ahead_s=max(MIN_AHEAD_S, reorder_window_s))
     out_path = Path(incidents)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.partial")
@@ -90,7 +97,9 @@ def run_file(
                 for incident in found:
                     out.write(orjson.dumps(incident_to_wire(incident)) + b"\n")
 
-            for det in _counted(source, progress):
+            for det in _counted(guard.filter(source), progress):
+                if strict and guard.refused:
+                    raise _ahead_error(guard.refused[0], guard.max_ahead_s, str(detections))
                 write(pipeline.feed(det))
             write(pipeline.finish())
         tmp.replace(out_path)
@@ -99,9 +108,12 @@ def run_file(
         raise
     report.seconds = time.perf_counter() - started
     report.data_span_s = pipeline.reorder.span_s
-    report.accepted = source.report.accepted
-    report.rejected = source.report.rejected
-    report.errors = source.report.errors
+    report.accepted = source.report.accepted - len(guard.refused)
+    report.rejected = source.report.rejected + len(guard.refused)
+    report.errors = source.report.errors + [
+        _ahead_error(det, guard.max_ahead_s, str(detections))
+        for det in guard.refused[:max(0, source.report.max_errors_kept
+                                      - len(source.report.errors))]]
     report.late = pipeline.reorder.report.late
     report.unplaceable = pipeline.scans.dropped
     report.duplicates = pipeline.reorder.report.duplicates
@@ -113,6 +125,13 @@ def run_file(
     report.tracks_started = pipeline.tracker.tracks_started
     report.alerts = pipeline.counts.alerts
     return report
+
+
+def _ahead_error(det: Detection, max_ahead_s: float, source: str) -> InputError:
+    which = f"id {det.id!r}" if det.id is not None else f"sensor {det.sensor_id!r}"
+    return InputError("time", f"{format_time(det.time)} ({which}) is more than "
+                      f"{max_ahead_s:g} s ahead of the reports that follow it in the file: "
+                      "refused, as it would make them all late", source=source)
 
 
 def _counted(

@@ -151,7 +151,7 @@ def build_live_tracker(config: ServiceConfig, publish: Publish, *,
     return ThreadTracker(boundary, alerts, publish=publish, conditions=config.conditions,
                          reorder_window_s=config.reorder_window_s,
                          max_pending=config.max_pending if max_pending is None else max_pending,
-                         idle_flush_s=config.idle_flush_s)
+                         idle_flush_s=config.idle_flush_s, max_skew_s=config.max_skew_s)
 
 
 def build_tracker_process_side(config: ServiceConfig, publish: Publish) -> ThreadTracker:
@@ -195,6 +195,7 @@ def build_service(config: ServiceConfig) -> Service:
             reorder_window_s=config.reorder_window_s,
             max_pending=config.max_pending,
             idle_flush_s=config.idle_flush_s,
+            max_skew_s=config.max_skew_s,
         )
     return Service(
         config=config,

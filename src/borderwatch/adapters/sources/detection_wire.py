@@ -1,22 +1,30 @@
 """The detection wire format (docs/references.md): one JSON object per line. Parse and write.
 
 Parsing validates every field and names it in the error; it never defaults a position.
-Unknown fields are ignored (a producer may add its own), so the format can grow.
+Every number must lie in its physical range and ids must be short and printable
+(domain/detection.py; docs/security/admission.md). Unknown fields are ignored (a
+producer may add its own), so the format can grow.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from borderwatch.domain import DEFAULT_SIGMA_M, Detection, InputError, Kind, check_lat_lon
-from borderwatch.domain.time import format_time, parse_time
+from borderwatch.domain.detection import (
+    EARLIEST_EPOCH_S,
+    LATEST_EPOCH_S,
+    MAX_COUNT,
+    MAX_ID_CHARS,
+    SIGMA_MAX_M,
+    SIGMA_MIN_M,
+    check_label,
+)
+from borderwatch.domain.time import check_live_time, format_time, parse_time
 
 _KINDS = {k.value: k for k in Kind}
-
-
-
 
 _TIME_CACHE: dict[str, tuple[datetime, float]] = {}
 _TIME_CACHE_LIMIT = 65_536
@@ -43,17 +51,23 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
     if "time" not in obj:
         raise InputError("time", "is required")
     time, epoch_s = _cached_time(obj["time"])
+    if not EARLIEST_EPOCH_S <= epoch_s < LATEST_EPOCH_S:
+        raise InputError("time", "must be within the years 1970-2099 (UTC), got "
+                         f"{format_time(time)}")
     # Each check tests the common valid case first, with exact type tests (bool is not a
     # number here), and falls back to the thorough check that names the problem.
     sensor_id = obj.get("sensor_id")
-    if type(sensor_id) is not str or not sensor_id:
-        raise InputError("sensor_id", "is required (a non-empty string)")
+    if not (type(sensor_id) is str and 0 < len(sensor_id) <= MAX_ID_CHARS
+            and sensor_id.isprintable()):
+        if sensor_id is None or sensor_id == "":
+            raise InputError("sensor_id", "is required (a non-empty string)")
+        check_label("sensor_id", sensor_id)
     lat = obj.get("lat")
     lon = obj.get("lon")
     if not (
         (type(lat) is float or type(lat) is int)
         and (type(lon) is float or type(lon) is int)
-        and -90.0 <= lat <= 90.0
+        and -90.0 < lat < 90.0
         and -180.0 <= lon <= 180.0
     ):
         if "lat" not in obj:
@@ -61,26 +75,32 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
         if "lon" not in obj:
             raise InputError("lon", "is required")
         lat, lon = check_lat_lon(lat, lon)
+        if abs(lat) == 90.0:  # both poles alike (the south one was refused, the north not)
+            raise InputError("lat", f"is a pole ({lat:g}): longitude is undefined there and "
+                             "no map frame places it")
     sigma = obj.get("sigma_m")
     if sigma is None:
         sigma = default_sigma_m if default_sigma_m is not None else DEFAULT_SIGMA_M
-    elif not ((type(sigma) is float or type(sigma) is int) and 0 < sigma < math.inf):
-        raise InputError("sigma_m", f"must be a number > 0, got {sigma!r}")
+    elif not ((type(sigma) is float or type(sigma) is int)
+              and SIGMA_MIN_M <= sigma <= SIGMA_MAX_M):
+        raise InputError("sigma_m", f"must be a number of metres in [{SIGMA_MIN_M:g}, "
+                         f"{SIGMA_MAX_M:g}], got {sigma!r}")
     kind_value = obj.get("kind", "unknown")
     kind = _KINDS.get(kind_value) if type(kind_value) is str else None
     if kind is None:
         raise InputError("kind", f"must be one of {', '.join(_KINDS)}, got {kind_value!r}")
     count = obj.get("count", 1)
-    if type(count) is not int or count < 1:
-        raise InputError("count", f"must be an integer >= 1, got {count!r}")
+    if type(count) is not int or not 1 <= count <= MAX_COUNT:
+        raise InputError("count", f"must be an integer >= 1 and <= {MAX_COUNT}, got {count!r}")
     confidence = obj.get("confidence")
     if confidence is not None and not (
         (type(confidence) is float or type(confidence) is int) and 0.0 <= confidence <= 1.0
     ):
         raise InputError("confidence", f"must be a number in [0, 1], got {confidence!r}")
     det_id = obj.get("id")
-    if det_id is not None and type(det_id) is not str:
-        raise InputError("id", f"must be a string, got {type(det_id).__name__}")
+    if det_id is not None and not (type(det_id) is str and 0 < len(det_id) <= MAX_ID_CHARS
+                                   and det_id.isprintable()):
+        check_label("id", det_id)
     children = obj.get("children")
     if children is not None and not (type(children) is int and 0 <= children <= count):
         raise InputError("children", f"must be an integer in [0, count], got {children!r}")
@@ -123,3 +143,27 @@ def detection_to_wire(det: Detection) -> dict[str, Any]:
     if det.simulated:
         out["simulated"] = True
     return out
+
+
+def parse_stored(objs: Iterable[Any], *, now_s: float, max_ahead_s: float
+                 ) -> tuple[list[Detection], list[InputError]]:
+    """Stored wire objects replayed into the tracker after a restart, and the errors of
+    those skipped: anything this version's :func:`parse_detection` refuses (an older
+    version stored it), and anything dated more than ``max_ahead_s`` after ``now_s``.
+
+    Everything stored arrived before now, so a report ahead of now by more than the skew
+    was as far ahead when it came: live ingest refuses it today, and replaying it first
+    would count every later report late again after each restart."""
+    detections: list[Detection] = []
+    errors: list[InputError] = []
+    limit = now_s + max_ahead_s
+    for obj in objs:
+        try:
+            det = parse_detection(obj)
+            if det.epoch_s > limit:
+                check_live_time(det.epoch_s, now_s, max_ahead_s=max_ahead_s)
+        except InputError as err:
+            errors.append(err)
+            continue
+        detections.append(det)
+    return detections, errors

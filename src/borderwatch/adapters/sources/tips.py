@@ -18,6 +18,10 @@ How each format states where and how sure:
   ``kind``, ``count`` and ``confidence`` are read when present. ``status`` other than
   ``Actual`` marks the tip simulated.
 * **JSON**: the detection wire format (docs/references.md), with ``sigma_m`` required.
+
+Every format is held to the wire format's admission rules (docs/security/admission.md):
+strict RFC 3339 times in 1970-2099, the error within [0.1 m, 50 km], ``count`` a whole
+number within [1, 10 000], ``confidence`` within [0, 1], ids short and printable.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ from defusedxml import ElementTree as SafeET
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.domain import Detection, InputError, Kind, check_lat_lon
+from borderwatch.domain.detection import (
+    EARLIEST_EPOCH_S,
+    LATEST_EPOCH_S,
+    MAX_COUNT,
+    SIGMA_MAX_M,
+    SIGMA_MIN_M,
+    check_label,
+)
 from borderwatch.domain.time import parse_time
 from borderwatch.geo.measure import great_circle_m
 
@@ -108,19 +120,22 @@ def _cot_tip(root: Element, source: str) -> Detection:
         raise err.at(source=source) from None
     if ce >= UNKNOWN_CE:
         raise fail("point.ce", "is 9999999 (unknown): a tip must state its uncertainty")
-    if ce <= 0:
-        raise fail("point.ce", f"must be > 0 metres, got {ce}")
+    _sigma(ce, "point.ce", source)
     uid = root.get("uid") or ""
     if not uid:
         raise fail("uid", "is required")
+    _label("uid", uid, source)
     time = _time(root.get("time"), "time", source)
     event_type = root.get("type") or ""
     contact = root.find("detail/contact")
     caller = contact.get("callsign") if contact is not None else None
+    if caller:
+        _label("detail.contact.callsign", caller, source)
     return Detection(
         time=time,
         epoch_s=time.timestamp(),
-        sensor_id=f"tip:{caller or uid}",
+        sensor_id=_label("uid" if not caller else "detail.contact.callsign",
+                         f"tip:{caller or uid}", source),
         lat=lat,
         lon=lon,
         sigma_m=ce,
@@ -167,28 +182,35 @@ def _cap_tip(root: Element, source: str) -> Detection:
     )
     if not sigma > 0:
         raise InputError("info.area", "a tip must state a non-zero uncertainty", source=source)
+    _sigma(sigma, "info.parameter[sigma_m]" if "sigma_m" in parameters else "info.area", source)
     onset = text(info, "onset", "info.onset", required=False)
     time = _time(onset or text(root, "sent", "sent"), "info.onset" if onset else "sent", source)
     kind_text = parameters.get("kind", "unknown")
     if kind_text not in _KINDS:
         raise InputError("info.parameter[kind]", f"unknown kind {kind_text!r}", source=source)
-    count = int(_number(parameters.get("count", "1"), "info.parameter[count]", source))
+    count = _count(parameters.get("count", "1"), source)
     confidence = (
         _number(parameters["confidence"], "info.parameter[confidence]", source)
         if "confidence" in parameters
         else None
     )
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise InputError("info.parameter[confidence]",
+                         f"must be a number in [0, 1], got {confidence:g}", source=source)
+    tip_id = parameters.get("tip_id")
+    det_id = _label("info.parameter[tip_id]" if tip_id else "identifier",
+                    tip_id or identifier, source)
     return Detection(
         time=time,
         epoch_s=time.timestamp(),
-        sensor_id=f"tip:{sender}",
+        sensor_id=_label("sender", f"tip:{sender}", source),
         lat=lat,
         lon=lon,
         sigma_m=sigma,
         kind=_KINDS[kind_text],
-        count=max(count, 1),
+        count=count,
         confidence=confidence,
-        id=parameters.get("tip_id") or identifier,
+        id=det_id,
         simulated=status != "Actual",
     )
 
@@ -261,6 +283,37 @@ def _time(value: str | None, field: str, source: str) -> datetime:
     if value is None:
         raise InputError(field, "is required", source=source)
     try:
-        return parse_time(value.replace("Z", "+00:00") if value.endswith("Z") else value, field)
+        time = parse_time(value, field)
+    except InputError as err:
+        raise err.at(source=source) from None
+    if not EARLIEST_EPOCH_S <= time.timestamp() < LATEST_EPOCH_S:
+        raise InputError(field, f"must be within the years 1970-2099 (UTC), got {value!r}",
+                         source=source)
+    return time
+
+
+def _sigma(sigma_m: float, field: str, source: str) -> None:
+    if not SIGMA_MIN_M <= sigma_m <= SIGMA_MAX_M:
+        raise InputError(field, f"the position error must be within [{SIGMA_MIN_M:g}, "
+                         f"{SIGMA_MAX_M:g}] metres, got {sigma_m:g}", source=source)
+
+
+def _count(value: str, source: str) -> int:
+    """A whole number of objects (CAP parameter text): "12", never "1e30", "-3" or "2.5"."""
+    field = "info.parameter[count]"
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise InputError(field, f"must be a whole number in [1, {MAX_COUNT}], got "
+                         f"{value[:40]!r}", source=source)
+    count = int(text)
+    if not 1 <= count <= MAX_COUNT:
+        raise InputError(field, f"must be a whole number in [1, {MAX_COUNT}], got {count}",
+                         source=source)
+    return count
+
+
+def _label(field: str, value: object, source: str) -> str:
+    try:
+        return check_label(field, value)
     except InputError as err:
         raise err.at(source=source) from None

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from borderwatch.domain import InputError
+from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:  # imported where used: `borderwatch --help` stays fast
     from borderwatch.alerts import AlertBook
@@ -224,14 +225,29 @@ def disclosures(db: DbOption) -> None:
 @alerts_app.command("tip")
 def tip(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CoT, CAP or JSON.")],
+    replay: Annotated[bool, typer.Option(
+        "--replay", help="A recorded tip: its time is not checked against this machine's "
+        "clock (only against the years 1970-2099).")] = False,
+    max_skew: Annotated[float, typer.Option(
+        "--max-skew", help="Seconds after this machine's clock a live tip may be dated.",
+        min=0.0)] = DEFAULT_MAX_SKEW_S,
 ) -> None:
     """Read a partner's tip (CoT event, CAP 1.2 message or JSON detection) and print the
     detection it becomes, with its stated uncertainty. Unsafe XML (DTDs, entities) is
-    refused."""
+    refused, and so is any value out of range (docs/security/admission.md). A live tip
+    dated more than --max-skew seconds after this machine's clock is refused (it would
+    make every later report late); say --replay for a recorded one."""
+    import time
+
     from borderwatch.adapters.sources.tips import parse_tip
-    from borderwatch.domain.time import format_time
+    from borderwatch.domain.time import check_live_time, format_time
 
     det = parse_tip(path.read_bytes(), source=str(path))
+    if not replay:
+        try:
+            check_live_time(det.epoch_s, time.time(), max_ahead_s=max_skew)
+        except InputError as err:
+            raise err.at(source=str(path)) from None
     typer.echo(
         orjson.dumps(
             {

@@ -21,6 +21,7 @@ from borderwatch.app.cli.options import (
     delivery_from,
 )
 from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery
+from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
@@ -61,6 +62,16 @@ def serve(
             "process (one process to debug or profile).",
         ),
     ] = "process",
+    max_skew: Annotated[float, typer.Option(
+        "--max-skew", help="Seconds after this server's clock a posted detection may be "
+        "dated (more is refused per item: one report ahead would make all others late).",
+        min=0.0)] = DEFAULT_MAX_SKEW_S,
+    max_age: Annotated[float | None, typer.Option(
+        "--max-age", help="Seconds before this server's clock a posted detection may be "
+        "dated (default: no bound, so recorded nights can be posted).", min=0.0)] = None,
+    max_body: Annotated[int, typer.Option(
+        "--max-body", help="Largest ingest request body in bytes (413 beyond; the rest is "
+        "not read).", min=1)] = 8 * 1024 * 1024,
     policy: PolicyOption = None,
     tak: TakOption = None,
     cap: CapOption = None,
@@ -107,7 +118,8 @@ def serve(
     delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
                              tak_key, tak_ca)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
-                           tracker_process=tracker == "process", delivery=delivery)
+                           tracker_process=tracker == "process", delivery=delivery,
+                           max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body)
     deployment = _deployment(config_file, store, bus, delivery)
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario

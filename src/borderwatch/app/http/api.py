@@ -34,7 +34,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.hub import feed_stream
-from borderwatch.app.http.ingest import ingest_batch
+from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats, sensor_features
 from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.roles import owns
@@ -189,12 +189,16 @@ def create_app(service: Service) -> FastAPI:
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
             "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Detection"}}}}}},
         responses={429: {"description": "Back-pressure: retry after Retry-After seconds"},
-                   413: {"description": "Batch too large"}},
+                   413: {"description": "Batch or body too large"}},
     )
     async def post_detections(
         request: Request, who: Annotated[Principal, Depends(allowed(Action.INGEST))]
     ) -> Response:
-        body = await request.body()
+        try:
+            body = await read_body(request, service.config.max_body_bytes)
+        except BodyTooLarge as err:  # the rest is not read: the connection is closed
+            return Response(orjson.dumps({"detail": str(err)}), status_code=413,
+                            media_type="application/json", headers={"Connection": "close"})
         status, result, headers = await asyncio.to_thread(ingest_batch, service, body)
         return Response(orjson.dumps(result), status_code=status,
                         media_type="application/json", headers=headers)
@@ -459,8 +463,9 @@ _ERRORS = {
     "403": "The key's role may not do this",
     "404": "No such record (or not the key's agency's to read: the same answer)",
     "409": "Not possible in the alert's current state",
-    "413": "Batch too large",
-    "422": "The body is not a JSON array of detections",
+    "413": "Batch or body too large",
+    "422": "The body is not a JSON array of detections, or no item of it was accepted "
+           "(the per-item errors are listed)",
     "429": "Too many requests (wrong keys from this address, this key's rate, or "
            "back-pressure: nothing was stored); retry after Retry-After seconds",
     "503": "The tracker stopped: nothing was stored",

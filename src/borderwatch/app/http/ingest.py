@@ -1,14 +1,18 @@
 """``POST /v1/detections``: a batch in the detection wire format (docs/references.md).
 
 Each item is validated on its own: a bad item is reported (index, field, reason) and the
-valid ones are kept. Accepted items are committed to SQLite before the answer (a 2xx means
-stored); an ``id`` already stored is reported as a duplicate and ignored. When the live
-pipeline is too far behind, the whole batch is refused with 429 and ``Retry-After``
-before anything is stored, so the client can simply send the same batch again.
+valid ones are kept; a batch of which nothing could be taken is answered 422. A live item
+must be dated within the service's skew of its clock, and the body is limited while it is
+read (docs/security/admission.md). Accepted items are committed to SQLite before the
+answer (a 2xx means stored); an ``id`` already stored is reported as a duplicate and
+ignored. When the live pipeline is too far behind, the whole batch is refused with 429
+and ``Retry-After`` before anything is stored, so the client can simply send the same
+batch again.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,8 +21,11 @@ import orjson
 from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.app.runtime.service import IntakeUnavailable
 from borderwatch.domain import Detection, InputError
+from borderwatch.domain.time import check_live_time
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+
     from borderwatch.app.runtime.service import Service
 
 RETRY_AFTER_S = 1
@@ -28,8 +35,35 @@ WIRE_FIELDS = ("time", "sensor_id", "lat", "lon", "sigma_m", "kind", "count", "c
 _WIRE_SET = frozenset(WIRE_FIELDS)
 
 
-def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """Status code, JSON answer and headers for one ingest request."""
+class BodyTooLarge(Exception):
+    """The request body is longer than the service takes (answered 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than this service takes ({limit} bytes); "
+                         "send fewer detections per request")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, read chunk by chunk and given up on as soon as it passes
+    ``limit`` bytes (or when its declared length already does), so one client cannot make
+    the server hold more than ``limit`` bytes of its request."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def ingest_batch(service: Service, body: bytes, now_s: float | None = None
+                 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status code, JSON answer and headers for one ingest request; ``now_s`` is the
+    service's clock (the wall clock unless a test gives one)."""
     try:
         items = orjson.loads(body)
     except orjson.JSONDecodeError as err:
@@ -47,9 +81,16 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
     valid: list[tuple[int, Detection]] = []
     stored: list[tuple[str | None, bytes]] = []
     dumps = orjson.dumps
+    config = service.config
+    now = time.time() if now_s is None else now_s
+    latest = now + config.max_skew_s
+    earliest = -float("inf") if config.max_age_s is None else now - config.max_age_s
     for index, item in enumerate(items):
         try:
             det = parse_detection(item)
+            if not earliest <= det.epoch_s <= latest:
+                check_live_time(det.epoch_s, now, max_ahead_s=config.max_skew_s,
+                                max_behind_s=config.max_age_s)
         except InputError as err:
             errors.append({"index": index, "field": err.field, "reason": err.reason})
             continue
@@ -88,16 +129,19 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
     counters.accepted += len(accepted)
     counters.rejected += len(errors)
     counters.duplicates += len(duplicates)
-    return (
-        200,
-        {
-            "accepted": len(accepted),
-            "duplicates": duplicates,
-            "errors": errors,
-            "simulated": any(det.simulated for det in accepted),
-        },
-        {},
-    )
+    answer: dict[str, Any] = {
+        "accepted": len(accepted),
+        "duplicates": duplicates,
+        "errors": errors,
+        "simulated": any(det.simulated for det in accepted),
+    }
+    if errors and not valid:  # nothing taken: a 4xx, so a one-item sender sees the refusal
+        first = errors[0]
+        where = f"field {first['field']}: " if first["field"] else ""
+        answer["detail"] = (f"no detection was accepted; item {first['index']}: {where}"
+                            f"{first['reason']}")
+        return 422, answer, {}
+    return 200, answer, {}
 
 
 def _placeable(

@@ -12,6 +12,7 @@ from borderwatch.alerts.center import Channels
 from borderwatch.alerts.outbox import DEADLINE_S
 from borderwatch.domain import InputError
 from borderwatch.domain.limits import AccessLimits
+from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 from borderwatch.geo import Boundary, Places
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -102,6 +103,15 @@ class ServiceConfig:
     max_pending: int = 200_000
     """Detections accepted but not yet tracked; beyond this, ingest answers 429."""
     max_batch: int = 10_000
+    max_body_bytes: int = 8 * 1024 * 1024
+    """Largest ingest body, counted while it is read (413 beyond): a full batch of
+    detections with the longest ids allowed is under 5 MB (docs/security/admission.md)."""
+    max_skew_s: float = DEFAULT_MAX_SKEW_S
+    """How far after the service's clock a live report may be dated: one report ahead
+    makes every later one "late" until real time catches up (docs/security/admission.md)."""
+    max_age_s: float | None = None
+    """How far before the service's clock a live report may be dated (None: no bound, as
+    recorded nights are posted to a live service for exercises and tests)."""
     idle_flush_s: float = 2.0
     feed_client_bytes: int = 4 << 20
     """Bytes of live events buffered for one feed connection at most; beyond, its

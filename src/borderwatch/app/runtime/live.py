@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.adapters.sources.detection_wire import parse_stored
 from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.alerts import AlertEvent
 from borderwatch.app.runtime.alert_service import AlertService
@@ -56,8 +56,11 @@ class ThreadTracker(TrackerState):
         reorder_window_s: float = 5.0,
         max_pending: int = 200_000,
         idle_flush_s: float = 2.0,
+        max_skew_s: float = 2.0,
     ) -> None:
         super().__init__(alerts)
+        self.max_skew_s = max_skew_s
+        """Stored reports dated further after the clock than this are skipped on replay."""
         self.boundary = boundary
         self.publish = publish
         self.max_pending = max_pending
@@ -128,7 +131,13 @@ class ThreadTracker(TrackerState):
         if self._stored is not None:
             self._replaying = True
             for chunk in self._stored():
-                self._feed_many([parse_detection(obj) for obj in chunk])
+                # What this version refuses (e.g. dated far ahead, stored by an older one)
+                # is skipped and counted, not replayed first to blind the tracker again.
+                detections, refused = parse_stored(chunk, now_s=time.time(),
+                                                   max_ahead_s=self.max_skew_s)
+                for err in refused:
+                    self.note_failure(err, "stored detection skipped")
+                self._feed_many(detections)
                 self._dirty = True
             self._replaying = False
         self.recovering = False
