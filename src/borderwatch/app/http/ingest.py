@@ -15,8 +15,10 @@ import numpy as np
 import orjson
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.app.http.sensors import refuse_undeclared
 from borderwatch.app.runtime.service import IntakeUnavailable
 from borderwatch.domain import Detection, InputError
+from borderwatch.domain.access import Principal
 
 if TYPE_CHECKING:
     from borderwatch.app.runtime.service import Service
@@ -28,8 +30,10 @@ WIRE_FIELDS = ("time", "sensor_id", "lat", "lon", "sigma_m", "kind", "count", "c
 _WIRE_SET = frozenset(WIRE_FIELDS)
 
 
-def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """Status code, JSON answer and headers for one ingest request."""
+def ingest_batch(service: Service, body: bytes, who: Principal | None = None
+                 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status code, JSON answer and headers for one ingest request by ``who`` (None: a
+    producer inside the service, not held to the sensor registry)."""
     try:
         items = orjson.loads(body)
     except orjson.JSONDecodeError as err:
@@ -62,6 +66,8 @@ def ingest_batch(service: Service, body: bytes) -> tuple[int, dict[str, Any], di
             stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
     if valid:
         valid, stored = _placeable(service, valid, stored, errors)
+    if valid:  # declared sensors only, and within the key's limit (sensors.py)
+        valid, stored = refuse_undeclared(service, who, valid, stored, errors)
     if live.stopped is not None:
         counters.throttled += 1
         return (503, {"detail": f"nothing from this request was stored: {live.stopped}"},

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from borderwatch.alerts.center import Channels
+from borderwatch.app.runtime.health import HealthLimits
 from borderwatch.domain import InputError
 from borderwatch.geo import Boundary, Places
+from borderwatch.sources.registry import SensorRegistry
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -105,3 +107,9 @@ class ServiceConfig:
     delivery: Delivery = field(default_factory=Delivery)
     """Where alerts go. The tracker's alert stage routes them and its dispatcher sends
     them (in the tracker process when there is one: it is the one that routes)."""
+    sensors: SensorRegistry = field(default_factory=SensorRegistry)
+    """The declared sensors (``serve --sensors``). Ingest refuses a report from any other
+    sensor unless the registry allows undeclared ones (``--allow-undeclared-sensors``);
+    the default, an empty registry, refuses every sensor."""
+    health: HealthLimits = field(default_factory=HealthLimits)
+    """Where /healthz turns degraded (health.py)."""
