@@ -72,8 +72,11 @@ def test_the_thread_tracker_is_not_idle_until_its_buffers_are_released(tmp_path:
 
         live.pipeline.finish = held_finish  # type: ignore[attr-defined]
         key = svc.key("RCMP-K", "operator")
+        walk = [{"time": f"2025-02-03T06:00:{s:02d}Z", "sensor_id": "cam-1",
+                 "lat": 48.999 + s * 1e-5, "lon": -111.96, "id": f"walk-{s}"}
+                for s in range(30)]
         with httpx.Client(base_url=svc.url, timeout=30) as client:
-            post_all(client, coutts_wire(300), key)
+            post_all(client, walk, key)
         assert releasing.wait(60)
         try:
             assert not live.idle, "idle while the buffers are still being released"
