@@ -77,7 +77,8 @@ def start_service(db: Path, tracker: str) -> tuple[subprocess.Popen[bytes], str]
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "borderwatch"), "serve", "--db", str(db),
-         "--port", str(port), "--reorder-window", "0", "--tracker", tracker],
+         "--port", str(port), "--reorder-window", "0", "--tracker", tracker,
+         "--allow-undeclared-sensors"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):

@@ -373,7 +373,8 @@ def embedded(load: Plan, folder: Path) -> Result:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     api = launch("embedded", folder, "serve", "--db", str(db), "--host", "127.0.0.1",
-                 "--port", str(port), "--reorder-window", "0")
+                 "--port", str(port), "--reorder-window", "0", "--allow-undeclared-sensors",
+                 "--max-sensors-per-key", "100000")
     result = Result("embedded (serve --db)")
     try:
         wait_for(lambda: answers(url), "the service to answer", [api], folder=folder)
@@ -416,7 +417,8 @@ class Cluster:
                                                "bus": [self.nats.url], "replicas": 1}))
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.api = self.launch("api", "serve", "--host", "127.0.0.1", "--port", str(port))
+        self.api = self.launch("api", "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--allow-undeclared-sensors", "--max-sensors-per-key", "100000")
         wait_for(lambda: answers(self.url), "the API to answer", [self.api], folder=folder)
         storage = PostgresStorage(self.store)
         try:

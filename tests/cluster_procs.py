@@ -113,7 +113,8 @@ class ProcCluster:
 
     def api(self, name: str = "api", port: int | None = None) -> Proc:
         port = port or free_port()
-        proc = self._proc(name, "serve", "--host", "127.0.0.1", "--port", str(port))
+        proc = self._proc(name, "serve", "--host", "127.0.0.1", "--port", str(port),
+                          "--allow-undeclared-sensors")
         self.api_url = f"http://127.0.0.1:{port}"
         self.wait(lambda: _answers(self.api_url), f"{name} to answer", proc)
         return proc

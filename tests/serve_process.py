@@ -22,7 +22,8 @@ def serving(*args: str) -> Iterator[str]:
     """Run ``borderwatch serve --port 0 ARGS``; yield the dashboard link it prints (with a
     ``#key=`` fragment under ``--replay``) once ``/healthz`` answers."""
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--host", "127.0.0.1", "--port", "0", *args],
+        [str(BIN), "serve", "--host", "127.0.0.1", "--port", "0", "--allow-undeclared-sensors",
+         *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -19,6 +19,7 @@ from borderwatch.app.http.api import create_app
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.service import Service
 from borderwatch.domain.access import Role
+from borderwatch.sources.registry import SensorRegistry
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Running:
 
 @contextmanager
 def running_service(db: Path, **config: Any) -> Iterator[Running]:
+    # Tests post the scenarios' sensors undeclared, as `serve --allow-undeclared-sensors`.
+    config.setdefault("sensors", SensorRegistry(allow_undeclared=True))
     service = build_service(ServiceConfig(db=db, idle_flush_s=0.3, **config))
     server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=0,
                                            log_level="warning", lifespan="on",

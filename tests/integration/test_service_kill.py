@@ -24,7 +24,8 @@ def _free_port() -> int:
 
 
 def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([str(BIN), "serve", "--db", str(db), "--port", str(port)],
+    proc = subprocess.Popen([str(BIN), "serve", "--db", str(db), "--port", str(port),
+                             "--allow-undeclared-sensors"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

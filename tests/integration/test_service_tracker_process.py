@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,37 @@ def test_the_tracker_process_decides_as_the_thread_does(tmp_path: Path) -> None:
     assert any(i["type"] == "crossing" for i in in_thread["incidents"])
     assert in_thread["tracks"] and in_thread["alerts"]
     assert in_process == in_thread
+
+
+def test_the_thread_tracker_is_not_idle_until_its_buffers_are_released(tmp_path: Path) -> None:
+    # The cause of the comparison above going red under load: the thread layout said
+    # idle (clean, nothing pending) as it *began* releasing what its buffers held, so a
+    # reader that waited for idle could read the picture half-released. Here the
+    # release is held open until the test has looked (no timing involved).
+    with running_service(tmp_path / "s.db") as svc:
+        live = svc.service.live
+        releasing, go_on = threading.Event(), threading.Event()
+        finish = live.pipeline.finish  # type: ignore[attr-defined]
+
+        def held_finish() -> object:
+            releasing.set()
+            go_on.wait(60)
+            return finish()
+
+        live.pipeline.finish = held_finish  # type: ignore[attr-defined]
+        key = svc.key("RCMP-K", "operator")
+        walk = [{"time": f"2025-02-03T06:00:{s:02d}Z", "sensor_id": "cam-1",
+                 "lat": 48.999 + s * 1e-5, "lon": -111.96, "id": f"walk-{s}"}
+                for s in range(30)]
+        with httpx.Client(base_url=svc.url, timeout=30) as client:
+            post_all(client, walk, key)
+        assert releasing.wait(60)
+        try:
+            assert not live.idle, "idle while the buffers are still being released"
+        finally:
+            go_on.set()
+        svc.wait_idle()
+        assert live.idle
 
 
 def test_a_restarted_tracker_process_rebuilds_the_picture(tmp_path: Path) -> None:

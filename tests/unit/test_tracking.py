@@ -186,3 +186,25 @@ def test_tables_grow_without_losing_tracks(boundary: Boundary) -> None:
     assert small.tracks_started == large.tracks_started == 40
     np.testing.assert_allclose(np.sort(last_small.north_m), np.sort(last_large.north_m))
     assert small.sensors_of(7) == large.sensors_of(7)
+
+
+class _NoScan(dict[str, int]):
+    """The tracker's sensor codes, refusing to be walked whole: a walk per window costs
+    time in the number of sensors ever heard (100,000 ids stalled the live tracker)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tracker walked every sensor it ever heard")
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tracker walked every sensor it ever heard")
+
+
+def test_a_window_costs_nothing_per_sensor_heard_before(boundary: Boundary) -> None:
+    tracker = Tracker()
+    _run(tracker, boundary, [detection(0, 0, -200, sensor="old-0")])
+    tracker._sensor_code = _NoScan(tracker._sensor_code)  # type: ignore[attr-defined]
+    # One walker seen by a new sensor every second: each window names a sensor not yet
+    # coded, and the track hears from a sensor other than its last one.
+    _run(tracker, boundary, [detection(t, 0, -200 + t, sensor=f"s-{t % 3}")
+                             for t in range(1, 8)])
+    assert tracker.sensors_of(1) == ("old-0", "s-0", "s-1", "s-2")

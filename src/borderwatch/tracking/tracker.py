@@ -131,6 +131,9 @@ class Tracker:
         self._last_housekeeping = -np.inf
         self._sensors: dict[int, set[str]] = {}
         self._sensor_code: dict[str, int] = {}
+        self._sensor_names: list[str] = []
+        """``_sensor_code`` inverted (code -> name), kept as codes are given: rebuilding it
+        per window cost time in the number of sensors ever heard, per window."""
         self._allocate(capacity)
 
     # ---- storage --------------------------------------------------------------------------
@@ -404,9 +407,7 @@ class Tracker:
         # Which sensors fed each track: Python sets, touched only when a track hears from a
         # sensor other than the last one (rare), not for every report.
         codes = np.fromiter(
-            (self._sensor_code.setdefault(n, len(self._sensor_code)) for n in scan.sensor_names),
-            np.intp,
-            len(scan.sensor_names),
+            (self._code_of(n) for n in scan.sensor_names), np.intp, len(scan.sensor_names)
         )[scan.sensor_index[rows]]
         # Which sensors hit each track in this window (for telling two objects from one).
         column = self._window_index % HIT_MEMORY
@@ -416,10 +417,17 @@ class Tracker:
         bit = np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64))
         np.bitwise_or.at(self.hit_sensors[:, column], slots, bit)
         new = np.flatnonzero(self.last_sensor[slots] != codes)
-        names = list(self._sensor_code)
+        names = self._sensor_names
         for serial, code in zip(self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True):
             self._sensors.setdefault(serial, set()).add(names[code])
         self.last_sensor[slots] = codes
+
+    def _code_of(self, name: str) -> int:
+        code = self._sensor_code.get(name)
+        if code is None:
+            code = self._sensor_code[name] = len(self._sensor_names)
+            self._sensor_names.append(name)
+        return code
 
     def _housekeeping(self, now: float) -> IntArray:
         """End tracks by the lifecycle rules; at most once per second of data time."""

@@ -26,6 +26,7 @@ from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
     from borderwatch.ports.storage import ApiKeys
+    from borderwatch.sources.registry import SensorRegistry
 
 console = Console()
 keys_app = typer.Typer(help="API keys: each bound to an agency and a role; only a hash is kept.",
@@ -80,6 +81,18 @@ def serve(
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
     tak_ca: TakCaOption = None,
+    sensors: Annotated[Path | None, typer.Option(
+        "--sensors", help="The sensor registry (YAML, docs/security/health.md): the "
+        "sensors ingest accepts reports from, who may report for each, the limit per key.",
+        dir_okay=False)] = None,
+    allow_undeclared: Annotated[bool, typer.Option(
+        "--allow-undeclared-sensors", help="Also track sensors the registry does not "
+        "declare (development, tests, exercises); each key is still held to "
+        "--max-sensors-per-key. Without it, a report from an undeclared sensor is "
+        "refused.")] = False,
+    max_sensors_per_key: Annotated[int | None, typer.Option(
+        "--max-sensors-per-key", min=1, help="Distinct sensors one API key may report "
+        "for (default: the registry's, else 1000).")] = None,
     config_file: Annotated[Path | None, typer.Option(
         "--config", help="A cluster's deployment file: serve as one of its API processes "
         "(docs/deployment.md).", dir_okay=False)] = None,
@@ -89,6 +102,9 @@ def serve(
         "--bus", help="A cluster's NATS URL(s), comma-separated (or BORDERWATCH_BUS).")] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
+
+    Only the sensors declared with --sensors are tracked; a report from any other is
+    refused per item, unless --allow-undeclared-sensors (development).
 
     Detections are stored in --db before they are acknowledged; on restart the stored
     stream is replayed, so tracks, incidents and alerts come back. With --replay, the
@@ -119,7 +135,9 @@ def serve(
                              tak_key, tak_ca)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
                            tracker_process=tracker == "process", delivery=delivery,
-                           max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body)
+                           max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body,
+                           sensors=_sensor_registry(sensors, allow_undeclared,
+                                                    max_sensors_per_key, replay is None))
     deployment = _deployment(config_file, store, bus, delivery)
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
@@ -153,6 +171,23 @@ def serve(
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
     settle_collector()
     run_server(app, listener)
+
+
+def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,
+                     warn: bool) -> SensorRegistry:
+    """The registry --sensors declares (none: no sensor is declared)."""
+    from borderwatch.adapters.sources.sensor_file import load_sensor_file
+    from borderwatch.sources.registry import SensorRegistry
+
+    registry = (load_sensor_file(path, allow_undeclared=allow_undeclared) if path
+                else SensorRegistry(allow_undeclared=allow_undeclared))
+    if max_per_key is not None:
+        registry.max_sensors_per_key = max_per_key
+    if warn and not registry.sensors and not allow_undeclared:
+        Console(stderr=True).print(
+            "No sensor is declared: every detection posted will be refused. Give "
+            "--sensors FILE, or --allow-undeclared-sensors for development.")
+    return registry
 
 
 def _deployment(config_file: Path | None, store: str | None, bus: str | None,

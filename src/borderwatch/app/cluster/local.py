@@ -113,7 +113,9 @@ class LocalCluster:
         common = ["--config", str(deployment)]
         logs = self.directory / "logs"
         self.children = [Child("api", [*python, "serve", *common, "--host", "127.0.0.1",
-                                       "--port", str(self.api_port)], logs / "api.log")]
+                                       "--port", str(self.api_port),
+                                       # a development cluster: sensors need no registry
+                                       "--allow-undeclared-sensors"], logs / "api.log")]
         self.children += [Child(f"track-{i + 1}", [*python, "worker", "track", *common,
                                                    "--id", f"track-{i + 1}"],
                                 logs / f"track-{i + 1}.log") for i in range(self.workers)]

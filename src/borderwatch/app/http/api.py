@@ -35,9 +35,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
-from borderwatch.app.http.layers import map_layers, monthly_stats, sensor_features
+from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.roles import owns
+from borderwatch.app.http.sensors import PAGE_MAX, sensor_page
 from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound, case_to_json
@@ -147,14 +148,23 @@ def create_app(service: Service) -> FastAPI:
     # -- service ---------------------------------------------------------------------
 
     @app.get("/healthz", tags=["service"], responses={503: {"description": "The tracker "
-             "stopped: nothing is tracked, ingest is refused"}})
-    def healthz() -> Response:
+             "stopped: nothing is tracked, ingest is refused (or, with strict, "
+             "degraded)"}})
+    def healthz(strict: Annotated[bool, Query(description="Answer 503 when degraded, "
+                                              "for a monitor that reads only the code")]
+                = False) -> Response:
+        """``ok``, ``recovering``, ``degraded`` (with its ``reasons``: too many refused or
+        late detections, the tracker's backlog or stall, a silent declared sensor; 200,
+        or 503 with ``strict``) or ``stopped`` (503: the tracker is gone)."""
         live = service.live
         if live.stopped is not None:
             return _json({"status": "stopped", "reason": live.stopped, "pending": live.pending,
                           "started_at": service.started_at}, 503)
-        return _json({"status": "recovering" if live.recovering else "ok",
-                      "pending": live.pending, "started_at": service.started_at})
+        health = service.health()
+        status = "recovering" if live.recovering else health.status
+        return _json({"status": status, "reasons": list(health.reasons),
+                      "pending": live.pending, "started_at": service.started_at},
+                     503 if strict and health.reasons else 200)
 
     def scraper(
         request: Request,
@@ -199,7 +209,7 @@ def create_app(service: Service) -> FastAPI:
         except BodyTooLarge as err:  # the rest is not read: the connection is closed
             return Response(orjson.dumps({"detail": str(err)}), status_code=413,
                             media_type="application/json", headers={"Connection": "close"})
-        status, result, headers = await asyncio.to_thread(ingest_batch, service, body)
+        status, result, headers = await asyncio.to_thread(ingest_batch, service, body, who)
         return Response(orjson.dumps(result), status_code=status,
                         media_type="application/json", headers=headers)
 
@@ -229,11 +239,19 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/v1/sensors", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
-    def sensors(who: Reader, where: Filtered) -> Response:
-        features = sensor_features(service.live.snapshot_sensors(), where, who,
-                                   owner=not service.viewer.restricted(who))
-        return _json(collection(features, simulated=_simulated(features)), 200,
-                     GEOJSON_MEDIA_TYPE)
+    def sensors(
+        who: Reader, where: Filtered,
+        limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Sensors per page")]
+        = PAGE_MAX,
+        cursor: Annotated[str | None, Query(max_length=1000, description="The "
+                                            "next_cursor of the page before")] = None,
+    ) -> Response:
+        """The sensors by id, one page at a time: follow ``next_cursor`` (null on the
+        last page)."""
+        features, after = sensor_page(service, who, where, limit, cursor)
+        body = collection(features, simulated=_simulated(features))
+        body["next_cursor"] = after
+        return _json(body, 200, GEOJSON_MEDIA_TYPE)
 
     @app.get("/v1/map", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})

@@ -19,8 +19,10 @@ import numpy as np
 import orjson
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
+from borderwatch.app.http.sensors import refuse_undeclared
 from borderwatch.app.runtime.service import IntakeUnavailable
 from borderwatch.domain import Detection, InputError
+from borderwatch.domain.access import Principal
 from borderwatch.domain.time import check_live_time
 
 if TYPE_CHECKING:
@@ -60,9 +62,10 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def ingest_batch(service: Service, body: bytes, now_s: float | None = None
-                 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """Status code, JSON answer and headers for one ingest request; ``now_s`` is the
+def ingest_batch(service: Service, body: bytes, who: Principal | None = None,
+                 now_s: float | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status code, JSON answer and headers for one ingest request by ``who`` (None: a
+    producer inside the service, not held to the sensor registry); ``now_s`` is the
     service's clock (the wall clock unless a test gives one)."""
     try:
         items = orjson.loads(body)
@@ -103,6 +106,8 @@ def ingest_batch(service: Service, body: bytes, now_s: float | None = None
             stored.append((det.id, dumps({k: item[k] for k in WIRE_FIELDS if k in item})))
     if valid:
         valid, stored = _placeable(service, valid, stored, errors)
+    if valid:  # declared sensors only, and within the key's limit (sensors.py)
+        valid, stored = refuse_undeclared(service, who, valid, stored, errors)
     if live.stopped is not None:
         counters.throttled += 1
         return (503, {"detail": f"nothing from this request was stored: {live.stopped}"},

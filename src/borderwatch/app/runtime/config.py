@@ -10,10 +10,12 @@ from pathlib import Path
 
 from borderwatch.alerts.center import Channels
 from borderwatch.alerts.outbox import DEADLINE_S
+from borderwatch.app.runtime.health import HealthLimits
 from borderwatch.domain import InputError
 from borderwatch.domain.limits import AccessLimits
 from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 from borderwatch.geo import Boundary, Places
+from borderwatch.sources.registry import SensorRegistry
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -135,3 +137,9 @@ class ServiceConfig:
     Division's at Coutts."""
     limits: AccessLimits = field(default_factory=AccessLimits)
     """Failed-key and per-key request limits of the HTTP API (domain/limits.py)."""
+    sensors: SensorRegistry = field(default_factory=SensorRegistry)
+    """The declared sensors (``serve --sensors``). Ingest refuses a report from any other
+    sensor unless the registry allows undeclared ones (``--allow-undeclared-sensors``);
+    the default, an empty registry, refuses every sensor."""
+    health: HealthLimits = field(default_factory=HealthLimits)
+    """Where /healthz turns degraded (health.py)."""

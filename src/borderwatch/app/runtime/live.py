@@ -157,9 +157,11 @@ class ThreadTracker(TrackerState):
                     taken += len(items[-1][1])
             if not items:
                 if self._dirty:  # quiet for a while: release what the buffers hold
-                    self._dirty = False
                     with self.alert_lock:
                         self._guard(self.pipeline.finish)
+                    # Clean only once released: ``idle`` (clean, nothing pending) must
+                    # not be seen while the release still changes the picture.
+                    self._dirty = False
                     self._cycled()
                 continue
             with self.alert_lock:

@@ -17,9 +17,11 @@ from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.disclosures import DisclosureWriter
-from borderwatch.app.runtime.picture import LiveTracker
+from borderwatch.app.runtime.health import Health, HealthMonitor, Reading
+from borderwatch.app.runtime.picture import LiveTracker, SensorSeen
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
+from borderwatch.domain.access import Principal
 from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary, Places
 from borderwatch.ports.storage import ApiKeys, Detections
@@ -72,11 +74,23 @@ class Service:
     wall-clock time."""
     feed_disclosures: DisclosureWriter = field(init=False)
     """Writes the live feed's disclosures to ``alerts.disclosures``, off the event loop."""
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    """The clock /healthz measures windows and silences with (a test's own)."""
+    sensors_lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held around the sensor registry's count of sensors per key (ingest threads)."""
+    health_lock: threading.Lock = field(default_factory=threading.Lock)
+    monitor: HealthMonitor = field(init=False)
 
     def __post_init__(self) -> None:
         self.feed_disclosures = DisclosureWriter(self.alerts.disclosures)
+        self.monitor = HealthMonitor(self.monotonic(), limits=self.config.health,
+                                     expected=self.config.sensors.expected_intervals())
 
     def start(self) -> None:
+        # The registry's sensors on the map (and told to every tracker started).
+        for declared in self.config.sensors.sensors.values():
+            self.live.declare_sensor(SensorSeen(declared.sensor_id, declared.lat,
+                                                declared.lon, "", info=dict(declared.info)))
         # Before any request is served (the app's lifespan), and under ``accepting``:
         # nothing is accepted between reading the log's position and the tracker taking
         # work.
@@ -92,6 +106,7 @@ class Service:
         order) to the tracker, under ``accepting``: a tracker that restarts meanwhile
         replays the log up to a position and must be sent exactly what comes after it.
         For each, whether it was new (storage.DetectionLog.append)."""
+        self._heard(detections)
         if self.intake is not None:
             try:
                 return self.intake.accept(stored, detections)
@@ -102,6 +117,33 @@ class Service:
             self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
                              time.time())
         return fresh
+
+    def admit_sensor(self, sensor_id: str, who: Principal | None) -> str | None:
+        """None if ``who`` may report for ``sensor_id``, else why not (the registry's
+        decision, sources/registry.py); counted against the key's limit."""
+        with self.sensors_lock:
+            return self.config.sensors.admit(sensor_id, who)
+
+    def health(self) -> Health:
+        """What /healthz says besides a stopped tracker: ok or degraded, and why."""
+        with self.health_lock:
+            return self.monitor.assess(self.monotonic(), self._reading(),
+                                       max_pending=self.config.max_pending)
+
+    def _reading(self) -> Reading:
+        live = self.live
+        counters = live.counters
+        return Reading(accepted=counters.accepted, refused=counters.rejected, late=live.late,
+                       processed=counters.processed, pending=live.pending)
+
+    def _heard(self, detections: Sequence[Detection]) -> None:
+        if not detections:
+            return
+        with self.health_lock:
+            now = self.monotonic()
+            if self.monitor.expected:
+                self.monitor.heard(now, {d.sensor_id for d in detections})
+            self.monitor.observe(now, self._reading())
 
     def close(self) -> None:
         """Stop the tracker, then close the feed's bus and the stores."""

@@ -24,6 +24,16 @@ async function api(path, opts = {}) {
   return r.json();
 }
 
+// /v1/sensors answers one page at a time (next_cursor); the map draws the first few pages.
+async function allSensors(pages = 5) {
+  let page = await api("/v1/sensors"), features = page.features;
+  while (page.next_cursor && --pages > 0) {
+    page = await api(`/v1/sensors?cursor=${encodeURIComponent(page.next_cursor)}`);
+    features = features.concat(page.features);
+  }
+  return { ...page, features };
+}
+
 // ---- map projection: local equirectangular metres around the view centre -------------
 function xy(lon, lat) {
   const k = Math.cos(state.view.lat * Math.PI / 180);
@@ -274,7 +284,7 @@ async function start() {
   markSim(state.who.simulated || !!state.who.replay);
   if (state.who.replay_state === "simulating") waitForReplay();
   mapLayers = await api("/v1/map");
-  sensors = await api("/v1/sensors");
+  sensors = await allSensors();
   if (sensors.features.length) {
     const pts = sensors.features.map((f) => (f.geometry.type === "Point" ? f.geometry : f.geometry.geometries[0]).coordinates);
     state.view.lon = pts.reduce((s, p) => s + p[0], 0) / pts.length;
@@ -286,7 +296,7 @@ async function start() {
   setView();
   await loadPicture();
   stream();
-  setInterval(async () => { sensors = await api("/v1/sensors"); drawStatic(); }, 15000);
+  setInterval(async () => { sensors = await allSensors(); drawStatic(); }, 15000);
 }
 $("login-form").addEventListener("submit", (ev) => { ev.preventDefault(); sessionStorage.setItem("bw-key", $("key-input").value.trim()); start(); });
 $("map").addEventListener("keydown", (ev) => {
