@@ -13,6 +13,7 @@ from borderwatch.adapters.sources.jsonl import JsonlDetectionSource
 from borderwatch.domain import Detection, Incident, InputError
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import AlertRouter, build_pipeline
+from borderwatch.sources.base import SourceReport
 from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -51,6 +52,22 @@ class RunReport:
         return self.data_span_s / self.seconds if self.seconds > 0 else float("nan")
 
 
+class NoValidDetection(InputError):
+    """Not one line of the file was a detection: refused, and no output written. ``report``
+    keeps the per-line errors (e.g. a case JSON or an incident file given by mistake)."""
+
+    def __init__(self, source: str, report: SourceReport) -> None:
+        reason = (
+            f"no valid detection: all {report.rejected:,} lines refused"
+            if report.rejected
+            else "no detection in the file"
+        )
+        super().__init__(
+            None, f"{reason}; expected JSONL in the detection wire format", source=source
+        )
+        self.report = report
+
+
 def run_file(
     detections: str | Path,
     incidents: str | Path,
@@ -66,7 +83,7 @@ def run_file(
 
     Incidents are written as they are raised (and flushed), to a temporary file renamed at
     the end: a reader never sees a half-written file, and a failed run leaves no output.
-    With ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is
+    A file without one valid detection raises :class:`NoValidDetection`. With ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is
     also routed by its policy and its messages stored in the outbox.
     """
     boundary = boundary or Boundary.bundled()
@@ -93,6 +110,8 @@ def run_file(
             for det in _counted(source, progress):
                 write(pipeline.feed(det))
             write(pipeline.finish())
+            if source.report.accepted == 0:
+                raise NoValidDetection(str(detections), source.report)
         tmp.replace(out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
