@@ -14,6 +14,7 @@ from borderwatch.domain import Detection, Incident, InputError
 from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import AlertRouter, build_pipeline
+from borderwatch.sources.base import SourceReport
 from borderwatch.sources.time_guard import MIN_AHEAD_S, AheadGuard
 from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -53,6 +54,22 @@ class RunReport:
         return self.data_span_s / self.seconds if self.seconds > 0 else float("nan")
 
 
+class NoValidDetection(InputError):
+    """Not one line of the file was a detection: refused, and no output written. ``report``
+    keeps the per-line errors (e.g. a case JSON or an incident file given by mistake)."""
+
+    def __init__(self, source: str, report: SourceReport) -> None:
+        reason = (
+            f"no valid detection: all {report.rejected:,} lines refused"
+            if report.rejected
+            else "no detection in the file"
+        )
+        super().__init__(
+            None, f"{reason}; expected JSONL in the detection wire format", source=source
+        )
+        self.report = report
+
+
 def run_file(
     detections: str | Path,
     incidents: str | Path,
@@ -72,8 +89,9 @@ def run_file(
 
     Incidents are written as they are raised (and flushed), to a temporary file renamed at
     the end: a reader never sees a half-written file, and a failed run leaves no output.
-    With ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is
-    also routed by its policy and its messages stored in the outbox.
+    A file without one valid detection raises :class:`NoValidDetection`. With
+    ``alert_router`` (an :class:`~borderwatch.alerts.AlertCenter`), every incident is also
+    routed by its policy and its messages stored in the outbox.
     """
     boundary = boundary or Boundary.bundled()
     source = JsonlDetectionSource(detections, strict=strict)
@@ -102,6 +120,8 @@ def run_file(
                     raise _ahead_error(guard.refused[0], guard.max_ahead_s, str(detections))
                 write(pipeline.feed(det))
             write(pipeline.finish())
+            if source.report.accepted == 0:
+                raise NoValidDetection(str(detections), source.report)
         tmp.replace(out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -30,7 +30,10 @@ def _degrees(name: str, value: object, limit: float) -> float:
         raise InputError(name, "is required (a number in degrees)")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(name, f"must be a number, got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a double's range (YAML allows any size)
+        raise InputError(name, f"must be within [-{limit:g}, {limit:g}], got a huge integer") from None
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise InputError(name, f"must be within [-{limit:g}, {limit:g}], got {value!r}")
     return number

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
-from borderwatch.adapters.sources.yaml_fields import REQUIRED, Node, position
+from borderwatch.adapters.sources.yaml_fields import REQUIRED, Node, load_yaml, position
 from borderwatch.domain import RELATIONS, Assumption, InputError, Kind
 from borderwatch.sim.scenario import (
     Animal,
@@ -60,17 +58,7 @@ _KINDS = [k.value for k in Kind]
 
 def parse_scenario_file(path: Path) -> Scenario:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(None, f"cannot read: {err.strerror}", source=name) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(err, "problem", None) or str(err)
-        raise InputError(None, f"not valid YAML: {reason}", line=line, source=name) from None
+    raw = load_yaml(path, what="scenario file")
     try:
         return parse_scenario(raw, base_dir=path.parent, source=name)
     except InputError as err:
@@ -343,8 +331,8 @@ def _frames(node: Node, tips: tuple[Tip, ...]) -> Frames | None:
         focal_mm=block.number("focal_mm", low=0.5, high=2000.0) if block.has("focal_mm")
         else None,
         pitch_um=block.number("pitch_um", 12.0, low=1.0, high=100.0),
-        width_px=block.integer("width_px", 640, low=16),
-        height_px=block.integer("height_px", 512, low=16),
+        width_px=block.integer("width_px", 640, low=16, high=16_384),
+        height_px=block.integer("height_px", 512, low=16, high=16_384),
         height_m=block.number("height_m", 15.0, low=0.0, high=10_000.0, low_open=True),
         tilt_deg=block.number("tilt_deg", low=-30.0, high=90.0) if block.has("tilt_deg")
         else None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from borderwatch.domain import Direction, Incident, InputError
+from borderwatch.domain import Direction, Incident, InputError, check_lat_lon
 from borderwatch.domain.time import format_time, parse_time
 
 
@@ -64,13 +64,14 @@ def incident_from_wire(obj: dict[str, Any]) -> IncidentRecord:
     if direction is not None and direction not in ("northbound", "southbound"):
         raise InputError("direction", f"must be northbound or southbound, got {direction!r}")
     group = obj.get("group_size")
+    lat, lon = check_lat_lon(obj["lat"], obj["lon"])
     return IncidentRecord(
         incident_id=str(obj["incident_id"]),
         type=str(obj["type"]),
         direction=Direction(direction) if direction else None,
         time=parse_time(obj["time"]),
         detected_at=parse_time(obj["detected_at"], "detected_at"),
-        lat=float(obj["lat"]),
-        lon=float(obj["lon"]),
-        group_size=int(group) if isinstance(group, int) else None,
+        lat=lat,
+        lon=lon,
+        group_size=group if type(group) is int else None,
     )

@@ -3,20 +3,70 @@
 A field path looks like ``groups[0].members[3].age``. Every reader raises
 :class:`~borderwatch.domain.InputError` with that path as its field; the loader adds the
 file name. Nothing is defaulted silently except where the format documents a default.
+:func:`load_yaml` reads the file itself: whatever the bytes, a document or an InputError.
 """
 
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from borderwatch.domain import InputError, check_lat_lon
 from borderwatch.domain.time import parse_time
 
 REQUIRED: Any = object()
 """Default meaning: the field must be given."""
+
+class _Shown(reprlib.Repr):
+    """A bounded ``repr`` for error messages: an aliased YAML structure can stand for
+    billions of items, and ``repr`` of an integer past 4300 digits raises (CPython's limit
+    on int-to-text conversion)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # keyword arguments need Python 3.12
+        self.maxlevel, self.maxstring, self.maxother = 2, 60, 60
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        return f"an integer of {x.bit_length()} bits" if x.bit_length() > 64 else repr(x)
+
+
+shown = _Shown().repr
+
+
+def load_yaml(path: Path, *, what: str) -> object:
+    """Read a YAML (or JSON) file as a document; anything else is an :class:`InputError`
+    naming the file and saying it is not a ``what`` (e.g. an image given by mistake)."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(None, f"cannot read: {err.strerror}", source=name) from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            None,
+            f"not a {what}: byte {err.start} is not UTF-8 text (a {what} is YAML or JSON)",
+            source=name,
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(err, "problem", None) or str(err)
+        raise InputError(None, f"not valid YAML: {reason}", line=line, source=name) from None
+    except ValueError as err:
+        # PyYAML's constructors raise plain ValueError: year 0 in a timestamp, an integer
+        # of more than 4300 digits.
+        raise InputError(None, f"not valid YAML: {err}", source=name) from None
+    except RecursionError:
+        raise InputError(None, "not valid YAML: nested too deeply", source=name) from None
 
 
 class Node:
@@ -69,7 +119,7 @@ class Node:
         if value is default and default is not REQUIRED:
             return value
         if not isinstance(value, str) or not value.strip():
-            raise InputError(self.where(key), f"must be a non-empty string, got {value!r}")
+            raise InputError(self.where(key), f"must be a non-empty string, got {shown(value)}")
         return value.strip()
 
     def number(
@@ -84,26 +134,38 @@ class Node:
         value = self.get(key, default)
         where = self.where(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(where, f"must be a number, got {value!r}")
-        number = float(value)
+            raise InputError(where, f"must be a number, got {shown(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond a double: out of any range
+            number = math.inf
         too_low = number <= low if low_open else number < low
         if not math.isfinite(number) or too_low or number > high:
             left = "(" if low_open else "["
-            raise InputError(where, f"must be in {left}{low:g}, {high:g}], got {value!r}")
+            raise InputError(where, f"must be in {left}{low:g}, {high:g}], got {shown(value)}")
         return number
 
-    def integer(self, key: str, default: int | object | None = REQUIRED, *, low: int = 0) -> Any:
+    def integer(
+        self,
+        key: str,
+        default: int | object | None = REQUIRED,
+        *,
+        low: int = 0,
+        high: int | None = None,
+    ) -> Any:
         value = self.get(key, default)
         if value is default and default is not REQUIRED:
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InputError(self.where(key), f"must be an integer >= {low}, got {value!r}")
+            raise InputError(self.where(key), f"must be an integer >= {low}, got {shown(value)}")
+        if high is not None and value > high:
+            raise InputError(self.where(key), f"must be at most {high}, got {shown(value)}")
         return value
 
     def boolean(self, key: str, default: bool | object = REQUIRED) -> bool:
         value = self.get(key, default)
         if not isinstance(value, bool):
-            raise InputError(self.where(key), f"must be true or false, got {value!r}")
+            raise InputError(self.where(key), f"must be true or false, got {shown(value)}")
         return value
 
     def time(self, key: str, default: datetime | object | None = REQUIRED) -> Any:
@@ -118,14 +180,20 @@ class Node:
             return value
         allowed = list(options)
         if value not in allowed:
-            raise InputError(self.where(key), f"must be one of {', '.join(allowed)}, got {value!r}")
+            raise InputError(
+                self.where(key), f"must be one of {', '.join(allowed)}, got {shown(value)}"
+            )
         return str(value)
 
     def position(self, key: str) -> tuple[float, float]:
         return position(self.get(key), self.where(key))
 
     def finish(self) -> None:
-        unknown = sorted(str(k) for k in self.raw if str(k) not in self._read)
+        unknown = sorted(
+            k if isinstance(k, str) else shown(k)
+            for k in self.raw
+            if not (isinstance(k, str) and k in self._read)
+        )
         if unknown:
             raise InputError(
                 self.where(unknown[0]),
@@ -154,7 +222,10 @@ def as_time(value: object, path: str) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise InputError(path, f"needs a UTC offset (e.g. Z or -07:00): {value.isoformat()}")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past year 9999 in UTC
+            raise InputError(path, f"out of range in UTC: {value.isoformat()}") from None
     try:
         return parse_time(value, path)
     except InputError as err:

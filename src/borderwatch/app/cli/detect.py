@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -140,7 +141,7 @@ def detect(
     table.add_row("people (sum of head counts)", f"{report.people:,}")
     console.print(table)
     for problem in report.problems[:show_problems]:
-        err_console.print(f"[red]skipped[/] {problem}")
+        err_console.print(f"[red]skipped[/] {escape(str(problem))}", highlight=False)
     if len(report.problems) > show_problems:
         err_console.print(f"... and {len(report.problems) - show_problems} more")
     if truth is not None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -185,7 +186,8 @@ def run(
 
     Bad lines are reported with line number, field and reason, skipped and counted
     (--strict stops at the first). Reports later than the reorder window are counted as
-    late, never merged. Exit status 0 even with skipped lines; 2 on unusable input.
+    late, never merged. Exit status 0 even with skipped lines; 2 on unusable input,
+    including a file with no valid line (nothing is written then).
 
     With --alerts-db, the incidents are also routed by the policy (--policy, or the bundled
     one) to units and channels, grouped, inhibited and filtered by the sharing policy, and
@@ -220,6 +222,8 @@ def run(
                 cot=tuple(tak or ()),
             ),
         )
+    from borderwatch.app.batch import NoValidDetection
+
     size = detections.stat().st_size
     try:
         report = _run_with_progress(
@@ -232,6 +236,10 @@ def run(
             size,
             alert_router=service.center if service else None,
         )
+    except NoValidDetection as err:
+        # The per-line reasons first: they say what the file is instead (exit 2 via main).
+        _print_bad_lines(err.report.errors, err.report.rejected, show_errors)
+        raise
     finally:
         if service is not None:
             service.close()
@@ -277,6 +285,8 @@ def _run_with_progress(
 def _print_run_report(
     report: RunReport, incidents: Path, alerts_db: Path | None, show_errors: int
 ) -> None:
+    # Errors before the summary, so the table is the last thing on the screen.
+    _print_bad_lines(report.errors, report.rejected, show_errors)
     table = Table(title="borderwatch run", show_header=False)
     table.add_row("detections accepted", f"{report.accepted:,}")
     table.add_row("bad lines skipped", f"{report.rejected:,}")
@@ -297,11 +307,15 @@ def _print_run_report(
         f"({report.times_real_time:,.0f}x real time)",
     )
     console.print(table)
-    for error in report.errors[:show_errors]:
-        err_console.print(f"[red]skipped[/] {error}")
-    if report.rejected > show_errors:
-        err_console.print(f"... and {report.rejected - show_errors} more bad lines")
     console.print(f"incidents -> {incidents}")
+
+
+def _print_bad_lines(errors: list[InputError], rejected: int, show_errors: int) -> None:
+    """The first ``show_errors`` bad lines, then how many more (bounded output)."""
+    for error in errors[: max(show_errors, 0)]:
+        err_console.print(f"[red]skipped[/] {escape(str(error))}", highlight=False)
+    if rejected > max(show_errors, 0):
+        err_console.print(f"... and {rejected - max(show_errors, 0):,} more bad lines")
 
 
 @app.command()
@@ -434,7 +448,8 @@ def main() -> None:
     try:
         app()
     except BorderwatchError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        # escape: the message quotes the input, which may hold rich markup such as "[/]".
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         sys.exit(2)
 
 

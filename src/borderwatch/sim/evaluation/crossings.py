@@ -14,16 +14,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from borderwatch.adapters.sources.jsonl import read_jsonl
-from borderwatch.domain import InputError
+from borderwatch.domain import InputError, Kind, check_lat_lon
 from borderwatch.domain.time import parse_time
 from borderwatch.geo.measure import great_circle_m
 from borderwatch.watch import IncidentRecord, incident_from_wire
 
 ALARMABLE = frozenset({"person", "vehicle", "unknown"})
+_KINDS = frozenset(k.value for k in Kind)
 
 
 @dataclass(frozen=True)
@@ -90,27 +92,43 @@ def _round(value: float | None) -> float | None:
 
 
 def load_truth_crossings(path: str | Path) -> list[TruthCrossing]:
+    """The crossings of a ground-truth JSONL file (from ``simulate``), each field checked:
+    a bad one is an :class:`InputError` naming the file, line, field and reason, so a
+    misspelt ``kind`` is refused rather than scored as an animal."""
     out = []
     for line, obj in read_jsonl(path):
         if obj.get("type") != "crossing":
             continue
         try:
-            out.append(
-                TruthCrossing(
-                    entity_id=str(obj["entity_id"]),
-                    kind=str(obj.get("kind", "unknown")),
-                    direction=str(obj["direction"]),
-                    time=parse_time(obj["time"]),
-                    lat=float(obj["lat"]),
-                    lon=float(obj["lon"]),
-                    group_size=obj.get("group_size"),
-                )
-            )
-        except KeyError as err:
-            raise InputError(str(err.args[0]), "is required", line=line, source=str(path)) from None
+            out.append(_truth_crossing(obj))
         except InputError as err:
             raise err.at(line=line, source=str(path)) from None
     return out
+
+
+def _truth_crossing(obj: dict[str, Any]) -> TruthCrossing:
+    for key in ("entity_id", "direction", "time", "lat", "lon"):
+        if obj.get(key) is None:
+            raise InputError(key, "is required")
+    kind = obj.get("kind", "unknown")
+    if not isinstance(kind, str) or kind not in _KINDS:
+        raise InputError("kind", f"must be one of {', '.join(sorted(_KINDS))}, got {kind!r}")
+    direction = obj["direction"]
+    if direction not in ("northbound", "southbound"):
+        raise InputError("direction", f"must be northbound or southbound, got {direction!r}")
+    group_size = obj.get("group_size")
+    if group_size is not None and (type(group_size) is not int or group_size < 1):
+        raise InputError("group_size", f"must be an integer >= 1 or null, got {group_size!r}")
+    lat, lon = check_lat_lon(obj["lat"], obj["lon"])
+    return TruthCrossing(
+        entity_id=str(obj["entity_id"]),
+        kind=kind,
+        direction=direction,
+        time=parse_time(obj["time"]),
+        lat=lat,
+        lon=lon,
+        group_size=group_size,
+    )
 
 
 def load_incidents(path: str | Path) -> list[IncidentRecord]:

@@ -10,17 +10,20 @@ name. A frame with no pose row is refused by name; the other frames go on.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from borderwatch.adapters.sources.thermal.camera import Intrinsics, Pose, PoseErrors
-from borderwatch.adapters.sources.yaml_fields import Node, as_time
+from borderwatch.adapters.sources.yaml_fields import Node, as_time, load_yaml, shown
 from borderwatch.domain import InputError, check_lat_lon
 
+_FRAME_INDEX = re.compile(r"[0-9]{1,9}")
+"""A frame index (ASCII digits: ``str.isdigit`` also takes "²", which ``int`` refuses)."""
 POSE_COLUMNS = ("frame", "time", "lat", "lon", "altitude_agl_m", "yaw_deg", "gimbal_pitch_deg")
+MAX_PIXELS = 16_384
+"""Widest or tallest frame taken (thermal cores are at most 1920 wide; 16k leaves room)."""
 FIXED_ERRORS = PoseErrors()
 DRONE_ERRORS = PoseErrors(
     position_m=2.5, height_m=2.0, azimuth_deg=1.5, tilt_deg=1.0, ground_m=1.0, pixel=1.0
@@ -75,12 +78,7 @@ class CameraFile:
 def load_camera_file(path: str | Path) -> CameraFile:
     path = Path(path)
     name = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(None, f"cannot read: {err.strerror}", source=name) from None
-    except yaml.YAMLError as err:
-        raise InputError(None, f"not valid YAML: {err}", source=name) from None
+    raw = load_yaml(path, what="camera file")  # a PNG given by mistake is refused by name
     try:
         return parse_camera(raw, base_dir=path.parent, source=name)
     except InputError as err:
@@ -98,8 +96,8 @@ def parse_camera(raw: object, *, base_dir: Path, source: str = "") -> CameraFile
     kind = top.choice("type", ["fixed", "drone"])
     res = top.child("resolution")
     intr = Intrinsics(
-        width_px=res.integer("width", low=16),
-        height_px=res.integer("height", low=16),
+        width_px=res.integer("width", low=16, high=MAX_PIXELS),
+        height_px=res.integer("height", low=16, high=MAX_PIXELS),
         focal_mm=top.number("focal_mm", low=0.5, high=2000.0),
         pitch_um=top.number("pitch_um", low=1.0, high=100.0),
     )
@@ -175,23 +173,30 @@ def read_pose_log(path: Path) -> tuple[dict[int, StampedPose], dict[str, Stamped
         raise InputError(None, f"cannot read pose log: {err.strerror}", source=name) from None
     by_index: dict[int, StampedPose] = {}
     by_name: dict[str, StampedPose] = {}
+    line = 1
     with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in POSE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(
-                None, f"pose log lacks columns: {', '.join(missing)}", line=1, source=name
-            )
-        for line, row in enumerate(reader, start=2):
-            try:
+        try:
+            reader = csv.DictReader(handle)
+            missing = [c for c in POSE_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(None, f"pose log lacks columns: {', '.join(missing)}", line=1)
+            for line, row in enumerate(reader, start=2):
                 stamped = _pose_row(row)
-            except InputError as err:
-                raise err.at(line=line, source=name) from None
-            key = row["frame"].strip()
-            if key.isdigit():
-                by_index[int(key)] = stamped
-            else:
-                by_name[key] = stamped
+                key = (row.get("frame") or "").strip()
+                if not key:
+                    raise InputError("frame", "is required (an index or a file name)")
+                if _FRAME_INDEX.fullmatch(key):
+                    by_index[int(key)] = stamped
+                else:
+                    by_name[key] = stamped
+        except InputError as err:
+            raise err.at(line=line, source=name) from None
+        except UnicodeDecodeError as err:
+            raise InputError(
+                None, f"not a CSV pose log: byte {err.start} is not UTF-8 text", source=name
+            ) from None
+        except csv.Error as err:  # e.g. a field past the csv module's size limit
+            raise InputError(None, f"not a CSV pose log ({err})", line=line, source=name) from None
     return by_index, by_name
 
 
@@ -201,7 +206,7 @@ def _pose_row(row: dict[str, str]) -> StampedPose:
         try:
             value = float(text)
         except ValueError:
-            raise InputError(column, f"must be a number, got {text!r}") from None
+            raise InputError(column, f"must be a number, got {shown(text)}") from None
         if not low <= value <= high:
             raise InputError(column, f"must be in [{low:g}, {high:g}], got {value:g}")
         return value
