@@ -33,7 +33,9 @@ def _degrees(name: str, value: object, limit: float) -> float:
     try:
         number = float(value)
     except OverflowError:  # an int beyond a double's range (YAML allows any size)
-        raise InputError(name, f"must be within [-{limit:g}, {limit:g}], got a huge integer") from None
+        raise InputError(
+            name, f"must be within [-{limit:g}, {limit:g}], got a huge integer"
+        ) from None
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise InputError(name, f"must be within [-{limit:g}, {limit:g}], got {value!r}")
     return number

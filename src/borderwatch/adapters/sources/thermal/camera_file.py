@@ -180,7 +180,8 @@ def read_pose_log(path: Path) -> tuple[dict[int, StampedPose], dict[str, Stamped
             missing = [c for c in POSE_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise InputError(None, f"pose log lacks columns: {', '.join(missing)}", line=1)
-            for line, row in enumerate(reader, start=2):
+            for number, row in enumerate(reader, start=2):
+                line = number  # named by the handlers below
                 stamped = _pose_row(row)
                 key = (row.get("frame") or "").strip()
                 if not key:
