@@ -106,6 +106,9 @@ class SegmentRunner:
         self.last_failure = ""
         self.data_time: float | None = None
         self._events: list[Event] = []
+        self._tracks_out: list[Event] | None = None
+        """A run's ``tracks`` events, sent together once its pipeline is done (None:
+        outside a run, sent at once)."""
         self._shown: set[str] = set()
         self._replay_seen: set[str] = set()
         self._replaying = False
@@ -176,11 +179,27 @@ class SegmentRunner:
 
     def _process(self, messages: list[Message]) -> None:
         # One statement marks the run's ids seen and one stores its new detections, not
-        # two per message. The pipeline runs in between: its `tracks` events leave as it
-        # makes them, before the commit (the live feed's latency is the pipeline's, not
-        # the database's). Tracks are not records: a run that fails is replayed by the
-        # next owner to the same tracks, sent again, which the picture takes as updates.
-        # Incidents and alerts are records: they are sent after the commit.
+        # two per message. The pipeline runs in between: its `tracks` events leave when
+        # it is done, in one pipelined publish, before the commit (the live feed's latency
+        # is the pipeline's, not the database's; one publish per event made a backlog's
+        # catch-up wait a JetStream round trip per data second). Tracks are not records:
+        # a run that fails is replayed by the next owner to the same tracks, sent again,
+        # which the picture takes as updates. Incidents and alerts are records: they are
+        # sent after the commit.
+        self._tracks_out = []
+        try:
+            self._run(messages)
+        finally:
+            self._tracks_out = None
+        self.position = self._committed = max(m.seq for m in messages)
+        for message in messages:
+            message.ack()
+        events, self._events = self._events, []
+        if events:
+            self._send(events)
+
+    def _run(self, messages: list[Message]) -> None:
+        """Track, send the tracks, store and commit one run (see _process)."""
         with self.storage.transaction():
             batches = [self._decode(message) for message in messages]
             ids = [str(w["id"]) for b in batches if b is not None and not b.tick
@@ -198,17 +217,14 @@ class SegmentRunner:
                 self._feed(new)
                 self.processed += len(new)
                 self._dirty = True
+            tracks, self._tracks_out = self._tracks_out or [], []
+            if tracks:
+                self._send(tracks)
             self.storage.detections.append(stored)
             if self.data_time is not None:
                 self.center.tick(epoch_to_datetime(self.data_time))
             last = max(m.seq for m in messages)
             self.progress.advance(self.code, self._committed, last)
-        self.position = self._committed = last
-        for message in messages:
-            message.ack()
-        events, self._events = self._events, []
-        if events:
-            self._send(events)
 
     def _send(self, events: list[Event]) -> None:
         try:
@@ -272,12 +288,16 @@ class SegmentRunner:
         self._shown.difference_update(gone)
         self._shown.update(f["id"] for f in mine)
         if mine or gone:
-            self._send([{
+            event = {
                 "type": "tracks", "tracks": mine, "ended": gone, "segment": self.code,
                 "data_time": (format_time(epoch_to_datetime(self.data_time))
                               if self.data_time is not None else None),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
-            }])
+            }
+            if self._tracks_out is not None:
+                self._tracks_out.append(event)
+            else:
+                self._send([event])
 
     def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
         self.incidents += 1
