@@ -62,7 +62,7 @@ def test_with_undeclared_allowed_a_key_still_cannot_flood_the_picture(tmp_path: 
 def test_sensors_are_read_a_bounded_page_at_a_time(tmp_path: Path) -> None:
     with running_service(tmp_path / "s.db", sensors=SensorRegistry(_declared(2500))) as svc, \
             httpx.Client(base_url=svc.url, timeout=30) as client:
-        key = svc.key("USBP-HVM", "viewer")
+        key = svc.key("RCMP-K", "viewer")
         ids: list[str] = []
         pages = 0
         cursor = None
@@ -81,6 +81,9 @@ def test_sensors_are_read_a_bounded_page_at_a_time(tmp_path: Path) -> None:
         r = client.get("/v1/sensors", headers=key, params={"limit": 10})
         assert len(r.json()["features"]) == 10 and r.json()["next_cursor"] == "cam-00009"
         assert client.get("/v1/sensors", headers=key, params={"limit": 5000}).status_code == 422
+        # Another agency is told of no sensor, not even how many pages there would be.
+        other = client.get("/v1/sensors", headers=svc.key("USBP-HVM", "viewer")).json()
+        assert other["features"] == [] and other["next_cursor"] is None
 
 
 def test_healthz_degrades_with_its_reasons(tmp_path: Path) -> None:

@@ -55,9 +55,10 @@ def sensor_page(service: Service, who: Principal, where: Filters, limit: int,
     """Up to ``limit`` (at most :data:`PAGE_MAX`) sensors kept by ``where``, by id, after
     ``cursor`` (the last id of the page before), as GeoJSON features; and the cursor of
     the next page (None: no more)."""
+    if service.viewer.restricted(who):  # no sensor is shared: not even how many pages
+        return [], None
     limit = max(1, min(limit, PAGE_MAX))
     sensors = {s.sensor_id: s for s in service.live.snapshot_sensors()
                if where.keep(s.lat, s.lon, s.last_seen or None)}
     ids, after = page_after(sensors, cursor, limit)
-    owner = not service.viewer.restricted(who)
-    return sensor_features([sensors[i] for i in ids], Filters(), who, owner=owner), after
+    return sensor_features([sensors[i] for i in ids], Filters(), who, owner=True), after
