@@ -29,6 +29,7 @@ BIN = Path(sys.executable).parent / "borderwatch"
 # scripts/dashboard-screenshot.sh replays slower, so the picture still shows the group.
 SPEED = float(os.environ.get("BORDERWATCH_REPLAY_SPEED", "150"))
 CROSSING_WAIT_S = 2800 / SPEED + 40
+PREPARE_WAIT_S = 900
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -62,6 +63,12 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
                           20, "the dashboard to log in with the operator key")
             assert "key=" not in page.evaluate("location.href")
 
+            # The night is simulated through its frames before it plays (the fixture's run
+            # fills the frames cache, but `pytest -p no:cacheprovider` has none: minutes on
+            # a busy machine). The page says so and notices when it plays; the crossing's
+            # wait starts then, so the test does not depend on the machine's load.
+            page.wait_for("!document.querySelector('#who').textContent.includes('preparing')",
+                          PREPARE_WAIT_S, "the page to stop saying the replay is being prepared")
             incident_id = page.wait_for(
                 "document.querySelector('#incidents [data-type=\"crossing\"]')?.dataset.incident",
                 CROSSING_WAIT_S, "the Coutts crossing incident on the page")
@@ -69,10 +76,6 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
                 f"document.querySelector('#incidents [data-incident=\"{incident_id}\"]')"
                 ".textContent")
             assert "CROSSING" in text and "northbound" in text and "group of 9" in text
-            # Opened while the night was still being simulated, the page said so and
-            # noticed when it began to play.
-            page.wait_for("!document.querySelector('#who').textContent.includes('preparing')",
-                          10, "the page to stop saying the replay is being prepared")
             assert page.evaluate("!document.querySelector('#sim').hidden"), "no EXERCISE banner"
 
             button = f'[data-alert][data-incident="{incident_id}"][data-unit="RCMP-K-IBET"] ' \
