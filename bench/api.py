@@ -33,7 +33,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,16 +46,11 @@ import httpx
 import numpy as np
 import orjson
 
+from borderwatch.adapters.localhost import free_port
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.domain.access import Role
 
 START = datetime(2025, 2, 3, 12, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def batch(second: int, people: int = 1000) -> bytes:

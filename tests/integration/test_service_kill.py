@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from borderwatch.adapters.localhost import free_port
+
 BIN = Path(sys.executable).parent / "borderwatch"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
@@ -69,7 +64,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_detection(tmp_path: Path) -
     key = subprocess.run([str(BIN), "keys", "create", "--agency", "RCMP-K", "--role", "operator",
                           "--db", str(db)], capture_output=True, text=True, check=True).stdout
     headers = {"X-API-Key": key.strip()}
-    port = _free_port()
+    port = free_port()
     proc = _start(db, port)
     acknowledged: list[str] = []
     enough = threading.Event()

