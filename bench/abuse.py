@@ -109,8 +109,8 @@ class Server:
     """`borderwatch serve` (bench/api.py's start_service) with its HTTP process's resident
     memory sampled every 0.2 s into the tally."""
 
-    def __init__(self, db: Path, tally: Tally, *extra: str) -> None:
-        self.process, self.url = start_service(db, "process", *extra)
+    def __init__(self, db: Path, tally: Tally) -> None:
+        self.process, self.url = start_service(db, "process")
         self.tally = tally
         self.peak = 0
         self._stop = threading.Event()

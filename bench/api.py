@@ -73,13 +73,12 @@ def batch(second: int, people: int = 1000) -> bytes:
     return orjson.dumps(items)
 
 
-def start_service(db: Path, tracker: str, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """``borderwatch serve`` on ``db`` (``extra``: more options, e.g. for bench/abuse.py)."""
+def start_service(db: Path, tracker: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "borderwatch"), "serve", "--db", str(db),
          "--port", str(port), "--reorder-window", "0", "--tracker", tracker,
-         "--allow-undeclared-sensors", *extra],
+         "--allow-undeclared-sensors"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
