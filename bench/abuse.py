@@ -63,7 +63,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from api import batch, start_service, wait_tracked
+from api import batch, post, start_service, wait_tracked
 from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.alerts.cap import CapInfo, CapMessage, Circle
@@ -71,6 +71,7 @@ from borderwatch.domain.access import Role
 from borderwatch.screening.audit_chain import GENESIS, chain_hash
 from borderwatch.sim.crossing_suite import CrossingSuiteSpec, generate
 from feed_cost import measure as feed_run
+from feed_cost import stalled_client
 
 BORDERWATCH = str(Path(sys.executable).parent / "borderwatch")
 FAR_AHEAD = "2999-01-01T00:00:00Z"
@@ -438,8 +439,7 @@ def service_runs(tally: Tally, folder: Path, quick: bool) -> None:
         server.stop()
 
 
-def feed_runs(tally: Tally, batches: int, rate: float, limit: float) -> None:
-    bodies = [batch(s) for s in range(batches)]
+def feed_runs(tally: Tally, bodies: list[bytes], rate: float, limit: float) -> None:
     alone, partner, stalled = (feed_run(name, bodies, rate)
                                for name in ("alone", "partner", "stalled"))
     tally.p99_alone_ms, tally.p99_partner_ms = alone.p99(), partner.p99()
@@ -454,6 +454,71 @@ def feed_runs(tally: Tally, batches: int, rate: float, limit: float) -> None:
                  len(stalled.latencies_ms) >= 0.9 * len(alone.latencies_ms))
     tally.max_rss = max(tally.max_rss, int(max(r.peak_rss_mb for r in
                                                (alone, partner, stalled)) * MB))
+
+
+def slow_reader(url: str, key: str, stop: threading.Event) -> None:
+    """A feed connection that takes 4 KiB every 0.5 s: far slower than the feed."""
+    client = stalled_client(url, key)
+    try:
+        while not stop.wait(0.5):
+            if not client.recv(4096):
+                return
+    except OSError:
+        return
+    finally:
+        client.close()
+
+
+def count_events(url: str, key: str, counts: list[int], ready: threading.Event) -> None:
+    try:
+        with httpx.stream("GET", url + "/v1/stream", headers={"X-API-Key": key},
+                          timeout=None) as r:
+            ready.set()
+            for line in r.iter_lines():
+                counts[0] += line == "event: tracks"
+                counts[1] += line == "event: resync"
+    except httpx.HTTPError:
+        pass  # the service was stopped
+
+
+def crowd_run(tally: Tally, folder: Path, bodies: list[bytes], rate: float,
+              clients: int) -> None:
+    """``clients`` connections to the feed that never read and ``clients`` that read 4 KiB
+    every 0.5 s, while paced batches flow: one reader must still get every event."""
+    db = folder / "crowd.db"
+    store = KeyStore(db)
+    key, _ = store.create("RCMP-K", Role.OPERATOR, "abuse bench")
+    store.close()
+    server = Server(db, tally)
+    stop, ready, counts = threading.Event(), threading.Event(), [0, 0]
+    stalled = [stalled_client(server.url, key) for _ in range(clients)]
+    threads = [threading.Thread(target=slow_reader, args=(server.url, key, stop), daemon=True)
+               for _ in range(clients)]
+    threads.append(threading.Thread(target=count_events, args=(server.url, key, counts, ready),
+                                    daemon=True))
+    for thread in threads:
+        thread.start()
+    ready.wait(30)
+    try:
+        with httpx.Client(base_url=server.url, headers={"X-API-Key": key},
+                          timeout=120) as client:
+            start = time.perf_counter()
+            for n, body in enumerate(bodies):
+                pause = start + n * 1000 / rate - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                post(client, body)
+            wait_tracked(client)
+            time.sleep(1.0)
+    finally:
+        stop.set()
+        for sock in stalled:
+            sock.close()
+        server.stop()
+    tally.record("feed", f"{clients} clients that never read and {clients} that read 4 KiB "
+                 "every 0.5 s: a reader gets every event, memory bounded",
+                 f"{counts[0]}/{len(bodies)} events, {counts[1]} resyncs; peak RSS "
+                 f"{server.peak / MB:.0f} MB", counts[0] >= 0.9 * len(bodies))
 
 
 # ---- audit ----------------------------------------------------------------------------
@@ -484,6 +549,11 @@ def cli(tally: Tally, *args: str) -> subprocess.CompletedProcess[str]:
 def last_line(text: str) -> str:
     lines = text.strip().splitlines()
     return lines[-1][:70] if lines else ""
+
+
+def first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:70] if lines else ""
 
 
 def sql(db: Path, *statements: str) -> None:
@@ -533,7 +603,7 @@ def audit_runs(tally: Tally, folder: Path) -> None:
         if name == "tail":
             tally.tail_delete_caught = int(caught)
         tally.record("audit", f"{what}: verify fails (exit 1)",
-                     f"exit {done.returncode}: {last_line(done.stdout)}", caught)
+                     f"exit {done.returncode}: {first_line(done.stderr)}", caught)
     jsonl = folder / "not-a-log.jsonl"
     jsonl.write_bytes(b'{"seq": 1}\n')
     done = cli(tally, "audit", "verify", "--db", str(jsonl), "--keys", str(keys))
@@ -548,12 +618,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: 20 MB body, 10,000 sensors, 30 feed batches")
     parser.add_argument("--feed-batches", type=int, default=None,
-                        help="batches of 1,000 detections per feed run (default 100)")
+                        help="batches of 1,000 detections per feed run (default 200)")
     parser.add_argument("--rate", type=float, default=20_000, help="feed detections/s")
     parser.add_argument("--rss-limit-mb", type=float, default=512,
                         help="the bound on the server's resident memory")
     args = parser.parse_args()
-    batches = args.feed_batches or (30 if args.quick else 100)
+    batches = args.feed_batches or (30 if args.quick else 200)
     console = Console(stderr=True)
     tally = Tally()
     folder = Path(tempfile.mkdtemp(prefix="bw-bench-abuse-"))
@@ -562,7 +632,9 @@ def main() -> int:
         with console.status("service runs"):
             service_runs(tally, folder, args.quick)
         with console.status("feed runs"):
-            feed_runs(tally, batches, args.rate, 2.0)
+            bodies = [batch(s) for s in range(batches)]
+            feed_runs(tally, bodies, args.rate, 2.0)
+            crowd_run(tally, folder, bodies, args.rate, 10 if args.quick else 25)
         with console.status("audit runs"):
             audit_runs(tally, folder)
     finally:
