@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -552,8 +553,9 @@ def last_line(text: str) -> str:
 
 
 def first_line(text: str) -> str:
+    """The first line, without a parenthesised time (the table is narrow)."""
     lines = text.strip().splitlines()
-    return lines[0][:70] if lines else ""
+    return re.sub(r" \(\d{4}-[^)]*\)", "", lines[0])[:70] if lines else ""
 
 
 def sql(db: Path, *statements: str) -> None:
@@ -577,28 +579,31 @@ def rehash(db: Path) -> None:
 
 
 def audit_runs(tally: Tally, folder: Path) -> None:
-    keys, case = folder / "keys", folder / "case.json"
+    """Three signed logs, each with its own key directory (one per log, as
+    docs/security/audit.md asks): three screenings, a checkpoint, then one tampering each."""
+    case = folder / "case.json"
     case.write_bytes(orjson.dumps(CASE))
-    cli(tally, "audit", "init-key", str(keys))
-    logs = {name: folder / f"{name}.db" for name in ("tail", "all", "rehash")}
-    for db in logs.values():
+    logs = {name: (folder / f"{name}.db", folder / f"{name}-keys")
+            for name in ("tail", "all", "rehash")}
+    for db, keys in logs.values():
+        cli(tally, "audit", "init-key", str(keys))
         for _ in range(3):
             cli(tally, "screen", str(case), "--db", str(db), "--keys", str(keys))
         cli(tally, "audit", "checkpoint", "--db", str(db), "--keys", str(keys))
-        shutil.copy(keys / "checkpoints.jsonl", folder / f"{db.stem}.checkpoints")
-    intact = cli(tally, "audit", "verify", "--db", str(logs["tail"]), "--keys", str(keys))
+    db, keys = logs["tail"]
+    intact = cli(tally, "audit", "verify", "--db", str(db), "--keys", str(keys))
     tally.record("audit", "a signed, checkpointed log verifies (exit 0)",
                  f"exit {intact.returncode}: {last_line(intact.stdout)}",
                  intact.returncode == 0)
-    sql(logs["tail"], "DELETE FROM screening_audit WHERE seq = "
-        "(SELECT max(seq) FROM screening_audit)")
-    sql(logs["all"], "DELETE FROM screening_audit")
-    sql(logs["rehash"], "UPDATE screening_audit SET body = replace(body, 'VE', 'US') "
+    sql(db, "DELETE FROM screening_audit WHERE seq = (SELECT max(seq) FROM screening_audit)")
+    sql(logs["all"][0], "DELETE FROM screening_audit")
+    sql(logs["rehash"][0], "UPDATE screening_audit SET body = replace(body, 'VE', 'US') "
         "WHERE seq = 1", "UPDATE screening_audit SET sig = NULL")
-    rehash(logs["rehash"])
+    rehash(logs["rehash"][0])
     for name, what in (("tail", "last record deleted"), ("all", "every record deleted"),
                        ("rehash", "a record edited, signatures stripped, chain re-hashed")):
-        done = cli(tally, "audit", "verify", "--db", str(logs[name]), "--keys", str(keys))
+        db, keys = logs[name]
+        done = cli(tally, "audit", "verify", "--db", str(db), "--keys", str(keys))
         caught = done.returncode == 1
         if name == "tail":
             tally.tail_delete_caught = int(caught)
@@ -606,9 +611,10 @@ def audit_runs(tally: Tally, folder: Path) -> None:
                      f"exit {done.returncode}: {first_line(done.stderr)}", caught)
     jsonl = folder / "not-a-log.jsonl"
     jsonl.write_bytes(b'{"seq": 1}\n')
-    done = cli(tally, "audit", "verify", "--db", str(jsonl), "--keys", str(keys))
+    done = cli(tally, "audit", "verify", "--db", str(jsonl), "--keys", str(logs["tail"][1]))
     tally.record("audit", "a JSONL file: refused (exit 2), no traceback",
-                 f"exit {done.returncode}", done.returncode == 2)
+                 f"exit {done.returncode}: {first_line(done.stderr or done.stdout)}",
+                 done.returncode == 2)
 
 
 # ---- main -----------------------------------------------------------------------------
