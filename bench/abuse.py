@@ -12,7 +12,8 @@ service, and checks that the finding stays fixed (docs/security/abuse.md lists t
   ``borderwatch alerts tip``: every answer must be a 4xx (a tip: exit 1 or 2 without a
   traceback) while the valid items of a batch are kept;
 * **large body**: 200 MB streamed in 1 MiB chunks (generated lazily), and one declaring
-  its length: 413, the server's memory bounded;
+  its length: 413; a 200 MB header sent without a key: cut off (431); the server's memory
+  bounded;
 * **sensor flood**: 100,000 distinct sensor ids in batches of 1,000 from one key: at most
   the per-key limit taken, ``/healthz`` degraded, a real crossing from another key still
   raises its incident promptly, ``/v1/sensors`` to a viewer comes a bounded page at a time;
@@ -46,6 +47,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -350,6 +352,23 @@ def large_body(server: Server, client: httpx.Client, tally: Tally, total: int) -
         except httpx.TransportError as error:
             seen, ok = f"connection closed ({type(error).__name__})", True
     tally.record("large body", "Content-Length 200 MB declared: 413 at once", seen, ok)
+    before, sent = server.peak, 0
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        try:  # no key: anyone who reaches the port can do this
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: abuse\r\nX-Junk: ")
+            for block in huge_body(total):
+                client.sendall(block)
+                sent += len(block)
+            client.sendall(b"\r\n\r\n")
+            answer = client.recv(100).split(b"\r\n")[0].decode()
+        except OSError as error:
+            answer = f"connection closed ({type(error).__name__})"
+    time.sleep(0.5)
+    grew = (server.peak - before) / MB
+    tally.record("large body", f"a {total // MB} MB header without a key: cut off (431), "
+                 "memory bounded", f"{answer} after {sent / MB:.0f} MB sent; peak RSS "
+                 f"+{grew:.0f} MB", sent < total and grew < 64)
 
 
 def sensor_flood(client: httpx.Client, flood: httpx.Client, viewer: httpx.Client,
