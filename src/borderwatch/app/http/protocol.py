@@ -23,34 +23,43 @@ _MESSAGE = (f"the request line and headers are longer than this service takes "
 
 
 class BoundedHeadProtocol(HttpToolsProtocol):
-    """Counts the bytes received while a request's head is incomplete (at most one read
-    more than the limit is taken), answers 431 and closes the connection beyond it."""
+    """Counts the bytes of the reads that a request's head spans, answers 431 and closes the
+    connection once they pass the limit: at most the limit and two reads are kept.
+
+    A read that completes a head usually holds the start of the body too, and one that
+    begins a request may end the one before (keep-alive, pipelining): neither is counted
+    whole, so a large body never passes for a large head."""
 
     max_head_bytes = MAX_HEAD_BYTES
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_bytes = 0
-        self._in_head = True
+        self._in_head = False
+        self._begun = 0
         super().connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head:
-            self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes:
-                self._in_head = False
-                self.transport.write(
-                    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                    b"content-type: text/plain; charset=utf-8\r\n"
-                    b"content-length: " + str(len(_MESSAGE)).encode() + b"\r\n"
-                    b"connection: close\r\n\r\n" + _MESSAGE)
-                self.transport.close()
-                return
+        begun, in_head = self._begun, self._in_head
         super().data_received(data)
+        if self._begun != begun:  # a request began in this read: its head's part is in it
+            self._head_bytes = 0
+        elif in_head and self._in_head:  # all of this read is head
+            self._head_bytes += len(data)
+        if self._in_head and self._head_bytes > self.max_head_bytes \
+                and not self.transport.is_closing():
+            self._in_head = False
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                b"content-type: text/plain; charset=utf-8\r\n"
+                b"content-length: " + str(len(_MESSAGE)).encode() + b"\r\n"
+                b"connection: close\r\n\r\n" + _MESSAGE)
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        self._begun += 1
+        self._in_head = True
+        super().on_message_begin()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        self._in_head, self._head_bytes = True, 0  # the next request on this connection
