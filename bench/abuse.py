@@ -4,8 +4,9 @@ Each run is a bounded loop of what an attacker or a careless integrator did to t
 service, and checks that the finding stays fixed (docs/security/abuse.md lists them):
 
 * **blinding**: a detection dated 2999-01-01 (and one an hour ahead) must be refused with
-  a 4xx; a simulated crossing (bench/crossings.py's generator, one group) posted after it
-  must still raise a crossing incident and an alert; again after a restart on the same db;
+  a 4xx; a simulated crossing (sim/crossing_suite.py, as bench/crossings.py; one group)
+  posted after it must still raise a crossing incident and an alert; again after a
+  restart on the same db;
 * **bad values**: out-of-range dates, ISO week dates, count 2^62, sigma 1e300 and 1e-300,
   the poles, 1 MB ids, NUL and right-to-left-override characters, malformed bodies, in
   bodies and in ``since``/``until``; CoT and CAP tips with the same through
@@ -19,8 +20,10 @@ service, and checks that the finding stays fixed (docs/security/abuse.md lists t
   raises its incident promptly, ``/v1/sensors`` to a viewer comes a bounded page at a time;
 * **wrong keys and /metrics**: 429 after the wrong-key limit, ``/metrics`` without a key
   refused;
-* **feed**: bench/feed_cost.py's runs: the operator's feed p99 alone, with a partner
-  subscribed, and with a client that never reads (server memory);
+* **feed**: bench/feed_cost.py's runs: the operator's feed p99 alone and with a partner
+  subscribed (rounds interleaved, the best p99 of each compared), and with a client that
+  never reads; then a crowd of feed connections that never read or read slowly while a
+  reader must still get the events (server memory);
 * **audit**: a signed screening log (`borderwatch screen --db --keys`), checkpointed;
   its last record deleted, every record deleted, a record edited and the chain re-hashed:
   `borderwatch audit verify` must fail (exit 1) each time.
