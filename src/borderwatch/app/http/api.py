@@ -37,6 +37,7 @@ from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
+from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.roles import owns
 from borderwatch.app.http.sensors import PAGE_MAX, sensor_page
 from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
@@ -517,8 +518,14 @@ def _document_answers(schema: dict[str, Any]) -> None:
                 geojson["schema"] = {"$ref": "#/components/schemas/FeatureCollection"}
 
 
+def server_config(app: FastAPI) -> uvicorn.Config:
+    """uvicorn's settings for the service."""
+    # An open live feed would hold a graceful shutdown for ever (docs/gotchas.md); a
+    # request's head is bounded (protocol.py: httptools keeps a header of any length).
+    return uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3,
+                          http=BoundedHeadProtocol)
+
+
 def run_server(app: FastAPI, listener: socket.socket) -> None:
     """Serve ``app`` on an already listening socket (uvicorn) until stopped."""
-    # An open live feed would hold a graceful shutdown for ever (docs/gotchas.md).
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3))
-    server.run(sockets=[listener])
+    uvicorn.Server(server_config(app)).run(sockets=[listener])
