@@ -181,3 +181,25 @@ def test_the_stream_gives_another_agencys_viewer_the_shared_view(places) -> None
     case = Delivery({"type": "case", "case_id": "AB-1", "time": "t", "simulated": True})
     assert message_for(view, key("USBP-HVM", Role.SCREENING_OFFICER), case) is None
     assert message_for(view, key("RCMP-K", Role.SCREENING_OFFICER), case) is not None
+
+
+# -- bounded cost: many tracks released in one pass, one disclosure entry -----------------
+
+
+@pytest.mark.parametrize("agency", ["USBP-HVM", "CBP-AMO"])
+def test_many_tracks_are_released_as_one_by_one_with_one_disclosure(places, agency) -> None:  # type: ignore[no-untyped-def]
+    view, log = viewer(places)
+    who = key(agency, Role.PARTNER)
+    tracks = [{**TRACK, "track_id": f"T-{n}", "time": f"2025-02-03T13:25:{n:02d}.000Z"}
+              for n in range(30)]
+    one_by_one = [view.track_feature(who, t) for t in tracks]
+    single_entries = list(log.entries)
+    log.entries.clear()
+    assert view.track_features(who, tracks) == one_by_one
+    assert len(log.entries) == 1, "one entry for the whole list"
+    [entry] = log.entries
+    assert entry["released"] == [e["alert_id"] for e in single_entries]
+    assert entry["count"] == 30 and entry["time"] == "2025-02-03T13:25:29.000Z"
+    assert entry["fields"] == sorted({f for e in single_entries for f in e["fields"]})
+    assert entry["withheld"] == sorted({f for e in single_entries for f in e["withheld"]})
+    assert entry["basis"] == single_entries[0]["basis"]

@@ -219,11 +219,10 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/v1/tracks", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
     def tracks(who: Reader, where: Filtered) -> Response:
-        features = [
-            service.viewer.track_feature(who, t)
-            for t in service.live.snapshot_tracks()
+        features = service.viewer.track_features(who, [
+            t for t in service.live.snapshot_tracks()
             if where.keep(t["lat"], t["lon"], t["time"])
-        ]
+        ])
         return _json(collection(features, simulated=_simulated(features)), 200,
                      GEOJSON_MEDIA_TYPE)
 

@@ -138,6 +138,23 @@ class Viewer:
                 props["trail"] = {"type": "LineString", "coordinates": trail}
         return feature
 
+    def track_features(self, who: Principal,
+                       tracks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Many tracks as ``who`` may see them (as :meth:`track_feature` each). Outside
+        the deployment's agency they are released by the gate in one pass, with one
+        disclosure entry for them all, not one per track."""
+        if not self.restricted(who):
+            return [self.track_feature(who, t) for t in tracks]
+        records = [{k: v for k, v in t.items() if k != "trail"} for t in tracks]
+        unit = AgencyUnit(who.agency, who.agency, who.sharing_agency, "")
+        kept = self.gate.release_records(records, unit, "api", kind="track")
+        features = []
+        for record, props in zip(records, kept, strict=True):
+            props["simulated"] = bool(record.get("simulated", False))  # always marked
+            features.append({"type": "Feature", "geometry": released_point(props),
+                             "properties": props})
+        return features
+
     def incident_feature(self, who: Principal, incident: dict[str, Any]) -> dict[str, Any]:
         owner = self.owns_incident(who, incident)
         props = self.released(who, incident, kind="incident", owner=owner)
@@ -186,7 +203,7 @@ class Viewer:
                 return self.shared_tracks(event)
             return {
                 "type": "tracks",
-                "features": [self.track_feature(who, f["properties"]) for f in event["tracks"]],
+                "features": self.track_features(who, [f["properties"] for f in event["tracks"]]),
                 "ended": [],
                 "data_time": event["data_time"],
                 "simulated": event["simulated"],
