@@ -144,7 +144,8 @@ def _nullable_choice(
     raw: dict[str, Any], key: str, where: str, allowed: frozenset[str]
 ) -> str | None:
     value = raw.get(key)
-    if value is not None and value not in allowed:
+    # A list or object is no choice (and `in` a frozenset would raise TypeError on it).
+    if value is not None and (not isinstance(value, str) or value not in allowed):
         raise InputError(
             f"{where}.{key}", f"must be one of {sorted(allowed)} or null, got {value!r}"
         )
@@ -307,7 +308,7 @@ def parse_case(raw: Any) -> ScreeningCase:
         for key in ("person", "of"):
             if item.get(key) not in ids:
                 raise InputError(f"relations[{i}].{key}", f"{item.get(key)!r} is not a person id")
-        if item.get("is") not in RELATIONS:
+        if not isinstance(item.get("is"), str) or item["is"] not in RELATIONS:
             raise InputError(
                 f"relations[{i}].is", f"must be one of {sorted(RELATIONS)}, got {item.get('is')!r}"
             )

@@ -39,8 +39,12 @@ COUNT: Final = "Encounter Count"
 FISCAL_YEAR: Final = "Fiscal Year"
 USBP: Final = "U.S. Border Patrol"
 NORTHERN: Final = "Northern Land Border"
-_YEAR = re.compile(r"(\d{4})(?: \(FYTD\))?")
-_COUNT = re.compile(r"\d+|\d{1,3}(?:,\d{3})+")
+# ASCII digits only: `\d` also matches other scripts' digits ("١٢٣٤"), never published.
+_YEAR = re.compile(r"([0-9]{4})(?: \(FYTD\))?")
+_COUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+")
+MAX_COUNT: Final = 1_000_000_000
+"""Largest Encounter Count taken in one row (a month's row is at most tens of thousands):
+counts are summed as int64, and `int` of more than 4,300 digits raises (CPython's limit)."""
 # Months of a fiscal year in order (October first), for sorting CBP rows as CBP does.
 _FISCAL_ORDER: Final = {m: (i - 9) % 12 for i, m in enumerate(MONTH_ABBREVIATIONS)}
 
@@ -119,6 +123,16 @@ def parse_cbp_csv(text: str, *, source: str = "CBP CSV") -> CbpData:
     while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):
         skipped += 1
     reader = csv.reader(io.StringIO("".join(lines[skipped:])))
+    try:
+        return _parse_rows(reader, skipped, source)
+    except csv.Error as err:  # a lone carriage return, a field past the csv module's limit
+        raise InputError(
+            None, f"not a CSV file ({err}); nothing imported", line=skipped + reader.line_num,
+            source=source,
+        ) from None
+
+
+def _parse_rows(reader: Any, skipped: int, source: str) -> CbpData:
     header = next(reader, None)
     if header is None:
         raise InputError(None, "the file has no header row", source=source)
@@ -142,7 +156,11 @@ def parse_cbp_csv(text: str, *, source: str = "CBP CSV") -> CbpData:
             if column == COUNT:
                 if not _COUNT.fullmatch(value):
                     raise _bad(column, f"must be a whole number >= 0, got {raw!r}", line, source)
-                counts.append(int(value.replace(",", "")))
+                digits = value.replace(",", "")
+                if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+                    raise _bad(column, f"is past the largest count taken ({MAX_COUNT:,})",
+                               line, source)
+                counts.append(int(digits))
                 continue
             if column == FISCAL_YEAR:
                 match = _YEAR.fullmatch(value)
