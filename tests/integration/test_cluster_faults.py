@@ -61,6 +61,11 @@ STRIKE_AT = 1 / 3
 HOLD_AT = 0.8
 SETTLE_S = 90.0
 LOADED = frozenset({"hvm", "spw", "gfn", "blw"})
+BUSY_BEAT_S = 10.0
+"""A worker replaying the segments it took over steps its loop late: its heartbeat is
+counted as a holder's for this long (its peers count it dead after 2 s, which only
+delays a rebalance).
+"""
 
 
 @functools.cache
@@ -170,7 +175,7 @@ class Rig:
 
         def owners() -> tuple[dict[str, list[str]], dict[str, str]]:
             claims: dict[str, list[str]] = {code: [] for code in codes}
-            for worker, held in self.holders().items():
+            for worker, held in self.holders(within_s=BUSY_BEAT_S).items():
                 for code in held:
                     claims[code].append(worker)
             rows = query(self.store, "SELECT a.application_name, l.classid::bigint,"
@@ -187,7 +192,10 @@ class Rig:
             return all(len(w) == 1 and locks.get(c) == w[0] for c, w in claims.items())
 
         try:
-            self.settle(exclusive, "each segment held by one worker", timeout_s=15)
+            # Converges once every worker has replayed what it took over after the fault
+            # and beat again: seconds on a quiet machine, longer on a busy one (a worker
+            # gives a segment back only when that segment's run in hand is committed).
+            self.settle(exclusive, "each segment held by one worker", timeout_s=60)
         except AssertionError as err:
             claims, locks = owners()
             raise AssertionError(f"segments claimed by (live workers' heartbeats): {claims}; "
