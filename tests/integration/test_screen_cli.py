@@ -109,3 +109,13 @@ def test_screen_brother_citizen_entry_date_unknown_is_eligible_either_way(tmp_pa
     case.write_text(json.dumps(brother))
     alone = json.loads(runner.invoke(app, ["screen", str(case), "--format", "json"]).output)
     assert alone["people"][0]["outcome"] == "needs_information"
+
+
+def test_every_outcome_is_in_the_screen_help_and_the_readme() -> None:
+    from borderwatch.screening import OUTCOMES
+
+    help_text = " ".join(CliRunner().invoke(app, ["screen", "--help"]).output.split())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for outcome in OUTCOMES:
+        assert outcome in help_text, outcome
+        assert f"`{outcome}`" in readme, outcome
