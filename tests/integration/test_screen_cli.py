@@ -76,3 +76,46 @@ def test_an_invalid_case_names_the_field_and_stores_nothing(tmp_path: Path) -> N
     assert result.exit_code != 0
     assert "people[0].family_in_canada[0].status" in str(result.exception)
     assert not db.exists()
+
+
+def test_screen_brother_citizen_entry_date_unknown_is_eligible_either_way(tmp_path: Path) -> None:
+    # Issue 18: the day of entry is unknown, a brother in Canada is a Canadian citizen. A2
+    # (claim within 14 days) ends in exception E1 (IRPR 159.5(a)); N4 and N5 do not apply.
+    brother = json.loads(json.dumps(CASE))
+    brother["entry"]["date"] = None
+    brother["people"][0]["parent_or_guardian_in_canada_or_us"] = False
+    brother["people"][0]["family_in_canada"] = [
+        {"relation": "brother", "age": 35, "status": "citizen"}
+    ]
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(brother))
+    runner = CliRunner()
+    result = runner.invoke(app, ["screen", str(case), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    person = json.loads(result.output)["people"][0]
+    assert (person["outcome"], person["missing"]) == ("eligible_either_way", ["entry.date"])
+    assert [(b["rule"], b["outcome"], b["exception"]) for b in person["branches"]] == [
+        ("A2", "exception", "E1"),
+        ("N4", "not_applicable", None),
+        ("N5", "not_applicable", None),
+    ]
+    assert "does not bar referral" in person["next_step"]
+    text = runner.invoke(app, ["screen", str(case)])
+    assert text.exit_code == 0, text.output
+    assert "ELIGIBLE_EITHER_WAY" in text.output and "[entry.date]" in text.output
+    assert "A2 -> EXCEPTION E1 (IRPR 159.4(1.1); IRPR 159.5(a))" in text.output
+    # Without the brother the branches disagree (A2 ends ineligible): still to ask.
+    brother["people"][0]["family_in_canada"] = []
+    case.write_text(json.dumps(brother))
+    alone = json.loads(runner.invoke(app, ["screen", str(case), "--format", "json"]).output)
+    assert alone["people"][0]["outcome"] == "needs_information"
+
+
+def test_every_outcome_is_in_the_screen_help_and_the_readme() -> None:
+    from borderwatch.screening import OUTCOMES
+
+    help_text = " ".join(CliRunner().invoke(app, ["screen", "--help"]).output.split())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for outcome in OUTCOMES:
+        assert outcome in help_text, outcome
+        assert f"`{outcome}`" in readme, outcome

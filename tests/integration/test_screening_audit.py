@@ -73,3 +73,27 @@ def test_decisions_are_validated(db: tuple[AuditLog, Path]) -> None:
         log.record_decision("AB-2025-0203-001", "p1", "officer-7", "override", "")
     with pytest.raises(InputError):
         log.record_decision("AB-2025-0203-001", "p99", "officer-7", "confirm", "x")
+
+
+def test_an_eligible_either_way_proposal_is_confirmed_as_such(tmp_path: Path) -> None:
+    import copy
+
+    case = copy.deepcopy(CASE)
+    case["entry"]["date"] = None
+    case["people"][0]["family_in_canada"] = [
+        {"relation": "brother", "age": 35, "status": "citizen"}
+    ]
+    result = screen(case)
+    assert result.people[0].outcome == "eligible_either_way"
+    log = AuditLog(tmp_path / "audit.db")
+    log.record_screening(case, result)
+    pid = result.people[0].person_id
+    log.record_decision(case["case_id"], pid, "officer-7", "confirm", "brother's passport seen")
+    log.record_decision(
+        case["case_id"], pid, "officer-9", "override", "entry day found", outcome="exception"
+    )
+    records = log.records(case["case_id"])
+    assert records[0]["data"]["result"]["people"][0]["branches"][0]["exception"] == "E1"
+    assert [r["data"].get("outcome") for r in records[1:]] == ["eligible_either_way", "exception"]
+    assert [r["data"].get("proposed") for r in records[1:]] == ["eligible_either_way"] * 2
+    assert log.verify() == []

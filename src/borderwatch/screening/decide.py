@@ -7,13 +7,15 @@ the input is not modified.
 How unknown facts are handled: applicability is worked out as *branches* - every rule id
 that may still decide, given what is unknown (N1, N2 first, then the entry rule). Each branch
 leads to an outcome (an applying rule goes on to its exceptions: a True exception wins, an
-Unknown one matters only when none is True). When every branch leads to the same outcome the
-unknown facts do not matter; otherwise the result is ``needs_information`` and ``missing``
-lists the facts that would settle it.
+Unknown one matters only when none is True). :func:`combine_branches` turns the branches into
+one outcome: the same outcome on every branch is that outcome; eligible on every branch
+(``exception`` or ``not_applicable``, mixed) is ``eligible_either_way``; anything else is
+``needs_information``, and ``missing`` lists the facts that would settle it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -31,14 +33,26 @@ from borderwatch.screening.logic import Finding, unique
 from borderwatch.screening.removal import RemovalNote, removal_notes
 from borderwatch.screening.ruleset import RULES
 
-Outcome = Literal["no_claim", "not_applicable", "exception", "ineligible", "needs_information"]
+Outcome = Literal[
+    "no_claim",
+    "not_applicable",
+    "exception",
+    "ineligible",
+    "needs_information",
+    "eligible_either_way",
+]
 OUTCOMES: tuple[str, ...] = (
     "no_claim",
     "not_applicable",
     "exception",
     "ineligible",
     "needs_information",
+    "eligible_either_way",
 )
+ELIGIBLE: frozenset[str] = frozenset({"exception", "not_applicable"})
+"""Branch outcomes under which the Agreement does not bar referral to the Board: IRPA
+101(1)(e) does not apply (N1-N5) or an exception is established (IRPR 159.5, 159.6).
+``no_claim`` is not eligibility: there is no claim to refer (IRPA 100(1))."""
 
 INELIGIBLE_CONSEQUENCE = (
     "If confirmed: ineligible under IRPA 101(1)(e); report under IRPA 44(1), exclusion order, "
@@ -52,6 +66,22 @@ OFFICER_DECIDES = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Branch:
+    """One applicability rule that may decide, and the outcome it leads to."""
+
+    rule: str
+    outcome: Outcome
+    """``not_applicable``, ``exception``, ``ineligible`` or ``needs_information``."""
+    exception: str | None
+    """The exception established on this branch (first in IRPR 159.5 order), if any."""
+    citations: tuple[str, ...]
+    selected_by: tuple[str, ...]
+    """Field paths whose answers would make this rule the one that decides."""
+    missing: tuple[str, ...]
+    """Field paths of the open exceptions on this branch (``needs_information`` only)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PersonResult:
     """The proposed STCA outcome for one person, with everything that led to it."""
 
@@ -62,9 +92,15 @@ class PersonResult:
     exception: str | None
     citations: tuple[str, ...]
     missing: tuple[str, ...]
-    """Field paths whose answers would settle a ``needs_information`` outcome."""
+    """Field paths whose answers would settle a ``needs_information`` outcome, or, for
+    ``eligible_either_way``, which rule applies (the result stays)."""
     review_flags: tuple[str, ...]
     explanation: tuple[str, ...]
+    next_step: str
+    """What the officer does next, in one or two sentences (the outcome in practice)."""
+    branches: tuple[Branch, ...]
+    """Every applicability rule that may still decide, each with where it leads (one when
+    applicability is settled; none when there is no claim or a suspension decides)."""
     removal: tuple[RemovalNote, ...]
     """A separate question: never changes the outcome."""
     law_date: date | None
@@ -81,12 +117,50 @@ class ScreeningResult:
     people: tuple[PersonResult, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Branch:
-    rule: str
-    outcome: Outcome
-    exception: str | None
-    missing: tuple[str, ...]
+def combine_branches(branches: Sequence[Branch]) -> tuple[Outcome, tuple[str, ...]]:
+    """One outcome from the open branches, and the facts (field paths) still to ask.
+
+    The branches are the rules that may still decide; the facts that would pick one are
+    unknown. The outcome is what holds whichever rule turns out to decide:
+
+    - every branch the same outcome: that outcome. A settled outcome asks for nothing (N1
+      or N3 both ``not_applicable``: which one decides changes nothing); ``needs_information``
+      asks for every branch's open facts.
+    - every branch eligible (ELIGIBLE), mixing ``exception`` and ``not_applicable``:
+      ``eligible_either_way``, asking for the facts that would settle the rule. They do not
+      change the result, but on an ``exception`` branch the claimant must establish the
+      exception (IRPR 159.5, IRPA 100(1.1)): knowing the rule tells the officer whether that
+      evidence is what the referral rests on.
+    - anything else: ``needs_information`` with every fact that could settle it. An
+      ``ineligible`` branch beside an eligible one is a different practical result (return
+      to the US, IRPR 241(1)(a), against referral), and so is a branch that is itself
+      ``needs_information`` (its open exception may end ineligible). A removal deferral on
+      an ineligible branch changes nothing here: it does not stop a return to the US.
+
+    ``no_claim`` is never a branch (no claim, nothing to refer: decided before any rule),
+    and a suspension (IRPR 159.7) decides after this, whatever the branches say.
+
+    >>> a2 = Branch(rule="A2", outcome="exception", exception="E1", citations=(),
+    ...             selected_by=("entry.date",), missing=())
+    >>> n4 = Branch(rule="N4", outcome="not_applicable", exception=None, citations=(),
+    ...             selected_by=("entry.date",), missing=())
+    >>> combine_branches([a2, n4])
+    ('eligible_either_way', ('entry.date',))
+    >>> combine_branches([Branch(rule="A2", outcome="ineligible", exception=None,
+    ...     citations=(), selected_by=("entry.date",), missing=()), n4])
+    ('needs_information', ('entry.date',))
+    """
+    if not branches:
+        raise ValueError("no branch to combine")
+    kinds = {b.outcome for b in branches}
+    if len(kinds) == 1:
+        (only,) = kinds
+        if only != "needs_information":
+            return only, ()
+        return only, unique(m for b in branches for m in (*b.selected_by, *b.missing))
+    if kinds <= ELIGIBLE:
+        return "eligible_either_way", unique(m for b in branches for m in b.selected_by)
+    return "needs_information", unique(m for b in branches for m in (*b.selected_by, *b.missing))
 
 
 def screen(
@@ -187,19 +261,81 @@ def _branches(ctx: Context, findings: dict[str, Finding]) -> list[tuple[str, tup
     return branches
 
 
-def _branch_outcome(rule_id: str, exceptions: dict[str, Finding]) -> _Branch:
-    if RULES.rules[rule_id].kind == "not_applicable":
-        return _Branch(rule_id, "not_applicable", None, ())
+def _branch_outcome(
+    rule_id: str, selected_by: tuple[str, ...], exceptions: dict[str, Finding]
+) -> Branch:
+    rule = RULES.rules[rule_id]
+    if rule.kind == "not_applicable":
+        return Branch(
+            rule=rule_id,
+            outcome="not_applicable",
+            exception=None,
+            citations=(rule.citation,),
+            selected_by=selected_by,
+            missing=(),
+        )
     considered = [exceptions[e] for e in EXCEPTIONS_FOR[rule_id]]
     established = next((f for f in considered if f.status is True), None)
     if established is not None:
-        return _Branch(rule_id, "exception", established.rule_id, ())
+        return Branch(
+            rule=rule_id,
+            outcome="exception",
+            exception=established.rule_id,
+            citations=(rule.citation, RULES.rules[established.rule_id].citation),
+            selected_by=selected_by,
+            missing=(),
+        )
     open_ = [f for f in considered if f.status is None]
     if open_:
-        return _Branch(
-            rule_id, "needs_information", None, unique(m for f in open_ for m in f.missing)
+        return Branch(
+            rule=rule_id,
+            outcome="needs_information",
+            exception=None,
+            citations=(rule.citation, *(RULES.rules[f.rule_id].citation for f in open_)),
+            selected_by=selected_by,
+            missing=unique(m for f in open_ for m in f.missing),
         )
-    return _Branch(rule_id, "ineligible", None, ())
+    return Branch(
+        rule=rule_id,
+        outcome="ineligible",
+        exception=None,
+        citations=(rule.citation, "IRPA 101(1)(e)"),
+        selected_by=selected_by,
+        missing=(),
+    )
+
+
+def _next_step(
+    outcome: Outcome, missing: tuple[str, ...], branches: Sequence[Branch], exception: str | None
+) -> str:
+    """What the officer does next: the outcome said as an action (decision support)."""
+    asks = ", ".join(missing)
+    if outcome == "no_claim":
+        return "No refugee claim: no eligibility decision to make (IRPA 100(1))."
+    if outcome == "not_applicable":
+        return (
+            "The Agreement does not bar referral (IRPA 101(1)(e) does not apply); go on with "
+            "the other eligibility grounds (IRPA 101(1))."
+        )
+    if outcome == "exception":
+        return (
+            f"Confirm the evidence for exception {exception or 'established'}: the claimant "
+            "must establish it (IRPA 100(1.1)); if confirmed, the Agreement does not bar "
+            "referral."
+        )
+    if outcome == "ineligible":
+        return "Confirm the facts and the absence of any exception. " + INELIGIBLE_CONSEQUENCE
+    if outcome == "needs_information":
+        return f"Establish {asks} before deciding: the answers change the outcome."
+    resting = [b for b in branches if b.outcome == "exception"]
+    return (
+        "The Agreement does not bar referral whichever rule applies ("
+        + ", ".join(b.rule for b in branches)
+        + f"): the Agreement question need not wait for {asks}. Confirm the evidence for "
+        + ", ".join(f"{b.exception} ({b.citations[-1]}, needed under {b.rule})" for b in resting)
+        + ": the claimant must establish it (IRPA 100(1.1)) and referral rests on it if that "
+        + f"rule applies. Record {asks}: it settles which rule applies."
+    )
 
 
 def _screen_person(case: ScreeningCase, person: Claimant, override: date | None) -> PersonResult:
@@ -218,6 +354,8 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
                 "No refugee claim made (claim_date is null): there is no eligibility "
                 "decision to support (IRPA 100(1)).",
             ),
+            next_step=_next_step("no_claim", (), (), None),
+            branches=(),
             removal=removal,
             law_date=law_date,
             rule_set=RULES.rule_set_id(law_date) if law_date else None,
@@ -234,17 +372,11 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
     branches = _branches(ctx, findings)
     needed = unique(e for rid, _ in branches for e in EXCEPTIONS_FOR.get(rid, ()))
     exceptions = {eid: _evaluate(ctx, eid) for eid in needed}
-    outcomes = [(_branch_outcome(rid, exceptions), missing) for rid, missing in branches]
+    outcomes = tuple(_branch_outcome(rid, selected, exceptions) for rid, selected in branches)
 
-    kinds = {b.outcome for b, _ in outcomes}
-    rules = unique(b.rule for b, _ in outcomes)
-    excs = tuple(dict.fromkeys(b.exception for b, _ in outcomes))
-    if len(kinds) == 1:
-        outcome: Outcome = outcomes[0][0].outcome
-        missing = unique(m for b, _ in outcomes for m in b.missing)
-    else:
-        outcome = "needs_information"
-        missing = unique(m for b, app_missing in outcomes for m in (*app_missing, *b.missing))
+    rules = unique(b.rule for b in outcomes)
+    excs = tuple(dict.fromkeys(b.exception for b in outcomes))
+    outcome, missing = combine_branches(outcomes)
     rule = rules[0] if len(rules) == 1 else None
     exception = excs[0] if len(excs) == 1 and outcome == "exception" else None
 
@@ -254,7 +386,10 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
     if len(branches) > 1:
         explanation.append(
             "Applicability is open between "
-            + ", ".join(f"{b.rule} (-> {b.outcome})" for b, _ in outcomes)
+            + ", ".join(
+                f"{b.rule} (-> {b.outcome}{' ' + b.exception if b.exception else ''})"
+                for b in outcomes
+            )
             + "."
         )
     if "A3" in rules:
@@ -272,6 +407,8 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         citations += [
             RULES.rules[f.rule_id].citation for f in exceptions.values() if f.status is None
         ]
+    if outcome == "eligible_either_way":
+        citations += [c for b in outcomes for c in b.citations]
     conclusion = {
         "not_applicable": f"Outcome: the Agreement does not apply ({rule}).",
         "exception": f"Outcome: the Agreement applies ({rule}) but exception {exception} is "
@@ -279,7 +416,15 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         "ineligible": f"Outcome: the Agreement applies ({rule}) and no exception is "
         "established. " + INELIGIBLE_CONSEQUENCE,
         "needs_information": "Outcome: depends on unknown facts; ask: " + ", ".join(missing) + ".",
+        "eligible_either_way": "Outcome: eligible either way - whichever of "
+        + ", ".join(
+            f"{b.rule} ({b.outcome}{' ' + b.exception if b.exception else ''})" for b in outcomes
+        )
+        + " decides, the Agreement does not make the claim ineligible (IRPA 101(1)(e)); "
+        + ", ".join(missing)
+        + " would settle which rule applies.",
     }[outcome]
+    next_step = _next_step(outcome, missing, outcomes, exception)
     if outcome == "ineligible":
         citations += ["IRPA 101(1)(e)", "IRPA 44(1)", "IRPR 241(1)(a)", "IRPA 112(2)(b)"]
     suspension = RULES.suspension_on(law_date)
@@ -292,6 +437,11 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         )
         outcome, rule, exception, missing = "not_applicable", None, None, ()
         citations = ["IRPR 159.7"]
+        outcomes = ()
+        next_step = (
+            "The Agreement's regulations are suspended (IRPR 159.7): it does not bar "
+            "referral; go on with the other eligibility grounds (IRPA 101(1))."
+        )
     explanation += [conclusion, OFFICER_DECIDES]
     return PersonResult(
         person_id=person.person_id,
@@ -302,6 +452,8 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         missing=missing,
         review_flags=tuple(_flags(case, person, law_date)),
         explanation=tuple(explanation),
+        next_step=next_step,
+        branches=outcomes,
         removal=removal,
         law_date=law_date,
         rule_set=rule_set,

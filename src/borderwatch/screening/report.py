@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from borderwatch.screening.decide import PersonResult, ScreeningResult
+from borderwatch.screening.decide import Branch, PersonResult, ScreeningResult
 
 QUESTIONS: dict[str, str] = {
     "nationalities": "What are the claimant's nationalities?",
@@ -51,6 +51,18 @@ def person_to_json(person: PersonResult) -> dict[str, Any]:
         "missing": list(person.missing),
         "review_flags": list(person.review_flags),
         "explanation": list(person.explanation),
+        "next_step": person.next_step,
+        "branches": [
+            {
+                "rule": branch.rule,
+                "outcome": branch.outcome,
+                "exception": branch.exception,
+                "citations": list(branch.citations),
+                "selected_by": list(branch.selected_by),
+                "missing": list(branch.missing),
+            }
+            for branch in person.branches
+        ],
         "removal": [
             {
                 "country": note.country,
@@ -77,8 +89,17 @@ def result_to_json(result: ScreeningResult) -> dict[str, Any]:
     }
 
 
+def _branch_line(branch: Branch) -> str:
+    result = branch.outcome.upper() + (f" {branch.exception}" if branch.exception else "")
+    line = f"{branch.rule} -> {result} ({'; '.join(branch.citations)})"
+    if branch.selected_by:
+        line += f"; settled by {', '.join(branch.selected_by)}"
+    return line
+
+
 def format_text(result: ScreeningResult) -> str:
-    """Readable per person: outcome, rules with citations, flags, what to ask, removal."""
+    """Readable per person: outcome, next step, rules with citations, flags, open branches,
+    what to ask, removal."""
     lines = [
         f"STCA screening - case {result.case_id}" + (" (SIMULATED)" if result.simulated else ""),
         f"Law date: {result.law_date or 'per person'}; rule set: {result.rule_set or 'per person'}",
@@ -98,12 +119,18 @@ def format_text(result: ScreeningResult) -> str:
             f"== {person.person_id}: {person.outcome.upper()}"
             + (f" ({decided})" if decided else "")
         )
+        lines.append(f"   Next step: {person.next_step}")
         if person.citations:
             lines.append(f"   Citations: {'; '.join(person.citations)}")
         for flag in person.review_flags:
             lines.append(f"   REVIEW: {flag}")
+        if len(person.branches) > 1:
+            lines.append("   Open: the rule that decides, and where each leads:")
+            lines += [f"    - {_branch_line(branch)}" for branch in person.branches]
         if person.missing:
-            lines.append("   To ask:")
+            # eligible_either_way: the answers settle the rule, not the result.
+            settles = person.outcome == "eligible_either_way"
+            lines.append("   To settle the rule (the result stays):" if settles else "   To ask:")
             lines += [f"    - {question_for(path)} [{path}]" for path in person.missing]
         lines.append("   Why:")
         lines += [f"    - {line}" for line in person.explanation]

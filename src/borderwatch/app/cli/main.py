@@ -387,9 +387,13 @@ def screen(
     """Screen each person of a case under the Safe Third Country Agreement (decision support).
 
     Applies IRPA 101(1)(e) and IRPR 159.1-159.7 in force on the claim date, person by person,
-    with citations; unknown facts are never read as false: when they matter the outcome is
-    needs_information and the facts to ask are listed. Removal deferrals to the country of
-    nationality are shown separately and never change the outcome. An officer confirms.
+    with citations. Outcomes: no_claim, not_applicable, exception, ineligible,
+    needs_information (unknown facts that matter: the facts to ask are listed; unknown is
+    never read as false) and eligible_either_way (the rule that applies is open, but every
+    open rule ends with the Agreement not barring referral: the open rules are listed, each
+    with its outcome and citations, and the fact that would settle the rule). Removal
+    deferrals to the country of nationality are shown separately and never change the
+    outcome. An officer confirms.
     """
     import orjson
 

@@ -337,9 +337,11 @@ def create_app(service: Service) -> FastAPI:
         case_id: str, who: Annotated[Principal, Depends(allowed(Action.READ_CASE))]
     ) -> dict[str, Any]:
         """Each person of a case screened under the Safe Third Country Agreement with only
-        what the case records (``borderwatch screen``): outcome, the rule and its citation,
-        and the facts an officer must still establish. Decision support, not a decision
-        (IRPA 100(1)); same access and logging as the case itself."""
+        what the case records (``borderwatch screen``): outcome (``eligible_either_way``
+        when the rule is open but every open rule ends eligible), the rule and its citation,
+        the open branches, the next step and the facts an officer must still establish.
+        Decision support, not a decision (IRPA 100(1)); same access and logging as the case
+        itself."""
         record = _read_case(case_id, who, "screening_read")
         try:
             return result_to_json(screen(case_to_json(record)))

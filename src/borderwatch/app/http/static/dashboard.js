@@ -180,7 +180,9 @@ async function refreshCase() {
   const screened = new Map((s.people || []).map((r) => [r.id, r]));
   $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? "(simulated)" : ""}<br>` + (c.people || []).map((p) => {
     const r = screened.get(p.id || p.person_id);
-    const outcome = r ? `<br>STCA: <b>${esc(r.outcome)}</b> ${esc(r.rule || "")} ${esc((r.citations || [])[0] || "")}` +
+    // eligible_either_way has no single rule: name the open ones (each ends eligible).
+    const rule = r && (r.rule || (r.branches || []).map((b) => b.rule).join(" / "));
+    const outcome = r ? `<br>STCA: <b>${esc(r.outcome)}</b> ${esc(rule || "")} ${esc((r.citations || [])[0] || "")}` +
       (r.missing.length ? ` · to establish: ${esc(r.missing.length)} fact(s)` : "") : "";
     return `<div class="small">${esc(p.id || p.person_id)}: age ${esc(p.age ?? "?")}, ${esc((p.nationalities || []).join("/"))}${outcome}</div>`;
   }).join("") + '<p class="small">Screening is decision support; an officer decides (IRPA 100(1)).</p>';
