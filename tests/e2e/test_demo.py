@@ -54,8 +54,8 @@ TRACK_OFF_TRUTH_M = 200.0
 """How far an incident or a point of its track may be from the true group at the same
 time. Measured on the demo night (5 December 2026): up to 167 m while the group is about
 a kilometre out (the track trails the group; its stated sigma there is 16-46 m), under
-40 m in the five minutes either side of the crossing, up to 85 m in the last minutes. The pickup is 529 m from the group when it
-crosses, the nearest animal farther still."""
+40 m in the five minutes either side of the crossing, up to 85 m in the last minutes. When
+the group crosses, the nearest other mover (a deer) is 364 m from it and the pickup 529 m."""
 
 
 def _true_paths(out: Path) -> dict[str, np.ndarray]:  # type: ignore[type-arg]

@@ -240,7 +240,8 @@ def code_files(source_root: Path) -> list[Path]:
     finder = _BorderwatchModules(path=[str(source_root)])
     for name in FRAME_MODULES:
         finder.import_hook(name)
-    modules = {Path(m.__file__) for m in finder.modules.values() if m.__file__}
+    found = (getattr(m, "__file__", None) for m in finder.modules.values())
+    modules = {Path(f) for f in found if f}
     data = {
         f
         for folder in {m.parent for m in modules}

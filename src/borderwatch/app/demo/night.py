@@ -143,7 +143,7 @@ class TrackWatcher:
             path = self.paths.setdefault(serial, [])
             epoch = float(batch.epoch_s[row])
             if not path or epoch >= path[-1][0] + PATH_EVERY_S:
-                path.append((epoch, str(state["time"]), float(state["lat"]), float(state["lon"])))
+                path.append((epoch, str(state["time"]), round(lat, 7), round(lon, 7)))
             if serial not in self.confirmed:
                 self.confirmed.add(serial)
                 kind = str(state["kind"])
