@@ -12,7 +12,8 @@
   the share of crossings warned of by an approach incident before the line.
 
 ``tests/integration/test_tracker_baseline.py`` fails when any figure is more than 5% worse
-than ``tests/baselines/tracker_metrics.json``; ``scripts/update_tracker_baseline.py``
+than ``tests/baselines/tracker_metrics.json`` (crossing recall: more than 1%, the aim's
+``>= 0.99``, ``TOLERANCE``); ``scripts/update_tracker_baseline.py``
 rewrites that file after a deliberate change (say why in the commit).
 """
 
@@ -194,9 +195,19 @@ def measure() -> dict[str, float]:
     return out
 
 
-def worse(name: str, value: float, baseline: float, tolerance: float = 0.05) -> bool:
-    """Is ``value`` more than ``tolerance`` worse than ``baseline``? A count that was 0
-    (false crossings) is worse as soon as it is not."""
+DEFAULT_TOLERANCE = 0.05
+TOLERANCE = {"suite_recall": 0.01}
+"""Figures held closer than ``DEFAULT_TOLERANCE``: crossing recall to the aim (>= 0.99,
+README "Crossing suite"); 5% of a recall of 1.0 let two of the 56 crossings go
+unfound (issue 18)."""
+
+
+def worse(name: str, value: float, baseline: float, tolerance: float | None = None) -> bool:
+    """Is ``value`` more than ``tolerance`` (default: the figure's ``TOLERANCE``, else
+    ``DEFAULT_TOLERANCE``) worse than ``baseline``? A count that was 0 (false crossings) is
+    worse as soon as it is not."""
+    if tolerance is None:
+        tolerance = TOLERANCE.get(name, DEFAULT_TOLERANCE)
     if HIGHER_IS_BETTER[name]:
         return value < baseline * (1 - tolerance)
     if baseline == 0:
