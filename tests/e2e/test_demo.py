@@ -112,6 +112,8 @@ def test_every_incident_and_its_track_follow_the_group(demo) -> None:  # type: i
 def test_the_tip_comes_before_the_crossing_and_is_shown(demo) -> None:  # type: ignore[no-untyped-def]
     _, summary, text = demo
     assert round(summary["tip_lead_time_s"] / 60) == 26  # README: "tip lead time 26 min"
+    # README: "3 animal, 14 vehicle and 6 people tracks confirmed".
+    assert summary["confirmed_tracks_by_kind"] == {"animal": 3, "vehicle": 14, "person": 6}
     assert "cross-border tip from USBP-HVM" in text
     assert "MST" in text and "Z │" in text
 
