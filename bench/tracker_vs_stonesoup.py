@@ -408,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     table.add_row(
         "group head count within ±1",
-        f"{group.head.within_one:.1%} of {group.head.group_track_seconds} group-track-s",
+        f"{group.head.within_one:.1%} of {group.head.group_track_seconds} group-track-s "
+        f"+ {group.head.missed_group_seconds} missed group-s",
         "no group tracks",
     )
     table.add_row(

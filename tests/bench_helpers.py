@@ -25,10 +25,6 @@ def run_bench(script: str, *args: str, timeout: float = 600) -> str:
     return done.stdout
 
 
-def readme_lines() -> list[str]:
-    return [line.strip("` ") for line in (ROOT / "README.md").read_text().splitlines()]
-
-
 def load_bench(script: str) -> ModuleType:
     """``bench/<script>`` as a module (bench/ is not a package), to call its parts."""
     name = "borderwatch_bench_" + Path(script).stem

@@ -20,9 +20,9 @@ pytest_plugins = ("tests.pg_fixtures", "tests.nats_fixtures")
 def pytest_configure(config: pytest.Config) -> None:
     # The Coutts night's cameras and drone render and search thousands of frames (about a
     # minute); many tests simulate it. Their detections are kept in pytest's cache folder,
-    # keyed by everything they depend on and by the renderer's and detector's code
-    # (sim/frame_sensors.py), so each change of the code renders them once. Subprocesses
-    # (the CLI and service tests) inherit the setting.
+    # keyed by everything they depend on and by the source of every module the frame
+    # sensors import (sim/frame_sensors.py), so each change of the code renders them once.
+    # Subprocesses (the CLI and service tests) inherit the setting.
     cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
     if cache is not None and "BORDERWATCH_FRAMES_CACHE" not in os.environ:
         os.environ["BORDERWATCH_FRAMES_CACHE"] = str(cache.mkdir("borderwatch-frames"))

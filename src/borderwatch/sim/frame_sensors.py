@@ -8,16 +8,22 @@ same detections as one after the other. ``BORDERWATCH_SIM_WORKERS`` caps the wor
 (``1``: run in this process).
 
 ``BORDERWATCH_FRAMES_CACHE`` names a folder where each sensor's detections are kept, keyed
-by everything they depend on (the sensor, the movers, the weather, the tips, the seed, the
-run's window, the map frame) and by the renderer's and the detector's source code. The
-test suite sets it so that the Coutts night is rendered once per change of the code, not
-once per test; nothing sets it by default, so a demo always renders.
+by everything that produced them (``cache_key``): the sensor and its flight, the whole
+scenario, the movers' true paths, the clock, the map frame, and the source of every
+Borderwatch module the frame sensors import, found by following their imports (the LWIR
+renderer, the thermal detector and classifier with its weights, the camera model, the
+geometry, the domain types). The test suite sets it so that the Coutts night is rendered
+once per change of the code, not once per test; nothing sets it by default, so a demo
+always renders. A key that left out one input let tests pass on stale detections (issue
+18): ``tests/unit/test_frame_cache_key.py`` changes each input and expects a new key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import modulefinder
 import multiprocessing
 import os
 import pickle
@@ -39,13 +45,10 @@ from borderwatch.sim.sensors import DroneFlight, FrameProgress, Observations
 
 CACHE_ENV = "BORDERWATCH_FRAMES_CACHE"
 WORKERS_ENV = "BORDERWATCH_SIM_WORKERS"
-_CODE = (
-    "sim/lwir",
-    "sources/thermal",
-    "sim/movers.py",
-    "sim/sensors.py",
-    "sim/frame_sensors.py",
-)
+FRAME_MODULES = ("borderwatch.sim.frame_sensors", "borderwatch.sim.lwir.sensor")
+"""Where the frame sensors' code starts; ``code_files`` follows the imports from these."""
+DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".geojson", ".npz", ".npy", ".csv"})
+"""Files beside an imported module that it may read (the classifier's weights)."""
 
 
 @dataclass(frozen=True)
@@ -182,24 +185,24 @@ def _weight(job: FrameJob) -> float:
 
 
 def _key(job: FrameJob) -> str:
-    s = job.scenario
-    facts = repr(
-        (
-            job.sensor,
-            job.flight,
-            s.seed,
-            s.start,
-            s.end,
-            s.weather,
-            s.groups,
-            s.vehicles,
-            s.animals,
-            s.tips,
-            job.frame,
-        )
-    )
-    digest = hashlib.sha256(facts.encode())
-    digest.update(_code_fingerprint().encode())
+    return cache_key(job, _code_fingerprint())
+
+
+def cache_key(job: FrameJob, code: str) -> str:
+    """The cache key of a job's detections given the fingerprint of the code that makes
+    them: every input of ``_run`` (the sensor, its flight, the scenario, the true paths,
+    the clock, the frame) and the code."""
+    # The scenario's file name says where it came from, not what it is.
+    scenario = dataclasses.replace(job.scenario, source="")
+    digest = hashlib.sha256()
+    digest.update(repr((job.sensor, job.flight, scenario, job.clock, job.frame)).encode())
+    for path in job.paths:
+        # Arrays by their bytes: their repr elides the middle of a long array.
+        digest.update(repr((path.entity_id, path.kind, path.group_size, path.child_flags)).encode())
+        for array in (path.east, path.north, path.present):
+            digest.update(str(array.dtype).encode())
+            digest.update(array.tobytes())
+    digest.update(code.encode())
     return digest.hexdigest()[:32]
 
 
@@ -207,16 +210,45 @@ def _key(job: FrameJob) -> str:
 def _code_fingerprint() -> str:
     # Once per process: the code this process runs is what it loaded, even if the files
     # change while it runs.
-    root = Path(__file__).resolve().parents[1]
+    return code_fingerprint(Path(__file__).resolve().parents[2])
+
+
+def code_fingerprint(source_root: Path) -> str:
+    """A digest of every file ``code_files`` names under ``source_root`` (the folder that
+    holds ``borderwatch/``): names and contents."""
     digest = hashlib.sha256()
-    for name in _CODE:
-        path = root / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.suffix in (".py", ".json") and file.is_file():
-                digest.update(file.relative_to(root).as_posix().encode())
-                digest.update(file.read_bytes())
+    for file in code_files(source_root):
+        digest.update(file.relative_to(source_root).as_posix().encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+class _BorderwatchModules(modulefinder.ModuleFinder):
+    """Follows imports inside Borderwatch only (numpy, OpenCV and the rest are pinned by the
+    environment, not by this key)."""
+
+    def import_module(self, partname: str, fqname: str, parent: Any) -> Any:
+        if fqname.split(".")[0] != "borderwatch":
+            return None
+        return super().import_module(partname, fqname, parent)
+
+
+def code_files(source_root: Path) -> list[Path]:
+    """The source of every Borderwatch module the frame sensors import, directly or through
+    other modules (``FRAME_MODULES`` and everything they reach, the imports inside functions
+    too), and the data files beside them (``DATA_SUFFIXES``), sorted."""
+    finder = _BorderwatchModules(path=[str(source_root)])
+    for name in FRAME_MODULES:
+        finder.import_hook(name)
+    found = (getattr(m, "__file__", None) for m in finder.modules.values())
+    modules = {Path(f) for f in found if f}
+    data = {
+        f
+        for folder in {m.parent for m in modules}
+        for f in folder.iterdir()
+        if f.suffix in DATA_SUFFIXES and f.is_file()
+    }
+    return sorted(modules | data)
 
 
 def _cached(folder: Path, job: FrameJob) -> Observations | None:

@@ -87,15 +87,33 @@ class Timeline:
             self.console.print(f"{local_and_utc(time, self.zone)} │ {text}", highlight=False)
 
 
+PATH_EVERY_S = 10.0
+"""A track's path in tracks.jsonl keeps one confirmed position per this many seconds, as
+the truth file keeps the movers' (sim/truth.py), so the two can be compared."""
+
+
 class TrackWatcher:
-    """Notes what the operator would see of tracks: confirmations and final states."""
+    """Notes what the operator would see of tracks: confirmations, final states, and each
+    track's path (``[time, lat, lon]`` every ``PATH_EVERY_S``, and the last)."""
 
     def __init__(self, boundary: Boundary, timeline: Timeline) -> None:
         self.boundary = boundary
         self.timeline = timeline
         self.confirmed: set[int] = set()
         self.last: dict[int, dict[str, Any]] = {}
+        self.paths: dict[int, list[tuple[float, str, float, float]]] = {}
         self.kinds: dict[str, int] = {}
+
+    def records(self) -> list[dict[str, Any]]:
+        """tracks.jsonl: each confirmed track's last state with its path."""
+        out = []
+        for serial, state in self.last.items():
+            path = self.paths[serial]
+            points = [[time, lat, lon] for _, time, lat, lon in path]
+            if points[-1][0] != state["time"]:
+                points.append([state["time"], state["lat"], state["lon"]])
+            out.append({**state, "path": points})
+        return out
 
     def __call__(self, batch: TrackBatch) -> None:
         for row in range(len(batch)):
@@ -122,6 +140,10 @@ class TrackWatcher:
                 "simulated": bool(batch.simulated[row]),
             }
             self.last[serial] = state
+            path = self.paths.setdefault(serial, [])
+            epoch = float(batch.epoch_s[row])
+            if not path or epoch >= path[-1][0] + PATH_EVERY_S:
+                path.append((epoch, str(state["time"]), round(lat, 7), round(lon, 7)))
             if serial not in self.confirmed:
                 self.confirmed.add(serial)
                 kind = str(state["kind"])
@@ -234,7 +256,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
 
     incidents = pipeline.incidents
     write_jsonl(out / "incidents.jsonl", (incident_to_wire(i) for i in incidents))
-    write_jsonl(out / "tracks.jsonl", tracks.last.values())
+    write_jsonl(out / "tracks.jsonl", tracks.records())
 
     case: Case | None = None
     crossing: Incident | None = outcome.get("crossing")

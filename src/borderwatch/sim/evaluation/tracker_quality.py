@@ -5,13 +5,15 @@
 * the **strip** (``sim.target_strip``): 200 people, half of them in files of 5, 50 clutter points
   per scan, 60 scans: mean GOSPA and OSPA (c = 10 m, p = 1) of the confirmed tracks;
 * the **groups** case: 10 files of 5 people 2 m apart, 150 scans: the share of
-  group-track-seconds whose head count is within one of the truth;
+  group-seconds whose head count is right within one, where a true group no group track
+  stands for counts as a miss (``head_count_quality``);
 * the **crossing suite** (``sim.crossing_suite``), one simulated hour on each of two
   seeds through the whole pipeline: crossing recall, false crossings, median latency and
   the share of crossings warned of by an approach incident before the line.
 
 ``tests/integration/test_tracker_baseline.py`` fails when any figure is more than 5% worse
-than ``tests/baselines/tracker_metrics.json``; ``scripts/update_tracker_baseline.py``
+than ``tests/baselines/tracker_metrics.json`` (crossing recall: more than 1%, the aim's
+``>= 0.99``, ``TOLERANCE``); ``scripts/update_tracker_baseline.py``
 rewrites that file after a deliberate change (say why in the commit).
 """
 
@@ -26,11 +28,14 @@ from borderwatch.sim.target_strip import Strip, StripScan, StripSpec
 from borderwatch.tracking import Tracker
 from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.groups import GroupTracker
-from borderwatch.tracking.metrics import gospa, ospa
+from borderwatch.tracking.metrics import assign_within, gospa, ospa
 
 GOSPA_C_M = 10.0
 GOSPA_P = 1.0
 WARM_UP_SCANS = 5
+GROUP_MATCH_M = 15.0
+"""A group track stands for a true group when its position is this close to the group's
+centre (a file of 5 people 2 m apart is 8 m long)."""
 GROUP_WARM_UP_SCANS = 20
 """Everyone in the groups case appears at once; members confirm over the first seconds
 and their velocities settle before they are seen to move alike."""
@@ -94,12 +99,27 @@ def track_scores(pictures: Sequence[Picture], scans: Sequence[StripScan]) -> Tra
 @dataclass(frozen=True)
 class HeadCountScores:
     within_one: float
-    """Share of group-track-seconds after the warm-up whose head count is within one of
-    the truth (a group track farther than 15 m from every true group counts as wrong)."""
+    """Share of group-seconds after the warm-up whose head count is right within one:
+    ``good / (group_track_seconds + missed_group_seconds)``. Each second, group tracks
+    and true groups are paired one to one (closest first, at most ``GROUP_MATCH_M``
+    apart); a pair is good when the track's head count is within one of the group's.
+    A track paired with no group (a duplicate, or nothing there) is wrong, and a true
+    group paired with no track is a miss: losing a group lowers the score (issue 18:
+    without the misses a tracker that dropped every hard group scored best)."""
     group_track_seconds: int
+    group_seconds: int
+    """True groups summed over the scored seconds."""
+    missed_group_seconds: int
+    """True groups (one per second) that no group track stood for."""
     groups_started: int
     splits: int
     merges: int
+
+    @property
+    def group_recall(self) -> float:
+        """Share of true group-seconds that some group track stood for."""
+        seconds = self.group_seconds
+        return (seconds - self.missed_group_seconds) / seconds if seconds else 0.0
 
 
 def head_count_quality(scans: Sequence[StripScan], group_size: int) -> HeadCountScores:
@@ -107,20 +127,29 @@ def head_count_quality(scans: Sequence[StripScan], group_size: int) -> HeadCount
     ``group_size`` (``StripSpec(group_share=1)``)."""
     tracker = Tracker()
     groups = GroupTracker()
-    good = total = 0
+    good = tracks = missed = true_groups = 0
     for i, scan in enumerate(scans):
         picture = groups.update(tracker.process_window([scan.to_scan()]), tracker)
         if i < GROUP_WARM_UP_SCANS:
             continue
         truth = np.column_stack([scan.truth_east_m, scan.truth_north_m])
         centres = truth.reshape(-1, group_size, 2).mean(axis=1)
-        for row in range(len(picture)):
-            total += 1
-            here = np.array([picture.east_m[row], picture.north_m[row]])
-            d = np.sqrt(((centres - here) ** 2).sum(axis=1))
-            good += int(d.min() <= 15.0 and abs(int(picture.group_size[row]) - group_size) <= 1)
+        here = np.column_stack([picture.east_m, picture.north_m]).reshape(-1, 2)
+        rows, cols, _ = assign_within(here, centres, GROUP_MATCH_M, 1.0)
+        counts = np.asarray(picture.group_size, dtype=int)[rows] if len(rows) else rows
+        good += int(np.sum(np.abs(counts - group_size) <= 1))
+        tracks += len(picture)
+        true_groups += len(centres)
+        missed += len(centres) - len(cols)
+    scored = tracks + missed
     return HeadCountScores(
-        good / total if total else 0.0, total, groups.groups_started, groups.splits, groups.merges
+        within_one=good / scored if scored else 0.0,
+        group_track_seconds=tracks,
+        group_seconds=true_groups,
+        missed_group_seconds=missed,
+        groups_started=groups.groups_started,
+        splits=groups.splits,
+        merges=groups.merges,
     )
 
 
@@ -166,9 +195,19 @@ def measure() -> dict[str, float]:
     return out
 
 
-def worse(name: str, value: float, baseline: float, tolerance: float = 0.05) -> bool:
-    """Is ``value`` more than ``tolerance`` worse than ``baseline``? A count that was 0
-    (false crossings) is worse as soon as it is not."""
+DEFAULT_TOLERANCE = 0.05
+TOLERANCE = {"suite_recall": 0.01}
+"""Figures held closer than ``DEFAULT_TOLERANCE``: crossing recall to the aim (>= 0.99,
+README "Crossing suite"); 5% of a recall of 1.0 let two of the 56 crossings go
+unfound (issue 18)."""
+
+
+def worse(name: str, value: float, baseline: float, tolerance: float | None = None) -> bool:
+    """Is ``value`` more than ``tolerance`` (default: the figure's ``TOLERANCE``, else
+    ``DEFAULT_TOLERANCE``) worse than ``baseline``? A count that was 0 (false crossings) is
+    worse as soon as it is not."""
+    if tolerance is None:
+        tolerance = TOLERANCE.get(name, DEFAULT_TOLERANCE)
     if HIGHER_IS_BETTER[name]:
         return value < baseline * (1 - tolerance)
     if baseline == 0:
