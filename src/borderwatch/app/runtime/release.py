@@ -85,9 +85,10 @@ class QuietRelease:
     def fed(self) -> None:
         """New detections were stored and handed to the tracker (under ``accepting``)."""
         with self._wake:
-            self._unreleased = True
             self._fed_at = self.monotonic()
-            self._wake.notify()
+            if not self._unreleased:  # else it waits already, and reads _fed_at on waking
+                self._unreleased = True
+                self._wake.notify()
 
     @property
     def waiting(self) -> bool:
