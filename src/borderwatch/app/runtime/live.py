@@ -171,7 +171,7 @@ class ThreadTracker(TrackerState):
                 if self._stop:
                     return
                 # Everything queued meanwhile is taken at once (up to DRAIN_MAX, and up to
-                # a release), so a SQLite transaction of the alert stage serves it all.
+                # a release, which comes after what was queued before it).
                 items: list[tuple[float, list[Detection]]] = []
                 taken = 0
                 release = False
@@ -182,7 +182,6 @@ class ThreadTracker(TrackerState):
                         break
                     items.append(item)
                     taken += len(item[1])
-                more = bool(self._queue)
             with self.alert_lock:
                 last = len(items) - 1
                 for n, (received_at, detections) in enumerate(items):
@@ -190,7 +189,7 @@ class ThreadTracker(TrackerState):
                     # No reorder window: nothing is waited for, so once the queue is dry
                     # the open second is tracked now, not when the next one arrives.
                     self._feed_many(detections, cut=self.cut_when_dry and n == last
-                                    and not more and not release)
+                                    and not release and not self._queue)
                 if release:
                     self._guard(self.pipeline.finish)
             # Clean only once released: ``idle`` (clean, nothing pending) must not be
