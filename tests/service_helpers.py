@@ -83,3 +83,26 @@ def post_all(client: httpx.Client, items: list[dict[str, Any]], headers: dict[st
     for start in range(0, len(items), batch):
         r = client.post("/v1/detections", json=items[start:start + batch], headers=headers)
         assert r.status_code == 200, r.text
+
+
+def final_state(svc: Running) -> dict[str, Any]:
+    """What the picture holds at the end: every live track's state and trail, the
+    incidents in the order raised, every alert's state."""
+    live = svc.service.live
+    return {"tracks": sorted(live.snapshot_tracks(), key=lambda t: str(t["track_id"])),
+            "incidents": live.snapshot_incidents(),
+            "alerts": live.alert_states()}
+
+
+def lagging_walk(seconds: int = 60, lag_s: int = 3) -> list[dict[str, Any]]:
+    """A walker seen each second by two cameras, in the order the reports arrive: cam-b's
+    reach the service ``lag_s`` late (within the 5 s reorder window), so they arrive
+    after cam-a's of later seconds. Simulated."""
+    arrivals = []
+    for s in range(seconds):
+        for sensor, lag, north in (("cam-a", 0, 0.0), ("cam-b", lag_s, 3e-6)):
+            arrivals.append((s + lag, {
+                "time": f"2025-02-03T06:{s // 60:02d}:{s % 60:02d}Z", "sensor_id": sensor,
+                "lat": round(48.999 + s * 1e-5 + north, 7), "lon": -111.96,
+                "id": f"{sensor}-{s}", "simulated": True}))
+    return [report for _, report in sorted(arrivals, key=lambda a: a[0])]

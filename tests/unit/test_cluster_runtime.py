@@ -144,3 +144,25 @@ def test_a_crossing_suite_astride_a_segment_cut_gives_one_pipelines_incidents(se
     assert len(want) >= 10, "the suite raises incidents on both sides of the cut"
     assert {i["incident_id"][4:7] for i in cluster.incidents()} == {"SPW", "HVM"}
     assert got == want
+
+
+@pytest.mark.slow
+def test_the_fetched_runs_do_not_change_the_tracks_incidents_or_alert_pages() -> None:
+    # The alert stage ticks at each scan's data time (runner.py), not once per fetched
+    # run: the night posted in requests of 500 (a run or two) and of 25 (many runs) pages
+    # the unacknowledged alert at the same data time.
+    from borderwatch.adapters.sqlite.alerts import state_to_json
+
+    wires = coutts_wire()
+    seen = []
+    for batch in (500, 25):
+        cluster = MiniCluster()
+        worker = cluster.worker("a")
+        worker.rebalance()
+        cluster.post(wires, batch=batch)
+        cluster.drain(worker)
+        seen.append({"alerts": [state_to_json(s) for s in cluster.storage.alerts.all_alerts()],
+                     "incidents": cluster.incidents(),
+                     "tracks": [e["tracks"] for e in cluster.live if e["type"] == "tracks"][-5:]})
+    assert any(a["escalation_level"] > 0 for a in seen[0]["alerts"])
+    assert seen[1] == seen[0]

@@ -52,7 +52,7 @@ from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
-from borderwatch.app.runtime.picture import LiveTracker
+from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
@@ -151,7 +151,7 @@ def build_live_tracker(config: ServiceConfig, publish: Publish, *,
     return ThreadTracker(boundary, alerts, publish=publish, conditions=config.conditions,
                          reorder_window_s=config.reorder_window_s,
                          max_pending=config.max_pending if max_pending is None else max_pending,
-                         idle_flush_s=config.idle_flush_s, max_skew_s=config.max_skew_s)
+                         max_skew_s=config.max_skew_s)
 
 
 def build_tracker_process_side(config: ServiceConfig, publish: Publish) -> ThreadTracker:
@@ -182,7 +182,7 @@ def build_service(config: ServiceConfig) -> Service:
               else _alert_stage(storage, config, boundary, places))
     log = storage.detections
     accepting = threading.Lock()
-    live: LiveTracker
+    live: ThreadTracker | ProcessTracker
     if config.tracker_process:
         live = ProcessTracker(config, alerts, publish=hub.publish, position=log.last,
                               accepting=accepting, build=build_tracker_process_side)
@@ -194,9 +194,12 @@ def build_service(config: ServiceConfig) -> Service:
             conditions=config.conditions,
             reorder_window_s=config.reorder_window_s,
             max_pending=config.max_pending,
-            idle_flush_s=config.idle_flush_s,
             max_skew_s=config.max_skew_s,
         )
+    # The tracker releases its buffers where this decides, recorded in the log first, so
+    # that a restart replays the same cuts (runtime/release.py).
+    releases = QuietRelease(log, live.release, accepting=accepting,
+                            quiet_s=config.idle_flush_s)
     return Service(
         config=config,
         boundary=boundary,
@@ -210,6 +213,7 @@ def build_service(config: ServiceConfig) -> Service:
         viewer=Viewer(SharingGate(sharing, alerts.disclosures), agency=config.agency,
                       boundary=boundary, places=places),
         accepting=accepting,
+        releases=releases,
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from borderwatch.adapters.sqlite.alerts import state_to_json
+from borderwatch.adapters.sqlite.detections import StoredRun
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.picture import SensorSeen, TrackerState
 from borderwatch.domain import Detection
@@ -46,7 +47,7 @@ class BusPicture(TrackerState):
         self._thread = threading.Thread(target=self._run, name="borderwatch-bus-picture",
                                         daemon=True)
 
-    def start(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None = None) -> None:
+    def start(self, stored: Callable[[], Iterator[StoredRun]] | None = None) -> None:
         self._subscription = self.live.subscribe(">", deliver="new")
         self.recovering = False
         self._thread.start()

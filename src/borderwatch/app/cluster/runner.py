@@ -105,6 +105,8 @@ class SegmentRunner:
         self.failures = 0
         self.last_failure = ""
         self.data_time: float | None = None
+        self._ticked: float | None = None
+        self._tick_error: Exception | None = None
         self._events: list[Event] = []
         self._tracks_out: list[Event] | None = None
         """A run's ``tracks`` events, sent together once its pipeline is done (None:
@@ -220,9 +222,10 @@ class SegmentRunner:
             tracks, self._tracks_out = self._tracks_out or [], []
             if tracks:
                 self._send(tracks)
+            if self._tick_error is not None:
+                err, self._tick_error = self._tick_error, None
+                raise err
             self.storage.detections.append(stored)
-            if self.data_time is not None:
-                self.center.tick(epoch_to_datetime(self.data_time))
             last = max(m.seq for m in messages)
             self.progress.advance(self.code, self._committed, last)
 
@@ -272,8 +275,20 @@ class SegmentRunner:
     def _on_tracks(self, batch: TrackBatch) -> None:
         if len(batch):
             self.data_time = float(batch.epoch_s.max())
-        if self._replaying:
+        if self._replaying:  # the pages of what is replayed are stored already
             return
+        # The alert stage's clock at each scan's data time (inside the run's
+        # transaction), not once per fetched run: the pages fall at the same data times
+        # however the stream was fetched (runtime/live.py ``_tick`` does the same).
+        # A tick that fails fails the run, as before (the pipeline would count it and
+        # skip the window's incidents): ``_run`` raises it once the run is fed.
+        if self.data_time is not None and (self._ticked is None
+                                           or self.data_time > self._ticked):
+            self._ticked = self.data_time
+            try:
+                self.center.tick(epoch_to_datetime(self.data_time))
+            except Exception as err:
+                self._tick_error = self._tick_error or err
         owner = self.segments.owner
         mine: list[dict[str, Any]] = []
         elsewhere: list[dict[str, Any]] = []

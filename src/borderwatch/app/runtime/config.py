@@ -115,6 +115,9 @@ class ServiceConfig:
     """How far before the service's clock a live report may be dated (None: no bound, as
     recorded nights are posted to a live service for exercises and tests)."""
     idle_flush_s: float = 2.0
+    """Wall seconds of quiet ingest after which the tracker's buffers are released, the
+    release recorded in the log so that a restart releases at the same place
+    (release.py)."""
     feed_client_bytes: int = 4 << 20
     """Bytes of live events buffered for one feed connection at most; beyond, its
     buffer is dropped and it is sent ``resync`` (app/http/hub.py)."""

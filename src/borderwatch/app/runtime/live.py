@@ -8,6 +8,11 @@ it is full the ingest endpoint answers 429 with ``Retry-After`` before storing a
 After a restart, the stored detections are replayed through the same pipeline first: the
 tracks and incidents come back, and alert ids are deterministic, so the alert stage
 recognises what it already raised and notifies nobody twice.
+
+The tracker decides nothing by the wall clock: the buffers are released where the service
+says (:meth:`ThreadTracker.release`, recorded in the log first: release.py), and the
+alert stage is ticked at each scan's data time, so the same stored stream gives the same
+tracks, incidents and alerts live, after a restart, and in the tracker process.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +28,7 @@ import numpy as np
 
 from borderwatch.adapters.sources.detection_wire import parse_stored
 from borderwatch.adapters.sqlite.alerts import state_to_json
+from borderwatch.adapters.sqlite.detections import StoredRun
 from borderwatch.alerts import AlertEvent
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.picture import SensorSeen, TrackerState
@@ -39,7 +45,10 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 Event = dict[str, Any]
 Publish = Callable[[Event], None]
 DRAIN_MAX = 5_000
-"""Most detections the worker takes from its queue before the alert stage ticks."""
+"""Most detections the worker takes from its queue at once."""
+RELEASE = None
+"""In the worker's queue: release the buffers here (:meth:`ThreadTracker.release`)."""
+Queued = tuple[float, list[Detection]] | None
 
 
 class ThreadTracker(TrackerState):
@@ -55,7 +64,6 @@ class ThreadTracker(TrackerState):
         conditions: ConditionsProvider = UNKNOWN_CONDITIONS,
         reorder_window_s: float = 5.0,
         max_pending: int = 200_000,
-        idle_flush_s: float = 2.0,
         max_skew_s: float = 2.0,
     ) -> None:
         super().__init__(alerts)
@@ -65,13 +73,13 @@ class ThreadTracker(TrackerState):
         self.publish = publish
         self.max_pending = max_pending
         self.cut_when_dry = reorder_window_s == 0
-        self.idle_flush_s = idle_flush_s
         self.sensors_changed: set[str] = set()
         """Sensors heard from since the worker process last reported them (worker.py)."""
         self.on_cycle: Callable[[], None] | None = None
         """Called by the worker thread after recovery and after each batch of work."""
         self.data_time: datetime | None = None
-        self._queue: deque[tuple[float, list[Detection]]] = deque()
+        self._queue: deque[Queued] = deque()
+        self._ticked: datetime | None = None
         self._pending = 0
         self._wake = threading.Condition()
         self._stop = False
@@ -93,8 +101,10 @@ class ThreadTracker(TrackerState):
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self, stored: Callable[[], Any] | None = None) -> None:
-        """Start the worker; ``stored`` yields chunks of stored wire objects to replay first."""
+    def start(self, stored: Callable[[], Iterator[StoredRun]] | None = None) -> None:
+        """Start the worker; ``stored`` yields the stored stream to replay first
+        (:class:`~borderwatch.adapters.sqlite.detections.StoredRun`: wire objects, and
+        where the live tracker released its buffers)."""
         self._stored = stored
         self._worker.start()
 
@@ -121,6 +131,13 @@ class ThreadTracker(TrackerState):
             self._pending += len(detections)
             self._wake.notify()
 
+    def release(self) -> None:
+        """Release what the buffers hold once everything handed over before is tracked
+        (the service decided the stream went quiet and recorded it: release.py)."""
+        with self._wake:
+            self._queue.append(RELEASE)
+            self._wake.notify()
+
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
         self.sensors_changed.add(sensor.sensor_id)
@@ -130,40 +147,41 @@ class ThreadTracker(TrackerState):
     def _run(self) -> None:
         if self._stored is not None:
             self._replaying = True
-            for chunk in self._stored():
+            run: StoredRun
+            for run in self._stored():
+                if run.release:  # where the live tracker released (release.py)
+                    self._guard(self.pipeline.finish)
+                    self._dirty = False
+                    continue
                 # What this version refuses (e.g. dated far ahead, stored by an older one)
                 # is skipped and counted, not replayed first to blind the tracker again.
-                detections, refused = parse_stored(chunk, now_s=time.time(),
+                detections, refused = parse_stored(run.detections, now_s=time.time(),
                                                    max_ahead_s=self.max_skew_s)
                 for err in refused:
                     self.note_failure(err, "stored detection skipped")
                 self._feed_many(detections)
-                self._dirty = True
+                self._dirty = self._dirty or bool(detections)
             self._replaying = False
         self.recovering = False
         self._cycled()
         while True:
             with self._wake:
-                if not self._queue and not self._stop:
-                    self._wake.wait(timeout=self.idle_flush_s)
+                while not self._queue and not self._stop:
+                    self._wake.wait()
                 if self._stop:
                     return
-                # Everything queued meanwhile is taken at once (up to DRAIN_MAX), so the
-                # alert stage's clock, a SQLite transaction, ticks once for all of it.
+                # Everything queued meanwhile is taken at once (up to DRAIN_MAX, and up to
+                # a release, which comes after what was queued before it).
                 items: list[tuple[float, list[Detection]]] = []
                 taken = 0
+                release = False
                 while self._queue and taken < DRAIN_MAX:
-                    items.append(self._queue.popleft())
-                    taken += len(items[-1][1])
-            if not items:
-                if self._dirty:  # quiet for a while: release what the buffers hold
-                    with self.alert_lock:
-                        self._guard(self.pipeline.finish)
-                    # Clean only once released: ``idle`` (clean, nothing pending) must
-                    # not be seen while the release still changes the picture.
-                    self._dirty = False
-                    self._cycled()
-                continue
+                    item = self._queue.popleft()
+                    if item is RELEASE:
+                        release = True
+                        break
+                    items.append(item)
+                    taken += len(item[1])
             with self.alert_lock:
                 last = len(items) - 1
                 for n, (received_at, detections) in enumerate(items):
@@ -171,10 +189,12 @@ class ThreadTracker(TrackerState):
                     # No reorder window: nothing is waited for, so once the queue is dry
                     # the open second is tracked now, not when the next one arrives.
                     self._feed_many(detections, cut=self.cut_when_dry and n == last
-                                    and not self._queue)
-                if self.data_time is not None:
-                    self._guard(self._tick)
-            self._dirty = True
+                                    and not release and not self._queue)
+                if release:
+                    self._guard(self.pipeline.finish)
+            # Clean only once released: ``idle`` (clean, nothing pending) must not be
+            # seen while the release still changes the picture.
+            self._dirty = not release and (self._dirty or taken > 0)
             with self._wake:
                 self._pending -= taken
             self.counters.processed += taken
@@ -185,8 +205,13 @@ class ThreadTracker(TrackerState):
             self.on_cycle()
 
     def _tick(self) -> None:
-        if self.data_time is not None:
-            self.alerts.center.tick(self.data_time)
+        """The alert stage's clock (escalation pages due), at the data time of each scan
+        tracked live: the same pages at the same times however the stream was batched
+        (a tick per drained batch paged at times that depended on the queue)."""
+        now = self.data_time
+        if now is not None and (self._ticked is None or now > self._ticked):
+            self._ticked = now
+            self.alerts.center.tick(now)
 
     def _feed_many(self, detections: list[Detection], *, cut: bool = False) -> None:
         """Into the pipeline, in order, in one call; a time window the pipeline fails on
@@ -248,6 +273,8 @@ class ThreadTracker(TrackerState):
         self.picture.apply_tracks(updated, ended)
         if len(batch):
             self.data_time = epoch_to_datetime(float(batch.epoch_s.max()))
+        if not self._replaying:  # the replayed pages are in the alert store already
+            self._guard(self._tick)
         if (updated or ended) and not self._replaying:
             self.publish(
                 {

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from borderwatch.adapters.sqlite.alerts import state_to_json
+from borderwatch.adapters.sqlite.detections import StoredRun
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.domain import Detection, Incident
 
@@ -130,7 +131,7 @@ class LiveTracker(Protocol):
     failures: int
     last_failure: str
 
-    def start(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None = None) -> None: ...
+    def start(self, stored: Callable[[], Iterator[StoredRun]] | None = None) -> None: ...
     def stop(self) -> None: ...
     @property
     def pending(self) -> int: ...

@@ -19,6 +19,7 @@ from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.disclosures import DisclosureWriter
 from borderwatch.app.runtime.health import Health, HealthMonitor, Reading
 from borderwatch.app.runtime.picture import LiveTracker, SensorSeen
+from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
 from borderwatch.domain.access import Principal
@@ -66,6 +67,10 @@ class Service:
     the segments' workers'), and ``live`` mirrors the picture from the bus."""
     closers: list[object] = field(default_factory=list)
     """Closed last (e.g. a cluster's storage and bus connections)."""
+    releases: QuietRelease | None = None
+    """Releases the tracker's buffers when ingest has been quiet, recorded in the log so
+    that a restart releases at the same places (release.py); None in a cluster's API
+    process (the segment's worker ticks on the bus instead)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """When an operator acknowledges or resolves an alert: the wall clock, or in a
     scenario replay the replay's own (replay.Replay), so that the exercise's alert reads
@@ -99,6 +104,8 @@ class Service:
                 self.live.start(None)
             else:
                 self.live.start(StoredBefore(self.config.db, self.log.last()))
+                if self.releases is not None:
+                    self.releases.start()
 
     def accept(self, stored: Sequence[tuple[str | None, bytes | dict[str, Any]]],
                detections: Sequence[Detection]) -> list[bool]:
@@ -114,8 +121,10 @@ class Service:
                 raise IntakeUnavailable(f"{type(err).__name__}: {err}"[:300]) from err
         with self.accepting:
             fresh = self.log.append(stored)
-            self.live.submit([d for d, new in zip(detections, fresh, strict=True) if new],
-                             time.time())
+            new = [d for d, is_new in zip(detections, fresh, strict=True) if is_new]
+            self.live.submit(new, time.time())
+            if new and self.releases is not None:
+                self.releases.fed()
         return fresh
 
     def admit_sensor(self, sensor_id: str, who: Principal | None) -> str | None:
@@ -147,6 +156,8 @@ class Service:
 
     def close(self) -> None:
         """Stop the tracker, then close the feed's bus and the stores."""
+        if self.releases is not None:
+            self.releases.stop()
         self.live.stop()
         self.hub.close()
         self.feed_disclosures.close()  # what was queued is written before its store closes

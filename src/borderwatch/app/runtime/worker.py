@@ -30,7 +30,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from borderwatch.adapters.bus.pipe import PipeMessage, PipePublisher, decode_frame
-from borderwatch.adapters.sqlite.detections import StoredBefore
+from borderwatch.adapters.sqlite.detections import StoredBefore, StoredRun
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.hub import SUBJECT_PREFIX, decode, encode, subject_of
 from borderwatch.app.runtime.alert_service import AlertService
@@ -116,13 +116,13 @@ class ProcessTracker(TrackerState):
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None = None) -> None:
+    def start(self, stored: Callable[[], Iterator[StoredRun]] | None = None) -> None:
         """Start the tracker process; ``stored`` (picklable: storage.StoredBefore) yields
         chunks of stored wire objects for it to replay first."""
         self._spawn(stored)
         self._reader.start()
 
-    def _spawn(self, stored: Callable[[], Iterator[list[dict[str, Any]]]] | None) -> None:
+    def _spawn(self, stored: Callable[[], Iterator[StoredRun]] | None) -> None:
         inbox, to_worker = self._context.Pipe(duplex=False)
         from_worker, outbox = self._context.Pipe(duplex=False)
         for end in (to_worker, outbox):
@@ -182,6 +182,14 @@ class ProcessTracker(TrackerState):
                 # The tracker just died. The batch is stored (the caller holds
                 # ``accepting`` since), so the restarted tracker replays it from the log.
                 log.warning("tracker gone while sending a batch; its restart replays it")
+
+    def release(self) -> None:
+        """Have the tracker release its buffers after what it was sent (release.py; the
+        point is in the log already, so a tracker that died meanwhile replays it)."""
+        with self._send_lock:
+            if self._to_worker is not None:
+                with contextlib.suppress(OSError):  # just died: its restart replays it
+                    self._to_worker.send(("release",))
 
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
@@ -414,7 +422,7 @@ class _Reporter:
 def run_worker(
     config: ServiceConfig,
     build: TrackerBuilder,
-    stored: Callable[[], Iterator[list[dict[str, Any]]]] | None,
+    stored: Callable[[], Iterator[StoredRun]] | None,
     sensors: list[SensorSeen],
     inbox: Connection,
     outbox: Connection,
@@ -451,6 +459,8 @@ def _take_commands(live: ThreadTracker, inbox: Connection, reporter: _Reporter) 
         kind = message[0]
         if kind == "detections":
             live.submit(message[2], message[1])
+        elif kind == "release":
+            live.release()
         elif kind == "sensor":
             live.declare_sensor(message[1])
         elif kind == "ask":
