@@ -119,14 +119,14 @@ class GroupContinuity:
             alive = [
                 seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
             ]
-            columns = np.array(
+            alive_at = np.array(
                 [
                     (a.time_s, a.east_m, a.north_m, a.velocity_east_ms, a.velocity_north_ms)
                     for a in alive
                 ]
             ).reshape(-1, 5)
             for row in fresh:
-                beside = self._beside(batch, row, alive, columns) if alive else None
+                beside = self._beside(batch, row, alive, alive_at) if alive else None
                 if beside is not None:
                     identity[row] = beside.identity
                     self.joined += 1
