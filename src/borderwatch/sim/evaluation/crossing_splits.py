@@ -104,6 +104,8 @@ def measure_split(
 ) -> SplitFigures:
     """Run every seed of ``split`` ("tuning" or "held-out") of ``generator`` ("suite" or
     "field") for ``hours`` each through a fresh pipeline, and add up the scores."""
+    if generator not in ("suite", "field"):
+        raise ValueError(f"generator must be suite or field, got {generator!r}")
     boundary = Boundary.bundled()
     table = SUITE_SEEDS if generator == "suite" else FIELD_SEEDS
     if split not in table:
