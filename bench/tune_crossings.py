@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if (generator == "suite") != isinstance(stream, CrossingSuite):
                     continue
                 incidents = replay(boundary, batches, settings)
-                result = score(stream, list(incidents))  # type: ignore[arg-type]
+                result = score(stream, list(incidents))
                 n += result.crossings
                 found += result.found
                 dup += result.duplicates

@@ -16,10 +16,17 @@ import numpy as np
 from borderwatch.domain import Incident
 from borderwatch.geo import Boundary
 from borderwatch.pipeline import Pipeline, build_pipeline
-from borderwatch.sim.crossing_suite import CrossingSuiteSpec, SuiteScore, generate, score
+from borderwatch.sim.crossing_suite import (
+    CrossingSuite,
+    CrossingSuiteSpec,
+    SuiteScore,
+    generate,
+    score,
+)
 from borderwatch.sim.field_streams import (
     HELD_OUT_SEEDS,
     TUNING_SEEDS,
+    FieldStream,
     FieldStreamSpec,
     generate_field_stream,
 )
@@ -123,13 +130,16 @@ def measure_split(
     return _add(scores, generator, split, seeds)
 
 
-def recorded_streams(split: str, *, hours: float = 1.0) -> list[tuple[object, list[TrackBatch]]]:
+Stream = CrossingSuite | FieldStream
+
+
+def recorded_streams(split: str, *, hours: float = 1.0) -> list[tuple[Stream, list[TrackBatch]]]:
     """Each stream of ``split`` (both generators) with the group-track batches the pipeline
     made of it: the watch rules do not change what the tracker does, so settings of the
     rules can be compared by replaying these batches (bench/tune_crossings.py)."""
     boundary = Boundary.bundled()
-    out: list[tuple[object, list[TrackBatch]]] = []
-    streams: list[object] = [
+    out: list[tuple[Stream, list[TrackBatch]]] = []
+    streams: list[Stream] = [
         generate(CrossingSuiteSpec(hours=hours, seed=seed)) for seed in SUITE_SEEDS[split]
     ] + [
         generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
@@ -138,7 +148,7 @@ def recorded_streams(split: str, *, hours: float = 1.0) -> list[tuple[object, li
     for stream in streams:
         batches: list[TrackBatch] = []
         pipeline = build_pipeline(boundary, route=False, track_listeners=[batches.append])
-        pipeline.feed_all(stream.detections)  # type: ignore[attr-defined]
+        pipeline.feed_all(stream.detections)
         out.append((stream, batches))
     return out
 
