@@ -21,10 +21,12 @@ def test_tracker_bench_quick_run_ends_with_its_summary_line() -> None:
 
 
 def test_crossing_bench_short_run_ends_with_its_summary_line() -> None:
-    out = run_bench("crossings.py", "--hours", "0.2", "--seed", "3")
+    out = run_bench("crossings.py", "--hours", "0.25", "--split", "tuning")
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"crossings: hours=0\.2 recall=\d\.\d{4} false=\d+ latency_median_s=[\d.]+ "
-        r"approach_share=\d\.\d{3}",
+        r"crossings: field/tuning n=\d+ recall=[\d.]+ dup=\d+ false=\d+ road=\d+ "
+        r"approach_dup=\d+ approach_share=[\d.]+ p50=[\d.]+ p95=[\d.]+ "
+        r"evidence_p50=[\d.]+ evidence_p95=[\d.]+",
         last,
     ), last
+    assert "simulated" in out

@@ -5,6 +5,10 @@ A confirmed track that is not an animal, firmly on one side (see watch.crossing)
 ``min_alignment`` of its speed pointed at the line, and due to reach it within ``max_eta_s``,
 for ``persistence`` consecutive updates, raises one approach incident. It warns once per
 track and side: only after the track has been on the other side may it warn again.
+Across tracks, a group (its chain, watch.continuity) is warned of at most once per side
+within ``repeat_window_s``: a group lost and found again, or found back on the side it
+had crossed from, is not warned of twice, and its crossing (raised on whichever track
+follows it then) supersedes the warning under the same group id.
 Driving along the line (Border Road) is not approaching it: the alignment test rejects it.
 """
 
@@ -59,6 +63,8 @@ class ApproachRule:
         self.streak = np.zeros(0, np.intp)
         self.warned = np.zeros(0, bool)
         self.side = np.zeros(0, np.int8)
+        self.warned_group: dict[tuple[int, int], float] = {}
+        """(group identity, side +1 north) -> data time of its last warning."""
         self.recent = RecentIncidents(
             self.settings.repeat_distance_m, self.settings.repeat_window_s
         )
@@ -111,14 +117,27 @@ class ApproachRule:
             self.warned[slots[row]] = True
             if is_animal(batch, row):
                 continue
+            key = (geometry.identity_of(batch, row), int(side[row]))
+            now = float(batch.epoch_s[row])
+            if now - self.warned_group.get(key, -np.inf) <= s.repeat_window_s:
+                continue  # warned of already, on an earlier track of the group's chain
+            self.warned_group[key] = now
+            if len(self.warned_group) > 10_000:  # the oldest first: long crossed or gone
+                del self.warned_group[next(iter(self.warned_group))]
             origin = Side.NORTH if geometry.signed_m[row] > 0 else Side.SOUTH
             direction = Direction.SOUTHBOUND if origin is Side.NORTH else Direction.NORTHBOUND
             east, north = float(batch.east_m[row]), float(batch.north_m[row])
             time_s = float(batch.epoch_s[row])
             heading = 1 if direction is Direction.NORTHBOUND else -1
-            if self.recent.is_repeat(east, north, time_s, heading):
+            here = (
+                east,
+                north,
+                float(batch.velocity_east_ms[row]),
+                float(batch.velocity_north_ms[row]),
+            )
+            if self.recent.is_repeat(east, north, time_s, heading, here=here):
                 continue
-            self.recent.add(east, north, time_s, heading, int(batch.serial[row]))
+            self.recent.add(east, north, time_s, heading, int(batch.serial[row]), here=here)
             segment = self.boundary.segment_at(int(geometry.piece[row])).segment_id
             incidents.append(
                 self.factory.make(

@@ -8,6 +8,7 @@ in arrays indexed by the tracker's slot, and notice a reused slot by its new ser
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,6 +21,7 @@ from borderwatch.geo import Boundary
 from borderwatch.tracking import TrackBatch, track_id
 from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.kind_evidence import kind_of
+from borderwatch.watch.continuity import GroupContinuity
 from borderwatch.watch.risk import RiskModel
 
 
@@ -33,6 +35,19 @@ class BatchGeometry:
     speed_ms: FloatArray
     toward_line_ms: FloatArray
     """Speed component toward the line (negative when moving away)."""
+    identity: IntArray | None = None
+    """The group each row belongs to: the serial of the first track of its chain
+    (watch.continuity); None: each track is its own group."""
+    predecessor: IntArray | None = None
+    """For a track seen for the first time that continues a lost group, that group's
+    serial (else -1); None: none does."""
+    predecessor_slot: IntArray | None = None
+    """... and the slot that group's track last had (else -1)."""
+    first_seen_s: FloatArray | None = None
+    """When each row's track was first seen by the watch (data time)."""
+
+    def identity_of(self, batch: TrackBatch, row: int) -> int:
+        return int(batch.serial[row] if self.identity is None else self.identity[row])
 
 
 class WatchRule(Protocol):
@@ -64,47 +79,93 @@ def extend_rows(array: np.ndarray, size: int, fill: object) -> np.ndarray:
 
 
 class RecentIncidents:
-    """Incidents raised lately, so a broken-and-restarted track does not raise the same one
-    twice: same direction, within ``distance_m`` and ``window_s`` is a repeat ...
+    """Incidents raised lately, so that one group does not raise the same one twice: same
+    direction, within ``distance_m`` and ``window_s`` is a repeat when either
 
-    ... unless the track that raised the earlier one is still alive (updated within
-    ``alive_s``): then the new track is another group, not the same one seen again. Two
-    groups crossing 150 m and 30 s apart are two incidents (the crossing suite has them).
+    * the track that raised the earlier one is no longer updated (for ``alive_s``) and
+      the new track began after it went quiet: the group's track broke and restarted,
+      seen again (a track followed since before then is another group); or
+    * that track is still updated, but is within ``together_m`` of the new one now: one
+      group the group layer saw as two (a radar resolving its members while a long-range
+      sensor reports it as one; parts of a group found again after a gap). Velocities are
+      not compared: a track a few seconds old has a velocity off by metres a second.
+
+    Otherwise it is another group: two groups crossing 150 m and 30 s apart are two
+    incidents (the crossing suite has them), and so are two groups crossing side by side
+    more than ``together_m`` apart.
     """
 
-    def __init__(self, distance_m: float, window_s: float, alive_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        distance_m: float,
+        window_s: float,
+        alive_s: float = 5.0,
+        together_m: float = 30.0,
+    ) -> None:
         self.distance_m = distance_m
         self.window_s = window_s
         self.alive_s = alive_s
+        self.together_m = together_m
         self._seen: list[tuple[float, float, float, int, int]] = []
-        self._last_update: dict[int, float] = {}
+        self._last_update: dict[int, tuple[float, float, float, float, float]] = {}
+        """Serial -> time, east, north, velocity east and north of its last update."""
 
     def observe(self, batch: TrackBatch) -> None:
-        """Note when the tracks behind recent incidents were last updated."""
+        """Note when and where the tracks behind recent incidents were last updated."""
         if not self._last_update or len(batch) == 0:
             return
         watched = np.fromiter(self._last_update, np.intp, len(self._last_update))
         rows = np.flatnonzero(np.isin(batch.serial, watched))
         for row in rows.tolist():
             serial = int(batch.serial[row])
-            self._last_update[serial] = max(self._last_update[serial], float(batch.epoch_s[row]))
+            if float(batch.epoch_s[row]) >= self._last_update[serial][0]:
+                self._last_update[serial] = (
+                    float(batch.epoch_s[row]),
+                    float(batch.east_m[row]),
+                    float(batch.north_m[row]),
+                    float(batch.velocity_east_ms[row]),
+                    float(batch.velocity_north_ms[row]),
+                )
 
     def is_repeat(
-        self, east: float, north: float, time_s: float, direction: int, now: float | None = None
+        self,
+        east: float,
+        north: float,
+        time_s: float,
+        direction: int,
+        now: float | None = None,
+        here: tuple[float, float, float, float] | None = None,
+        born_s: float = np.inf,
     ) -> bool:
         """``time_s`` is the incident's own time (for a crossing, the estimated moment of
-        crossing); ``now`` is the data time of the update that raises it."""
+        crossing); ``now`` is the data time of the update that raises it; ``here`` is the
+        raising track's position and velocity now (east, north, v east, v north), and
+        ``born_s`` when it was first seen (unknown: a new track)."""
         now = time_s if now is None else now
         self._seen = [r for r in self._seen if time_s - r[2] <= self.window_s]
         live = {r[4] for r in self._seen}
         self._last_update = {k: v for k, v in self._last_update.items() if k in live}
-        return any(
-            d == direction
-            and abs(time_s - t) <= self.window_s
-            and (east - e) ** 2 + (north - n) ** 2 <= self.distance_m**2
-            and now - self._last_update.get(serial, -np.inf) > self.alive_s
-            for e, n, t, d, serial in self._seen
-        )
+        for e, n, t, d, serial in self._seen:
+            if not (
+                d == direction
+                and abs(time_s - t) <= self.window_s
+                and (east - e) ** 2 + (north - n) ** 2 <= self.distance_m**2
+            ):
+                continue
+            last = self._last_update.get(serial)
+            if last is None:
+                return True
+            if now - last[0] > self.alive_s:
+                if born_s >= last[0] - self.alive_s:
+                    return True
+                continue
+            if here is not None:
+                lag = now - last[0]
+                de = here[0] - (last[1] + last[3] * lag)
+                dn = here[1] - (last[2] + last[4] * lag)
+                if math.hypot(de, dn) <= self.together_m:
+                    return True
+        return False
 
     def add(
         self,
@@ -114,10 +175,13 @@ class RecentIncidents:
         direction: int,
         serial: int = -1,
         now: float | None = None,
+        here: tuple[float, float, float, float] | None = None,
     ) -> None:
         self._seen.append((east, north, time_s, direction, serial))
         if serial >= 0:
-            self._last_update[serial] = time_s if now is None else now
+            when = time_s if now is None else now
+            e, n, ve, vn = here if here is not None else (east, north, 0.0, 0.0)
+            self._last_update[serial] = (when, e, n, ve, vn)
 
 
 class IncidentFactory:
@@ -142,11 +206,14 @@ class IncidentFactory:
         segment: str,
         direction: Direction | None,
         eta_s: float | None = None,
+        extra: dict[str, object] | None = None,
     ) -> Incident:
         """An incident of ``kind_of_incident`` for the track in ``row`` of ``batch``, at the
         local point (east_m, north_m) and ``time_s``, with a fresh id, the track's kind,
         head count and motion, and its risk assessed there and then. ``eta_s`` is the time
-        to the line, for approach warnings."""
+        to the line, for approach warnings. The incident names the group's identity
+        (``geometry.identity``, the first track of its chain); when the track now
+        following it is another, ``extra`` says which (``current_track_id``)."""
         lat, lon = self.boundary.frame.point_to_geo(east_m, north_m)
         time = epoch_to_datetime(time_s)
         kind = kind_of(int(batch.kind_code[row]))
@@ -160,7 +227,10 @@ class IncidentFactory:
             group_size=group_size,
             children=None if children < 0 else children,
         )
-        serial = int(batch.serial[row])
+        serial = geometry.identity_of(batch, row)
+        details: dict[str, object] = dict(extra or {})
+        if serial != int(batch.serial[row]):
+            details["current_track_id"] = track_id(int(batch.serial[row]))
         return Incident(
             incident_id=f"{self.prefix}-{time:%Y%m%d}-{next(self._seq):04d}",
             type=kind_of_incident,
@@ -183,6 +253,7 @@ class IncidentFactory:
             eta_s=eta_s,
             children=None if children < 0 else children,
             simulated=bool(batch.simulated[row]),
+            extra=details,
         )
 
 
@@ -193,9 +264,17 @@ def is_animal(batch: TrackBatch, row: int) -> bool:
 class Watch:
     """Runs every rule on every batch of track updates."""
 
-    def __init__(self, boundary: Boundary, rules: Sequence[WatchRule]) -> None:
+    def __init__(
+        self,
+        boundary: Boundary,
+        rules: Sequence[WatchRule],
+        continuity: GroupContinuity | None = None,
+    ) -> None:
+        """``continuity``: re-identifies lost groups (watch.continuity); the default
+        does, pass ``GroupContinuity(ContinuitySettings(window_s=0))`` to turn it off."""
         self.boundary = boundary
         self.rules = tuple(rules)
+        self.continuity = continuity or GroupContinuity()
 
     def observe(self, batch: TrackBatch) -> list[Incident]:
         if len(batch) == 0:
@@ -203,12 +282,24 @@ class Watch:
         signed, piece = self.boundary.signed_distance_local(batch.east_m, batch.north_m)
         normal = self.boundary.north_normal(piece)
         v_north = batch.velocity_east_ms * normal[:, 0] + batch.velocity_north_ms * normal[:, 1]
+        identity, predecessor = self.continuity.observe(batch)
+        slot_before = np.full(len(batch), -1, np.intp)
+        for row in np.flatnonzero(predecessor >= 0).tolist():
+            slot_before[row] = self.continuity.seen[int(predecessor[row])].slot
+        seen = self.continuity.seen
+        first_seen = np.fromiter(
+            (seen[serial].first_s for serial in batch.serial.tolist()), float, len(batch)
+        )
         geometry = BatchGeometry(
             signed_m=signed,
             piece=piece,
             north_normal=normal,
             speed_ms=np.hypot(batch.velocity_east_ms, batch.velocity_north_ms),
             toward_line_ms=-np.sign(signed) * v_north,
+            identity=identity,
+            predecessor=predecessor,
+            predecessor_slot=slot_before,
+            first_seen_s=first_seen,
         )
         incidents: list[Incident] = []
         for rule in self.rules:

@@ -1,0 +1,164 @@
+"""Crossing quality on fixed seed splits: tuning and held-out, for the crossing suite and
+the field streams (two independently designed generators).
+
+Settings of the crossing and approach rules are chosen on :data:`TUNING` only; the
+:data:`HELD_OUT` seeds report them (bench/crossings.py ``--split``). Every stream is
+simulated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderwatch.domain import Incident
+from borderwatch.geo import Boundary
+from borderwatch.pipeline import Pipeline, build_pipeline
+from borderwatch.sim.crossing_suite import (
+    CrossingSuite,
+    CrossingSuiteSpec,
+    SuiteScore,
+    generate,
+    score,
+)
+from borderwatch.sim.field_streams import (
+    HELD_OUT_SEEDS,
+    TUNING_SEEDS,
+    FieldStream,
+    FieldStreamSpec,
+    generate_field_stream,
+)
+from borderwatch.tracking.tracker import TrackBatch
+from borderwatch.watch import (
+    ApproachRule,
+    CrossingRule,
+    CrossingSettings,
+    IncidentFactory,
+    RiskModel,
+    Watch,
+)
+
+SUITE_SEEDS = {"tuning": (1, 2), "held-out": (31, 32)}
+"""Crossing suite seeds: 1 and 2 are the metrics baseline's, long used in development."""
+FIELD_SEEDS = {"tuning": TUNING_SEEDS, "held-out": HELD_OUT_SEEDS}
+
+
+@dataclass(frozen=True)
+class SplitFigures:
+    generator: str
+    split: str
+    seeds: tuple[int, ...]
+    crossings: int
+    found: int
+    duplicates: int
+    false_crossings: int
+    false_near_road: int
+    approach_duplicates: int
+    approach_share: float
+    latencies_s: tuple[float, ...]
+    evidence_latencies_s: tuple[float, ...]
+    """Latency from the later of the true crossing and the group's first report after it
+    (SuiteScore.evidence_latencies_s)."""
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.crossings if self.crossings else float("nan")
+
+    def latency(self, q: float) -> float:
+        return float(np.percentile(self.latencies_s, q)) if self.latencies_s else float("nan")
+
+    def evidence_latency(self, q: float) -> float:
+        values = self.evidence_latencies_s
+        return float(np.percentile(values, q)) if values else float("nan")
+
+
+def _add(scores: list[SuiteScore], generator: str, split: str,
+         seeds: tuple[int, ...]) -> SplitFigures:
+    crossings = sum(s.crossings for s in scores)
+    return SplitFigures(
+        generator=generator,
+        split=split,
+        seeds=seeds,
+        crossings=crossings,
+        found=sum(s.found for s in scores),
+        duplicates=sum(s.duplicates for s in scores),
+        false_crossings=sum(s.false_crossings for s in scores),
+        false_near_road=sum(s.false_near_road for s in scores),
+        approach_duplicates=sum(s.approach_duplicates for s in scores),
+        approach_share=(
+            sum(s.approach_warned for s in scores) / crossings if crossings else float("nan")
+        ),
+        latencies_s=tuple(x for s in scores for x in s.latencies_s),
+        evidence_latencies_s=tuple(x for s in scores for x in s.evidence_latencies_s),
+    )
+
+
+PipelineFactory = Callable[[Boundary], Pipeline]
+
+
+def _default_pipeline(boundary: Boundary) -> Pipeline:
+    return build_pipeline(boundary, route=False)
+
+
+def measure_split(
+    generator: str,
+    split: str,
+    *,
+    hours: float = 1.0,
+    make_pipeline: PipelineFactory = _default_pipeline,
+) -> SplitFigures:
+    """Run every seed of ``split`` ("tuning" or "held-out") of ``generator`` ("suite" or
+    "field") for ``hours`` each through a fresh pipeline, and add up the scores."""
+    if generator not in ("suite", "field"):
+        raise ValueError(f"generator must be suite or field, got {generator!r}")
+    boundary = Boundary.bundled()
+    table = SUITE_SEEDS if generator == "suite" else FIELD_SEEDS
+    if split not in table:
+        raise ValueError(f"split must be tuning or held-out, got {split!r}")
+    seeds = tuple(table[split])
+    scores = []
+    for seed in seeds:
+        stream = (
+            generate(CrossingSuiteSpec(hours=hours, seed=seed))
+            if generator == "suite"
+            else generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
+        )
+        incidents: list[Incident] = make_pipeline(boundary).feed_all(stream.detections)
+        scores.append(score(stream, list(incidents)))
+    return _add(scores, generator, split, seeds)
+
+
+Stream = CrossingSuite | FieldStream
+
+
+def recorded_streams(split: str, *, hours: float = 1.0) -> list[tuple[Stream, list[TrackBatch]]]:
+    """Each stream of ``split`` (both generators) with the group-track batches the pipeline
+    made of it: the watch rules do not change what the tracker does, so settings of the
+    rules can be compared by replaying these batches (bench/tune_crossings.py)."""
+    boundary = Boundary.bundled()
+    out: list[tuple[Stream, list[TrackBatch]]] = []
+    streams: list[Stream] = [
+        generate(CrossingSuiteSpec(hours=hours, seed=seed)) for seed in SUITE_SEEDS[split]
+    ] + [
+        generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
+        for seed in FIELD_SEEDS[split]
+    ]
+    for stream in streams:
+        batches: list[TrackBatch] = []
+        pipeline = build_pipeline(boundary, route=False, track_listeners=[batches.append])
+        pipeline.feed_all(stream.detections)
+        out.append((stream, batches))
+    return out
+
+
+def replay(
+    boundary: Boundary, batches: list[TrackBatch], crossing: CrossingSettings
+) -> list[Incident]:
+    """The incidents the default watch, with ``crossing`` settings, raises on ``batches``."""
+    factory = IncidentFactory(boundary, RiskModel())
+    watch = Watch(
+        boundary, [CrossingRule(boundary, factory, crossing), ApproachRule(boundary, factory)]
+    )
+    return [i for batch in batches for i in watch.observe(batch)]

@@ -1,0 +1,222 @@
+"""Group continuity: a group whose track was lost and found again is the same group.
+
+Terrain, a sensor dropout or a gap in coverage hides a walking group for 20-120 s; its track
+coasts for at most 30 s (tracking.track_lifecycle) and ends, and when the group is seen
+again the tracker starts a new track with a new id. Left alone, the watch rules would treat
+it as a stranger: the approach warning raised again, the crossing raised twice (issue 18:
+a pair on the Saskatchewan line raised two crossings four minutes apart), or never raised
+at all when the new track begins already across the line.
+
+So the watch stage gives every group track an **identity**: the id of the first track of
+its chain. A track seen for the first time continues a **lost** group (not updated for
+``lost_after_s``, last seen at most ``window_s`` ago, never continued before, followed
+for at least ``min_seen_s``: a fragment of a group that lived a few seconds is no
+evidence of where the group went) when:
+
+* the lost group was moving like people (at most ``max_speed_ms``), and so is the new one
+  (at most ``max_new_speed_ms``: a track a few seconds old has a rough velocity, but a
+  vehicle's is still well above it);
+* the new track is where the lost group could have walked: within ``reach_m`` plus
+  ``drift_ms`` per second lost of the stretch between where it was last seen and where it
+  would be at its last velocity (it may have paused, slowed, turned);
+* its heading is not the opposite (the angle between the two velocities is under 120
+  degrees when both move at 0.4 m/s or more: a track a few seconds old has a velocity
+  off by a metre a second or more);
+* its head count is within a factor ``size_ratio`` (plus one) of the lost group's.
+
+Among several lost groups the nearest (relative to its reach) wins, and each lost group is
+continued at most once. This is the lost-track re-identification of track-stitching
+(Zhang, Li & Nevatia, "Global data association for multi-object tracking using network
+flows", CVPR 2008, stitches tracklets by motion, time gap and appearance; here the
+appearance is the head count), done online and greedily.
+
+Edge cases, kept on purpose:
+
+* A group still being tracked is never continued by another track: two groups crossing
+  close together, both tracked, stay two groups and make two incidents.
+* A group lost for longer than ``window_s`` is a new group when seen again: a crossing it
+  then completes is raised as a new incident (better twice than never).
+* A track that splits off a live group is a new group (its parent is not lost).
+
+Pure: the state is the last sighting of each recent group, pruned after ``window_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderwatch.tracking import TrackBatch
+from borderwatch.tracking.base import IntArray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContinuitySettings:
+    lost_after_s: float = 5.0
+    """A group not updated for this long is lost (a track coasting through a gap)."""
+    window_s: float = 240.0
+    """... and may be found again for this long after it was last seen."""
+    min_seen_s: float = 10.0
+    reach_m: float = 50.0
+    drift_ms: float = 0.6
+    """Reach around the lost group's predicted stretch, and its growth per second lost."""
+    max_speed_ms: float = 3.0
+    """Faster tracks (vehicles) are not continued: a walker's gap is not a driver's ..."""
+    max_new_speed_ms: float = 5.0
+    """... nor continued by a new track faster than this."""
+    size_ratio: float = 3.0
+    together_m: float = 30.0
+    together_ms: float = 3.0
+    """A new track this close to a group being tracked, at a velocity this close (loose:
+    a new track's velocity is rough), is part of that group (a member the group layer has
+    not joined yet): it takes the group's identity."""
+
+
+@dataclass
+class Sighting:
+    """The last update of one group track, and the chain it belongs to."""
+
+    identity: int
+    slot: int
+    time_s: float
+    east_m: float
+    north_m: float
+    velocity_east_ms: float
+    velocity_north_ms: float
+    size: int
+    first_s: float
+    continued: bool = False
+
+
+class GroupContinuity:
+    """Gives each group track of a batch its identity (see the module docstring)."""
+
+    def __init__(self, settings: ContinuitySettings | None = None) -> None:
+        self.settings = settings or ContinuitySettings()
+        self.seen: dict[int, Sighting] = {}
+        """Serial -> last sighting, for the groups seen in the last ``window_s``."""
+        self.continued = 0
+        """How many new tracks were found to continue a lost group."""
+        self.joined = 0
+        """How many new tracks were found to be part of a group being tracked."""
+        self._pruned_at = -math.inf
+
+    def observe(self, batch: TrackBatch) -> tuple[IntArray, IntArray]:
+        """The identity of each row of ``batch`` and, for a track seen for the first time
+        that continues a lost group, that group's serial (else -1)."""
+        n = len(batch)
+        identity = batch.serial.copy()
+        predecessor = np.full(n, -1, np.intp)
+        if n == 0:
+            return identity, predecessor
+        now = float(batch.epoch_s.max())
+        s = self.settings
+        fresh = [row for row in range(n) if int(batch.serial[row]) not in self.seen]
+        joined: set[int] = set()
+        if fresh:
+            alive = [
+                seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
+            ]
+            alive_at = np.array(
+                [
+                    (a.time_s, a.east_m, a.north_m, a.velocity_east_ms, a.velocity_north_ms)
+                    for a in alive
+                ]
+            ).reshape(-1, 5)
+            for row in fresh:
+                beside = self._beside(batch, row, alive, alive_at) if alive else None
+                if beside is not None:
+                    identity[row] = beside.identity
+                    self.joined += 1
+                    joined.add(row)
+            lost = {
+                serial: seen
+                for serial, seen in self.seen.items()
+                if not seen.continued
+                and s.lost_after_s <= now - seen.time_s <= s.window_s
+                and seen.time_s - seen.first_s >= s.min_seen_s
+                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
+            }
+            for row in fresh:
+                if row in joined:  # part of a tracked group: continues nothing of its own
+                    continue
+                found = self._continues(batch, row, lost) if lost else None
+                if found is not None:
+                    predecessor[row] = found
+                    identity[row] = lost[found].identity
+                    lost.pop(found).continued = True
+                    self.continued += 1
+        columns = zip(
+            batch.serial.tolist(), batch.slot.tolist(), batch.epoch_s.tolist(),
+            batch.east_m.tolist(), batch.north_m.tolist(), batch.velocity_east_ms.tolist(),
+            batch.velocity_north_ms.tolist(), batch.group_size.tolist(), strict=True,
+        )
+        for row, (serial, slot, t, e, nn, ve, vn, size) in enumerate(columns):
+            seen = self.seen.get(serial)
+            if seen is None:
+                seen = self.seen[serial] = Sighting(
+                    int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t
+                )
+            else:
+                seen.slot, seen.time_s, seen.east_m, seen.north_m = slot, t, e, nn
+                seen.velocity_east_ms, seen.velocity_north_ms = ve, vn
+                seen.size = max(1, size)
+                identity[row] = seen.identity
+        if now - self._pruned_at > 30.0:
+            self._pruned_at = now
+            self.seen = {k: v for k, v in self.seen.items() if now - v.time_s <= s.window_s}
+        return identity, predecessor
+
+    def _beside(self, batch: TrackBatch, row: int, alive: list[Sighting],
+                columns: np.ndarray) -> Sighting | None:
+        """The tracked group (``alive``; ``columns``: their time, east, north, velocity
+        east and north) that the new track in ``row`` walks with, if any: the nearest."""
+        s = self.settings
+        lag = float(batch.epoch_s[row]) - columns[:, 0]
+        off = np.hypot(
+            float(batch.east_m[row]) - columns[:, 1] - columns[:, 3] * lag,
+            float(batch.north_m[row]) - columns[:, 2] - columns[:, 4] * lag,
+        )
+        dv = np.hypot(
+            float(batch.velocity_east_ms[row]) - columns[:, 3],
+            float(batch.velocity_north_ms[row]) - columns[:, 4],
+        )
+        near = np.flatnonzero((off <= s.together_m) & (dv <= s.together_ms))
+        return alive[int(near[np.argmin(off[near])])] if len(near) else None
+
+    def _continues(self, batch: TrackBatch, row: int, lost: dict[int, Sighting]) -> int | None:
+        s = self.settings
+        t = float(batch.epoch_s[row])
+        east, north = float(batch.east_m[row]), float(batch.north_m[row])
+        ve, vn = float(batch.velocity_east_ms[row]), float(batch.velocity_north_ms[row])
+        if math.hypot(ve, vn) > s.max_new_speed_ms:
+            return None
+        size = max(1, int(batch.group_size[row]))
+        best: tuple[float, int] | None = None
+        for serial, seen in lost.items():
+            dt = t - seen.time_s
+            if dt <= 0:
+                continue
+            if not (size <= s.size_ratio * seen.size + 1 and seen.size <= s.size_ratio * size + 1):
+                continue
+            if (
+                math.hypot(ve, vn) >= 0.4
+                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) >= 0.4
+                and ve * seen.velocity_east_ms + vn * seen.velocity_north_ms
+                < -0.5 * math.hypot(ve, vn) * math.hypot(seen.velocity_east_ms,
+                                                         seen.velocity_north_ms)
+            ):
+                continue
+            # Distance from the new track to the stretch the lost group could have walked.
+            ae, an = seen.east_m, seen.north_m
+            de, dn = seen.velocity_east_ms * dt, seen.velocity_north_ms * dt
+            length2 = de * de + dn * dn
+            u = 0.0 if length2 == 0 else min(1.0, max(0.0, ((east - ae) * de + (north - an) * dn)
+                                                  / length2))
+            off = math.hypot(east - ae - u * de, north - an - u * dn)
+            reach = s.reach_m + s.drift_ms * dt
+            if off <= reach and (best is None or off / reach < best[0]):
+                best = (off / reach, serial)
+        return None if best is None else best[1]
