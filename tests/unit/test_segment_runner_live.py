@@ -5,7 +5,6 @@ cut by the message, so a takeover's replay rebuilds the same tracks."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from tests.cluster_helpers import MiniCluster, walkers_along_the_line
@@ -30,15 +29,13 @@ class Answer:
         return None
 
 
-def runner_on(cluster: MiniCluster, code: str, publish: Any,
-              clock: Any = None) -> SegmentRunner:
+def runner_on(cluster: MiniCluster, code: str, publish: Any) -> SegmentRunner:
     alerts = alert_stage(cluster.storage, Delivery(), cluster.boundary, cluster.places,
                          send=False)
     runner = SegmentRunner(code, segments=cluster.segments, boundary=cluster.boundary,
                            bus=cluster.bus, storage=cluster.storage, center=alerts.center,
                            progress=cluster.coordination, publish=publish,
-                           reorder_window_s=0.0, idle_flush_s=60.0,
-                           clock=clock or itertools.count().__next__)
+                           reorder_window_s=0.0, idle_flush_s=60.0)
     runner.start()
     return runner
 
@@ -69,17 +66,6 @@ def test_a_tracks_event_leaves_before_the_rest_of_its_run_is_tracked() -> None:
     # would say 40.
     assert scans_when_sent[0] <= 5, scans_when_sent
     assert scans_when_sent == list(range(scans_when_sent[0], 41))
-
-
-def test_events_made_within_coalesce_s_of_a_publish_go_with_the_next() -> None:
-    cluster = MiniCluster()
-    publishes: list[int] = []
-    runner = runner_on(cluster, "hvm", lambda events: publishes.append(len(events)),
-                       clock=lambda: 100.0)  # a run much faster than COALESCE_S
-    cluster.post(walkers(cluster, 40), batch=120)
-    runner.step()
-    # The first at once; the rest of the run together at its end, not one publish each.
-    assert publishes[0] == 1 and len(publishes) == 2 and sum(publishes) >= 30, publishes
 
 
 def test_publishes_that_did_not_wait_are_settled_by_the_end_of_the_run() -> None:

@@ -59,10 +59,6 @@ Publish = Callable[[list[Event]], Pending | None]
 on it, or a :class:`Pending` for publishes that did not wait for the bus's answer."""
 SETTLE_S = 10.0
 """How long the end of a run waits for its live publishes' answers."""
-COALESCE_S = 0.01
-"""Within a run, ``tracks`` events made less than this after the last publish wait for
-the next one (or the run's end): one publish per event cost a catch-up run of 64
-messages a hand-over to the bus's loop per window."""
 SERIALS_PER_SEGMENT = 100_000_000
 """Track serials of segment i start at i x this + 1: ids never meet across segments."""
 FETCH = 64
@@ -128,9 +124,6 @@ class SegmentRunner:
         self._tick_error: Exception | None = None
         self._events: list[Event] = []
         self._unsettled: list[Pending] = []
-        self._held: list[Event] | None = None
-        """A run's ``tracks`` events not yet published (None: outside a run)."""
-        self._published_at = -1e18
         self._shown: set[str] = set()
         self._replay_seen: set[str] = set()
         self._replaying = False
@@ -202,11 +195,10 @@ class SegmentRunner:
     def _process(self, messages: list[Message]) -> None:
         # One statement marks the run's ids seen and one stores its new detections, not
         # two per message. The pipeline runs in between, and each `tracks` event leaves
-        # the moment the tracker made it (or with the next, COALESCE_S), without waiting
-        # for the bus's answer: the live feed's latency is the tracker's, not that of the
-        # watch and alert stages, of the rest of the run or of the database
-        # (bench/README.md, "scale.py"). The answers are waited for once, at the end of
-        # the run. Tracks are not records: a run that
+        # the moment the tracker made it, without waiting for the bus's answer: the live
+        # feed's latency is the tracker's, not that of the watch and alert stages, of the
+        # rest of the run or of the database (bench/README.md, "scale.py"). The answers
+        # are waited for once, at the end of the run. Tracks are not records: a run that
         # fails is replayed by the next owner to the same tracks, sent again, which the
         # picture takes as updates. Incidents and alerts are records: they are sent after
         # the commit.
@@ -219,7 +211,6 @@ class SegmentRunner:
             if events:
                 self._send(events)
         finally:
-            self._held = None
             self._settle()
 
     def _run(self, messages: list[Message]) -> None:
@@ -229,7 +220,6 @@ class SegmentRunner:
             ids = [str(w["id"]) for b in batches if b is not None and not b.tick
                    for w in b.detections]
             first = iter(self.progress.first_seen(self.code, ids))
-            self._held = []
             stored: list[tuple[str, dict[str, Any]]] = []
             for batch in batches:
                 if batch is None:
@@ -245,9 +235,6 @@ class SegmentRunner:
             if self._tick_error is not None:
                 err, self._tick_error = self._tick_error, None
                 raise err
-            held, self._held = self._held, None
-            if held:
-                self._send(held)
             self.storage.detections.append(stored)
             last = max(m.seq for m in messages)
             self.progress.advance(self.code, self._committed, last)
@@ -340,15 +327,7 @@ class SegmentRunner:
                               if self.data_time is not None else None),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
             }
-            if self._held is None:
-                self._send([event])
-                return
-            self._held.append(event)
-            now = self.clock()
-            if now - self._published_at >= COALESCE_S:  # else it goes with the next
-                self._published_at = now
-                held, self._held = self._held, []
-                self._send(held)
+            self._send([event])
         # After the event has left (a database read is no business of the feed's):
         # the alert stage's clock at each scan's data time (inside the run's
         # transaction), not once per fetched run: the pages fall at the same data times
