@@ -30,7 +30,6 @@ from borderwatch.ports.storage_fake import InMemoryStorage
 class MiniCluster:
     segments: Segments = field(default_factory=Segments.bundled)
     boundary: Boundary = field(default_factory=Boundary.bundled)
-    reorder_window_s: float = 5.0
 
     def __post_init__(self) -> None:
         self.bus = LocalBus(max_msgs=1_000_000)
@@ -54,7 +53,7 @@ class MiniCluster:
         return SegmentRunner(code, segments=self.segments, boundary=self.boundary,
                              bus=self.bus, storage=self.storage, center=alerts.center,
                              progress=self.coordination, publish=self.live.extend,
-                             reorder_window_s=self.reorder_window_s, idle_flush_s=0.0)
+                             idle_flush_s=0.0)
 
     def worker(self, worker_id: str) -> TrackWorker:
         worker = TrackWorker(worker_id, self.segments.codes,
@@ -72,14 +71,6 @@ class MiniCluster:
 
     def incidents(self) -> list[dict[str, Any]]:
         return [e["incident"] for e in self.live if e["type"] == "incident"]
-
-    def last_tracks(self) -> dict[str, dict[str, Any]]:
-        """Each track's last state on the live stream (the picture's view of it)."""
-        states: dict[str, dict[str, Any]] = {}
-        for event in self.live:
-            if event["type"] == "tracks":
-                states.update((f["id"], f) for f in event["tracks"])
-        return states
 
 
 def essence(incident: dict[str, Any]) -> tuple[Any, ...]:

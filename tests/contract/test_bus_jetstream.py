@@ -301,21 +301,6 @@ def test_publish_many_acks_in_order_and_removes_repeated_ids(
     assert len(drain(bus.subscribe(">"))) == 5001
 
 
-def test_publish_many_soon_returns_at_once_and_keeps_the_order_of_the_calls(
-    jetstream_bus: JetStreamBusFactory,
-) -> None:
-    """The tracker workers' live events (app/cluster/runner.py): sent without waiting,
-    one call per event, answered later; a reader sees them in the order of the calls."""
-    bus = jetstream_bus()
-    pending = [bus.publish_many_soon([("live.tracks", str(i).encode(), None)])
-               for i in range(300)]
-    assert [p.result(10)[0].seq for p in pending] == list(range(1, 301))
-    assert datas(drain(bus.subscribe(">"))) == [str(i).encode() for i in range(300)]
-    bus.close()
-    with pytest.raises(BusClosedError):
-        bus.publish_many_soon([("live.tracks", b"late", None)])
-
-
 def test_fetch_waits_for_a_publish_from_another_thread(
     jetstream_bus: JetStreamBusFactory,
 ) -> None:

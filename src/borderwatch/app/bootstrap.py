@@ -45,7 +45,7 @@ from borderwatch.app.cluster.deployment import (
 )
 from borderwatch.app.cluster.intake import BusIntake
 from borderwatch.app.cluster.picture import BusPicture
-from borderwatch.app.cluster.runner import Pending, SegmentRunner
+from borderwatch.app.cluster.runner import SegmentRunner
 from borderwatch.app.cluster.track_worker import TrackWorker, WorkerStatus
 from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
@@ -319,16 +319,13 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
     detections, live_bus = open_cluster_buses(deployment)
 
     def publish(events: list[dict[str, Any]]) -> None:
-        live_bus.publish_many(_live_items(events))
-
-    def publish_soon(events: list[dict[str, Any]]) -> Pending:
-        return live_bus.publish_many_soon(_live_items(events))
+        live_bus.publish_many([(str(e["type"]), orjson.dumps(e), None) for e in events])
 
     def make_runner(code: str) -> SegmentRunner:
         alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
         return SegmentRunner(code, segments=segments, boundary=boundary, bus=detections,
                              storage=storage, center=alerts.center,
-                             progress=storage.positions, publish=publish_soon,
+                             progress=storage.positions, publish=publish,
                              conditions=conditions, reorder_window_s=reorder_window_s,
                              idle_flush_s=idle_flush_s)
 
@@ -340,10 +337,6 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
                          membership=storage.heartbeats, make_runner=make_runner,
                          max_segments=max_segments, on_status=report)
     return worker, [detections, live_bus, storage]
-
-
-def _live_items(events: list[dict[str, Any]]) -> list[tuple[str, bytes, str | None]]:
-    return [(str(e["type"]), orjson.dumps(e), None) for e in events]
 
 
 def build_dispatcher(deployment: Deployment, *, poll_s: float = 0.2) -> tuple[Dispatcher,

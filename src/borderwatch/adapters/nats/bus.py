@@ -17,7 +17,6 @@ a ``msg_id`` is retried only when it certainly was not stored.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import itertools
 import json
@@ -163,21 +162,6 @@ class JetStreamBus:
         if not outgoing:
             return []
         return self.call(self._publish_all(outgoing), f"publish {len(outgoing)} messages")
-
-    def publish_many_soon(
-        self, items: Sequence[tuple[str, bytes, str | None]]
-    ) -> concurrent.futures.Future[list[PublishAck]]:
-        """:meth:`publish_many` without waiting: the items are sent from the bus's loop as
-        soon as it runs, and the future holds their acknowledgements (or the error).
-        Calls from one thread are sent in the order they were made (each sends its first
-        message before it waits for anything), unless a failover makes one retry."""
-        if self._closed:
-            raise BusClosedError("cannot publish: the bus is closed")
-        outgoing = [self._outgoing(subject, data, msg_id, None) for subject, data, msg_id in items]
-        try:
-            return self._loop.start(self._publish_all(outgoing))
-        except LoopClosedError as error:
-            raise BusClosedError("cannot publish: the bus is closed") from error
 
     def subscribe(
         self,

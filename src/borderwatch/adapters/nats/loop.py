@@ -58,21 +58,6 @@ class LoopThread:
             future.cancel()
             raise TimeoutError(f"no answer within {timeout} s") from None
 
-    def start(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run ``coroutine`` on the loop without waiting for it: its future. Coroutines
-        started from one thread begin in the order they were started."""
-        if self.in_loop:
-            coroutine.close()
-            raise RuntimeError("start() is for other threads; the loop's own would not wait")
-        if self._stopped:
-            coroutine.close()
-            raise LoopClosedError("the event loop has stopped")
-        try:
-            return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        except RuntimeError as error:  # the loop closed between the check and the call
-            coroutine.close()
-            raise LoopClosedError("the event loop has stopped") from error
-
     def soon(self, callback: Callable[..., object], *args: object) -> None:
         """Run ``callback(*args)`` on the loop, without waiting. Calls made from one thread
         run in the order they were made, and before any later ``call`` from that thread."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.adapters.sqlite.alerts import state_to_json
@@ -45,20 +45,8 @@ from borderwatch.watch import ConditionsProvider, incident_to_wire
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 Event = dict[str, Any]
-
-
-class Pending(Protocol):
-    """A publish still on its way (e.g. a ``concurrent.futures.Future``)."""
-
-    def result(self, timeout: float | None = None) -> object:
-        ...
-
-
-Publish = Callable[[list[Event]], Pending | None]
-"""Sends live events to the live stream, in the order of the calls: None once they are
-on it, or a :class:`Pending` for publishes that did not wait for the bus's answer."""
-SETTLE_S = 10.0
-"""How long the end of a run waits for its live publishes' answers."""
+Publish = Callable[[list[Event]], None]
+"""Sends a run's live events, in order (one batch of publishes to the live stream)."""
 SERIALS_PER_SEGMENT = 100_000_000
 """Track serials of segment i start at i x this + 1: ids never meet across segments."""
 FETCH = 64
@@ -92,9 +80,6 @@ class SegmentRunner:
         self.progress = progress
         self.publish = publish
         self.idle_flush_s = idle_flush_s
-        self.cut_per_message = reorder_window_s == 0
-        """With no reorder window, each message's last time window is tracked at the end
-        of the message (see _feed)."""
         self.clock = clock
         index = segments.codes.index(code)
         self.pipeline: Pipeline = build_pipeline(
@@ -123,7 +108,9 @@ class SegmentRunner:
         self._ticked: float | None = None
         self._tick_error: Exception | None = None
         self._events: list[Event] = []
-        self._unsettled: list[Pending] = []
+        self._tracks_out: list[Event] | None = None
+        """A run's ``tracks`` events, sent together once its pipeline is done (None:
+        outside a run, sent at once)."""
         self._shown: set[str] = set()
         self._replay_seen: set[str] = set()
         self._replaying = False
@@ -194,24 +181,24 @@ class SegmentRunner:
 
     def _process(self, messages: list[Message]) -> None:
         # One statement marks the run's ids seen and one stores its new detections, not
-        # two per message. The pipeline runs in between, and each `tracks` event leaves
-        # the moment the tracker made it, without waiting for the bus's answer: the live
-        # feed's latency is the tracker's, not that of the watch and alert stages, of the
-        # rest of the run or of the database (bench/README.md, "scale.py"). The answers
-        # are waited for once, at the end of the run. Tracks are not records: a run that
-        # fails is replayed by the next owner to the same tracks, sent again, which the
-        # picture takes as updates. Incidents and alerts are records: they are sent after
-        # the commit.
+        # two per message. The pipeline runs in between: its `tracks` events leave when
+        # it is done, in one pipelined publish, before the commit (the live feed's latency
+        # is the pipeline's, not the database's; one publish per event made a backlog's
+        # catch-up wait a JetStream round trip per data second). Tracks are not records:
+        # a run that fails is replayed by the next owner to the same tracks, sent again,
+        # which the picture takes as updates. Incidents and alerts are records: they are
+        # sent after the commit.
+        self._tracks_out = []
         try:
             self._run(messages)
-            self.position = self._committed = max(m.seq for m in messages)
-            for message in messages:
-                message.ack()
-            events, self._events = self._events, []
-            if events:
-                self._send(events)
         finally:
-            self._settle()
+            self._tracks_out = None
+        self.position = self._committed = max(m.seq for m in messages)
+        for message in messages:
+            message.ack()
+        events, self._events = self._events, []
+        if events:
+            self._send(events)
 
     def _run(self, messages: list[Message]) -> None:
         """Track, send the tracks, store and commit one run (see _process)."""
@@ -232,6 +219,9 @@ class SegmentRunner:
                 self._feed(new)
                 self.processed += len(new)
                 self._dirty = True
+            tracks, self._tracks_out = self._tracks_out or [], []
+            if tracks:
+                self._send(tracks)
             if self._tick_error is not None:
                 err, self._tick_error = self._tick_error, None
                 raise err
@@ -241,21 +231,9 @@ class SegmentRunner:
 
     def _send(self, events: list[Event]) -> None:
         try:
-            pending = self.publish(events)
+            self.publish(events)
         except Exception as err:  # the picture misses them; the records have them
             self._failed(err)
-            return
-        if pending is not None:
-            self._unsettled.append(pending)
-
-    def _settle(self) -> None:
-        """Wait for the answers to the live publishes that did not wait (see _process)."""
-        unsettled, self._unsettled = self._unsettled, []
-        for pending in unsettled:
-            try:
-                pending.result(SETTLE_S)
-            except Exception as err:  # the picture missed them; the records have them
-                self._failed(err)
 
     def _maybe_tick(self) -> None:
         """Quiet for a while with something in the buffers: release them, through a tick
@@ -272,13 +250,6 @@ class SegmentRunner:
             self._failed(err)
 
     def _feed(self, wires: list[dict[str, Any]]) -> None:
-        # With no reorder window nothing is waited for, so a message's last time window is
-        # tracked now, not when a later message closes it: one request's last second
-        # would otherwise wait for the next request (200 ms at 5,000 detections/s in
-        # batches of 1,000). It is cut by the message, not by the clock (as the embedded
-        # service cuts when its queue runs dry), so a replay cuts at the same places and
-        # rebuilds the same tracks. What the next message brings of that second is
-        # tracked as a second scan of it (pipeline.Pipeline.feed_many).
         detections: list[Detection] = []
         for wire in wires:
             try:
@@ -286,8 +257,7 @@ class SegmentRunner:
             except InputError as err:  # checked by the API: a message not of ours
                 self._failed(err)
         if detections:
-            self.pipeline.feed_many(detections, cut=self.cut_per_message,
-                                    on_error=self._failed)
+            self.pipeline.feed_many(detections, on_error=self._failed)
 
     def _decode(self, message: Message) -> Any:
         try:
@@ -307,6 +277,18 @@ class SegmentRunner:
             self.data_time = float(batch.epoch_s.max())
         if self._replaying:  # the pages of what is replayed are stored already
             return
+        # The alert stage's clock at each scan's data time (inside the run's
+        # transaction), not once per fetched run: the pages fall at the same data times
+        # however the stream was fetched (runtime/live.py ``_tick`` does the same).
+        # A tick that fails fails the run, as before (the pipeline would count it and
+        # skip the window's incidents): ``_run`` raises it once the run is fed.
+        if self.data_time is not None and (self._ticked is None
+                                           or self.data_time > self._ticked):
+            self._ticked = self.data_time
+            try:
+                self.center.tick(epoch_to_datetime(self.data_time))
+            except Exception as err:
+                self._tick_error = self._tick_error or err
         owner = self.segments.owner
         mine: list[dict[str, Any]] = []
         elsewhere: list[dict[str, Any]] = []
@@ -327,20 +309,10 @@ class SegmentRunner:
                               if self.data_time is not None else None),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
             }
-            self._send([event])
-        # After the event has left (a database read is no business of the feed's):
-        # the alert stage's clock at each scan's data time (inside the run's
-        # transaction), not once per fetched run: the pages fall at the same data times
-        # however the stream was fetched (runtime/live.py ``_tick`` does the same).
-        # A tick that fails fails the run, as before (the pipeline would count it and
-        # skip the window's incidents): ``_run`` raises it once the run is fed.
-        if self.data_time is not None and (self._ticked is None
-                                           or self.data_time > self._ticked):
-            self._ticked = self.data_time
-            try:
-                self.center.tick(epoch_to_datetime(self.data_time))
-            except Exception as err:
-                self._tick_error = self._tick_error or err
+            if self._tracks_out is not None:
+                self._tracks_out.append(event)
+            else:
+                self._send([event])
 
     def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
         self.incidents += 1
