@@ -233,6 +233,13 @@ class StorageContract:
         assert ids("RCMP-K-IBET", {"segment": "seg-3", "track_id": "T9"}) == []
         assert ids("USBP-HVR", {"type": "crossing"}) == ["A6"]
 
+    def test_next_escalation_at_is_none_without_a_triggered_page(self, storage: Storage) -> None:
+        assert storage.alerts.next_escalation_at() is None
+        storage.alerts.put(alert("C", raised_at=T0))
+        storage.alerts.put(alert("D", status=Status.ACKNOWLEDGED,
+                                 next_escalation_at=T0 + timedelta(minutes=1)))
+        assert storage.alerts.next_escalation_at() is None
+
     def test_due_for_escalation_and_all_alerts_order(self, storage: Storage) -> None:
         storage.alerts.put(alert("B", raised_at=T0, next_escalation_at=T0 + timedelta(minutes=3)))
         storage.alerts.put(alert("A", raised_at=T0, next_escalation_at=T0 + timedelta(minutes=1)))
@@ -247,6 +254,7 @@ class StorageContract:
         assert due(0) == []
         assert due(1) == ["A"]  # due at the very time
         assert due(5) == ["A", "B"]
+        assert storage.alerts.next_escalation_at() == T0 + timedelta(minutes=1)  # not D
         assert [s.alert_id for s in storage.alerts.all_alerts()] == ["C", "A", "B", "D"]
 
     # outbox

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from borderwatch.alerts import cap, cot
@@ -58,6 +58,10 @@ class Channels:
     """CAP ``sender``: no spaces or commas (CAP 1.2 section 3.2.1)."""
 
 
+RECHECK = timedelta(seconds=30)
+"""The longest stretch of data time a tick goes without reading the store (see tick)."""
+
+
 @dataclass
 class AlertCenter:
     """The alert stage composed (see the module docstring): ``route`` for new incidents,
@@ -75,6 +79,9 @@ class AlertCenter:
 
     def __post_init__(self) -> None:
         self.problems: list[str] = []
+        self._quiet: tuple[datetime, datetime] | None = None
+        """(asked at, nothing due before): what the last tick read of the store; None
+        once this centre has changed an alert since (see tick)."""
 
     # -- the pipeline's router contract -----------------------------------------------
 
@@ -83,6 +90,7 @@ class AlertCenter:
         their messages and their disclosures are committed together."""
         with self.outbox.transaction():
             notified = self._route(incident)
+        self._quiet = None
         self._wake()
         return notified
 
@@ -123,11 +131,25 @@ class AlertCenter:
 
     def tick(self, now: datetime) -> list[Page]:
         """Send the escalation pages due at ``now`` (data time in a replay)."""
-        # Read first, write only when a page is due: a live service ticks after every
-        # batch, and an empty write transaction still takes the store's write lock and
-        # waits for the ingest side (docs/performance.md). The transaction reads again.
-        if not self.book.store.due_for_escalation(now):
+        # Read first, write only when a page is due: the runtimes tick at every scan's
+        # data time, and an empty write transaction still takes the store's write lock
+        # and waits for the ingest side (docs/performance.md). The transaction reads
+        # again. The read is skipped until the earliest page it found is due: a read per
+        # scan was a database round trip per data second per segment on the cluster's
+        # live-feed path (bench/README.md, "scale.py"). Whatever this centre changes
+        # makes it read again at the next tick, so its own pages fall at the same scan as
+        # before; another process's new alert (a shared store) is seen within RECHECK of
+        # data time, and its own centre pages it on time.
+        if self._quiet is not None:
+            asked, quiet_until = self._quiet
+            if asked <= now < quiet_until and now - asked < RECHECK:
+                return []
+        earliest = self.book.store.next_escalation_at()
+        if earliest is None or earliest > now:
+            self._quiet = (now, earliest if earliest is not None else datetime.max.replace(
+                tzinfo=now.tzinfo))
             return []
+        self._quiet = None
         with self.outbox.transaction():
             pages = self._pages(now)
         if pages:
@@ -152,6 +174,7 @@ class AlertCenter:
         with self.outbox.transaction():
             state = self.book.acknowledge(alert_id, by, now)
             self._lifecycle_webhook(state, "acknowledge", now)
+        self._quiet = None
         self._emit("acknowledged", state, now, f"{alert_id} acknowledged by {by}")
         self._wake()
         return state
@@ -160,6 +183,7 @@ class AlertCenter:
         with self.outbox.transaction():
             state = self.book.resolve(alert_id, by, now, reason)
             self._cancel(state, now, reason or f"resolved by {by}")
+        self._quiet = None
         self._emit("resolved", state, now, f"{alert_id} resolved by {by}")
         self._wake()
         return state

@@ -115,6 +115,11 @@ class AlertStore(Protocol):
         """Triggered alerts whose next escalation page is due by ``now``."""
         ...
 
+    def next_escalation_at(self) -> datetime | None:
+        """When the earliest next escalation page of a triggered alert is due (None: no
+        triggered alert has one)."""
+        ...
+
     def all_alerts(self) -> list[AlertState]: ...
 
 
@@ -145,6 +150,11 @@ class InMemoryAlertStore:
             and s.next_escalation_at is not None
             and s.next_escalation_at <= now
         ]
+
+    def next_escalation_at(self) -> datetime | None:
+        return min((s.next_escalation_at for s in self.states.values()
+                    if s.status is Status.TRIGGERED and s.next_escalation_at is not None),
+                   default=None)
 
     def all_alerts(self) -> list[AlertState]:
         return sorted(self.states.values(), key=lambda s: (s.raised_at, s.alert_id))

@@ -16,6 +16,7 @@ import orjson
 from borderwatch.adapters.postgres.database import Database
 from borderwatch.adapters.sqlite.alerts import state_from_json, state_to_json
 from borderwatch.alerts.lifecycle import AlertState, Status
+from borderwatch.domain.time import epoch_to_datetime
 
 _COLUMNS = ("group_key", "incident_id", "type", "direction", "segment", "track_id")
 """Fact columns a query may filter on (the policy's GROUP_FIELDS and the group key)."""
@@ -73,6 +74,12 @@ class PostgresAlertStore:
             "WHERE status = %s AND next_page_at <= %s ORDER BY next_page_at, alert_id",
             (Status.TRIGGERED.value, now.timestamp()),
         )
+
+    def next_escalation_at(self) -> datetime | None:
+        rows = self.db.execute("SELECT min(next_page_at) FROM alerts WHERE status = %s",
+                               (Status.TRIGGERED.value,))
+        first = next(iter(rows), (None,))[0]
+        return None if first is None else epoch_to_datetime(float(first))
 
     def all_alerts(self) -> list[AlertState]:
         return self._where("ORDER BY raised_at, alert_id", ())

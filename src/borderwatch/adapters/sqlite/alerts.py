@@ -14,6 +14,7 @@ from borderwatch.adapters.sqlite.database import Database
 from borderwatch.alerts.lifecycle import AlertState, Status
 from borderwatch.alerts.policy import IncidentFacts
 from borderwatch.domain import AgencyUnit, Audience, InputError, Severity
+from borderwatch.domain.time import epoch_to_datetime
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -103,6 +104,12 @@ class SqliteAlertStore:
             "WHERE status = ? AND next_page_at <= ? ORDER BY next_page_at, alert_id",
             (Status.TRIGGERED.value, now.timestamp()),
         )
+
+    def next_escalation_at(self) -> datetime | None:
+        rows = self.db.read("SELECT min(next_page_at) FROM alerts WHERE status = ?",
+                               (Status.TRIGGERED.value,))
+        first = next(iter(rows), (None,))[0]
+        return None if first is None else epoch_to_datetime(float(first))
 
     def all_alerts(self) -> list[AlertState]:
         return self._where("ORDER BY raised_at, alert_id", ())
