@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from borderwatch.domain import InputError
 from borderwatch.screening.case_file import Claimant, ScreeningCase, parse_case
@@ -41,14 +41,7 @@ Outcome = Literal[
     "needs_information",
     "eligible_either_way",
 ]
-OUTCOMES: tuple[str, ...] = (
-    "no_claim",
-    "not_applicable",
-    "exception",
-    "ineligible",
-    "needs_information",
-    "eligible_either_way",
-)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 ELIGIBLE: frozenset[str] = frozenset({"exception", "not_applicable"})
 """Branch outcomes under which the Agreement does not bar referral to the Board: IRPA
 101(1)(e) does not apply (N1-N5) or an exception is established (IRPR 159.5, 159.6).
