@@ -6,6 +6,7 @@ from borderwatch.domain.detection import DEFAULT_SIGMA_M, Detection, Kind
 from borderwatch.domain.errors import BorderwatchError, InputError
 from borderwatch.domain.incident import Incident, IncidentType, Risk, RiskReason, Severity
 from borderwatch.domain.position import Position, check_lat_lon
+from borderwatch.domain.responder import ResponderPosition
 from borderwatch.domain.sides import Direction, Side
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Person",
     "Position",
     "Relation",
+    "ResponderPosition",
     "Risk",
     "RiskReason",
     "Severity",
