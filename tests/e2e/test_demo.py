@@ -131,6 +131,7 @@ def test_alerts_go_to_rcmp_and_the_partner_notice_has_no_personal_data(demo) -> 
         "lon",
         "direction",
         "group_size",
+        "group_size_range",
     }
     disclosures = _lines(out / "disclosures.jsonl")
     assert {d["recipient"] for d in disclosures} == {"USBP-HVM"}

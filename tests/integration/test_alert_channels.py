@@ -163,7 +163,8 @@ def test_sharing_is_enforced_in_every_channel_and_logged(rig: Rig) -> None:
     logged = [d for d in rig.disclosures.entries if d["recipient"] == "USBP-HVM"]
     assert {d["channel"] for d in logged} == {"console", "cap"}  # jsonl: not configured here
     for entry in logged:
-        assert entry["fields"] == ["direction", "group_size", "lat", "lon", "time", "type"]
+        assert entry["fields"] == ["direction", "group_size", "group_size_range", "lat", "lon",
+                                  "time", "type"]
         assert entry["basis"] and entry["simulated"] is True
     assert rig.service.disclosures.entries() == rig.disclosures.entries
     # The RCMP team's own alert is not a disclosure.

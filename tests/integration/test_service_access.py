@@ -14,7 +14,8 @@ from tests.service_helpers import Running, coutts_wire, post_all, running_servic
 
 from borderwatch.domain.limits import AccessLimits, Rate
 
-SHARED = {"type", "time", "lat", "lon", "direction", "group_size", "simulated"}
+SHARED = {"type", "time", "lat", "lon", "direction", "group_size", "group_size_range",
+          "simulated"}
 
 
 @pytest.fixture(scope="module")

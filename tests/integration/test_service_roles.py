@@ -79,7 +79,8 @@ def test_partner_and_viewer_never_receive_personal_data(tmp_path: Path,
                 assert bad.status_code == 403 and NAME not in bad.text
             partner_incidents = client.get("/v1/incidents", headers=keys["partner"]).json()
             shared = {k for f in partner_incidents["features"] for k in f["properties"]}
-            assert shared <= {"type", "time", "lat", "lon", "direction", "group_size", "simulated"}
+            assert shared <= {"type", "time", "lat", "lon", "direction", "group_size",
+                              "group_size_range", "simulated"}
             assert partner_incidents["features"], "the partner is told of the crossing"
         for name, lines in streams.items():
             text = "\n".join(lines)

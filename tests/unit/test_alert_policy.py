@@ -27,7 +27,8 @@ def test_bundled_policy_routes_a_northbound_crossing_to_rcmp_and_usbp(router: Po
     assert rcmp.escalation == "crossing" and rcmp.life_at_risk
     assert rcmp.alert.audience is Audience.RESPONSIBLE and rcmp.alert.payload["children"] == 5
     assert usbp.alert.audience is Audience.PARTNER
-    assert set(usbp.alert.payload) == {"type", "time", "lat", "lon", "direction", "group_size"}
+    assert set(usbp.alert.payload) == {"type", "time", "lat", "lon", "direction", "group_size",
+                                       "group_size_range"}
     assert rcmp.alert.alert_id == "ALR-20250203-0002-RCMP-K-IBET"  # same on every replay
 
 

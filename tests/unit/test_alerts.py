@@ -47,7 +47,8 @@ def test_northbound_goes_to_rcmp_and_partner_notice_to_usbp_havre(router: Router
     assert responsible.payload["children"] == 5
     assert partner.recipient.unit_id == "USBP-HVM"
     assert partner.audience is Audience.PARTNER
-    assert set(partner.payload) == {"type", "time", "lat", "lon", "direction", "group_size"}
+    assert set(partner.payload) == {"type", "time", "lat", "lon", "direction",
+                                    "group_size", "group_size_range"}
     assert not set(partner.payload) & PERSONAL_FIELDS
     assert partner.simulated and responsible.simulated
 

@@ -395,6 +395,15 @@ def _cap_identifier(alert: Alert, event: str) -> str:
     return f"{alert.alert_id}-{alert.recipient.unit_id}-{event}"
 
 
+def head_count_text(size: object, size_range: object) -> str:
+    """"9" or "9 (8-10)": the range beside the count when there is one and it is wider
+    than the count (an operator sends a team for the top of it)."""
+    if (isinstance(size_range, list | tuple) and len(size_range) == 2
+            and tuple(size_range) != (size, size)):
+        return f"{size} ({size_range[0]}-{size_range[1]})"
+    return str(size)
+
+
 def headline(alert: Alert) -> str:
     """One line from what this recipient may see (never more)."""
     p = alert.payload
@@ -402,7 +411,7 @@ def headline(alert: Alert) -> str:
     if p.get("direction"):
         parts.append(str(p["direction"]))
     if "group_size" in p:
-        parts.append(f"group of {p['group_size']}")
+        parts.append(f"group of {head_count_text(p['group_size'], p.get('group_size_range'))}")
     if "lat" in p and "lon" in p:
         parts.append(f"at {float(p['lat']):.5f}, {float(p['lon']):.5f}")
     if p.get("severity"):

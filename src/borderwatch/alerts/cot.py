@@ -139,6 +139,8 @@ class TrackReport:
     group_size: int
     simulated: bool
     sources: tuple[str, ...] = ()
+    group_size_range: tuple[int, int] | None = None
+    """(low, high) of the head count, said in the remarks when wider than the count."""
     """Sensor ids that fed the track (``<link relation="c-f">`` to each)."""
 
 
@@ -165,6 +167,9 @@ def track_event(report: TrackReport, stale_s: float = 60.0) -> bytes:
     for sensor_id in report.sources:
         ET.SubElement(body, "link", {"uid": TRACK_UID_PREFIX + sensor_id, "relation": "c-f"})
     remarks = f"{report.kind} group of about {report.group_size}"
+    low, high = report.group_size_range or (report.group_size, report.group_size)
+    if low != high:
+        remarks += f" ({low} to {high})"
     ET.SubElement(body, "remarks").text = remarks + (" (SIMULATED)" if report.simulated else "")
     return to_bytes(root)
 

@@ -78,6 +78,7 @@ class CotTrackFeed:
                 kind=kind,
                 group_size=int(batch.group_size[row]),
                 simulated=bool(batch.simulated[row]),
+                group_size_range=batch.size_range(row),
             )
             self.publish(track_event(report, self.stale_s))
             self._last[serial] = epoch

@@ -78,6 +78,9 @@ class Incident:
     eta_s: float | None = None
     """For an approach: estimated seconds until the line is reached."""
     children: int | None = None
+    group_size_range: tuple[int, int] | None = None
+    """The head count's plausible range (low, high), low <= group_size <= high; None where
+    the producer gave only a number. Operators act on the range: "7 to 10 people"."""
     simulated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

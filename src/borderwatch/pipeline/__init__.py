@@ -30,6 +30,7 @@ from borderwatch.watch import (
     ConditionsProvider,
     CrossingRule,
     IncidentFactory,
+    Prepared,
     RiskModel,
     Watch,
     WatchRule,
@@ -71,8 +72,8 @@ class PlacedWatch(Watch):
         self.raises_at = raises_at
         self.left_to_neighbours = 0
 
-    def observe(self, batch: TrackBatch) -> list[Incident]:
-        incidents = super().observe(batch)
+    def judge(self, prepared: Prepared) -> list[Incident]:
+        incidents = super().judge(prepared)
         kept = [i for i in incidents if self.raises_at(i.lat, i.lon)]
         self.left_to_neighbours += len(incidents) - len(kept)
         return kept
@@ -165,9 +166,10 @@ class Pipeline:
         counts.track_updates += len(batch)
         if self.groups is not None:
             batch = self.groups.update(batch, self.tracker)
+        prepared = self.watch.prepare(batch)  # the head counts of groups through gaps
         for listener in self.track_listeners:
-            listener(batch)
-        incidents = self.watch.observe(batch)
+            listener(prepared.batch)
+        incidents = self.watch.judge(prepared)
         for incident in incidents:
             alerts = self.router.route(incident) if self.router else []
             for incident_listener in self.incident_listeners:

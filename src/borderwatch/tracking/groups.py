@@ -18,9 +18,10 @@ from scipy.spatial import cKDTree
 
 from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.components import components
+from borderwatch.tracking.head_count import head_count_range, recent_quantile
 from borderwatch.tracking.kind_evidence import PRIOR_LOG, decide
 from borderwatch.tracking.track_lifecycle import CONFIRMED
-from borderwatch.tracking.tracker import TrackBatch, Tracker, recent_quantile
+from borderwatch.tracking.tracker import TrackBatch, Tracker
 
 _EMPTY = np.empty(0, np.intp)
 
@@ -37,9 +38,18 @@ class GroupRules:
     stay_velocity_ms: float = 2.0
     """... and this velocity difference: hysteresis, so that a noisy scan does not split a
     group only for the next one to merge it again."""
-    head_count_window: int = 10
+    head_count_window: int = 20
     """Updates over which the head count is smoothed."""
     head_count_quantile: float = 0.8
+    per_sensor_count: bool = True
+    """A scan's count of a group is the largest of its sensors' counts, each sensor's
+    being the sum over the members of that sensor's latest report (see
+    :func:`sensor_head_count`), not the sum of the members' own counts: a radar that
+    reports each person and a camera that reports the group with a count, on one group,
+    would otherwise count the people twice."""
+    count_fresh_s: float = 5.0
+    """A sensor's latest report of a group counts for this long (longer report periods
+    and dropouts fall back to the members' own counts)."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,12 @@ class GroupTracker:
         ended = self.g_serial[gone].copy()
         self.g_active[gone] = False
         # Head count: this scan's raw count into each group's window.
-        raw = np.bincount(label, weights=head, minlength=n_groups)
+        raw: FloatArray = np.bincount(label, weights=head, minlength=n_groups).astype(float)
+        if rules.per_sensor_count and n:
+            raw = sensor_head_count(
+                label, n_groups, tracker.sensor_count[slots], tracker.sensor_count_time[slots],
+                now=now, fresh_s=rules.count_fresh_s, fallback=raw,
+            )
         w = rules.head_count_window
         self.g_counts[gslot, self.g_cursor[gslot] % w] = raw
         self.g_cursor[gslot] += 1
@@ -287,6 +302,8 @@ class GroupTracker:
         # Head count over the window.
         g = gslot[moved]
         group_size, size_sigma = recent_quantile(self.g_counts[g], self.rules.head_count_quantile)
+        size = np.rint(group_size).astype(np.intp)
+        size_low, size_high = head_count_range(self.g_counts[g], size)
         # Class: the members' evidence together; ages: children summed where judged.
         evidence = np.zeros((m, tracker.evidence.shape[1]))
         np.add.at(evidence, row, tracker.evidence[slots[member]] - PRIOR_LOG)
@@ -310,7 +327,7 @@ class GroupTracker:
             velocity_east_ms=v_east,
             velocity_north_ms=v_north,
             position_sigma_m=pos_sigma,
-            group_size=np.rint(group_size).astype(np.intp),
+            group_size=size,
             group_size_sigma=size_sigma,
             children=children,
             kind_code=kind_code,
@@ -320,7 +337,41 @@ class GroupTracker:
             simulated=simulated,
             ended=ended,
             cues=batch.cues,
+            group_size_low=size_low,
+            group_size_high=size_high,
         )
+
+
+def sensor_head_count(
+    label: IntArray,
+    n_groups: int,
+    count: FloatArray,
+    count_time: FloatArray,
+    *,
+    now: float,
+    fresh_s: float,
+    fallback: FloatArray,
+) -> FloatArray:
+    """Each group's count from its members' latest reports, sensor by sensor.
+
+    ``label``: each member's group; ``count`` and ``count_time``: (members, sensor columns)
+    latest count of each member from each sensor, and its time (-inf: none). For each group
+    and sensor, the members reported in that sensor's *latest* report of the group (within
+    0.5 s of it: one scan) are summed: a camera's group count moves from member to member
+    as the association picks the nearest, and only its latest one counts. The group's count
+    is the largest over its sensors whose latest report is at most ``fresh_s`` old: each
+    sensor misses people far more often than it invents them. A group no sensor reported
+    within ``fresh_s`` keeps ``fallback`` (the sum of its members' counts).
+    """
+    columns = count.shape[1]
+    latest = np.full((n_groups, columns), -np.inf)
+    np.maximum.at(latest, label, count_time)
+    in_latest = np.isfinite(count_time) & (count_time >= latest[label] - 0.5)
+    summed = np.zeros((n_groups, columns))
+    np.add.at(summed, label, np.where(in_latest, count, 0.0))
+    fresh = latest >= now - fresh_s
+    best = np.where(fresh, summed, 0.0).max(axis=1)
+    return np.where(fresh.any(axis=1), best, fallback)
 
 
 def _empty_batch(ended: IntArray, batch: TrackBatch) -> TrackBatch:

@@ -29,6 +29,7 @@ from borderwatch.tracking.base import (
     TrackTable,
 )
 from borderwatch.tracking.gating import MahalanobisGate
+from borderwatch.tracking.head_count import head_count_range, recent_quantile
 from borderwatch.tracking.kalman import ConstantVelocity
 from borderwatch.tracking.kind_evidence import (
     LOG_LIKELIHOOD_TABLE,
@@ -47,6 +48,9 @@ from borderwatch.tracking.track_lifecycle import (
 FREE = 0
 _COUNT_WINDOW = 20
 """How many recent detection counts the head count is estimated from."""
+SENSOR_COLUMNS = 8
+"""Columns of each track's latest count per sensor (a sensor's code modulo this). Two
+sensors sharing a column on one track only lose a little evidence: the later count wins."""
 _HEAD_COUNT_QUANTILE = 0.8
 """Sensors miss hidden members more often than they invent extra ones, so the estimate
 leans high: the 80th percentile of recent counts, not the mean."""
@@ -91,9 +95,19 @@ class TrackBatch:
     ended: IntArray = field(default_factory=lambda: np.empty(0, np.intp))
     """Serials of tracks ended during this scan."""
     cues: tuple[Detection, ...] = ()
+    group_size_low: IntArray | None = None
+    group_size_high: IntArray | None = None
+    """The head count's plausible range (``head_count_range``); None: the count alone."""
 
     def __len__(self) -> int:
         return len(self.serial)
+
+    def size_range(self, row: int) -> tuple[int, int]:
+        """(low, high) head count of ``row``: always ``low <= group_size <= high``, >= 1."""
+        size = max(1, int(self.group_size[row]))
+        low = size if self.group_size_low is None else int(self.group_size_low[row])
+        high = size if self.group_size_high is None else int(self.group_size_high[row])
+        return max(1, min(low, size)), max(high, size)
 
 
 def track_id(serial: int) -> str:
@@ -155,6 +169,9 @@ class Tracker:
         self.last_sensor = np.full(capacity, -1, np.intp)
         self.hit_window = np.full((capacity, HIT_MEMORY), -1, np.int64)
         self.hit_sensors = np.zeros((capacity, HIT_MEMORY), np.uint64)
+        self.sensor_count = np.zeros((capacity, SENSOR_COLUMNS))
+        self.sensor_count_time = np.full((capacity, SENSOR_COLUMNS), -np.inf)
+        """Each track's latest count from each sensor, and its time (GroupTracker)."""
 
     def _grow(self) -> None:
         old = len(self.status)
@@ -178,6 +195,8 @@ class Tracker:
                 "last_sensor",
                 "hit_window",
                 "hit_sensors",
+                "sensor_count",
+                "sensor_count_time",
             )
         }
         self._allocate(old * 2)
@@ -381,6 +400,7 @@ class Tracker:
         self.last_sensor[slots] = -1
         self.hit_window[slots] = -1
         self.hit_sensors[slots] = 0
+        self.sensor_count_time[slots] = -np.inf
         return slots
 
     def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
@@ -414,6 +434,9 @@ class Tracker:
         stale = self.hit_window[slots, column] != self._window_index
         self.hit_sensors[slots[stale], column] = 0
         self.hit_window[slots, column] = self._window_index
+        own = codes % SENSOR_COLUMNS
+        self.sensor_count[slots, own] = scan.count[rows]
+        self.sensor_count_time[slots, own] = scan.epoch_s[rows]
         bit = np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64))
         np.bitwise_or.at(self.hit_sensors[:, column], slots, bit)
         new = np.flatnonzero(self.last_sensor[slots] != codes)
@@ -467,6 +490,8 @@ class Tracker:
     def _batch(self, slots: IntArray, ended: IntArray, cues: tuple[Detection, ...]) -> TrackBatch:
         head, spread = self.head_count(slots)
         kind_code, kind_p = decide(self.evidence[slots])
+        size = np.rint(head).astype(np.intp)
+        low, high = head_count_range(self.counts[slots], size)
         return TrackBatch(
             slot=slots.copy(),
             serial=self.serial[slots].copy(),
@@ -476,7 +501,7 @@ class Tracker:
             velocity_east_ms=self.state[slots, 2].copy(),
             velocity_north_ms=self.state[slots, 3].copy(),
             position_sigma_m=self.position_sigma(slots),
-            group_size=np.rint(head).astype(np.intp),
+            group_size=size,
             group_size_sigma=spread,
             children=self.children[slots].copy(),
             kind_code=kind_code,
@@ -486,24 +511,9 @@ class Tracker:
             simulated=self.simulated[slots].copy(),
             ended=ended,
             cues=cues,
+            group_size_low=low,
+            group_size_high=high,
         )
-
-
-def recent_quantile(window: FloatArray, quantile: float) -> tuple[FloatArray, FloatArray]:
-    """Per row of ``window`` (recent values, NaN where none yet): the ``quantile`` of the
-    values seen (1.0 for a row with none) and their spread (1 sigma). Head counts lean
-    high on purpose: sensors miss hidden members more often than they invent extra ones."""
-    rows, width = window.shape
-    if rows == 0:
-        return np.empty(0), np.empty(0)
-    seen = ~np.isnan(window)
-    n_seen = np.maximum(seen.sum(axis=1), 1)
-    ordered = np.sort(np.where(seen, window, -np.inf), axis=1)
-    pick = width - n_seen + np.floor(quantile * (n_seen - 1)).astype(np.intp)
-    value = ordered[np.arange(rows), pick]
-    mean = np.where(seen, window, 0).sum(axis=1) / n_seen
-    spread = np.sqrt(np.where(seen, (window - mean[:, None]) ** 2, 0).sum(axis=1) / n_seen)
-    return np.where(np.isfinite(value), value, 1.0), spread
 
 
 _CO_REPORT_CHI2 = 9.21

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -48,6 +48,14 @@ class BatchGeometry:
 
     def identity_of(self, batch: TrackBatch, row: int) -> int:
         return int(batch.serial[row] if self.identity is None else self.identity[row])
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch as the watch rules see it (Watch.prepare); ``geometry`` None: empty."""
+
+    batch: TrackBatch
+    geometry: BatchGeometry | None
 
 
 class WatchRule(Protocol):
@@ -219,6 +227,7 @@ class IncidentFactory:
         kind = kind_of(int(batch.kind_code[row]))
         children = int(batch.children[row])
         group_size = max(1, int(batch.group_size[row]))
+        size_range = batch.size_range(row)
         risk = self.risk.assess(
             lat=lat,
             lon=lon,
@@ -240,6 +249,7 @@ class IncidentFactory:
             segment=segment,
             track_id=track_id(serial),
             group_size=group_size,
+            group_size_range=size_range,
             detected_at=epoch_to_datetime(float(batch.epoch_s[row])),
             risk=risk,
             direction=direction,
@@ -277,19 +287,29 @@ class Watch:
         self.continuity = continuity or GroupContinuity()
 
     def observe(self, batch: TrackBatch) -> list[Incident]:
+        """:meth:`prepare` then :meth:`judge`: the incidents ``batch`` raises."""
+        return self.judge(self.prepare(batch))
+
+    def prepare(self, batch: TrackBatch) -> Prepared:
+        """Each group's identity through gaps (watch.continuity), and the batch with each
+        group's head count as its chain knows it (``Sighting.head_count``): what the
+        picture shows and what the incidents say are then one count. Call once per
+        batch, in order; :meth:`judge` raises the incidents."""
         if len(batch) == 0:
-            return []
+            return Prepared(batch, None)
+        identity, predecessor = self.continuity.observe(batch)
+        seen = self.continuity.seen
+        sightings = [seen[serial] for serial in batch.serial.tolist()]
+        if any(s.carried is not None for s in sightings):
+            counts = np.array([s.head_count() for s in sightings], np.intp).reshape(-1, 3)
+            batch = replace(batch, group_size=counts[:, 0], group_size_low=counts[:, 1],
+                            group_size_high=counts[:, 2])
+        slot_before = np.full(len(batch), -1, np.intp)
+        for row in np.flatnonzero(predecessor >= 0).tolist():
+            slot_before[row] = seen[int(predecessor[row])].slot
         signed, piece = self.boundary.signed_distance_local(batch.east_m, batch.north_m)
         normal = self.boundary.north_normal(piece)
         v_north = batch.velocity_east_ms * normal[:, 0] + batch.velocity_north_ms * normal[:, 1]
-        identity, predecessor = self.continuity.observe(batch)
-        slot_before = np.full(len(batch), -1, np.intp)
-        for row in np.flatnonzero(predecessor >= 0).tolist():
-            slot_before[row] = self.continuity.seen[int(predecessor[row])].slot
-        seen = self.continuity.seen
-        first_seen = np.fromiter(
-            (seen[serial].first_s for serial in batch.serial.tolist()), float, len(batch)
-        )
         geometry = BatchGeometry(
             signed_m=signed,
             piece=piece,
@@ -299,8 +319,15 @@ class Watch:
             identity=identity,
             predecessor=predecessor,
             predecessor_slot=slot_before,
-            first_seen_s=first_seen,
+            first_seen_s=np.fromiter((s.first_s for s in sightings), float, len(batch)),
         )
+        return Prepared(batch, geometry)
+
+    def judge(self, prepared: Prepared) -> list[Incident]:
+        """The incidents of a prepared batch, rule by rule."""
+        batch, geometry = prepared.batch, prepared.geometry
+        if geometry is None:
+            return []
         incidents: list[Incident] = []
         for rule in self.rules:
             incidents.extend(rule.observe(batch, geometry))

@@ -24,6 +24,15 @@ evidence of where the group went) when:
   off by a metre a second or more);
 * its head count is within a factor ``size_ratio`` (plus one) of the lost group's.
 
+**Head count through a gap.** A track a few seconds old has seen a few members in a few
+scans: it undercounts (a fragment, or the first member out of the dead ground). A track
+that continues a lost group, or walks beside a tracked one, *carries* that group's count:
+its count is the larger of its own and the carried one, and so is the top of its range; the
+bottom of its range is the larger of the two bottoms (the group's count was established
+over at least ``min_seen_s``; the new track's is not yet). Carried counts pass down a chain.
+A group that truly split in the gap is then over-counted until the parts are apart:
+measured on the field streams, fragments are far more common (docs/tracking.md).
+
 Among several lost groups the nearest (relative to its reach) wins, and each lost group is
 continued at most once. This is the lost-track re-identification of track-stitching
 (Zhang, Li & Nevatia, "Global data association for multi-object tracking using network
@@ -88,6 +97,18 @@ class Sighting:
     size: int
     first_s: float
     continued: bool = False
+    size_range: tuple[int, int] = (1, 1)
+    """The track's own head count range (TrackBatch.size_range)."""
+    carried: tuple[int, int, int] | None = None
+    """(count, low, high) carried from the group it continues or walks beside; None: own."""
+
+    def head_count(self) -> tuple[int, int, int]:
+        """(count, low, high): its own, raised by what it carries (module docstring)."""
+        low, high = self.size_range
+        if self.carried is None:
+            return self.size, low, high
+        count = max(self.size, self.carried[0])
+        return count, min(max(low, self.carried[1]), count), max(high, self.carried[2], count)
 
 
 class GroupContinuity:
@@ -115,6 +136,7 @@ class GroupContinuity:
         s = self.settings
         fresh = [row for row in range(n) if int(batch.serial[row]) not in self.seen]
         joined: set[int] = set()
+        carried: dict[int, tuple[int, int, int]] = {}
         if fresh:
             alive = [
                 seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
@@ -131,6 +153,7 @@ class GroupContinuity:
                     identity[row] = beside.identity
                     self.joined += 1
                     joined.add(row)
+                    carried[row] = beside.head_count()
             lost = {
                 serial: seen
                 for serial, seen in self.seen.items()
@@ -146,6 +169,7 @@ class GroupContinuity:
                 if found is not None:
                     predecessor[row] = found
                     identity[row] = lost[found].identity
+                    carried[row] = lost[found].head_count()
                     lost.pop(found).continued = True
                     self.continued += 1
         columns = zip(
@@ -157,13 +181,15 @@ class GroupContinuity:
             seen = self.seen.get(serial)
             if seen is None:
                 seen = self.seen[serial] = Sighting(
-                    int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t
+                    int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t,
+                    carried=carried.get(row),
                 )
             else:
                 seen.slot, seen.time_s, seen.east_m, seen.north_m = slot, t, e, nn
                 seen.velocity_east_ms, seen.velocity_north_ms = ve, vn
                 seen.size = max(1, size)
                 identity[row] = seen.identity
+            seen.size_range = batch.size_range(row)
         if now - self._pruned_at > 30.0:
             self._pruned_at = now
             self.seen = {k: v for k, v in self.seen.items() if now - v.time_s <= s.window_s}

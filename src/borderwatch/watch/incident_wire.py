@@ -24,6 +24,8 @@ def incident_to_wire(incident: Incident) -> dict[str, Any]:
         "lon": round(incident.lon, 7),
         "segment": incident.segment,
         "group_size": incident.group_size,
+        "group_size_range": (list(incident.group_size_range)
+                             if incident.group_size_range is not None else None),
         "track_id": incident.track_id,
         "severity": incident.severity.value,
         "detected_at": format_time(incident.detected_at),
@@ -54,6 +56,24 @@ class IncidentRecord:
     lat: float
     lon: float
     group_size: int | None
+    group_size_range: tuple[int, int] | None = None
+
+
+def _size_range(obj: dict[str, Any], group: int | None) -> tuple[int, int] | None:
+    """``group_size_range``: absent or null is None; else [low, high] integers >= 1 with
+    low <= group_size <= high (a range that leaves out its own estimate is a producer's
+    bug, refused rather than guessed)."""
+    value = obj.get("group_size_range")
+    if value is None:
+        return None
+    if (not isinstance(value, list) or len(value) != 2
+            or any(type(v) is not int or v < 1 for v in value)):
+        raise InputError("group_size_range", f"must be [low, high], integers >= 1, got {value!r}")
+    low, high = value
+    if not low <= high or (group is not None and not low <= group <= high):
+        raise InputError("group_size_range",
+                         f"must hold group_size ({group}) with low <= high, got {value!r}")
+    return low, high
 
 
 def incident_from_wire(obj: dict[str, Any]) -> IncidentRecord:
@@ -74,4 +94,5 @@ def incident_from_wire(obj: dict[str, Any]) -> IncidentRecord:
         lat=lat,
         lon=lon,
         group_size=group if type(group) is int else None,
+        group_size_range=_size_range(obj, group if type(group) is int else None),
     )

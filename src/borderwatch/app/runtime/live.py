@@ -352,8 +352,8 @@ class ThreadTracker(TrackerState):
 
 
 TRACK_FIELDS = (
-    "track_id", "time", "lat", "lon", "kind", "kind_probability", "group_size", "speed_ms",
-    "heading_deg", "position_sigma_m", "simulated",
+    "track_id", "time", "lat", "lon", "kind", "kind_probability", "group_size",
+    "group_size_range", "speed_ms", "heading_deg", "position_sigma_m", "simulated",
 )
 """What a track state holds: measurements only, never a personal field (a test checks
 this against sharing.PERSONAL_FIELDS), so the operators' view of a live update is the
@@ -392,9 +392,12 @@ def track_features(boundary: Boundary, batch: TrackBatch) -> list[dict[str, Any]
         batch.simulated[rows].tolist(),
         strict=True,
     )
+    low = (batch.group_size if batch.group_size_low is None else batch.group_size_low)[rows]
+    high = (batch.group_size if batch.group_size_high is None else batch.group_size_high)[rows]
+    ranges = zip(low.tolist(), high.tolist(), strict=True)
     features = []
     for (serial, epoch, la, lo, code, probability, size, speed, heading, sigma,
-         simulated) in columns:
+         simulated), (least, most) in zip(columns, ranges, strict=True):
         tid = track_id(serial)
         features.append({
             "type": "Feature",
@@ -407,6 +410,7 @@ def track_features(boundary: Boundary, batch: TrackBatch) -> list[dict[str, Any]
                 "kind": kinds[min(code, 3)],
                 "kind_probability": probability,
                 "group_size": size,
+                "group_size_range": [min(least, size), max(most, size)],
                 "speed_ms": speed,
                 "heading_deg": heading,
                 "position_sigma_m": sigma,

@@ -114,15 +114,22 @@ function drawLive() {
     const h = (p.heading_deg || 0) * Math.PI / 180, len = 18 * px();
     el("line", { x1: x, y1: y, x2: x + Math.sin(h) * len, y2: y - Math.cos(h) * len, stroke: colour, "stroke-width": 2 * px() }, t);
     el("circle", { cx: x, cy: y, r: 5 * px(), fill: colour, "data-track": f.id || "" }, t);
-    label(t, liveLabels, x + 7 * px(), y + 4 * px(), 12 * px(), `${p.kind || ""} ×${p.group_size ?? "?"}`);
+    label(t, liveLabels, x + 7 * px(), y + 4 * px(), 12 * px(), `${p.kind || ""} ×${headCount(p)}`);
   }
   for (const f of state.incidents.values()) {
     if (!f.geometry) continue;
     const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
     el("polygon", { points: `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`, fill: "none", stroke: f.properties.type === "crossing" ? "#ff6b6b" : "#f2b84b", "stroke-width": 2 * px() }, inc);
   }
-  $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${f.properties.group_size} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
+  $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${headCount(f.properties)} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
   $("tracks").style.whiteSpace = "pre-line";
+}
+
+// A head count with its range, as the server sends it: "9", or "9 (8–10)" when the
+// sensors leave room (tracking.head_count_range); an operator plans for the top of it.
+function headCount(p) {
+  const n = p.group_size ?? "?", r = p.group_size_range;
+  return Array.isArray(r) && r[0] !== r[1] ? `${n} (${r[0]}–${r[1]})` : `${n}`;
 }
 
 // ---- panels ---------------------------------------------------------------------------
@@ -131,7 +138,7 @@ function renderIncidents() {
   $("incidents").innerHTML = items.length ? items.map((f) => {
     const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(r.text)).join("; ");
     return `<div class="item sev-${esc(p.severity)}" data-incident="${esc(p.incident_id)}" data-type="${esc(p.type)}">
-      <b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction)} · group of ${esc(p.group_size)} · risk <b>${esc(p.severity)}</b><br>
+      <b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction)} · group of ${esc(headCount(p))} · risk <b>${esc(p.severity)}</b><br>
       <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}</div>`;
   }).join("") : '<p class="small">none</p>';
 }
