@@ -17,10 +17,13 @@ incidents, false crossings (and those from Border Road), duplicate approach warn
 approach warnings before the line, latency median and 95th percentile from the true
 crossing, and the same from the later of the true crossing and the group's first report
 after it ("evidence": the field streams hide groups for up to two minutes around the
-line; the suite has no such gaps, so there both are the same). One line per row follows
+line; the suite has no such gaps, so there both are the same), and for the found
+crossings the share whose incident counted the group within one person ("count ±1") and
+whose head count range held the true size ("range holds"). One line per row follows
 the table, the LAST for the last row:
 ``crossings: <generator>/<split> n=.. recall=.. dup=.. false=.. road=.. approach_dup=..
-approach_share=.. p50=.. p95=.. evidence_p50=.. evidence_p95=..``.
+approach_share=.. p50=.. p95=.. evidence_p50=.. evidence_p95=.. count_within_one=..
+range_covered=..``.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = Table(title=f"Crossing detection (simulated, {args.hours:g} h per seed)")
     for name in ("generator / split", "seeds", "true crossings", "found", "recall",
                  "duplicates", "false (Border Road)", "approach dup.", "approach before",
-                 "latency p50", "latency p95", "evidence p50", "evidence p95"):
+                 "latency p50", "latency p95", "evidence p50", "evidence p95", "count ±1",
+                 "range holds"):
         table.add_column(name, justify="right")
     for r in rows:
         table.add_row(
@@ -68,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r.latency(95):.1f} s",
             f"{r.evidence_latency(50):.1f} s",
             f"{r.evidence_latency(95):.1f} s",
+            f"{r.head_count_within_one:.1%}",
+            f"{r.range_covered:.1%}",
         )
     console.print(table)
     for r in rows:
@@ -77,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"approach_dup={r.approach_duplicates} approach_share={r.approach_share:.3f} "
             f"p50={r.latency(50):.1f} p95={r.latency(95):.1f} "
             f"evidence_p50={r.evidence_latency(50):.1f} "
-            f"evidence_p95={r.evidence_latency(95):.1f}"
+            f"evidence_p95={r.evidence_latency(95):.1f} "
+            f"count_within_one={r.head_count_within_one:.3f} range_covered={r.range_covered:.3f}"
         )
     return 0
 

@@ -233,6 +233,10 @@ class SuiteScore:
     """... and from the later of the true crossing and the first report of the group
     after it (streams that know it: sim.field_streams; else the same as latencies_s):
     the part of the delay that is the system's, not the terrain's."""
+    head_counts: tuple[tuple[int, int, int, int], ...] = ()
+    """Each found crossing's (true size, counted, range low, range high), where the truth
+    knows the size: how far the incident's head count was off, and whether its range held
+    the truth."""
 
 
 class ScoredStream(Protocol):
@@ -328,4 +332,9 @@ def score(suite: ScoredStream, incidents: list[object]) -> SuiteScore:
         lead_median_s=float(np.median(leads)) if leads else float("nan"),
         latencies_s=tuple(latencies),
         evidence_latencies_s=tuple(evidence),
+        head_counts=tuple(
+            (m.truth.group_size, int(m.incident.group_size or 0),
+             *(m.incident.group_size_range or (m.incident.group_size or 0,) * 2))
+            for m in result.matches if m.truth.group_size is not None
+        ),
     )

@@ -61,6 +61,20 @@ class SplitFigures:
     evidence_latencies_s: tuple[float, ...]
     """Latency from the later of the true crossing and the group's first report after it
     (SuiteScore.evidence_latencies_s)."""
+    head_counts: tuple[tuple[int, int, int, int], ...] = ()
+    """(true size, counted, range low, range high) of each found crossing (SuiteScore)."""
+
+    @property
+    def head_count_within_one(self) -> float:
+        """Share of found crossings whose incident counted the group within one person."""
+        rows = self.head_counts
+        return sum(abs(c - t) <= 1 for t, c, _, _ in rows) / len(rows) if rows else float("nan")
+
+    @property
+    def range_covered(self) -> float:
+        """Share of found crossings whose incident's head count range held the true size."""
+        rows = self.head_counts
+        return sum(lo <= t <= hi for t, _, lo, hi in rows) / len(rows) if rows else float("nan")
 
     @property
     def recall(self) -> float:
@@ -92,6 +106,7 @@ def _add(scores: list[SuiteScore], generator: str, split: str,
         ),
         latencies_s=tuple(x for s in scores for x in s.latencies_s),
         evidence_latencies_s=tuple(x for s in scores for x in s.evidence_latencies_s),
+        head_counts=tuple(x for s in scores for x in s.head_counts),
     )
 
 
