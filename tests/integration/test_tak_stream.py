@@ -287,3 +287,35 @@ def test_plain_tcp_is_refused_off_loopback(tmp_path: Path) -> None:
                                       "0"])
     assert isinstance(result.exception, InputError)
     assert result.exception.field == "--tak-certs"
+
+
+def _read_events(connection: ssl.SSLSocket, count: int) -> list[bytes]:
+    from borderwatch.alerts.cot import split_events
+
+    buffer, events = b"", []
+    deadline = time.monotonic() + WAIT_S
+    while len(events) < count and time.monotonic() < deadline:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        made, buffer = split_events(buffer + chunk)
+        events += made
+    return events
+
+
+def test_a_device_connecting_later_first_gets_the_current_picture(
+        stream: tuple[Running, Path]) -> None:
+    run, certs = stream
+    picture = run.service.live.picture  # type: ignore[attr-defined]
+    picture.apply_tracks([{"type": "Feature", "id": TRACK["track_id"], "geometry": None,
+                           "properties": TRACK}], [])
+    picture.add_incident(INCIDENT)
+    device = _package(certs, run, "ATAK-03", "RCMP", "viewer").with_suffix(".key")
+    connection = _tls(_gateway(run).port, certs, device)
+    try:
+        events = [SafeET.fromstring(e) for e in _read_events(connection, 2)]
+    finally:
+        connection.close()
+    assert [(e.get("type"), e.get("uid")) for e in events] == [
+        ("a-u-G", "borderwatch.trk-000091"),
+        ("b-a-g", "borderwatch.incident.INC-20250203-0002")]
