@@ -54,6 +54,7 @@ from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
 from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.app.runtime.service import Service
+from borderwatch.app.runtime.tak import FeedResponders, TakGateway
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
 from borderwatch.geo.segments import Segments
@@ -200,7 +201,7 @@ def build_service(config: ServiceConfig) -> Service:
     # that a restart replays the same cuts (runtime/release.py).
     releases = QuietRelease(log, live.release, accepting=accepting,
                             quiet_s=config.idle_flush_s)
-    return Service(
+    return with_tak_stream(Service(
         config=config,
         boundary=boundary,
         places=places,
@@ -214,7 +215,21 @@ def build_service(config: ServiceConfig) -> Service:
                       boundary=boundary, places=places),
         accepting=accepting,
         releases=releases,
-    )
+    ))
+
+
+def with_tak_stream(service: Service) -> Service:
+    """``service`` with its TAK stream for devices when configured (`serve --tak-port`):
+    started on the service's event loop, closed with it; each device's position reports
+    go to the live feed as ``responder`` events, its sightings to ingest."""
+    settings = service.config.tak
+    if settings is None:
+        return service
+    gateway = TakGateway(service, settings, FeedResponders(service.hub.publish))
+    service.extras["tak"] = gateway
+    service.starters.append(gateway.start)
+    service.closers.insert(0, gateway)
+    return service
 
 
 
@@ -296,7 +311,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
               client_bytes=config.feed_client_bytes)
     alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
-    return Service(
+    return with_tak_stream(Service(
         config=config, boundary=boundary, places=places, keys=storage.keys,
         log=storage.detections, alerts=alerts, cases=storage.cases, hub=hub,
         live=BusPicture(alerts, live_bus, publish=hub.publish),
@@ -304,7 +319,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
                       boundary=boundary, places=places),
         intake=BusIntake(detections, cluster_segments(deployment)),
         closers=[detections, live_bus, storage],
-    )
+    ))
 
 
 def build_track_worker(deployment: Deployment, worker_id: str, *,

@@ -20,6 +20,7 @@ from borderwatch.app.cli.detect import detect as detect_command
 from borderwatch.app.cli.serve import keys_app
 from borderwatch.app.cli.serve import serve as serve_command
 from borderwatch.app.cli.stats import register as register_stats_commands
+from borderwatch.app.cli.tak import tak_app
 from borderwatch.domain import BorderwatchError, InputError
 
 if TYPE_CHECKING:
@@ -446,6 +447,7 @@ app.add_typer(keys_app, name="keys")
 # PostgreSQL and NATS JetStream, docs/deployment.md) live in cli/cluster.py.
 app.add_typer(worker_app, name="worker")
 app.add_typer(cluster_app, name="cluster")
+app.add_typer(tak_app, name="tak")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
+    from borderwatch.app.runtime.config import TakStreamSettings
     from borderwatch.ports.storage import ApiKeys
     from borderwatch.sources.registry import SensorRegistry
 
@@ -100,6 +101,18 @@ def serve(
         "--store", help="A cluster's PostgreSQL URL (or BORDERWATCH_STORE); with --bus.")] = None,
     bus: Annotated[str | None, typer.Option(
         "--bus", help="A cluster's NATS URL(s), comma-separated (or BORDERWATCH_BUS).")] = None,
+    tak_port: Annotated[int | None, typer.Option(
+        "--tak-port", help="Serve the TAK stream for ATAK devices on this port (TAK "
+        "Server's is 8089): TLS, a client certificate from --tak-certs' CA required; each "
+        "device gets its agency's view (docs/devices.md).", min=0, max=65535)] = None,
+    tak_host: Annotated[str | None, typer.Option(
+        "--tak-host", help="Address of the TAK stream (default: --host).")] = None,
+    tak_certs: Annotated[Path | None, typer.Option(
+        "--tak-certs", help="The folder of `borderwatch tak certs init`.",
+        file_okay=False)] = None,
+    tak_plain: Annotated[bool, typer.Option(
+        "--tak-plain", help="Plain TCP instead of TLS: loopback addresses only "
+        "(development); every connection is a field device of this agency.")] = False,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -115,6 +128,10 @@ def serve(
     (--cap) and webhooks (--webhook) given, through the outbox: retried with backoff,
     dead-lettered after the last try (`borderwatch alerts dead --db`), never lost on a
     restart. With none given, alerts are stored and shown, and nothing is sent.
+
+    With --tak-port and --tak-certs (`borderwatch tak certs`), ATAK devices connect over
+    TLS with their client certificate: each receives the tracks and incidents its
+    agency may see, and its position reports and sightings come back in.
 
     With --config, or --store and --bus (or their environment variables), this is one
     API process of a cluster: detections go to NATS JetStream by boundary segment and
@@ -137,7 +154,8 @@ def serve(
                            tracker_process=tracker == "process", delivery=delivery,
                            max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body,
                            sensors=_sensor_registry(sensors, allow_undeclared,
-                                                    max_sensors_per_key, replay is None))
+                                                    max_sensors_per_key, replay is None),
+                           tak=_tak_stream(tak_port, tak_host or host, tak_certs, tak_plain))
     deployment = _deployment(config_file, store, bus, delivery)
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
@@ -169,8 +187,26 @@ def serve(
     if delivery.sends:
         where = [*delivery.cot, *delivery.cap, *delivery.webhook]
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
+    if config.tak is not None:
+        scheme = "tcp" if config.tak.plain else "ssl"
+        typer.echo(f"TAK stream: {config.tak.host}:{service.extras['tak'].port}:{scheme}")
     settle_collector()
     run_server(app, listener)
+
+
+def _tak_stream(port: int | None, host: str, certs: Path | None,
+                plain: bool) -> TakStreamSettings | None:
+    """The TAK stream's settings, checked (``InputError`` names the option)."""
+    from borderwatch.app.runtime.config import TakStreamSettings
+    from borderwatch.domain import InputError
+
+    if port is None:
+        if certs is not None or plain:
+            raise InputError("--tak-port", "give the port of the TAK stream")
+        return None
+    settings = TakStreamSettings(port=port, host=host, cert_dir=certs, plain=plain)
+    settings.check()
+    return settings
 
 
 def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,

@@ -69,4 +69,24 @@ def render_metrics(service: Service) -> str:
         "# TYPE borderwatch_stream_subscribers gauge",
         f"borderwatch_stream_subscribers {len(service.hub.subscribers)}",
     ]
+    tak = service.extras.get("tak")
+    if tak is not None:  # `serve --tak-port` (app/runtime/tak.py)
+        t = tak.server.counters
+        lines += [
+            "# HELP borderwatch_tak_connections_total TAK devices connected (certificate "
+            "accepted).",
+            "# TYPE borderwatch_tak_connections_total counter",
+            f"borderwatch_tak_connections_total {t.connections}",
+            "# HELP borderwatch_tak_refused_connections_total TAK connections whose "
+            "certificate names no agency or role.",
+            "# TYPE borderwatch_tak_refused_connections_total counter",
+            f"borderwatch_tak_refused_connections_total {t.refused_connections}",
+            "# HELP borderwatch_tak_events_received_total CoT events TAK devices sent.",
+            "# TYPE borderwatch_tak_events_received_total counter",
+            f"borderwatch_tak_events_received_total {t.events_in}",
+            "# HELP borderwatch_tak_events_refused_total CoT events refused: malformed or "
+            "hostile XML, or a field missing or wrong.",
+            "# TYPE borderwatch_tak_events_refused_total counter",
+            f"borderwatch_tak_events_refused_total {t.refused_events}",
+        ]
     return "\n".join(lines) + "\n"

@@ -220,6 +220,9 @@ class Viewer:
                 return None
             return {"type": "alert", "event": event["event"], "alert": alert,
                     "simulated": event["simulated"]}
+        if kind == "responder":
+            # Where a team is: the deployment's agency's own business (runtime/tak.py).
+            return None if restricted else scrub(event)
         if kind == "case":
             # Not even a case's existence leaves the deployment's agency (api._read_case).
             return scrub(event) if who.may(Action.READ_CASE) and not restricted else None

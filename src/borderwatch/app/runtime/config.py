@@ -33,6 +33,32 @@ class TakSettings:
 
 
 @dataclass(frozen=True)
+class TakStreamSettings:
+    """`serve --tak-port --tak-host --tak-certs --tak-plain`."""
+
+    port: int
+    host: str = "127.0.0.1"
+    cert_dir: Path | None = None
+    """The folder of `tak certs init` (server certificate, key, CA). Required unless plain."""
+    plain: bool = False
+    """Plain TCP, loopback only (development, a local gateway): every connection is then
+    a field device of the deployment's agency named ``loopback``."""
+
+    def check(self) -> None:
+        """``InputError`` naming the option, before anything starts."""
+        if self.plain:
+            if self.cert_dir is not None:
+                raise InputError("--tak-plain", "give --tak-certs or --tak-plain, not both")
+            from borderwatch.adapters.tak.stream import check_plain
+
+            check_plain(self.host)
+        elif self.cert_dir is None:
+            raise InputError("--tak-certs", "the TAK stream is TLS with client certificates: "
+                             "give the folder of `borderwatch tak certs init` (or "
+                             "--tak-plain on a loopback address, for development)")
+
+
+@dataclass(frozen=True)
 class Delivery:
     """Where a running service sends its alerts: the routing policy (which units hear of
     which incidents over which channel names) and what this deployment has for each
@@ -146,3 +172,5 @@ class ServiceConfig:
     the default, an empty registry, refuses every sensor."""
     health: HealthLimits = field(default_factory=HealthLimits)
     """Where /healthz turns degraded (health.py)."""
+    tak: TakStreamSettings | None = None
+    """The TAK stream for devices (`serve --tak-port`, app/runtime/tak.py); None: none."""
