@@ -25,6 +25,7 @@ from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
+    from borderwatch.app.runtime.service import Service
     from borderwatch.ports.storage import ApiKeys
     from borderwatch.sources.registry import SensorRegistry
 
@@ -100,6 +101,17 @@ def serve(
         "--store", help="A cluster's PostgreSQL URL (or BORDERWATCH_STORE); with --bus.")] = None,
     bus: Annotated[str | None, typer.Option(
         "--bus", help="A cluster's NATS URL(s), comma-separated (or BORDERWATCH_BUS).")] = None,
+    mqtt: Annotated[str | None, typer.Option(
+        "--mqtt", help="Also take Frigate NVR events from this MQTT broker, mqtt://host:port "
+        "(with --cameras; docs/devices.md).")] = None,
+    cameras: Annotated[Path | None, typer.Option(
+        "--cameras", exists=True, dir_okay=False,
+        help="The Frigate cameras file (YAML) for --mqtt.")] = None,
+    mqtt_topic: Annotated[str, typer.Option(
+        "--mqtt-topic", help="Frigate's events topic (<topic_prefix>/events).")] = "frigate/events",
+    mqtt_client_id: Annotated[str, typer.Option(
+        "--mqtt-client-id", help="The MQTT client id, fixed: the broker keeps the session "
+        "under it while the service restarts.")] = "borderwatch-frigate",
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -120,6 +132,9 @@ def serve(
     API process of a cluster: detections go to NATS JetStream by boundary segment and
     are answered once stored there; tracker workers and dispatchers (`borderwatch
     worker`) do the rest; the dashboard is fed from the bus.
+
+    With --mqtt and --cameras, a Frigate NVR's events are a source too, as `borderwatch
+    ingest mqtt` takes them, stored and tracked like posted detections.
     """
     from borderwatch.app.bootstrap import build_service, settle_collector
     from borderwatch.app.http.api import create_app, run_server
@@ -154,6 +169,13 @@ def serve(
         service = build_cluster_service(config, deployment)
     else:
         service = build_service(config)
+    if (mqtt is None) != (cameras is None):
+        from borderwatch.domain import InputError
+
+        raise InputError("--mqtt" if mqtt is None else "--cameras",
+                         "--mqtt and --cameras go together (the broker and the cameras file)")
+    if mqtt is not None and cameras is not None:
+        _attach_frigate(service, mqtt, cameras, mqtt_topic, mqtt_client_id)
     app = create_app(service)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
@@ -171,6 +193,20 @@ def serve(
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
     settle_collector()
     run_server(app, listener)
+
+
+def _attach_frigate(service: Service, url: str, cameras: Path, topic: str,
+                    client_id: str) -> None:
+    """Frigate's events as a source of the service (app/runtime/frigate_intake.py)."""
+    from borderwatch.adapters.mqtt.broker import parse_broker
+    from borderwatch.adapters.sources.frigate_cameras import load_frigate_cameras
+    from borderwatch.app.runtime.frigate_intake import attach_to_service
+
+    broker = parse_broker(url, "--mqtt")
+    calibrated = load_frigate_cameras(cameras)
+    attach_to_service(service, {"broker": broker, "cameras": calibrated, "topic": topic,
+                                "client_id": client_id})
+    typer.echo(f"Frigate events: {topic} on {broker.url} ({len(calibrated)} cameras)")
 
 
 def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from borderwatch.adapters.mqtt.broker import Broker
 from borderwatch.adapters.mqtt.subscriber import MqttSubscriber, Received
@@ -21,6 +21,9 @@ from borderwatch.adapters.sources.frigate import FrigateTranslator, Refusal, Tra
 from borderwatch.adapters.sources.frigate_cameras import FrigateCamera
 from borderwatch.domain import Detection
 from borderwatch.ports.storage import Detections
+
+if TYPE_CHECKING:
+    from borderwatch.app.runtime.service import Service
 
 DEFAULT_TOPIC = "frigate/events"
 DEFAULT_CLIENT_ID = "borderwatch-frigate"
@@ -98,3 +101,26 @@ class FrigateIntake:
                 self.refusals.extend(out.refused[:room])
         if self.on_stored is not None:
             self.on_stored(out, stored_at)
+
+
+def attach_to_service(service: Service, intake_settings: dict[str, Any]) -> FrigateIntake:
+    """An intake feeding ``service`` (`borderwatch serve --mqtt`): started once the service
+    runs, its cameras put on the map, stopped before the tracker stops. ``intake_settings``
+    are FrigateIntake's fields but ``store``. Connecting does not hold the service up: a
+    broker that is down is retried with back-off, and /healthz shows no Frigate detection."""
+    from borderwatch.app.runtime.picture import SensorSeen
+
+    intake = FrigateIntake(store=service.accept, **intake_settings)
+
+    def start() -> None:
+        for camera in intake.cameras.values():
+            service.live.declare_sensor(SensorSeen(
+                camera.sensor_id, camera.pose.lat, camera.pose.lon, "",
+                simulated=camera.simulated,
+                info={"kind": "camera", "azimuth_deg": camera.pose.azimuth_deg,
+                      "fov_deg": round(camera.intrinsics.hfov_deg, 1), "frigate": camera.name}))
+        intake.start(wait_s=None)
+
+    service.starters.append(start)
+    service.stoppers.append(intake.stop)
+    return intake
