@@ -11,6 +11,7 @@ from rich.console import Console
 
 from borderwatch.app.cli.options import (
     CapOption,
+    MqttAlertsOption,
     PolicyOption,
     SecretEnvOption,
     TakCaOption,
@@ -78,6 +79,7 @@ def serve(
     tak: TakOption = None,
     cap: CapOption = None,
     webhook: WebhookOption = None,
+    alerts_mqtt: MqttAlertsOption = None,
     webhook_secret_env: SecretEnvOption = WEBHOOK_SECRET_ENV,
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
@@ -124,9 +126,9 @@ def serve(
     operator key (RCMP-K) is printed; everything replayed is marked simulated.
 
     Alerts are routed by --policy and delivered to the TAK servers (--tak), CAP folders
-    (--cap) and webhooks (--webhook) given, through the outbox: retried with backoff,
-    dead-lettered after the last try (`borderwatch alerts dead --db`), never lost on a
-    restart. With none given, alerts are stored and shown, and nothing is sent.
+    (--cap), webhooks (--webhook) and MQTT brokers (--alerts-mqtt, the policy's mqtt
+    channel) given, through the outbox: retried with backoff, dead-lettered after the
+    last try (`borderwatch alerts dead --db`), never lost on a restart. With none given, alerts are stored and shown, and nothing is sent.
 
     With --config, or --store and --bus (or their environment variables), this is one
     API process of a cluster: detections go to NATS JetStream by boundary segment and
@@ -147,7 +149,7 @@ def serve(
 
         raise InputError("--tracker", f"must be process or thread, got {tracker!r}")
     delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
-                             tak_key, tak_ca)
+                             tak_key, tak_ca, mqtt=alerts_mqtt)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
                            tracker_process=tracker == "process", delivery=delivery,
                            max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body,
@@ -189,7 +191,7 @@ def serve(
     else:
         typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
     if delivery.sends:
-        where = [*delivery.cot, *delivery.cap, *delivery.webhook]
+        where = [*delivery.cot, *delivery.cap, *delivery.webhook, *delivery.mqtt]
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
     settle_collector()
     run_server(app, listener)
