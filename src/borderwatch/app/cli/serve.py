@@ -128,7 +128,8 @@ def serve(
     Alerts are routed by --policy and delivered to the TAK servers (--tak), CAP folders
     (--cap), webhooks (--webhook) and MQTT brokers (--alerts-mqtt, the policy's mqtt
     channel) given, through the outbox: retried with backoff, dead-lettered after the
-    last try (`borderwatch alerts dead --db`), never lost on a restart. With none given, alerts are stored and shown, and nothing is sent.
+    last try (`borderwatch alerts dead --db`), never lost on a restart. With none given,
+    alerts are stored and shown, and nothing is sent.
 
     With --config, or --store and --bus (or their environment variables), this is one
     API process of a cluster: detections go to NATS JetStream by boundary segment and
