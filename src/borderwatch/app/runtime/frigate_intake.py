@@ -10,6 +10,7 @@ replay see MQTT detections exactly as they see posted ones.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,9 +58,9 @@ class FrigateIntake:
     store: Store
     topic: str = DEFAULT_TOPIC
     client_id: str = DEFAULT_CLIENT_ID
-    on_stored: Callable[[Translated, float], None] | None = None
-    """Called after each stored batch with what it held and when it was stored
-    (``time.time()``): the bench measures latency with it."""
+    on_stored: Callable[[Sequence[Received], Translated, float], None] | None = None
+    """Called after each stored batch with its messages, what they became and when they
+    were stored (``time.time()``): the bench measures latency with it."""
     translator: FrigateTranslator = field(init=False)
     subscriber: MqttSubscriber = field(init=False)
     refusals: list[Refusal] = field(default_factory=list)
@@ -89,8 +90,6 @@ class FrigateIntake:
             return +counts
 
     def _handle(self, batch: Sequence[Received]) -> None:
-        import time
-
         out = self.translator.translate([item.payload for item in batch])
         fresh = self.store(out.stored, out.detections) if out.stored else []
         stored_at = time.time()
@@ -100,7 +99,7 @@ class FrigateIntake:
             if room > 0:
                 self.refusals.extend(out.refused[:room])
         if self.on_stored is not None:
-            self.on_stored(out, stored_at)
+            self.on_stored(batch, out, stored_at)
 
 
 def attach_to_service(service: Service, intake_settings: dict[str, Any]) -> FrigateIntake:
