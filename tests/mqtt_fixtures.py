@@ -5,6 +5,11 @@ tests/conftest.py registers this module as a plugin: ask for ``mosquitto`` by na
 Debian's mosquitto is not installed (scripts/install-test-services.sh installs it), the
 tests that need it skip with the reason, except in CI (CI=true), where they fail: a CI
 run must not pass by skipping its broker tests.
+
+The pure-Python broker amqtt (0.12.1) was tried as the fallback and not adopted: it did
+not deliver the QoS 1 messages queued for a persistent session when its client came back,
+and it keeps sessions across its own restart only with an SQL plugin and driver; the
+tests here are about exactly those two guarantees.
 """
 
 from __future__ import annotations

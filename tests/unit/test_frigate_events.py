@@ -134,3 +134,15 @@ def test_the_cameras_file_names_a_bad_field(tmp_path: Path) -> None:
     path.write_text(CAMERAS_YAML.replace("hfov_deg: 90", "hfov_deg: 90\n    focal_mm: 4"))
     with pytest.raises(InputError, match="not both"):
         load_frigate_cameras(path)
+
+
+def test_a_frame_time_ahead_of_the_receivers_clock_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cameras.yaml"
+    path.write_text(CAMERAS_YAML)
+    translator = FrigateTranslator(load_frigate_cameras(path), max_ahead_s=5.0)
+    out = translator.translate([payload(frame_time=T + 60), payload(object_id="ok", frame_time=T)],
+                               now_s=T)
+    assert [r.reason for r in out.refused] == ["ahead_of_clock"] and len(out.detections) == 1
+    assert "60 s ahead" in str(out.refused[0])
+    # Without a clock (a recorded night replayed), nothing is refused for its time.
+    assert len(translator.translate([payload(object_id="late", frame_time=T + 60)]).detections) == 1

@@ -76,7 +76,7 @@ class Refusal(NamedTuple):
 
 
 REASONS = ("malformed_json", "missing_field", "bad_field", "unknown_camera", "unknown_label",
-           "false_positive", "out_of_order", "duplicate", "unplaceable")
+           "false_positive", "out_of_order", "duplicate", "unplaceable", "ahead_of_clock")
 """Every refusal's reason. ``false_positive`` is Frigate's own verdict, skipped on purpose;
 the others are errors."""
 
@@ -118,20 +118,37 @@ class FrigateTranslator:
     cameras: Mapping[str, FrigateCamera]
     """By Frigate camera name (frigate_cameras.load_frigate_cameras)."""
     remember: int = REMEMBERED_OBJECTS
+    max_ahead_s: float | None = None
+    """With the receiver's clock given to :meth:`translate`: a frame time further ahead of
+    it is refused (``ahead_of_clock``), as HTTP ingest refuses a posted detection beyond
+    its skew (domain/time.py ``check_live_time``): one NVR with a wrong clock would make
+    every other report late."""
     counts: Counter[str] = field(default_factory=Counter)
     """``accepted``, ``ended`` and each refusal's reason, since this translator began."""
     _last: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
-    def translate(self, payloads: Sequence[bytes]) -> Translated:
+    def translate(self, payloads: Sequence[bytes], now_s: float | None = None) -> Translated:
         """The detections of a batch of message payloads (one message each), and why each
-        other message was refused. Placed on the ground per camera in one vectorised call."""
+        other message was refused. Placed on the ground per camera in one vectorised call.
+        ``now_s``: the receiver's clock, for ``max_ahead_s``."""
         out = Translated()
         events: list[_Event | Refusal] = []
+        latest = (now_s + self.max_ahead_s
+                  if now_s is not None and self.max_ahead_s is not None else None)
         for payload in payloads:
             try:
-                events.append(self._read(payload))
+                event = self._read(payload)
             except _Refused as refused:
                 events.append(refused.refusal)
+                continue
+            if latest is not None and event.frame_time > latest:
+                events.append(Refusal(
+                    "ahead_of_clock", event.event_id, "after.frame_time",
+                    f"is {event.frame_time - latest + (self.max_ahead_s or 0.0):.0f} s ahead "
+                    f"of this receiver's clock (at most {self.max_ahead_s:g} s): is camera "
+                    f"{event.camera.name}'s NVR clock set?"))
+                continue
+            events.append(event)
         placed = self._place([e for e in events if isinstance(e, _Event)])
         for item in events:
             if isinstance(item, Refusal):

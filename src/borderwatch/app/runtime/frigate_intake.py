@@ -58,6 +58,8 @@ class FrigateIntake:
     store: Store
     topic: str = DEFAULT_TOPIC
     client_id: str = DEFAULT_CLIENT_ID
+    max_ahead_s: float | None = None
+    """Refuse events dated further ahead of this machine's clock (serve's --max-skew)."""
     on_stored: Callable[[Sequence[Received], Translated, float], None] | None = None
     """Called after each stored batch with its messages, what they became and when they
     were stored (``time.time()``): the bench measures latency with it."""
@@ -69,7 +71,7 @@ class FrigateIntake:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.translator = FrigateTranslator(self.cameras)
+        self.translator = FrigateTranslator(self.cameras, max_ahead_s=self.max_ahead_s)
         self.subscriber = MqttSubscriber(self.broker, self.topic, self.client_id,
                                          self._handle)
 
@@ -90,7 +92,7 @@ class FrigateIntake:
             return +counts
 
     def _handle(self, batch: Sequence[Received]) -> None:
-        out = self.translator.translate([item.payload for item in batch])
+        out = self.translator.translate([item.payload for item in batch], time.time())
         fresh = self.store(out.stored, out.detections) if out.stored else []
         stored_at = time.time()
         with self._lock:
@@ -109,7 +111,8 @@ def attach_to_service(service: Service, intake_settings: dict[str, Any]) -> Frig
     broker that is down is retried with back-off, and /healthz shows no Frigate detection."""
     from borderwatch.app.runtime.picture import SensorSeen
 
-    intake = FrigateIntake(store=service.accept, **intake_settings)
+    intake = FrigateIntake(store=service.accept, max_ahead_s=service.config.max_skew_s,
+                           **intake_settings)
 
     def start() -> None:
         for camera in intake.cameras.values():
