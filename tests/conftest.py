@@ -13,8 +13,9 @@ from borderwatch.geo import Boundary
 
 # Real servers, one per test session each, started on first use (never when no test asks):
 # PostgreSQL (postgres_server, postgres_url) and NATS JetStream (nats_server, nats_cluster,
-# jetstream_bus). Registered here so every test module shares the one session fixture.
-pytest_plugins = ("tests.pg_fixtures", "tests.nats_fixtures")
+# jetstream_bus) and Mosquitto (mosquitto, own_mosquitto). Registered here so every test
+# module shares the one session fixture.
+pytest_plugins = ("tests.pg_fixtures", "tests.nats_fixtures", "tests.mqtt_fixtures")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -23,6 +23,7 @@ from borderwatch.alerts import cap, cot
 from borderwatch.alerts.base import AlertSink
 from borderwatch.alerts.gate import Release, SharingGate
 from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page
+from borderwatch.alerts.mqtt import mqtt_messages
 from borderwatch.alerts.outbox import Drain, Message, Outbox
 from borderwatch.alerts.routing import PolicyRouter
 from borderwatch.alerts.webhook import CONTENT_TYPE, webhook_body
@@ -54,6 +55,9 @@ class Channels:
     cap: tuple[str, ...] = ()
     """CAP destinations: folders (one file per message) or ``http(s)://`` URLs."""
     webhook: tuple[str, ...] = ()
+    mqtt: tuple[str, ...] = ()
+    """MQTT brokers (``mqtt://host:port``) to publish to, on ``borderwatch/incidents/<segment>``
+    (alerts/mqtt.py)."""
     cap_sender: str = "borderwatch"
     """CAP ``sender``: no spaces or commas (CAP 1.2 section 3.2.1)."""
 
@@ -123,7 +127,8 @@ class AlertCenter:
                 # A replay after a crash: the state may have been stored just before the
                 # process died and its messages not. Enqueue them again; the outbox ignores
                 # the dedup keys it already holds, so nothing is sent twice from here.
-                durable = tuple(c for c in state.channels if c in ("cot", "cap", "webhook"))
+                durable = tuple(c for c in state.channels
+                                if c in ("cot", "cap", "webhook", "mqtt"))
                 self._notify(state, routed.alert, durable, "trigger", now, [])
         return notified
 
@@ -221,6 +226,7 @@ class AlertCenter:
             "cot": bool(c.cot),
             "cap": bool(c.cap),
             "webhook": bool(c.webhook),
+            "mqtt": bool(c.mqtt),
         }.get(channel, True)
 
     def _render(
@@ -259,6 +265,9 @@ class AlertCenter:
             )
         if channel == "webhook":
             return _webhook_messages(release, event, self.channels.webhook)
+        if channel == "mqtt":
+            return mqtt_messages(release, event, self.channels.mqtt,
+                                 dedup_key(alert, event, "mqtt", "broker"))
         raise BorderwatchError(f"unknown channel {channel!r}")
 
     def _messages(

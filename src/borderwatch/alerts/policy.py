@@ -24,7 +24,7 @@ import yaml
 
 from borderwatch.domain import AgencyUnit, Incident, IncidentType, InputError, Severity
 
-CHANNELS = frozenset({"console", "jsonl", "cot", "cap", "webhook"})
+CHANNELS = frozenset({"console", "jsonl", "cot", "cap", "webhook", "mqtt"})
 """Channel names a policy may use; a deployment configures the ones it has."""
 SYMBOLIC_TARGETS = frozenset({"responsible", "partner"})
 GROUP_FIELDS = frozenset({"track_id", "type", "segment", "direction", "incident_id"})

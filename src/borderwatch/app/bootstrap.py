@@ -99,6 +99,10 @@ def transports_for(
         hook = WebhookTransport(webhook_secret, deadline_s=deadline_s)
         for destination in channels.webhook:
             transports[destination] = hook
+    if channels.mqtt:  # one for every broker: a destination is a broker and a topic
+        from borderwatch.adapters.transports.mqtt import MqttTransport
+
+        transports["mqtt"] = MqttTransport(deadline_s=deadline_s)
     return transports
 
 

@@ -17,6 +17,7 @@ from borderwatch.app.cli.alerts import alerts_app
 from borderwatch.app.cli.audit import KeysOption, audit_app
 from borderwatch.app.cli.cluster import cluster_app, worker_app
 from borderwatch.app.cli.detect import detect as detect_command
+from borderwatch.app.cli.ingest import ingest_app
 from borderwatch.app.cli.serve import keys_app
 from borderwatch.app.cli.serve import serve as serve_command
 from borderwatch.app.cli.stats import register as register_stats_commands
@@ -448,6 +449,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(worker_app, name="worker")
 app.add_typer(cluster_app, name="cluster")
 app.add_typer(tak_app, name="tak")
+# `borderwatch ingest mqtt` (Frigate NVR events over MQTT, docs/devices.md) lives in cli/ingest.py.
+app.add_typer(ingest_app, name="ingest")
 
 
 def main() -> None:

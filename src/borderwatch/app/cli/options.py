@@ -35,6 +35,12 @@ SecretEnvOption = Annotated[
     str, typer.Option("--webhook-secret-env",
                       help="Environment variable holding the webhook secret."),
 ]
+MqttAlertsOption = Annotated[
+    list[str] | None,
+    typer.Option("--alerts-mqtt", help="MQTT broker (mqtt://host:port) for the policy's mqtt "
+                 "channel: incidents on borderwatch/incidents/<segment>, QoS 1, not retained "
+                 "(repeatable)."),
+]
 TakCertOption = Annotated[
     Path | None, typer.Option("--tak-cert", help="Client certificate (PEM) for tls:// TAK.")]
 TakKeyOption = Annotated[
@@ -52,6 +58,7 @@ def delivery_from(
     tak_cert: Path | None = None,
     tak_key: Path | None = None,
     tak_ca: Path | None = None,
+    mqtt: list[str] | None = None,
 ) -> Delivery:
     """The options as a checked :class:`Delivery` (``InputError`` names a bad option)."""
     delivery = Delivery(
@@ -60,6 +67,7 @@ def delivery_from(
         cap=tuple(cap or ()),
         webhook=tuple(webhook or ()),
         webhook_secret_env=secret_env,
+        mqtt=tuple(mqtt or ()),
         tak=TakSettings(client_cert=tak_cert, client_key=tak_key, ca_file=tak_ca),
     )
     delivery.check()

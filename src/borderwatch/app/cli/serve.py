@@ -11,6 +11,7 @@ from rich.console import Console
 
 from borderwatch.app.cli.options import (
     CapOption,
+    MqttAlertsOption,
     PolicyOption,
     SecretEnvOption,
     TakCaOption,
@@ -26,6 +27,7 @@ from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 if TYPE_CHECKING:
     from borderwatch.app.cluster.deployment import Deployment
     from borderwatch.app.runtime.config import TakStreamSettings
+    from borderwatch.app.runtime.service import Service
     from borderwatch.ports.storage import ApiKeys
     from borderwatch.sources.registry import SensorRegistry
 
@@ -78,6 +80,7 @@ def serve(
     tak: TakOption = None,
     cap: CapOption = None,
     webhook: WebhookOption = None,
+    alerts_mqtt: MqttAlertsOption = None,
     webhook_secret_env: SecretEnvOption = WEBHOOK_SECRET_ENV,
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
@@ -113,6 +116,17 @@ def serve(
     tak_plain: Annotated[bool, typer.Option(
         "--tak-plain", help="Plain TCP instead of TLS: loopback addresses only "
         "(development); every connection is a field device of this agency.")] = False,
+    mqtt: Annotated[str | None, typer.Option(
+        "--mqtt", help="Also take Frigate NVR events from this MQTT broker, mqtt://host:port "
+        "(with --cameras; docs/devices.md).")] = None,
+    cameras: Annotated[Path | None, typer.Option(
+        "--cameras", exists=True, dir_okay=False,
+        help="The Frigate cameras file (YAML) for --mqtt.")] = None,
+    mqtt_topic: Annotated[str, typer.Option(
+        "--mqtt-topic", help="Frigate's events topic (<topic_prefix>/events).")] = "frigate/events",
+    mqtt_client_id: Annotated[str, typer.Option(
+        "--mqtt-client-id", help="The MQTT client id, fixed: the broker keeps the session "
+        "under it while the service restarts.")] = "borderwatch-frigate",
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -125,9 +139,10 @@ def serve(
     operator key (RCMP-K) is printed; everything replayed is marked simulated.
 
     Alerts are routed by --policy and delivered to the TAK servers (--tak), CAP folders
-    (--cap) and webhooks (--webhook) given, through the outbox: retried with backoff,
-    dead-lettered after the last try (`borderwatch alerts dead --db`), never lost on a
-    restart. With none given, alerts are stored and shown, and nothing is sent.
+    (--cap), webhooks (--webhook) and MQTT brokers (--alerts-mqtt, the policy's mqtt
+    channel) given, through the outbox: retried with backoff, dead-lettered after the
+    last try (`borderwatch alerts dead --db`), never lost on a restart. With none given,
+    alerts are stored and shown, and nothing is sent.
 
     With --tak-port and --tak-certs (`borderwatch tak certs`), ATAK devices connect over
     TLS with their client certificate: each receives the tracks and incidents its
@@ -137,6 +152,9 @@ def serve(
     API process of a cluster: detections go to NATS JetStream by boundary segment and
     are answered once stored there; tracker workers and dispatchers (`borderwatch
     worker`) do the rest; the dashboard is fed from the bus.
+
+    With --mqtt and --cameras, a Frigate NVR's events are a source too, as `borderwatch
+    ingest mqtt` takes them, stored and tracked like posted detections.
     """
     from borderwatch.app.bootstrap import build_service, settle_collector
     from borderwatch.app.http.api import create_app, run_server
@@ -149,7 +167,7 @@ def serve(
 
         raise InputError("--tracker", f"must be process or thread, got {tracker!r}")
     delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
-                             tak_key, tak_ca)
+                             tak_key, tak_ca, mqtt=alerts_mqtt)
     config = ServiceConfig(db=db, replay=replay, reorder_window_s=reorder_window,
                            tracker_process=tracker == "process", delivery=delivery,
                            max_skew_s=max_skew, max_age_s=max_age, max_body_bytes=max_body,
@@ -172,6 +190,13 @@ def serve(
         service = build_cluster_service(config, deployment)
     else:
         service = build_service(config)
+    if (mqtt is None) != (cameras is None):
+        from borderwatch.domain import InputError
+
+        raise InputError("--mqtt" if mqtt is None else "--cameras",
+                         "--mqtt and --cameras go together (the broker and the cameras file)")
+    if mqtt is not None and cameras is not None:
+        _attach_frigate(service, mqtt, cameras, mqtt_topic, mqtt_client_id)
     app = create_app(service)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
@@ -185,7 +210,7 @@ def serve(
     else:
         typer.echo(f"Dashboard: http://{shown}:{port}/ (create a key: borderwatch keys create)")
     if delivery.sends:
-        where = [*delivery.cot, *delivery.cap, *delivery.webhook]
+        where = [*delivery.cot, *delivery.cap, *delivery.webhook, *delivery.mqtt]
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
     if config.tak is not None:
         scheme = "tcp" if config.tak.plain else "ssl"
@@ -207,6 +232,18 @@ def _tak_stream(port: int | None, host: str, certs: Path | None,
     settings = TakStreamSettings(port=port, host=host, cert_dir=certs, plain=plain)
     settings.check()
     return settings
+def _attach_frigate(service: Service, url: str, cameras: Path, topic: str,
+                    client_id: str) -> None:
+    """Frigate's events as a source of the service (app/runtime/frigate_intake.py)."""
+    from borderwatch.adapters.mqtt.broker import parse_broker
+    from borderwatch.adapters.sources.frigate_cameras import load_frigate_cameras
+    from borderwatch.app.runtime.frigate_intake import attach_to_service
+
+    broker = parse_broker(url, "--mqtt")
+    calibrated = load_frigate_cameras(cameras)
+    attach_to_service(service, {"broker": broker, "cameras": calibrated, "topic": topic,
+                                "client_id": client_id})
+    typer.echo(f"Frigate events: {topic} on {broker.url} ({len(calibrated)} cameras)")
 
 
 def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,

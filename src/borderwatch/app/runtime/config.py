@@ -74,6 +74,9 @@ class Delivery:
     """Folders, one CAP file per message (an agency's inbox)."""
     webhook: tuple[str, ...] = ()
     webhook_secret_env: str = WEBHOOK_SECRET_ENV
+    mqtt: tuple[str, ...] = ()
+    """MQTT brokers, ``mqtt://host:port``: incidents on ``borderwatch/incidents/<segment>``
+    (the policy's ``mqtt`` channel, alerts/mqtt.py)."""
     tak: TakSettings = field(default_factory=TakSettings)
     deadline_s: float = DEADLINE_S
     """The longest one delivery attempt may take (connect, send, the receiver's status),
@@ -82,10 +85,10 @@ class Delivery:
     @property
     def sends(self) -> bool:
         """Whether any channel is configured (else nothing leaves the service)."""
-        return bool(self.cot or self.cap or self.webhook)
+        return bool(self.cot or self.cap or self.webhook or self.mqtt)
 
     def channels(self) -> Channels:
-        return Channels(cot=self.cot, cap=self.cap, webhook=self.webhook)
+        return Channels(cot=self.cot, cap=self.cap, webhook=self.webhook, mqtt=self.mqtt)
 
     def webhook_secret(self) -> bytes | None:
         """The shared secret webhooks are signed with (HMAC-SHA256, docs/alert-policy.md).
@@ -113,6 +116,10 @@ class Delivery:
         for url in self.webhook:
             if not url.startswith(("http://", "https://")):
                 raise InputError("--webhook", f"{url!r}: give an http:// or https:// URL")
+        for url in self.mqtt:
+            from borderwatch.adapters.mqtt.broker import parse_broker
+
+            parse_broker(url, "--alerts-mqtt")
         if not (math.isfinite(self.deadline_s) and self.deadline_s > 0):
             raise InputError("delivery.deadline_s",
                              f"must be a positive number of seconds, got {self.deadline_s}")

@@ -59,6 +59,9 @@ class Service:
     extras: dict[str, Any] = field(default_factory=dict)
     starters: list[Callable[[], None]] = field(default_factory=list)
     """Called once the service runs (e.g. a scenario replay)."""
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+    """Called first when the service closes, before the tracker stops (e.g. the MQTT
+    intake of `serve --mqtt`: what it holds is stored or left with the broker)."""
     accepting: threading.Lock = field(default_factory=threading.Lock)
     """Held from storing a batch to handing it to the tracker (ingest, a replay), and by
     a tracker (re)starting from the log's position: nothing is fed twice or skipped."""
@@ -155,7 +158,9 @@ class Service:
             self.monitor.observe(now, self._reading())
 
     def close(self) -> None:
-        """Stop the tracker, then close the feed's bus and the stores."""
+        """Stop the producers and the tracker, then close the feed's bus and the stores."""
+        for stop in self.stoppers:
+            stop()
         if self.releases is not None:
             self.releases.stop()
         self.live.stop()
