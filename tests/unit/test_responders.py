@@ -298,3 +298,19 @@ def test_the_deployment_file_declares_responders(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_deployment(path)
     assert err.value.field == "responders[0].home.lat"
+
+
+def test_serve_reads_a_responders_file_and_names_a_bad_item(tmp_path: Path) -> None:
+    from borderwatch.app.cli.serve import _responders_file
+
+    path = tmp_path / "units.yaml"
+    path.write_text("responders:\n  - {id: RCMP-K-IBET-1, callsign: IBET 1, agency: RCMP,\n"
+                    "     home: {lat: 49.003, lon: -111.955}, road_speed_ms: 22,"
+                    " offroad_speed_ms: 8}\n", encoding="utf-8")
+    assert _responders_file(path) == (IBET,)
+    path.write_text(path.read_text().replace("road_speed_ms: 22,", ""), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        _responders_file(path)
+    assert err.value.field == "responders[0].road_speed_ms" and str(path) in str(err.value)
+    with pytest.raises(InputError, match="no file"):
+        _responders_file(tmp_path / "missing.yaml")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +53,13 @@ from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
 from borderwatch.app.runtime.release import QuietRelease
+from borderwatch.app.runtime.responders import ResponderDesk
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
 from borderwatch.geo.segments import Segments
 from borderwatch.ports.storage import Storage
+from borderwatch.respond import ResponderRegistry
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -214,7 +216,19 @@ def build_service(config: ServiceConfig) -> Service:
                       boundary=boundary, places=places),
         accepting=accepting,
         releases=releases,
+        responders=responder_desk(config, config.delivery, storage, boundary, hub, alerts),
     )
+
+
+def responder_desk(config: ServiceConfig, delivery: Delivery, storage: Storage,
+                   boundary: Boundary, hub: Hub, alerts: AlertService) -> ResponderDesk:
+    """The declared units, the intervention times in ``storage``, tasks queued in its
+    outbox for the deployment's TAK servers, ``responder`` events on the feed."""
+    registry = ResponderRegistry.of(config.responders,
+                                    stale_after_s=config.responders_stale_after_s)
+    return ResponderDesk(registry, storage.interventions, boundary.frame,
+                         publish=hub.publish, outbox=storage.outbox, cot=delivery.cot,
+                         wake=alerts.dispatcher.wake)
 
 
 
@@ -304,6 +318,10 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
                       boundary=boundary, places=places),
         intake=BusIntake(detections, cluster_segments(deployment)),
         closers=[detections, live_bus, storage],
+        responders=responder_desk(replace(config, responders=deployment.responders,
+                                          responders_stale_after_s=(
+                                              deployment.responders_stale_after_s)),
+                                  deployment.delivery, storage, boundary, hub, alerts),
     )
 
 

@@ -17,6 +17,7 @@ from borderwatch.respond.registry import (
     Availability,
     DeclaredUnit,
     ResponderRegistry,
+    ResponderSink,
     UnitView,
     parse_responders,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "InterceptPlan",
     "Proposal",
     "ResponderRegistry",
+    "ResponderSink",
     "UnitView",
     "group_motion",
     "meeting_time_s",

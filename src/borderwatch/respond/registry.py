@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from borderwatch.domain.errors import InputError
 from borderwatch.domain.position import Position, check_lat_lon
@@ -33,6 +33,13 @@ STALE_AFTER_S = 600.0
 DEFAULT_SPEED_MS = 8.0
 """The speed assumed for a unit seen only by its reports (no declared speeds): about
 29 km/h, a patrol vehicle across snow-covered fields (the Coutts scenario's response)."""
+
+
+class ResponderSink(Protocol):
+    """Where position reports go (a TAK connection hands each one here): whether it was
+    kept (a late, older report is not)."""
+
+    def report(self, position: ResponderPosition) -> bool: ...
 
 
 class Availability(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -100,6 +100,11 @@ def serve(
         "--store", help="A cluster's PostgreSQL URL (or BORDERWATCH_STORE); with --bus.")] = None,
     bus: Annotated[str | None, typer.Option(
         "--bus", help="A cluster's NATS URL(s), comma-separated (or BORDERWATCH_BUS).")] = None,
+    responders: Annotated[Path | None, typer.Option(
+        "--responders", help="A YAML file whose `responders:` list declares the field "
+        "units (id, callsign, agency, home, road_speed_ms, offroad_speed_ms; "
+        "docs/responders.md); a deployment file will do. With --replay and none given, "
+        "the scenario's own (simulated) units.", dir_okay=False)] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -139,6 +144,12 @@ def serve(
                            sensors=_sensor_registry(sensors, allow_undeclared,
                                                     max_sensors_per_key, replay is None))
     deployment = _deployment(config_file, store, bus, delivery)
+    if responders is not None:  # the field units an intercept may propose
+        config.responders = _responders_file(responders)
+    if replay is not None and not config.responders:  # the night's units (simulated)
+        from borderwatch.app.demo.responders import night_units
+
+        config.responders = night_units(_scenario(replay))
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
         from borderwatch.watch import Conditions, FixedConditions
@@ -171,6 +182,33 @@ def serve(
         typer.echo(f"Alerts delivered to: {', '.join(where)}")
     settle_collector()
     run_server(app, listener)
+
+
+def _scenario(name: str) -> Any:
+    from borderwatch.sim import bundled_scenario_path, load_scenario
+
+    return load_scenario(bundled_scenario_path(name))
+
+
+def _responders_file(path: Path) -> Any:
+    """The ``responders:`` list of a YAML file (InputError names the file and item)."""
+    import yaml
+
+    from borderwatch.domain import InputError
+    from borderwatch.respond import parse_responders
+
+    if not path.is_file():
+        raise InputError("--responders", f"no file at {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise InputError("--responders", f"{path}: not YAML: {err}") from None
+    if not isinstance(data, dict) or "responders" not in data:
+        raise InputError("--responders", f"{path}: give a mapping with a `responders:` list")
+    try:
+        return parse_responders(data["responders"])
+    except InputError as err:
+        raise InputError(err.field, f"{err.reason} ({path})") from None
 
 
 def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,
