@@ -3,7 +3,7 @@
 A designated point, type ``b-m-p-w`` (CoT types: "m - Mapping, p - Designated point, w -
 waypoints"), which every TAK client draws; ``how="m-p"`` (Base-Event ``how``: machine,
 predicted — it is where the group *will* be). One uid per incident
-(``borderwatch.intercept.<incident_id>``), so a new assignment moves the point instead
+(``intercept.<incident_id>`` after the track prefix), so a new assignment moves the point instead
 of adding one. The unit it is for is named in ``<contact>`` and linked with its uid;
 ``<__borderwatch>`` carries the incident, the unit and the expected time. Simulated data
 is marked (``opex="s"``, remarks prefixed) as every CoT event of Borderwatch is
