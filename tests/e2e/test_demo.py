@@ -285,12 +285,12 @@ def test_the_swift_intervention_is_proposed_assigned_and_timed(demo) -> None:  #
     assert parse_time(times["interception"]) == parse_time(summary["case"]["interception"]["time"])
     assert times["intervals_s"]["alert_to_acknowledgement"] == 40.0  # the assumed delay
     # The proposal (the track's last velocity, straight line) against the simulated meeting
-    # (the true path, the same straight line): 1.5 s apart on the demo night.
+    # (the true path, the same straight line): 1.5 s and 48 m apart on the demo night.
     best = proposal["proposals"][0]
     assert abs(parse_time(best["at"]).timestamp()
                - parse_time(times["arrival"]).timestamp()) < 30.0
     assert great_circle_m(best["lat"], best["lon"], summary["case"]["interception"]["lat"],
-                          summary["case"]["interception"]["lon"]) < 50.0
+                          summary["case"]["interception"]["lon"]) < 100.0
     cot = (out / "cot-received.xml").read_bytes()
     assert b'type="b-m-p-w"' in cot and b"borderwatch.intercept." in cot
     assert summary["alerting"]["outbox"] == {"sent": summary["alerting"]["outbox"]["sent"]}
