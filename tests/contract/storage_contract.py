@@ -24,6 +24,7 @@ from borderwatch.domain import AgencyUnit, Audience, InputError, Severity
 from borderwatch.domain.access import Role
 from borderwatch.ports.bus_fake import ManualClock
 from borderwatch.ports.storage import Storage
+from borderwatch.respond.times import InterventionTimes, Milestone, record
 from borderwatch.screening import screen
 from tests.case_helpers import SCREENED_CASE, coutts_case, interception
 
@@ -98,6 +99,8 @@ def write_one_of_each(storage: Storage, tag: str) -> None:
     storage.audit.record_screening(
         {**SCREENED_CASE, "case_id": f"AB-{tag}"}, screen({**SCREENED_CASE, "case_id": f"AB-{tag}"})
     )
+    storage.interventions.put(record(InterventionTimes(incident_id=f"inc-{tag}"),
+                                     Milestone.DETECTION, T0))
 
 
 def contents(storage: Storage) -> dict[str, Any]:
@@ -112,6 +115,7 @@ def contents(storage: Storage) -> dict[str, Any]:
         "cases": storage.cases.list_cases(),
         "interceptions": storage.cases.interceptions_for_incident("inc-a"),
         "audit": storage.audit.records(),
+        "interventions": storage.interventions.all(),
     }
 
 
@@ -439,6 +443,20 @@ class StorageContract:
             storage.audit.record_screening({**SCREENED_CASE, "case_id": "x"},
                                            screen(SCREENED_CASE))
         assert len(storage.audit.records()) == 1
+
+    # intervention times
+
+    def test_intervention_times_put_get_replace_and_list(self, storage: Storage) -> None:
+        assert storage.interventions.get("INC-2") is None
+        times = InterventionTimes(incident_id="INC-2", simulated=True)
+        for step, milestone in enumerate(Milestone):
+            times = record(times, milestone, T0 + timedelta(seconds=30 * step),
+                           unit_id="RCMP-K-IBET-1")
+            storage.interventions.put(times)
+        storage.interventions.put(InterventionTimes(incident_id="INC-1"))
+        assert storage.interventions.get("INC-2") == times
+        assert [t.incident_id for t in storage.interventions.all()] == ["INC-1", "INC-2"]
+        assert times.to_json()["detection_to_interception_s"] == 150.0
 
     # the unit of work
 

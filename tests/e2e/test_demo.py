@@ -265,3 +265,42 @@ def test_alerting_inhibits_acknowledges_and_logs_disclosures(demo) -> None:  # t
     disclosures = _lines(out / "disclosures.jsonl")
     assert {d["channel"] for d in disclosures} == {"console", "jsonl", "cap"}
     assert all(d["basis"] and not d["withheld"] for d in disclosures)
+
+
+def test_the_swift_intervention_is_proposed_assigned_and_timed(demo) -> None:  # type: ignore[no-untyped-def]
+    """The RCMP team is proposed (of the night's two units), assigned, sent a waypoint
+    over TAK, and the times from detection to interception are written and stored."""
+    from borderwatch.adapters.sqlite.interventions import SqliteInterventions
+    from borderwatch.respond.times import ORDER
+
+    out, summary, text = demo
+    data = json.loads((out / "intervention.json").read_text())
+    assert summary["intervention"] == data and data["simulated"] is True
+    proposal, times = data["proposal"], data["times"]
+    assert proposal["best"] == "RCMP-K-IBET" and len(proposal["proposals"]) == 2
+    assert proposal["simulated"] is True and proposal["assumptions"]
+    stamps = [parse_time(times[m.value]) for m in ORDER]
+    assert stamps == sorted(stamps)
+    crossing = summary["crossing"]
+    assert times["incident_id"] == crossing["incident_id"] and times["unit_id"] == "RCMP-K-IBET"
+    assert parse_time(times["interception"]) == parse_time(summary["case"]["interception"]["time"])
+    assert times["intervals_s"]["alert_to_acknowledgement"] == 40.0  # the assumed delay
+    # The proposal (the track's last velocity, straight line) against the simulated meeting
+    # (the true path, the same straight line): 1.5 s and 48 m apart on the demo night.
+    best = proposal["proposals"][0]
+    assert abs(parse_time(best["at"]).timestamp()
+               - parse_time(times["arrival"]).timestamp()) < 30.0
+    assert great_circle_m(best["lat"], best["lon"], summary["case"]["interception"]["lat"],
+                          summary["case"]["interception"]["lon"]) < 100.0
+    cot = (out / "cot-received.xml").read_bytes()
+    assert b'type="b-m-p-w"' in cot and b"borderwatch.intercept." in cot
+    assert summary["alerting"]["outbox"] == {"sent": summary["alerting"]["outbox"]["sent"]}
+    stored = SqliteInterventions(out / "borderwatch.db")
+    try:
+        held = stored.get(crossing["incident_id"])
+        assert held is not None and held.to_json() == times
+    finally:
+        stored.db.close()
+    flat = " ".join(text.split())
+    assert "intercept proposed: IBET Coutts (RCMP-K-IBET)" in flat
+    assert "detection to interception" in flat

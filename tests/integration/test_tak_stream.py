@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from configparser import ConfigParser
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -166,11 +167,15 @@ def test_an_atak_device_receives_the_picture_and_its_position_comes_back(
     assert incident.find("detail/link").get("uid") == "borderwatch.trk-000091"  # type: ignore[union-attr]
     assert "extreme" in (incident.findtext("detail/remarks") or "")  # the owner sees it all
     assert len(responders) == 1
+    # The report went to the responder registry (the unit can be proposed for intercepts),
+    # which put it on the live feed.
     unit = responders[0]["responder"]
-    assert (unit["uid"], unit["callsign"], unit["agency"], unit["source"]) == (
-        "ANDROID-0a1b2c", "K-IBET-1", "RCMP", "tak.ATAK-01")
-    assert (unit["lat"], unit["lon"], unit["speed_ms"], unit["course_deg"]) == (
-        49.0012, -111.9601, 1.4, 12.5)
+    assert (unit["unit_id"], unit["callsign"], unit["agency"], unit["position_source"]) == (
+        "ANDROID-0a1b2c", "K-IBET-1", "RCMP", "report")
+    assert (unit["lat"], unit["lon"], unit["speed_ms"]) == (49.0012, -111.9601, 1.4)
+    assert run.service.responders is not None
+    assert [u.unit_id for u in run.service.responders.units(datetime.now(UTC))] == [
+        "ANDROID-0a1b2c"]
 
 
 def test_a_partner_device_gets_only_what_the_sharing_policy_releases(

@@ -28,7 +28,8 @@ DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md", ROOT / "bench
 
 PATH = re.compile(r"(?<![\w./-])((?:src/borderwatch|docs|tests|bench|scripts)(?:/[\w.*-]+)*/?)")
 SUBPACKAGES = (
-    "domain|geo|sources|tracking|watch|cases|alerts|screening|stats|pipeline|ports|adapters|sim|app"
+    "domain|geo|sources|tracking|watch|cases|alerts|screening|stats|respond|pipeline|ports|adapters"
+    "|sim|app"
 )
 REMOVED = "store|service"
 """Packages of the old tree (issue #15): a path into them is stale by definition."""

@@ -11,7 +11,7 @@ import borderwatch
 
 STAGES = [
     "domain", "geo", "sources", "tracking", "watch", "alerts", "cases", "screening", "stats",
-    "sim", "adapters.sources",
+    "sim", "adapters.sources", "respond",
 ]
 
 

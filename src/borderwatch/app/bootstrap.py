@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +53,14 @@ from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
 from borderwatch.app.runtime.release import QuietRelease
+from borderwatch.app.runtime.responders import ResponderDesk
 from borderwatch.app.runtime.service import Service
 from borderwatch.app.runtime.tak import FeedResponders, TakGateway
 from borderwatch.app.runtime.worker import ProcessTracker
 from borderwatch.geo import Boundary, Places
 from borderwatch.geo.segments import Segments
 from borderwatch.ports.storage import Storage
+from borderwatch.respond import ResponderRegistry
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
@@ -219,21 +221,36 @@ def build_service(config: ServiceConfig) -> Service:
                       boundary=boundary, places=places),
         accepting=accepting,
         releases=releases,
+        responders=responder_desk(config, config.delivery, storage, boundary, hub, alerts),
     ))
 
 
 def with_tak_stream(service: Service) -> Service:
     """``service`` with its TAK stream for devices when configured (`serve --tak-port`):
     started on the service's event loop, closed with it; each device's position reports
-    go to the live feed as ``responder`` events, its sightings to ingest."""
+    go to the responder registry (which puts them on the live feed as ``responder`` events
+    and proposes the unit for intercepts), its sightings to ingest."""
     settings = service.config.tak
     if settings is None:
         return service
-    gateway = TakGateway(service, settings, FeedResponders(service.hub.publish))
+    sink = service.responders if service.responders is not None else FeedResponders(
+        service.hub.publish)
+    gateway = TakGateway(service, settings, sink)
     service.extras["tak"] = gateway
     service.starters.append(gateway.start)
     service.closers.insert(0, gateway)
     return service
+
+
+def responder_desk(config: ServiceConfig, delivery: Delivery, storage: Storage,
+                   boundary: Boundary, hub: Hub, alerts: AlertService) -> ResponderDesk:
+    """The declared units, the intervention times in ``storage``, tasks queued in its
+    outbox for the deployment's TAK servers, ``responder`` events on the feed."""
+    registry = ResponderRegistry.of(config.responders,
+                                    stale_after_s=config.responders_stale_after_s)
+    return ResponderDesk(registry, storage.interventions, boundary.frame,
+                         publish=hub.publish, outbox=storage.outbox, cot=delivery.cot,
+                         wake=alerts.dispatcher.wake)
 
 
 
@@ -323,6 +340,10 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
                       boundary=boundary, places=places),
         intake=BusIntake(detections, cluster_segments(deployment)),
         closers=[detections, live_bus, storage],
+        responders=responder_desk(replace(config, responders=deployment.responders,
+                                          responders_stale_after_s=(
+                                              deployment.responders_stale_after_s)),
+                                  deployment.delivery, storage, boundary, hub, alerts),
     ))
 
 

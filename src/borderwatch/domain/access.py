@@ -28,6 +28,8 @@ class Action(StrEnum):
     """Acknowledge or resolve an alert of one's own agency."""
     READ_CASE = "read_case"
     """A case with its people (only the owning agency's; checked with :func:`owns`)."""
+    ASSIGN = "assign"
+    """Send a responder unit to an incident, record its arrival and the interception."""
     METRICS = "metrics"
     """``/metrics``: the service's counters (incidents, alerts, tracks), the deployment's
     own agency only."""
@@ -35,10 +37,12 @@ class Action(StrEnum):
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
-    Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS}),
+    Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS,
+                              Action.ASSIGN}),
     Role.SCREENING_OFFICER: frozenset({Action.READ, Action.READ_CASE}),
     Role.PARTNER: frozenset({Action.READ}),
-    Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS}),
+    Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS,
+                           Action.ASSIGN}),
     Role.MONITOR: frozenset({Action.METRICS}),
 }
 """An admin manages the service; it is not entitled to personal data (no READ_CASE)."""

@@ -9,9 +9,10 @@ from borderwatch.domain.responder import ResponderPosition
 
 
 class ResponderSink(Protocol):
-    def report(self, position: ResponderPosition) -> None:
+    def report(self, position: ResponderPosition) -> object:
         """Take one report. Called from the TAK stream's event loop for each position a
-        device sends: it must not block for long."""
+        device sends: it must not block for long. What it returns (the registry says
+        whether it kept the report) is not used."""
         ...
 
 

@@ -1,10 +1,11 @@
 """The storage port: one unit of work over everything the service stores.
 
-:class:`Storage` hands out seven repositories (accepted detections, API keys, alert
-states, the outbox, the disclosure log, cases, the screening audit log) that share one
-transaction: what several of them write inside :meth:`Storage.transaction` is committed
-together or not at all. The stages' own contracts are reused where they exist
-(``AlertStore``, ``Outbox``, ``CaseStore``); the others are defined here. Implementations:
+:class:`Storage` hands out eight repositories (accepted detections, API keys, alert
+states, the outbox, the disclosure log, cases, the screening audit log, the intervention
+times) that share one transaction: what several of them write inside
+:meth:`Storage.transaction` is committed together or not at all. The stages' own
+contracts are reused where they exist (``AlertStore``, ``Outbox``, ``CaseStore``,
+``InterventionStore``); the others are defined here. Implementations:
 ``ports/storage_fake.py`` (in memory) and ``adapters/sqlite/storage.py``; both run
 ``tests/contract/storage_contract.py``.
 """
@@ -22,6 +23,7 @@ from borderwatch.alerts.lifecycle import AlertStore
 from borderwatch.alerts.outbox import Outbox
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain.access import Principal, Role
+from borderwatch.respond.times import InterventionStore
 from borderwatch.screening.decide import ScreeningResult
 
 KEY_PREFIX = "bw_"
@@ -147,7 +149,7 @@ class AuditTrail(Protocol):
 
 
 class Storage(Protocol):
-    """The unit of work: seven repositories on one store, and the transaction they share.
+    """The unit of work: eight repositories on one store, and the transaction they share.
 
     Each repository method on its own is atomic. ``transaction()`` makes several one:
     everything written inside it, by any repository, is committed when the block ends and
@@ -177,6 +179,11 @@ class Storage(Protocol):
 
     @property
     def audit(self) -> AuditTrail: ...
+
+    @property
+    def interventions(self) -> InterventionStore:
+        """The times of each incident's intervention (respond/times.py)."""
+        ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Everything inside commits together or not at all (nested uses join)."""

@@ -25,6 +25,7 @@ from borderwatch.cases.memory import InMemoryCaseStore
 from borderwatch.domain.access import Principal, Role
 from borderwatch.domain.time import utc_now
 from borderwatch.ports.storage import DetectionItem, check_agency, hash_key, new_key
+from borderwatch.respond.times import InMemoryInterventions
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_log import ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
@@ -274,6 +275,7 @@ class InMemoryStorage:
         self.disclosures = InMemoryDisclosures()
         self.cases = InMemoryCaseStore()
         self.audit = InMemoryAuditLog()
+        self.interventions = InMemoryInterventions()
         self._depth = 0
         # What a rollback restores: each repository's stored state, not its collaborators
         # (clock, backoff), which the caller owns.
@@ -285,6 +287,7 @@ class InMemoryStorage:
             (self.disclosures, ("recorded",)),
             (self.cases, ("_interceptions", "_cases")),
             (self.audit, ("rows",)),
+            (self.interventions, ("records",)),
         ]
 
     @contextmanager

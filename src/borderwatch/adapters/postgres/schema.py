@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_open ON alerts (unit_id, status, track_id);
 CREATE INDEX IF NOT EXISTS alerts_group ON alerts (group_key, status);
 CREATE INDEX IF NOT EXISTS alerts_pages ON alerts (status, next_page_at);
+CREATE TABLE IF NOT EXISTS intervention_times (
+    incident_id text PRIMARY KEY,
+    record text NOT NULL
+);
 CREATE TABLE IF NOT EXISTS disclosures (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     alert_id text NOT NULL,

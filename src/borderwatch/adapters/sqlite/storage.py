@@ -24,6 +24,7 @@ from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.adapters.sqlite.database import Database
 from borderwatch.adapters.sqlite.detections import DetectionLog
+from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 from borderwatch.alerts.outbox import Backoff
@@ -59,6 +60,7 @@ class SqliteStorage:
         self.disclosures = SqliteDisclosures(self.db)
         self.cases = SqlCaseStore(self.db)
         self.audit = AuditLog(self.db, seal=audit_seal)
+        self.interventions = SqliteInterventions(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -127,6 +127,11 @@ def serve(
     mqtt_client_id: Annotated[str, typer.Option(
         "--mqtt-client-id", help="The MQTT client id, fixed: the broker keeps the session "
         "under it while the service restarts.")] = "borderwatch-frigate",
+    responders: Annotated[Path | None, typer.Option(
+        "--responders", help="A YAML file whose `responders:` list declares the field "
+        "units (id, callsign, agency, home, road_speed_ms, offroad_speed_ms; "
+        "docs/responders.md); a deployment file will do. With --replay and none given, "
+        "the scenario's own (simulated) units.", dir_okay=False)] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -175,6 +180,12 @@ def serve(
                                                     max_sensors_per_key, replay is None),
                            tak=_tak_stream(tak_port, tak_host or host, tak_certs, tak_plain))
     deployment = _deployment(config_file, store, bus, delivery)
+    if responders is not None:  # the field units an intercept may propose
+        config.responders = _responders_file(responders)
+    if replay is not None and not config.responders:  # the night's units (simulated)
+        from borderwatch.app.demo.responders import night_units
+
+        config.responders = night_units(_scenario(replay))
     if replay is not None:  # the night's weather, as the demo uses it (risk: cold, snow)
         from borderwatch.sim import bundled_scenario_path, load_scenario
         from borderwatch.watch import Conditions, FixedConditions
@@ -244,6 +255,33 @@ def _attach_frigate(service: Service, url: str, cameras: Path, topic: str,
     attach_to_service(service, {"broker": broker, "cameras": calibrated, "topic": topic,
                                 "client_id": client_id})
     typer.echo(f"Frigate events: {topic} on {broker.url} ({len(calibrated)} cameras)")
+
+
+def _scenario(name: str) -> Any:
+    from borderwatch.sim import bundled_scenario_path, load_scenario
+
+    return load_scenario(bundled_scenario_path(name))
+
+
+def _responders_file(path: Path) -> Any:
+    """The ``responders:`` list of a YAML file (InputError names the file and item)."""
+    import yaml
+
+    from borderwatch.domain import InputError
+    from borderwatch.respond import parse_responders
+
+    if not path.is_file():
+        raise InputError("--responders", f"no file at {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise InputError("--responders", f"{path}: not YAML: {err}") from None
+    if not isinstance(data, dict) or "responders" not in data:
+        raise InputError("--responders", f"{path}: give a mapping with a `responders:` list")
+    try:
+        return parse_responders(data["responders"])
+    except InputError as err:
+        raise InputError(err.field, f"{err.reason} ({path})") from None
 
 
 def _sensor_registry(path: Path | None, allow_undeclared: bool, max_per_key: int | None,

@@ -17,6 +17,10 @@ and where alerts go. From a YAML file (``--config``), environment variables
       webhook: [https://partner.example/hook]
       webhook_secret_env: BORDERWATCH_WEBHOOK_SECRET
       deadline_s: 5           # one delivery attempt, whatever the receiver does
+    responders:               # field units an intercept may propose (docs/responders.md)
+      - {id: RCMP-K-IBET-1, callsign: "IBET 1", agency: RCMP,
+         home: {lat: 49.003, lon: -111.955}, road_speed_ms: 22, offroad_speed_ms: 8}
+    responders_stale_after_s: 600   # a reported position older than this is not proposed
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import yaml
 from borderwatch.alerts.outbox import DEADLINE_S
 from borderwatch.app.runtime.config import WEBHOOK_SECRET_ENV, Delivery, TakSettings
 from borderwatch.domain import InputError
+from borderwatch.respond import STALE_AFTER_S, DeclaredUnit, parse_responders
 
 STORE_ENV = "BORDERWATCH_STORE"
 BUS_ENV = "BORDERWATCH_BUS"
@@ -40,7 +45,7 @@ DETECTION_MESSAGES_KEPT = 100_000_000
 """The detection stream's message limit; its age limit (``retention_hours``) bites first:
 a message holds a request's detections for one segment."""
 _KEYS = {"name", "store", "bus", "replicas", "retention_hours", "claim_lease_s", "segments",
-         "delivery"}
+         "delivery", "responders", "responders_stale_after_s"}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
                   "tak_key", "tak_ca", "deadline_s"}
@@ -60,6 +65,9 @@ class Deployment:
     """How long a dispatcher holds a message it is sending: one that dies mid-delivery
     leaves it to another after this (adapters/postgres/outbox.py). Longer than the
     slowest send, or a slow send is made twice (receivers de-duplicate by key)."""
+    responders: tuple[DeclaredUnit, ...] = ()
+    """The field units declared for intercepts (``responders:``; respond/registry.py)."""
+    responders_stale_after_s: float = STALE_AFTER_S
     name: str = "bw"
     """Names the deployment's streams on a shared NATS: ``BW_DET`` holds the detections
     on ``bw.det.<segment code>`` (wire.detection_subject), ``BW_LIVE`` the live events on
@@ -141,9 +149,18 @@ def load_deployment(
         claim_lease_s=float(data.get("claim_lease_s", 60.0)),
         segments=(base / data["segments"]) if data.get("segments") else None,
         delivery=delivery or _delivery(data.get("delivery"), base),
+        responders=parse_responders(data.get("responders")),
+        responders_stale_after_s=_seconds(data.get("responders_stale_after_s", STALE_AFTER_S),
+                                          "responders_stale_after_s"),
     )
     deployment.check()
     return deployment
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InputError(name, f"must be a positive number of seconds, got {value!r}")
+    return float(value)
 
 
 def _delivery(raw: Any, base: Path) -> Delivery:

@@ -25,6 +25,7 @@ from borderwatch.adapters.transports.tak import CotListener, CotStreamServer
 from borderwatch.alerts import AlertEvent, AlertSink, Channels, JsonlDisclosures
 from borderwatch.alerts.cap import CapInfo, CapMessage, Circle
 from borderwatch.alerts.cot import sensor_event
+from borderwatch.alerts.outbox import Message
 from borderwatch.alerts.trackfeed import CotTrackFeed
 from borderwatch.app.bootstrap import open_alert_service, transports_for
 from borderwatch.domain import Alert, Detection, Incident, IncidentType
@@ -204,6 +205,16 @@ class DemoAlerts:
                     when = incident.detected_at + timedelta(seconds=ACK_DELAY_S)
                     self.acks.append((when, alert.alert_id))
         self._flush()
+
+    def send_task(self, incident_id: str, body: bytes) -> None:
+        """The intercept waypoint to the team's TAK (the local listener and the served
+        stream), through the same outbox as the alerts."""
+        self.service.outbox.enqueue([
+            Message(dedup_key=f"task:{incident_id}:cot:{destination}",
+                    alert_id=f"task:{incident_id}", channel="cot", destination=destination,
+                    content_type="application/xml", body=body)
+            for destination in self.center.channels.cot])
+        self.service.dispatcher.deliver_due()
 
     def tick(self, now: datetime) -> None:
         """Data time moves on: notes, acknowledgements and escalation pages due by ``now``."""

@@ -21,9 +21,11 @@ from rich.panel import Panel
 
 from borderwatch.adapters.sources.jsonl import write_jsonl
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
+from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSink
 from borderwatch.alerts import AlertSink, RecordingSink
-from borderwatch.app.demo.alerting import DemoAlerts
+from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
+from borderwatch.app.demo.responders import Intervention, plan_intervention
 from borderwatch.app.demo.screening import (
     CLAIM_ASSUMPTION,
     STATED_ASSUMPTIONS,
@@ -71,6 +73,7 @@ OUTPUT_FILES = (
     "screening.json",
     "borderwatch.db-wal",
     "borderwatch.db-shm",
+    "intervention.json",
 )
 
 
@@ -208,6 +211,15 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             interception = intercept_group(scenario, sim, group, incident)
             outcome["interception"] = interception
             outcome["crossing"] = incident
+            # Who is proposed and assigned, the waypoint sent, the times (responders.py).
+            track = next((t for t in tracks.last.values()
+                          if t["track_id"] == incident.track_id), None)
+            intervention = plan_intervention(scenario, boundary, incident, alerts, track,
+                                             interception, ACK_DELAY_S)
+            if intervention is not None:
+                outcome["intervention"] = intervention
+                alerting.send_task(incident.incident_id, intervention.task_cot)
+                pending.extend((at.timestamp(), text) for at, text in intervention.lines())
             pending.append(
                 (
                     interception.time.timestamp(),
@@ -280,6 +292,14 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     )
     summary = summarize(scenario, sim, pipeline, incidents, crossing, case, recording, score, group)
     summary["confirmed_tracks_by_kind"] = tracks.kinds
+    intervention: Intervention | None = outcome.get("intervention")
+    if intervention is not None:
+        summary["intervention"] = intervention.to_json()
+        (out / "intervention.json").write_bytes(
+            orjson.dumps(summary["intervention"], option=orjson.OPT_INDENT_2) + b"\n")
+        stored = SqliteInterventions(out / "borderwatch.db")
+        stored.put(intervention.times)
+        stored.db.close()
     summary["alerting"] = alerting_summary
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     (out / "README.txt").write_text(

@@ -165,6 +165,11 @@ def print_summary(console: Console, summary: dict[str, Any], case: Case | None, 
     )
     if case is not None:
         row("case", f"{case.case_id}: {composition(case.people)}")
+    if "intervention" in summary:
+        from borderwatch.app.demo.responders import summary_rows
+
+        for name, value in summary_rows(summary["intervention"]):
+            row(name, value)
     console.print(table)
     if case is not None:
         assumed = Table(title="What the reports do not tell: assumed here", title_style="bold")

@@ -38,6 +38,7 @@ from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.protocol import BoundedHeadProtocol
+from borderwatch.app.http.respond import responder_routes
 from borderwatch.app.http.roles import owns
 from borderwatch.app.http.sensors import PAGE_MAX, sensor_page
 from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
@@ -369,6 +370,10 @@ def create_app(service: Service) -> FastAPI:
         })
         return record
 
+    # -- responders (respond.py) ------------------------------------------------------
+
+    app.include_router(responder_routes(service, allowed(Action.READ), allowed(Action.ASSIGN)))
+
     # -- live feed -------------------------------------------------------------------
 
     @app.get("/v1/stream", tags=["picture"], response_class=StreamingResponse,
@@ -503,7 +508,7 @@ def _document_answers(schema: dict[str, Any]) -> None:
                 codes += ["401", "403", "429"]
             if "{" in path:
                 codes.append("404")
-            if path.startswith("/v1/alerts/"):
+            if path.startswith("/v1/alerts/") or path.endswith(("/assign", "/times")):
                 codes.append("409")
             if path == "/v1/detections" and method == "post":
                 codes += ["400", "413", "422", "503"]

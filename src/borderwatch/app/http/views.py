@@ -221,8 +221,9 @@ class Viewer:
             return {"type": "alert", "event": event["event"], "alert": alert,
                     "simulated": event["simulated"]}
         if kind == "responder":
-            # Where a team is: the deployment's agency's own business (runtime/tak.py).
-            return None if restricted else scrub(event)
+            # A unit's position is its agency's: another agency sees only its own units.
+            unit = event["responder"]
+            return event if not restricted or unit["agency"] == who.sharing_agency else None
         if kind == "case":
             # Not even a case's existence leaves the deployment's agency (api._read_case).
             return scrub(event) if who.may(Action.READ_CASE) and not restricted else None

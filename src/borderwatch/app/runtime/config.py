@@ -15,6 +15,7 @@ from borderwatch.domain import InputError
 from borderwatch.domain.limits import AccessLimits
 from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 from borderwatch.geo import Boundary, Places
+from borderwatch.respond import STALE_AFTER_S, DeclaredUnit
 from borderwatch.sources.registry import SensorRegistry
 from borderwatch.watch import ConditionsProvider
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
@@ -181,3 +182,8 @@ class ServiceConfig:
     """Where /healthz turns degraded (health.py)."""
     tak: TakStreamSettings | None = None
     """The TAK stream for devices (`serve --tak-port`, app/runtime/tak.py); None: none."""
+    responders: tuple[DeclaredUnit, ...] = ()
+    """The field units declared for intercepts (the deployment file's ``responders:``,
+    respond/registry.py); units that only report are listed as they report."""
+    responders_stale_after_s: float = STALE_AFTER_S
+    """A reported unit position older than this is shown with its age, not proposed."""

@@ -20,6 +20,7 @@ from borderwatch.app.runtime.disclosures import DisclosureWriter
 from borderwatch.app.runtime.health import Health, HealthMonitor, Reading
 from borderwatch.app.runtime.picture import LiveTracker, SensorSeen
 from borderwatch.app.runtime.release import QuietRelease
+from borderwatch.app.runtime.responders import ResponderDesk
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
 from borderwatch.domain.access import Principal
@@ -88,6 +89,8 @@ class Service:
     """Held around the sensor registry's count of sensors per key (ingest threads)."""
     health_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor: HealthMonitor = field(init=False)
+    responders: ResponderDesk | None = None
+    """The field units, intercepts and intervention times (runtime/responders.py)."""
 
     def __post_init__(self) -> None:
         self.feed_disclosures = DisclosureWriter(self.alerts.disclosures)

@@ -6,6 +6,7 @@ const ZONE = "America/Edmonton";
 const NS = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
+                responders: new Map(), plan: null,
                 view: { lat: 49.0, lon: -111.93, span: 14000 }, dataTime: null, sim: false };
 
 function fmt(t) {
@@ -121,8 +122,54 @@ function drawLive() {
     const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
     el("polygon", { points: `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`, fill: "none", stroke: f.properties.type === "crossing" ? "#ff6b6b" : "#f2b84b", "stroke-width": 2 * px() }, inc);
   }
+  drawResponders();
   $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${headCount(f.properties)} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
   $("tracks").style.whiteSpace = "pre-line";
+}
+
+// Field units (blue squares, callsign and age of the position) and, for the incident whose
+// intercept was asked, the group's predicted path (dashed) and the proposed point (cross).
+function age(s) { return s == null ? "home" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`; }
+function drawResponders() {
+  const g = clear("layer-responders");
+  const plan = state.plan;
+  if (plan) {
+    el("polyline", { points: plan.path.map(([a, b]) => xy(a, b).join(",")).join(" "), fill: "none", stroke: "#6cb6ff", "stroke-dasharray": `${4 * px()} ${4 * px()}`, "stroke-width": 1.5 * px() }, g);
+    const best = plan.proposals[0];
+    if (best) {
+      const [x, y] = xy(best.lon, best.lat), r = 7 * px();
+      el("path", { d: `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`, stroke: "#6cb6ff", "stroke-width": 2.5 * px(), "data-intercept-point": best.unit_id }, g);
+    }
+  }
+  for (const u of state.responders.values()) {
+    const [x, y] = xy(u.lon, u.lat), r = 5 * px();
+    el("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r, fill: u.stale ? "none" : "#6cb6ff", stroke: "#6cb6ff", "stroke-width": 1.5 * px(), "data-responder": u.unit_id }, g);
+    label(g, liveLabels, x + 7 * px(), y + 4 * px(), 11 * px(), `${u.callsign} · ${age(u.age_s)}${u.availability !== "available" ? ` · ${u.availability}` : ""}`, { fill: "#6cb6ff" });
+  }
+}
+function renderResponders() {
+  const items = [...state.responders.values()];
+  $("responders").innerHTML = items.length ? items.map((u) =>
+    `<div data-unit-row="${esc(u.unit_id)}">${esc(u.callsign)} (${esc(u.agency)}) · ${esc(u.availability.replace("_", " "))} · position ${esc(age(u.age_s))}${u.stale ? " · <b>stale</b>" : ""}${u.simulated ? " · simulated" : ""}</div>`).join("") : "none";
+}
+async function refreshResponders() {
+  try { const r = await api("/v1/responders"); state.responders = new Map(r.responders.map((u) => [u.unit_id, u])); markSim(r.simulated); }
+  catch (e) { state.responders = new Map(); }
+  renderResponders(); drawLive();
+}
+function renderIntercept() {
+  const plan = state.plan, mayAssign = state.who && ["operator", "admin"].includes(state.who.role);
+  if (!plan) { $("intercept").innerHTML = ""; return; }
+  const best = plan.proposals[0];
+  $("intercept").innerHTML = `<div class="item" data-plan="${esc(plan.incident_id)}">Intercept for <b>${esc(plan.incident_id)}</b>: ` +
+    (best ? `${esc(best.callsign)} in ${Math.round(best.travel_s / 60)} min at ${fmt(best.at)} (${(best.distance_m / 1000).toFixed(1)} km straight line)` +
+      (mayAssign ? `<br><button data-assign="${esc(plan.incident_id)}" data-unit="${esc(best.unit_id)}">Assign ${esc(best.callsign)}</button>` : "")
+      : esc(plan.reason || "no proposal")) +
+    `<br><span class="small">${esc(plan.assumptions[0])}</span></div>`;
+}
+async function showIntercept(id) {
+  state.plan = await api(`/v1/incidents/${encodeURIComponent(id)}/intercept`);
+  markSim(state.plan.simulated); renderIntercept(); drawLive();
 }
 
 // A head count with its range, as the server sends it: "9", or "9 (8–10)" when the
@@ -139,7 +186,8 @@ function renderIncidents() {
     const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(r.text)).join("; ");
     return `<div class="item sev-${esc(p.severity)}" data-incident="${esc(p.incident_id)}" data-type="${esc(p.type)}">
       <b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction)} · group of ${esc(headCount(p))} · risk <b>${esc(p.severity)}</b><br>
-      <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}</div>`;
+      <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}
+      ${p.incident_id ? `<br><button data-intercept="${esc(p.incident_id)}">Intercept</button>` : ""}</div>`;
   }).join("") : '<p class="small">none</p>';
 }
 // The server's rule (roles.owns): a key speaks for its unit, the units inside it and, if
@@ -198,6 +246,13 @@ async function refreshCase() {
 document.addEventListener("click", async (ev) => {
   const b = ev.target.closest("button");
   if (!b) return;
+  if (b.dataset.intercept) { await showIntercept(b.dataset.intercept); return; }
+  if (b.dataset.assign) {
+    b.disabled = true;
+    try { await api(`/v1/incidents/${encodeURIComponent(b.dataset.assign)}/assign`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ unit_id: b.dataset.unit }) }); b.textContent = "Assigned"; }
+    finally { await refreshResponders(); }
+    return;
+  }
   const id = b.dataset.ack || b.dataset.resolve;
   if (!id) return;
   b.disabled = true;
@@ -228,6 +283,7 @@ function onEvent(type, data) {
     renderIncidents(); drawLive();
   } else if (type === "alert") { refreshAlerts(); }
   else if (type === "case") { refreshCase(); refreshStats(); }
+  else if (type === "responder") { state.responders.set(data.responder.unit_id, data.responder); renderResponders(); drawLive(); }
   else if (type === "resync") { $("feed").textContent = "feed: fell behind, reloading"; loadPicture().then(() => { $("feed").textContent = "feed: live"; }); }
 }
 async function stream() {
@@ -264,7 +320,7 @@ async function loadPicture() {
   state.tracks = new Map(tracks.features.filter((f) => f.geometry).map((f) => [f.id || `${f.geometry.coordinates}`, f]));
   state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
   markSim(tracks.simulated || incidents.simulated);
-  renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase();
+  renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase(); refreshResponders();
 }
 
 function showWho() {
