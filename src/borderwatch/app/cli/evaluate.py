@@ -147,8 +147,10 @@ def _show_splits(figures: list[SplitFigures], hours: float, as_json: bool) -> No
         sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     header, rows = side_by_side(figures)
+    splits = list(dict.fromkeys(f.split for f in figures))
+    paired = " side by side" if len(splits) > 1 else ""
     table = Table(
-        title=f"Crossing detection, tuning and held-out seeds side by side (SIMULATED, "
+        title=f"Crossing detection, {' and '.join(splits)} seeds{paired} (SIMULATED, "
         f"{hours:g} h per seed)",
         title_justify="left",
     )
