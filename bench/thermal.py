@@ -383,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     for split in splits:
         print(f"\n{split}, every column:")
         print("\n".join(table(by_split[split], fixed_fps, drone_fps)))
-    print("\ntuning and held-out side by side (simulated frames):")
+    print(f"\n{' and '.join(splits)}{' side by side' if len(splits) > 1 else ''} "
+          "(simulated frames):")  # fmt: skip
     print("\n".join(split_table(by_split)))
     geo = georeferencing(args.georeferencing_scenes)
     print(
