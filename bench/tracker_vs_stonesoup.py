@@ -370,7 +370,8 @@ def split_table(
 ) -> Table:
     """Accuracy only (no times), one column per split, tuning first."""
     names = list(by_split)
-    table = Table(title="Accuracy, tuning and held-out side by side (simulated strip)")
+    paired = " side by side" if len(names) > 1 else ""
+    table = Table(title=f"Accuracy, {' and '.join(names)}{paired} (simulated strip)")
     table.add_column("measure")
     for name in names:
         table.add_column(f"{name} (seed {SPLITS[name]})", justify="right")
