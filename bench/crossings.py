@@ -12,15 +12,16 @@ changing speed, hidden 20-120 s by terrain (tracks lost and found again), three 
 detection is marked simulated. The seeds of each split are in
 ``borderwatch.sim.evaluation.crossing_splits``; the rules were tuned on "tuning" only.
 
-Prints, per generator and split: true crossings, found (recall), duplicate crossing
-incidents, false crossings (and those from Border Road), duplicate approach warnings,
-approach warnings before the line, latency median and 95th percentile from the true
-crossing, and the same from the later of the true crossing and the group's first report
-after it ("evidence": the field streams hide groups for up to two minutes around the
-line; the suite has no such gaps, so there both are the same), and for the found
-crossings the share whose incident counted the group within one person ("count ±1") and
-whose head count range held the true size ("range holds"). One line per row follows
-the table, the LAST for the last row:
+Prints a table with one column per generator and split, tuning beside held-out (the same
+table as ``borderwatch evaluate splits``), then the detail table, per generator and split:
+true crossings, found (recall), duplicate crossing incidents, false crossings (and those
+from Border Road), duplicate approach warnings, approach warnings before the line, latency
+median and 95th percentile from the true crossing, and the same from the later of the true
+crossing and the group's first report after it ("evidence": the field streams hide groups
+for up to two minutes around the line; the suite has no such gaps, so there both are the
+same), and for the found crossings the share whose incident counted the group within one
+person ("count ±1") and whose head count range held the true size ("range holds"). One
+line per row follows the table, the LAST for the last row:
 ``crossings: <generator>/<split> n=.. recall=.. dup=.. false=.. road=.. approach_dup=..
 approach_share=.. p50=.. p95=.. evidence_p50=.. evidence_p95=.. count_within_one=..
 range_covered=..``.
@@ -34,7 +35,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from borderwatch.sim.evaluation.crossing_splits import SplitFigures, measure_split
+from borderwatch.sim.evaluation.crossing_splits import SplitFigures, measure_split, side_by_side
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for split in splits:
             with console.status(f"{generator} / {split}"):
                 rows.append(measure_split(generator, split, hours=args.hours))
+    header, cells = side_by_side(rows)
+    paired = Table(title=f"Tuning and held-out side by side (simulated, {args.hours:g} h per seed)")
+    for j, name in enumerate(header):
+        paired.add_column(name, justify="left" if j == 0 else "right")
+    for cell_row in cells:
+        paired.add_row(*cell_row)
+    console.print(paired)
     table = Table(title=f"Crossing detection (simulated, {args.hours:g} h per seed)")
     for name in ("generator / split", "seeds", "true crossings", "found", "recall",
                  "duplicates", "false (Border Road)", "approach dup.", "approach before",

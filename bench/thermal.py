@@ -1,12 +1,18 @@
 """Thermal detector benchmark: our detector on a fixed, seeded set of rendered frames.
 
-    .venv/bin/python bench/thermal.py [--frames 20] [--scenes N]
+    .venv/bin/python bench/thermal.py [--split tuning|held-out|both] [--frames 20] [--scenes N]
 
 Renders a fixed, seeded test set with the synthetic LWIR renderer (seeds disjoint from the
-classifier's training set): a fixed mast camera at 100 m - 1.5 km (25 mm, and 50/100 mm
-lenses at long range), groups of 1-9 with children walking in file or abreast, deer,
-coyotes, vehicles, trees and rocks, night and dawn, clear air and falling snow, a NUC jump
-in some scenes; and a drone at 60-120 m looking straight or obliquely down. All of it is
+classifier's training set, which starts at 100,000), in two splits of the same 27-scene
+design (:data:`SPLITS`): **tuning**, seeds 1-27, the set the detector was adjusted on
+through issues 13-18 (every figure in the git history and docs before 5 December 2026 is
+from it), and **held-out**, seeds 1001-1027, added on 5 December 2026 and never used to
+adjust anything (the georeferencing scenes, 200-399, and the throughput scene, 99, are
+neither). ``--split both`` (the default) prints the two side by side. Each set: a fixed
+mast camera at 100 m - 1.5 km (25 mm, and 50/100 mm lenses at long range), groups of 1-9
+with children walking in file or abreast, deer, coyotes, vehicles, trees and rocks, night
+and dawn, clear air and falling snow, a NUC jump in some scenes; and a drone at 60-120 m
+looking straight or obliquely down. All of it is
 simulated; nothing here is real footage.
 
 The detector reads the radiometric frames (kelvin) and is scored by
@@ -49,14 +55,22 @@ from borderwatch.adapters.sources.thermal.scoring import Score, separable_groups
 from borderwatch.sim.lwir.scenes import SceneSpec, build
 from borderwatch.sim.lwir.training import detector_for, reported, truth_objects
 
+SPLITS: dict[str, int] = {"tuning": 1, "held-out": 1001}
+"""First seed of each split's 27 scenes. Tuning: 1-27, what the detector was adjusted on.
+Held-out: 1001-1027, the same design (ranges, lenses, group sizes, animals, weather follow
+the scene's place in the set) with new random draws, never used to adjust anything."""
 
-def test_set(frames: int) -> list[SceneSpec]:
-    """The fixed test set (seeds 1-99: never used for training). At each range, three
-    scenes: a group walking across the view in file on a 25 mm lens and on a longer lens
-    (the line of people seen at Coutts: separable, so countable), and one walking any way
-    in any formation (often overlapping: found, not always countable)."""
+
+def test_set(frames: int, split: str = "tuning") -> list[SceneSpec]:
+    """The fixed test set of ``split`` (never used for training, whose seeds start at
+    100,000). At each range, three scenes: a group walking across the view in file on a 25
+    mm lens and on a longer lens (the line of people seen at Coutts: separable, so
+    countable), and one walking any way in any formation (often overlapping: found, not
+    always countable). The scene's design follows its place ``n`` (1-27) in the set; its
+    random draws follow its seed (``n`` for tuning, ``1000 + n`` held out)."""
     specs = []
-    seed = 1
+    offset = SPLITS[split] - 1
+    seed = 1  # the scene's place in the set (the tuning seed)
     ranges = (100, 200, 300, 500, 800, 1100, 1500)
     for i, r in enumerate(ranges):
         long_lens = 50.0 if r < 1100 else 100.0
@@ -68,7 +82,7 @@ def test_set(frames: int) -> list[SceneSpec]:
             size = (seed * 4) % 9 + 1
             specs.append(
                 SceneSpec(
-                    seed=seed,
+                    seed=offset + seed,
                     camera="fixed",
                     range_m=float(r),
                     group_size=size,
@@ -91,7 +105,7 @@ def test_set(frames: int) -> list[SceneSpec]:
             size = seed % 9 + 1
             specs.append(
                 SceneSpec(
-                    seed=seed,
+                    seed=offset + seed,
                     camera="drone",
                     range_m=altitude,
                     group_size=size,
@@ -290,6 +304,41 @@ def table(totals: Totals, fixed_fps: float, drone_fps: float) -> list[str]:
     return lines
 
 
+SIDE_BY_SIDE = (
+    ("frames scored", "frames"),
+    ("people >= 8 px (person-frames)", "people"),
+    ("recall, people >= 8 px", "recall"),
+    ("false person reports per frame", "fp_per_frame"),
+    ("deer/coyotes not reported as people", "animals_not_people"),
+    ("separable groups: exact head count", "count_exact"),
+    ("groups scored for head count", "groups"),
+    ("children count exact (where judged)", "children_exact"),
+    ("group positions inside 2 sigma", "inside_2_sigma"),
+)
+
+
+def split_table(by_split: dict[str, Totals]) -> list[str]:
+    """Markdown table of the operating frames, one column per split (tuning first), the
+    seeds in the header."""
+    names = list(by_split)
+    first = {name: SPLITS[name] for name in names}
+    header = " | ".join(f"{n} (seeds {first[n]}-{first[n] + 26})" for n in names)
+    lines = [f"| measure, operating frames | {header} |", "|---" * (len(names) + 1) + "|"]
+    summaries = {n: by_split[n].ours.summary() for n in names}
+    for label, key in SIDE_BY_SIDE:
+        lines.append(f"| {label} | " + " | ".join(_fmt(summaries[n][key]) for n in names) + " |")
+    return lines
+
+
+def split_line(split: str, totals: Totals) -> str:
+    ours = totals.ours.summary()
+    return (
+        f"thermal/{split}: recall={_fmt(ours['recall'])} "
+        f"fp_per_frame={_fmt(ours['fp_per_frame'])} count_exact={_fmt(ours['count_exact'])} "
+        f"animals_not_people={_fmt(ours['animals_not_people'])}"
+    )
+
+
 def summary_line(totals: Totals, fps: float) -> str:
     ours = totals.ours.summary()
     return (
@@ -300,6 +349,12 @@ def summary_line(totals: Totals, fps: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--split",
+        choices=("tuning", "held-out", "both"),
+        default="both",
+        help="tuning (seeds 1-27, adjusted on), held-out (1001-1027) or both side by side",
+    )
     parser.add_argument("--frames", type=int, default=20, help="frames per scene")
     parser.add_argument("--georeferencing-scenes", type=int, default=200)
     parser.add_argument("--scenes", type=int, default=0, help="use only every n-th scene")
@@ -307,27 +362,45 @@ def main(argv: list[str] | None = None) -> int:
         "--throughput-frames", type=int, default=100, help="frames timed for the steady-state rate"
     )
     args = parser.parse_args(argv)
-    specs = test_set(args.frames)
-    if args.scenes:
-        specs = specs[:: args.scenes]
-    print(f"{len(specs)} rendered scenes (simulated), {args.frames} frames each, 640x512")
-    totals = run(specs)
-    heights = np.array(totals.person_heights_px)
+    splits = ("tuning", "held-out") if args.split == "both" else (args.split,)
+    by_split: dict[str, Totals] = {}
+    for split in splits:
+        specs = test_set(args.frames, split)
+        if args.scenes:
+            specs = specs[:: args.scenes]
+        print(
+            f"{split}: {len(specs)} rendered scenes (simulated), seeds "
+            f"{specs[0].seed}-{specs[-1].seed}, {args.frames} frames each, 640x512"
+        )
+        by_split[split] = run(specs)
+    last = by_split[splits[-1]]
+    heights = np.array(last.person_heights_px)
     print(
-        f"people in these frames: {len(heights)} person-boxes, tallest {heights.max():.0f} px, "
-        f"median {np.median(heights):.0f} px"
+        f"people in the {splits[-1]} frames: {len(heights)} person-boxes, tallest "
+        f"{heights.max():.0f} px, median {np.median(heights):.0f} px"
     )
     fixed_fps, drone_fps = throughput(args.throughput_frames)
-    print("\n".join(table(totals, fixed_fps, drone_fps)))
+    for split in splits:
+        print(f"\n{split}, every column:")
+        print("\n".join(table(by_split[split], fixed_fps, drone_fps)))
+    print(f"\n{' and '.join(splits)}{' side by side' if len(splits) > 1 else ''} "
+          "(simulated frames):")  # fmt: skip
+    print("\n".join(split_table(by_split)))
     geo = georeferencing(args.georeferencing_scenes)
     print(
-        f"georeferencing, one walker per scene ({geo.count()} scenes, each with its own pose "
-        f"errors and relief): inside 1 sigma {geo.share(None, 1)}, inside 2 sigma "
-        f"{geo.share(None, 2)}; fixed cameras ({geo.count('fixed')}) {geo.share('fixed', 2)}, "
-        f"drones ({geo.count('drone')}) {geo.share('drone', 2)} inside 2 sigma"
+        f"georeferencing, one walker per scene ({geo.count()} scenes, seeds 200+, each with its "
+        f"own pose errors and relief; neither split): inside 1 sigma {geo.share(None, 1)}, "
+        f"inside 2 sigma {geo.share(None, 2)}; fixed cameras ({geo.count('fixed')}) "
+        f"{geo.share('fixed', 2)}, drones ({geo.count('drone')}) {geo.share('drone', 2)} inside "
+        "2 sigma"
     )
-    print("fps in the summary: a fixed camera in steady state, 640x512, one pinned core")
-    print(summary_line(totals, fixed_fps))
+    for split in splits:
+        print(split_line(split, by_split[split]))
+    print(
+        f"fps in the summary: a fixed camera in steady state, 640x512, one pinned core; "
+        f"quality figures in the summary: {splits[-1]}"
+    )
+    print(summary_line(last, fixed_fps))
     return 0
 
 

@@ -68,4 +68,61 @@ def test_readme_cbp_example_matches_a_fresh_run() -> None:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == shown
+    assert json.loads(result.output)["rows"] == shown
+
+
+def _accuracy_rows() -> list[list[str]]:
+    lines = README.read_text().splitlines()
+    start = lines.index("### Accuracy, held out")
+    header = next(i for i in range(start, len(lines)) if lines[i].startswith("| what "))
+    rows = []
+    for line in lines[header + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_accuracy_table_is_held_out_only_each_row_with_its_command() -> None:
+    from tests.bench_helpers import load_bench
+
+    from borderwatch.sim.evaluation.crossing_splits import FIELD_SEEDS, SUITE_SEEDS
+
+    thermal = load_bench("thermal.py").SPLITS["held-out"]
+    # Loading the tracker bench needs Stone Soup (a dev dependency); its seed is read as text.
+    tracker = (README.parent / "bench" / "tracker_vs_stonesoup.py").read_text()
+    held_out_seeds = {
+        "Crossing suite": ", ".join(map(str, SUITE_SEEDS["held-out"])),
+        "Field streams": f"{FIELD_SEEDS['held-out'][0]}–{FIELD_SEEDS['held-out'][-1]}",
+        "Thermal frames": f"{thermal}–{thermal + 26}",
+        "Tracker against Stone Soup": "1007",
+    }
+    assert 'SPLITS = {"tuning": 7, "held-out": 1007}' in tracker
+    rows = _accuracy_rows()
+    assert [r[0].split(",")[0] for r in rows] == list(held_out_seeds)
+    for what, _figure, command in rows:
+        name = what.split(",")[0]
+        assert f"seed {held_out_seeds[name]})" in what or f"seeds {held_out_seeds[name]})" in what
+        assert command.startswith("`") and command.endswith("`"), command
+        assert "--split held-out" in command, command  # held out, nothing else
+        assert command.startswith(("`borderwatch evaluate splits ", "`bench/")), command
+        if command.startswith("`bench/"):
+            assert (README.parent / command.strip("`").split()[0]).is_file(), command
+
+
+@pytest.mark.slow
+def test_the_accuracy_tables_crossing_suite_row_matches_a_fresh_run() -> None:
+    # The first row's command, as the README shows it (about a minute: two simulated hours).
+    what, figure, command = _accuracy_rows()[0]
+    args = command.strip("`").split()[1:]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    (got,) = json.loads(result.stdout)["splits"]
+    assert got["split"] == "held-out" and ", ".join(map(str, got["seeds"])) in what
+    expected = (
+        f"{got['found']} of {got['true_crossings']} crossings found (recall "
+        f"{got['recall']:.3f}), {got['false_crossings']} false crossings, "
+        f"{got['duplicates']} duplicates, latency p50 / p95 {got['latency_p50_s']} / "
+        f"{got['latency_p95_s']} s"
+    )
+    assert figure == expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from types import ModuleType
 
 import pytest
@@ -76,3 +77,30 @@ def test_quality_gate_on_a_slice_of_the_test_set(bench: ModuleType) -> None:
     # The target (>= 0.9, met over the whole test set: README) is not asserted on this
     # slice, which holds a few dozen animal-frames; this only trips on a collapse.
     assert summary["animals_not_people"] >= 0.8, summary
+
+
+def test_the_held_out_split_is_the_same_design_on_new_seeds(bench: ModuleType) -> None:
+    tuning, held = bench.test_set(2, "tuning"), bench.test_set(2, "held-out")
+    assert [s.seed for s in tuning] == list(range(1, 28))  # what the detector was tuned on
+    assert [s.seed for s in held] == list(range(1001, 1028))  # never tuned on
+    # Same ranges, lenses, groups, animals and weather: only the random draws differ.
+    assert [replace(s, seed=0) for s in tuning] == [replace(s, seed=0) for s in held]
+
+
+def test_the_split_table_puts_tuning_beside_held_out(bench: ModuleType) -> None:
+    by_split = {
+        split: bench.run(bench.test_set(10, split)[::9]) for split in ("tuning", "held-out")
+    }
+    lines = bench.split_table(by_split)
+    assert lines[0] == (
+        "| measure, operating frames | tuning (seeds 1-27) | held-out (seeds 1001-1027) |"
+    )
+    rows = {c[0]: c[1:] for c in ([x.strip() for x in r.strip("|").split("|")] for r in lines[2:])}
+    for j, split in enumerate(by_split):
+        summary = by_split[split].ours.summary()
+        assert rows["recall, people >= 8 px"][j] == str(summary["recall"])
+        assert rows["people >= 8 px (person-frames)"][j] == str(summary["people"])
+        line = bench.split_line(split, by_split[split])
+        assert line.startswith(f"thermal/{split}: recall={summary['recall']} ")
+    # different draws: the two columns are not one run printed twice
+    assert rows["people >= 8 px (person-frames)"][0] != rows["people >= 8 px (person-frames)"][1]

@@ -214,7 +214,7 @@ def test_rcmp_and_cbp_exports(store_path: Path, tmp_path: Path) -> None:
     assert "2 rows (2 people)" in said and "11 people left out" in said
     back = runner.invoke(app, ["stats", "cbp", str(cbp_out), "--by", "aor_abbv", "--format",
                                "json"])  # fmt: skip
-    assert json.loads(back.output) == [{"aor_abbv": "HVM", "encounter_count": 2}]
+    assert json.loads(back.output)["rows"] == [{"aor_abbv": "HVM", "encounter_count": 2}]
 
 
 def test_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:

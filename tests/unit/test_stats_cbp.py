@@ -29,6 +29,12 @@ PUBLISHED_AOR = [
     "Area of Responsibility", "AOR (Abbv)", "Demographic", "Citizenship",
     "Title of Authority", "Encounter Type", "Encounter Count",
 ]  # fmt: skip
+# The state-level file as CBP publishes it (nationwide-encounters-fy21-fy24-state.csv): nine
+# columns, no Component and no Encounter Type (both components added together).
+PUBLISHED_STATE = [
+    "Fiscal Year", "Month Grouping", "Month (abbv)", "Land Border Region", "State",
+    "Demographic", "Citizenship", "Title of Authority", "Encounter Count",
+]  # fmt: skip
 # SCENARIO.md: US Border Patrol northern-border apprehensions FY2024, by sector.
 FY2024_SECTORS = {
     "Swanton Sector": 19_385,
@@ -46,11 +52,7 @@ FY2024_NORTHERN = ["Fiscal Year=2024", "Component=U.S. Border Patrol",
 
 def test_the_column_layout_is_cbps_exactly() -> None:
     assert layout()["columns"]["aor"] == PUBLISHED_AOR
-    state = layout()["columns"]["state"]
-    assert "State" in state and "Area of Responsibility" not in state and "AOR (Abbv)" not in state
-    assert [c for c in state if c != "State"] == [
-        c for c in PUBLISHED_AOR if c not in ("Area of Responsibility", "AOR (Abbv)")
-    ]
+    assert layout()["columns"]["state"] == PUBLISHED_STATE
     vocab = layout()["vocabularies"]
     assert vocab["Demographic"] == ["Single Adults", "FMUA", "Accompanied Minors",
                                     "UC / Single Minors"]  # fmt: skip
@@ -109,13 +111,91 @@ def test_quoted_citizenship_with_a_comma_is_one_field() -> None:
     assert rows == [{"citizenship": "CHINA, PEOPLES REPUBLIC OF", "encounter_count": 1407}]
 
 
-def test_the_state_variant() -> None:
+def test_the_state_file_is_read_as_published_with_nine_columns() -> None:
     data = read_cbp_csv(STATE_FILE)
     assert data.variant == "state"
-    rows = query(data, ["State"], parse_where(["Component=U.S. Border Patrol"]))
-    assert rows == [{"state": "VT", "encounter_count": 600}, {"state": "MT", "encounter_count": 9}]
-    with pytest.raises(InputError, match="not in this STATE file"):
-        query(data, ["Area of Responsibility"])
+    assert data.columns == tuple(PUBLISHED_STATE)
+    assert "state file" in data.variant_name and "9 columns" in data.variant_name
+    assert (len(data), data.total) == (11, 12 + 15_200 + 1_870 + 610 + 38_400 + 575 + 1_240
+                                       + 212 + 9 + 31 + 4)  # fmt: skip
+    northern = parse_where(["Fiscal Year=2024", "Land Border Region=Northern Land Border"])
+    assert query(data, ["State"], northern) == [
+        {"state": "NY", "encounter_count": 1_240},
+        {"state": "VT", "encounter_count": 610 + 575},
+        {"state": "WA", "encounter_count": 212},
+        {"state": "MI", "encounter_count": 31},
+        {"state": "MT", "encounter_count": 9},
+        {"state": "ME", "encounter_count": 4},
+    ]
+    assert read_cbp_csv(AOR_FILE).variant_name.startswith("AOR file")
+
+
+@pytest.mark.parametrize("column", ["Component", "Encounter Type"])
+@pytest.mark.parametrize("how", ["by", "where"])
+def test_the_state_file_has_no_component_and_says_which_file_does(column: str, how: str) -> None:
+    data = read_cbp_csv(STATE_FILE)
+    value = {"Component": "U.S. Border Patrol", "Encounter Type": "Apprehensions"}[column]
+    with pytest.raises(InputError) as caught:
+        if how == "by":
+            query(data, [column])
+        else:
+            query(data, [], parse_where([f"{column}={value}"]))
+    message = str(caught.value)
+    assert f"--{how}" in message and f"{column!r} is not in the state file" in message
+    assert "both components added together" in message
+    assert "the AOR file" in message and "aor.csv" in message
+
+
+def test_the_aor_file_has_no_state_and_says_which_file_does() -> None:
+    with pytest.raises(InputError, match=r"'State' is not in the AOR file.*the state file"):
+        query(read_cbp_csv(AOR_FILE), ["State"])
+
+
+def test_an_invented_state_layout_with_component_is_refused() -> None:
+    # The layout this project once made up for the state file: State plus Component and
+    # Encounter Type. CBP publishes no such file.
+    header = ("Fiscal Year,Month Grouping,Month (abbv),Component,Land Border Region,State,"
+              "Demographic,Citizenship,Title of Authority,Encounter Type,Encounter Count")
+    row = ("2025,FYTD,JAN,U.S. Border Patrol,Northern Land Border,MT,FMUA,VENEZUELA,Title 8,"
+           "Apprehensions,9")
+    refused = r"\['Component', 'Encounter Type'\] do not belong in the state file"
+    with pytest.raises(InputError, match=refused):
+        parse_cbp_csv(f"{header}\n{row}\n")
+
+
+@pytest.mark.parametrize(
+    ("file", "where", "column", "listed"),
+    [
+        (STATE_FILE, "State=ND", "State", "AZ, FL, ME, MI, MT, NY, TX, VT, WA"),
+        (STATE_FILE, "Fiscal Year=2019", "Fiscal Year", "2022, 2023, 2024"),
+        (AOR_FILE, "AOR (Abbv)=HAV", "AOR (Abbv)", "BLW, BUN, Buffalo, DTM, GFN, HLT, HVM"),
+        (AOR_FILE, "Citizenship=VENEZULA", "Citizenship", "CANADA, CHINA, PEOPLES REPUBLIC OF"),
+    ],
+)
+def test_a_where_value_the_file_never_has_is_an_error_listing_its_values(
+    file: Path, where: str, column: str, listed: str
+) -> None:
+    data = read_cbp_csv(file)
+    with pytest.raises(InputError) as caught:
+        query(data, [], parse_where([where]))
+    message = str(caught.value)
+    assert message.startswith("field --where: ") and f"{column}: " in message
+    assert "is not in this file" in message and data.variant_name in message
+    assert listed in message
+
+
+def test_a_where_value_in_cbps_vocabulary_but_not_in_the_file_is_an_error() -> None:
+    # Title 42 is CBP vocabulary (checked by parse_where), but this file has only Title 8
+    # rows: the answer would be an empty table that reads as "no encounters".
+    lines = [line for line in AOR_FILE.read_text().splitlines() if "Title 42" not in line]
+    data = parse_cbp_csv("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"Title of Authority: 'Title 42' is not in this file.*"
+                                         r"values are: Title 8$"):  # fmt: skip
+        query(data, [], parse_where(["Title of Authority=Title 42"]))
+    # a value the file has, in another case, still answers
+    assert query(data, [], parse_where(["title_of_authority=title 8"])) == [
+        {"encounter_count": data.total}
+    ]
 
 
 def test_snake_case_header_reads_the_same() -> None:

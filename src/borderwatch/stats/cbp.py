@@ -1,9 +1,13 @@
 """CBP "Nationwide Encounters" CSV: read the published file, question it, write our own.
 
-The layout (docs/references.md, ``stats/data/cbp.yaml``): twelve columns ``Fiscal Year,
-Month Grouping, Month (abbv), Component, Land Border Region, Area of Responsibility,
-AOR (Abbv), Demographic, Citizenship, Title of Authority, Encounter Type, Encounter Count``;
-the state-level variant has ``State`` in place of the two AOR columns.
+The layout (docs/references.md, ``stats/data/cbp.yaml``): the AOR file has twelve columns
+``Fiscal Year, Month Grouping, Month (abbv), Component, Land Border Region, Area of
+Responsibility, AOR (Abbv), Demographic, Citizenship, Title of Authority, Encounter Type,
+Encounter Count``; the state file (e.g. ``nationwide-encounters-fy21-fy24-state.csv``) has
+nine: ``State`` in place of the two AOR columns and neither ``Component`` nor ``Encounter
+Type``, since each of its rows adds both components together. Each file is read as it is
+published: a question about a column the file does not carry is an error that says which
+file does, never an answer from an invented column.
 
 Reading is all or nothing: the whole file is checked (header, then every row against the
 column vocabularies) before anything is returned, and the first problem is an
@@ -83,6 +87,12 @@ def column_name(name: str, *, field: str = "column") -> str:
     raise InputError(field, f"unknown CBP column {name!r}; columns are: {choices}")
 
 
+def variant_name(variant: str) -> str:
+    """The words output uses for a variant (``aor`` or ``state``)."""
+    name: str = layout()["variants"][variant]["name"]
+    return name
+
+
 @dataclass(frozen=True)
 class CbpData:
     """A CBP Nationwide Encounters file, checked and held column by column."""
@@ -95,6 +105,11 @@ class CbpData:
     values: Mapping[str, NDArray[np.object_]]
     """Text columns (Fiscal Year as its four digits)."""
     counts: NDArray[np.int64]
+
+    @property
+    def variant_name(self) -> str:
+        """How output names the variant, e.g. ``state file (by State, 9 columns, ...)``."""
+        return variant_name(self.variant)
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -208,7 +223,7 @@ def _check_header(header: Sequence[str], source: str, *, line: int) -> tuple[tup
             problem += ("; " if problem else "") + f"column(s) {extra} do not belong"
         raise InputError(
             None,
-            f"{problem} in the {variant.upper()} variant; nothing imported",
+            f"{problem} in the {variant_name(variant)}; nothing imported",
             line=line,
             source=source,
         )
@@ -240,11 +255,12 @@ def query(
     (values compared without regard to case), largest first. Each result holds the grouping
     columns under their snake_case names and ``encounter_count``."""
     by = [column_name(b, field="--by") for b in by]
-    for column in [*by, *(where or {})]:
-        if column not in data.values:
-            raise InputError(
-                "--by", f"column {column!r} is not in this {data.variant.upper()} file"
-            )
+    for field, columns in (("--by", by), ("--where", list(where or {}))):
+        for column in columns:
+            if column not in data.values:
+                raise InputError(field, _not_carried(data.variant, column))
+    for column, wanted in (where or {}).items():
+        _check_in_file(data, column, wanted)
     tables: dict[str, Any] = {f"c{j}": data.values[c] for j, c in enumerate(data.values)}
     tables["n"] = data.counts
     alias = {c: f"c{j}" for j, c in enumerate(data.values)}
@@ -273,6 +289,39 @@ def query(
         record["encounter_count"] = int(row[-1] or 0)
         out.append(record)
     return out
+
+
+def _not_carried(variant: str, column: str) -> str:
+    """Why ``column`` cannot be asked of a ``variant`` file, and which file carries it."""
+    variants = layout()["variants"]
+    carried_by = [v for v, cols in layout()["columns"].items() if column in cols and v != variant]
+    reason = f"column {column!r} is not in the {variants[variant]['name']}"
+    if carried_by:
+        other = variants[carried_by[0]]
+        reason += f"; the {other['name']}, e.g. {other['example']}, has it"
+    return reason
+
+
+_SHOWN_VALUES: Final = 40
+"""At most this many of a column's values are listed in an error (Citizenship has ~100)."""
+
+
+def _check_in_file(data: CbpData, column: str, wanted: Sequence[str]) -> None:
+    """Refuse a ``--where`` value the file never has in ``column``: an empty table would
+    read as "no encounters" when the question was mistyped or asked of the wrong file."""
+    present = sorted({str(v) for v in data.values[column]})
+    folded = {v.casefold() for v in present}
+    absent = [w for w in wanted if w.casefold() not in folded]
+    if not absent:
+        return
+    shown = ", ".join(present[:_SHOWN_VALUES])
+    if len(present) > _SHOWN_VALUES:
+        shown += f", ... ({len(present)} values in all)"
+    raise InputError(
+        "--where",
+        f"{column}: {', '.join(map(repr, absent))} is not in this file "
+        f"({data.variant_name}); its {column} values are: {shown or '(none: no rows)'}",
+    )
 
 
 # --- export ------------------------------------------------------------------------------

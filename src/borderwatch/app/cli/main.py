@@ -17,6 +17,7 @@ from borderwatch.app.cli.alerts import alerts_app
 from borderwatch.app.cli.audit import KeysOption, audit_app
 from borderwatch.app.cli.cluster import cluster_app, worker_app
 from borderwatch.app.cli.detect import detect as detect_command
+from borderwatch.app.cli.evaluate import evaluate as evaluate_command
 from borderwatch.app.cli.ingest import ingest_app
 from borderwatch.app.cli.serve import keys_app
 from borderwatch.app.cli.serve import serve as serve_command
@@ -321,56 +322,6 @@ def _print_bad_lines(errors: list[InputError], rejected: int, show_errors: int) 
 
 
 @app.command()
-def evaluate(
-    incidents: Annotated[
-        Path,
-        typer.Option("--incidents", help="Incidents JSONL (from `run`).", exists=True),
-    ],
-    truth: Annotated[
-        Path, typer.Option("--truth", help="Ground truth JSONL (from `simulate`).", exists=True)
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-) -> None:
-    """Score crossing incidents against ground truth: recall, false crossings, latency.
-
-    A truth crossing by people or a vehicle must be found (same direction, within 300 s and
-    500 m); an animal's must not. Latency is detected_at minus the true crossing time.
-    """
-    import orjson
-
-    from borderwatch.sim.evaluation.crossings import evaluate as score
-    from borderwatch.sim.evaluation.crossings import load_incidents, load_truth_crossings
-
-    result = score(load_incidents(incidents), load_truth_crossings(truth))
-    summary = result.summary()
-    if as_json:
-        sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
-        return
-    table = Table(title="Crossing detection against ground truth", show_header=False)
-    labels = {
-        "truth_crossings": "true crossings (people, vehicles)",
-        "truth_animal_crossings": "true animal crossings (must not alarm)",
-        "detected": "detected",
-        "recall": "recall",
-        "false_crossings": "false crossing incidents",
-        "latency_median_s": "latency median (s)",
-        "latency_p95_s": "latency p95 (s)",
-        "point_error_median_m": "crossing point error, median (m)",
-        "time_error_median_s": "crossing time error, median (s)",
-    }
-    for key, label in labels.items():
-        value = summary[key]
-        table.add_row(label, "n/a" if value is None else str(value))
-    console.print(table)
-    for miss in result.missed:
-        console.print(f"[red]missed[/] {miss.entity_id} {miss.direction} at {miss.time:%H:%M:%SZ}")
-    for false in result.false_crossings:
-        console.print(
-            f"[red]false[/] {false.incident_id} {false.direction} at {false.time:%H:%M:%SZ}"
-        )
-
-
-@app.command()
 def screen(
     case_file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="Case file JSON (case.json).")
@@ -433,6 +384,8 @@ def screen(
 app.add_typer(audit_app, name="audit")
 
 
+# `borderwatch evaluate` (files against truth, or the tuning/held-out splits) in cli/evaluate.py.
+app.command("evaluate")(evaluate_command)
 # `borderwatch stats ...` and `borderwatch report` live in cli_stats.py.
 register_stats_commands(app)
 # `borderwatch detect` (thermal frames -> detections) lives in cli_detect.py.

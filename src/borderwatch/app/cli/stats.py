@@ -329,7 +329,11 @@ def stats_export_cbp(
 def stats_cbp(
     file: Annotated[
         Path,
-        typer.Argument(help="A CBP Nationwide Encounters CSV (AOR or state variant).", exists=True),
+        typer.Argument(
+            help="A CBP Nationwide Encounters CSV as published: the AOR file (12 columns) or "
+            "the state file (9 columns).",
+            exists=True,
+        ),
     ],
     by: Annotated[
         list[str] | None,
@@ -343,13 +347,19 @@ def stats_cbp(
 ) -> None:
     """Question a CBP Nationwide Encounters CSV as published.
 
-    Example: FY2024 U.S. Border Patrol northern-border apprehensions by sector:
-    `borderwatch stats cbp FILE --where "Fiscal Year=2024" --where
-    "Component=U.S. Border Patrol" --where "Land Border Region=Northern Land Border"
-    --by "Area of Responsibility"`. The whole file is checked first: an unknown or missing
-    column, or a malformed row, is an error naming the line and column, and nothing is
-    imported. --format json prints a list of objects with the grouping columns and
-    encounter_count.
+    CBP publishes two files, read each as it is: the AOR file (12 columns, by Area of
+    Responsibility, with Component and Encounter Type) and the state file (9 columns, by
+    State; no Component and no Encounter Type, each row adds both components together).
+    Every output says which was read. Example on the AOR file, FY2024 U.S. Border Patrol
+    northern-border apprehensions by sector: `borderwatch stats cbp FILE --where
+    "Fiscal Year=2024" --where "Component=U.S. Border Patrol" --where "Land Border
+    Region=Northern Land Border" --by "Area of Responsibility"`; on the state file: `--where
+    "Fiscal Year=2024" --by State`. Asking the state file about Component or Encounter Type,
+    or giving --where a value the file never has, is an error listing what it has. The whole
+    file is checked first: an unknown or missing column, or a malformed row, is an error
+    naming the line and column, and nothing is imported. --format json prints an object
+    with the file, its variant and rows (the grouping columns and encounter_count); --format
+    csv starts with a # line naming the variant.
     """
     import orjson
 
@@ -361,16 +371,24 @@ def stats_cbp(
     results = query(data, by or [], conditions)
     columns = [column_name(b) for b in by or []]
     if fmt == "json":
-        sys.stdout.write(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode() + "\n")
+        document = {
+            "file": file.name,
+            "variant": data.variant,
+            "read_as": data.variant_name,
+            "rows": results,
+        }
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     if fmt == "csv":
         import csv
 
+        sys.stdout.write(f"# {file.name}: read as the CBP {data.variant_name}\n")
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([*columns, "Encounter Count"])
         writer.writerows([*r.values()] for r in results)
         return
-    grid = Table(title=f"{file.name}: {len(data):,} rows, {data.total:,} encounters")
+    console.print(f"[bold]{file.name}[/]: read as the CBP {data.variant_name}", highlight=False)
+    grid = Table(title=f"{len(data):,} rows, {data.total:,} encounters", title_justify="left")
     for column in columns:
         grid.add_column(column)
     grid.add_column("Encounter Count", justify="right")

@@ -123,9 +123,11 @@ def measure_split(
     *,
     hours: float = 1.0,
     make_pipeline: PipelineFactory = _default_pipeline,
+    on_seed: Callable[[int], None] | None = None,
 ) -> SplitFigures:
     """Run every seed of ``split`` ("tuning" or "held-out") of ``generator`` ("suite" or
-    "field") for ``hours`` each through a fresh pipeline, and add up the scores."""
+    "field") for ``hours`` each through a fresh pipeline, and add up the scores.
+    ``on_seed(seed)`` is called after each seed (a progress bar)."""
     if generator not in ("suite", "field"):
         raise ValueError(f"generator must be suite or field, got {generator!r}")
     boundary = Boundary.bundled()
@@ -142,7 +144,87 @@ def measure_split(
         )
         incidents: list[Incident] = make_pipeline(boundary).feed_all(stream.detections)
         scores.append(score(stream, list(incidents)))
+        if on_seed is not None:
+            on_seed(seed)
     return _add(scores, generator, split, seeds)
+
+
+def seeds_of(generator: str, split: str) -> tuple[int, ...]:
+    """The fixed seeds of one split of one generator."""
+    return tuple((SUITE_SEEDS if generator == "suite" else FIELD_SEEDS)[split])
+
+
+def _seeds_text(seeds: tuple[int, ...]) -> str:
+    """``1101-1104`` for a run of consecutive seeds, else ``31, 32`` (a pair stays a list).
+
+    >>> _seeds_text((1101, 1102, 1103, 1104)), _seeds_text((1, 2)), _seeds_text((5, 9, 10))
+    ('1101-1104', '1, 2', '5, 9, 10')
+    """
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def side_by_side(figures: list[SplitFigures]) -> tuple[list[str], list[list[str]]]:
+    """A table of ``figures`` with one column per generator and split, in the order given
+    (tuning beside held-out), one row per measure; the seeds of each column are a row.
+    Returns the header (first cell: "measure") and the rows, as text."""
+    header = ["measure", *(f"{f.generator} / {f.split}" for f in figures)]
+
+    def row(name: str, cell: Callable[[SplitFigures], str]) -> list[str]:
+        return [name, *(cell(f) for f in figures)]
+
+    def ms(value: float) -> str:
+        return "n/a" if np.isnan(value) else f"{value:.1f} s"
+
+    def share(value: float) -> str:
+        return "n/a" if np.isnan(value) else f"{value:.1%}"
+
+    rows = [
+        row("seeds", lambda f: _seeds_text(f.seeds)),
+        row("true crossings", lambda f: str(f.crossings)),
+        row("found", lambda f: str(f.found)),
+        row("recall", lambda f: "n/a" if np.isnan(f.recall) else f"{f.recall:.3f}"),
+        row("false crossings (Border Road)", lambda f: f"{f.false_crossings} "
+                                                       f"({f.false_near_road})"),
+        row("duplicate crossings", lambda f: str(f.duplicates)),
+        row("latency p50", lambda f: ms(f.latency(50))),
+        row("latency p95", lambda f: ms(f.latency(95))),
+        row("from first report after the line, p50", lambda f: ms(f.evidence_latency(50))),
+        row("from first report after the line, p95", lambda f: ms(f.evidence_latency(95))),
+        row("approach warnings before the line", lambda f: (
+            "n/a" if np.isnan(f.approach_share) else f"{f.approach_share:.1%}")),
+        row("head count within one", lambda f: share(f.head_count_within_one)),
+        row("head count range holds the truth", lambda f: share(f.range_covered)),
+    ]  # fmt: skip
+    return header, rows
+
+
+def as_json(figures: SplitFigures) -> dict[str, object]:
+    """One split's figures as plain values (JSON); ``simulated`` is always true."""
+
+    def num(value: float, digits: int) -> float | None:
+        return None if np.isnan(value) else round(value, digits)
+
+    return {
+        "generator": figures.generator,
+        "split": figures.split,
+        "seeds": list(figures.seeds),
+        "simulated": True,
+        "true_crossings": figures.crossings,
+        "found": figures.found,
+        "recall": num(figures.recall, 4),
+        "false_crossings": figures.false_crossings,
+        "false_near_road": figures.false_near_road,
+        "duplicates": figures.duplicates,
+        "latency_p50_s": num(figures.latency(50), 1),
+        "latency_p95_s": num(figures.latency(95), 1),
+        "evidence_latency_p50_s": num(figures.evidence_latency(50), 1),
+        "evidence_latency_p95_s": num(figures.evidence_latency(95), 1),
+        "approach_share": num(figures.approach_share, 3),
+        "head_count_within_one": num(figures.head_count_within_one, 3),
+        "head_count_range_covered": num(figures.range_covered, 3),
+    }
 
 
 Stream = CrossingSuite | FieldStream
