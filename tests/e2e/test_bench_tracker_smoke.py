@@ -37,7 +37,7 @@ def test_crossing_bench_short_run_ends_with_its_summary_line() -> None:
     assert re.fullmatch(
         r"crossings: field/tuning n=\d+ recall=[\d.]+ dup=\d+ false=\d+ road=\d+ "
         r"approach_dup=\d+ approach_share=[\d.]+ p50=[\d.]+ p95=[\d.]+ "
-        r"evidence_p50=[\d.]+ evidence_p95=[\d.]+",
+        r"evidence_p50=[\d.]+ evidence_p95=[\d.]+ count_within_one=[\d.]+ range_covered=[\d.]+",
         last,
     ), last
     assert "simulated" in out

@@ -123,6 +123,8 @@ def test_the_accuracy_tables_crossing_suite_row_matches_a_fresh_run() -> None:
         f"{got['found']} of {got['true_crossings']} crossings found (recall "
         f"{got['recall']:.3f}), {got['false_crossings']} false crossings, "
         f"{got['duplicates']} duplicates, latency p50 / p95 {got['latency_p50_s']} / "
-        f"{got['latency_p95_s']} s"
-    )
+        f"{got['latency_p95_s']} s; the incident's head count within ±1 of the group on "
+        f"{got['head_count_within_one']:.0%} of them, its range holding the true size on "
+        f"{got['head_count_range_covered']:.0%}"
+    ).replace("%", " %")
     assert figure == expected

@@ -17,6 +17,7 @@ import contextlib
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from tests.nats_fixtures import fresh_stream_name
@@ -187,3 +188,33 @@ def test_acknowledged_publishes_survive_losing_a_node(
             thread.join(10.0)
         publisher.close()
         consumer.close()
+
+
+def test_a_cluster_whose_chosen_port_was_taken_meanwhile_starts_on_new_ports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process binds a port between its choice and the node's start (seen in CI on
+    # a busy machine): the start is tried again on new ports, not failed.
+    import socket
+
+    import borderwatch.adapters.nats.server as server
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = taken.getsockname()[1]
+    real, handed = server.free_port, [False]
+
+    def first_one_busy(host: str = "127.0.0.1") -> int:
+        if not handed[0]:
+            handed[0] = True
+            return int(busy)
+        return real(host)
+
+    monkeypatch.setattr(server, "free_port", first_one_busy)
+    cluster = NatsCluster(tmp_path, size=3)
+    try:
+        cluster.start()
+        assert handed[0] and cluster.nodes[0].port != busy
+    finally:
+        cluster.stop()
+        taken.close()

@@ -326,7 +326,23 @@ class NatsCluster:
 
     def start(self) -> None:
         """Start every node and wait until JetStream has a meta leader that every node
-        knows and each reports healthy."""
+        knows and each reports healthy. Ports given as 0 are chosen free just before the
+        start; another process can take one in between (a busy test machine), so a start
+        that fails on a port in use is tried again, twice, on new ports."""
+        chosen = [(n.port == 0, n.http_port == 0, n.cluster_port == 0) for n in self.nodes]
+        for attempt in range(3):
+            try:
+                self._start_once()
+                return
+            except NatsServerError as err:
+                if attempt == 2 or "address already in use" not in str(err):
+                    raise
+                for node, (port, http, cluster) in zip(self.nodes, chosen, strict=True):
+                    node.port = 0 if port else node.port
+                    node.http_port = 0 if http else node.http_port
+                    node.cluster_port = 0 if cluster else node.cluster_port
+
+    def _start_once(self) -> None:
         for node in self.nodes:
             node.choose_ports()
         routes = tuple(node.cluster_url for node in self.nodes)
