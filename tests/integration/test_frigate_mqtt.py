@@ -145,3 +145,60 @@ def test_bad_messages_are_counted_and_refused_and_the_good_ones_kept(rig: Rig) -
     reasons = [str(r) for r in rig.intake.refusals]
     assert any("event o-1: field after.frame_time" in r and "older" in r for r in reasons)
     assert any("loading_dock" in r for r in reasons)
+
+
+def test_a_failing_store_is_retried_and_nothing_is_lost(
+        mosquitto: Mosquitto, cameras_file: Path, tmp_path: Path) -> None:
+    """`serve --mqtt` rides out a storage outage: the batch in hand is handed over again
+    with back-off, unacknowledged meanwhile, and the intake goes on once it is stored."""
+    rig = Rig(mosquitto, cameras_file, tmp_path / "detections.db")
+    store = log_store(rig.log)
+    outage = {"left": 3}
+
+    def flaky(stored, detections):  # type: ignore[no-untyped-def]
+        if outage["left"] > 0:
+            outage["left"] -= 1
+            raise OSError("database is locked")
+        return store(stored, detections)
+
+    rig.intake = FrigateIntake(parse_broker(mosquitto.url), rig.cameras, flaky,
+                               topic=rig.topic, client_id=rig.client_id, retry_max_s=0.4)
+    rig.intake.start()
+    publisher = Publisher(mosquitto.port, client_id=f"{rig.client_id}-pub")
+    try:
+        publisher.publish(payloads(500), rig.topic)
+        publisher.wait()
+        wait_until(lambda: rig.intake.subscriber.status.failing, what="the store to fail")
+        assert "database is locked" in rig.intake.subscriber.status.last_error
+        wait_until(lambda: len(rig.ids()) >= 500, what="all 500 after the outage")
+        status = rig.intake.subscriber.status
+        assert len(set(rig.ids())) == 500
+        assert rig.intake.subscriber.failed is None and not status.failing
+        assert status.retries == 3 and status.last_error == ""
+        publisher.publish(payloads(100, seed=99), rig.topic)  # still listening
+        publisher.wait()
+        wait_until(lambda: len(rig.ids()) >= 600, what="100 more after the outage")
+    finally:
+        publisher.close()
+        rig.intake.stop()
+        rig.log.close()
+
+
+def test_without_retries_a_failing_store_stops_the_intake(rig: Rig) -> None:
+    """`borderwatch ingest mqtt` stops and says why (what was not stored stays with the
+    broker for its next run)."""
+    rig.intake.stop()
+
+    def broken(stored, detections):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    rig.intake = FrigateIntake(parse_broker(rig.broker.url), rig.cameras, broken,
+                               topic=rig.topic, client_id=rig.client_id)
+    rig.intake.start()
+    publisher = Publisher(rig.broker.port, client_id=f"{rig.client_id}-pub")
+    publisher.publish(payloads(10), rig.topic)
+    publisher.wait()
+    publisher.close()
+    wait_until(lambda: rig.intake.subscriber.failed is not None, what="the intake to stop")
+    assert "disk full" in rig.intake.subscriber.status.last_error
+    assert rig.ids() == []

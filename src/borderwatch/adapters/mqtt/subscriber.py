@@ -30,6 +30,9 @@ from borderwatch.adapters.mqtt.broker import KEEPALIVE_S, Broker, make_client
 
 MAX_BATCH = 2_000
 """Most messages handed over in one batch."""
+RETRY_FIRST_S = 0.2
+"""The first wait before a failed batch is handed over again (then doubled, up to the
+subscriber's ``retry_max_s``)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class SubscriberStatus:
     received: int = 0
     handled: int = 0
     last_error: str = ""
+    failing: bool = False
+    """The handler failed on the batch in hand and it is being retried (``retry_max_s``)."""
+    retries: int = 0
+    """Batches handed over again after the handler failed."""
 
 
 @dataclass
@@ -64,8 +71,16 @@ class MqttSubscriber:
     """Fixed across restarts: the broker keys the persistent session by it."""
     handle: Callable[[Sequence[Received]], None]
     """Stores a batch; returns normally only when it is stored (then it is acknowledged).
-    If it raises, nothing of the batch is acknowledged and the subscriber stops."""
+    If it raises, nothing of the batch is acknowledged; see ``retry_max_s``."""
     max_batch: int = MAX_BATCH
+    retry_max_s: float | None = None
+    """None: a failing handler stops the subscriber (``failed``; a one-shot command reports
+    it and exits). A number: the same batch is handed over again with back-off, from
+    RETRY_FIRST_S doubling up to this many seconds, until it is stored or the subscriber
+    stops (a service rides out a storage outage instead of going deaf until a restart).
+    Meanwhile the broker holds back what it has not sent: it sends a QoS 1 client only so
+    many unacknowledged messages (Mosquitto's max_inflight_messages), so memory stays
+    bounded, and the rest waits in the session."""
     status: SubscriberStatus = field(default_factory=SubscriberStatus)
     _queue: queue.SimpleQueue[tuple[int, int, int, Received]] = field(
         default_factory=queue.SimpleQueue)
@@ -105,7 +120,8 @@ class MqttSubscriber:
         """Hand over what was received (up to ``drain_s``), then disconnect. What was not
         acknowledged stays with the broker, in the session, for the next start."""
         deadline = time.monotonic() + drain_s
-        while not self._queue.empty() and self.failed is None and time.monotonic() < deadline:
+        while (not self._queue.empty() and self.failed is None and not self.status.failing
+               and time.monotonic() < deadline):
             time.sleep(0.01)
         self._stop.set()
         if self._thread is not None:
@@ -151,12 +167,7 @@ class MqttSubscriber:
             with contextlib.suppress(queue.Empty):
                 while len(batch) < self.max_batch:
                     batch.append(self._queue.get_nowait())
-            try:
-                self.handle([item[3] for item in batch])
-            except BaseException as err:  # stored nothing: leave it all to the broker
-                self.failed = err
-                self.status.last_error = f"the handler failed: {type(err).__name__}: {err}"
-                self._stop.set()
+            if not self._hand_over(batch):
                 return
             self.status.handled += len(batch)
             client = self._client
@@ -166,3 +177,28 @@ class MqttSubscriber:
                 # reconnection the broker sends the message again (and the id is reused).
                 if generation == self._generation and qos > 0:
                     client.ack(mid, qos)
+
+    def _hand_over(self, batch: Sequence[tuple[int, int, int, Received]]) -> bool:
+        """Hand ``batch`` to the handler, again after each failure when retrying; whether it
+        was stored (False: the subscriber is stopping and nothing of it is acknowledged)."""
+        wait_s = RETRY_FIRST_S
+        messages = [item[3] for item in batch]  # the same list on each try (handler's cache)
+        while True:
+            try:
+                self.handle(messages)
+            except BaseException as err:  # stored nothing: the batch stays unacknowledged
+                self.status.last_error = f"the handler failed: {type(err).__name__}: {err}"
+                if self.retry_max_s is None:
+                    self.failed = err
+                    self._stop.set()
+                    return False
+                self.status.failing = True
+                if self._stop.wait(wait_s):
+                    return False
+                self.status.retries += 1
+                wait_s = min(wait_s * 2, self.retry_max_s)
+                continue
+            if self.status.failing:
+                self.status.failing = False
+                self.status.last_error = ""
+            return True

@@ -30,6 +30,9 @@ DEFAULT_TOPIC = "frigate/events"
 DEFAULT_CLIENT_ID = "borderwatch-frigate"
 """The persistent session's name at the broker: keep it fixed across restarts (and give
 each Borderwatch that reads the same broker its own)."""
+SERVICE_RETRY_MAX_S = 5.0
+"""`serve --mqtt`: the longest wait between two tries of a batch the service refused
+(e.g. its database locked or full); short, so the map catches up soon after."""
 KEPT_REFUSALS = 20
 """The first refusals are kept verbatim for the report; the rest are only counted."""
 
@@ -60,6 +63,9 @@ class FrigateIntake:
     client_id: str = DEFAULT_CLIENT_ID
     max_ahead_s: float | None = None
     """Refuse events dated further ahead of this machine's clock (serve's --max-skew)."""
+    retry_max_s: float | None = None
+    """None: a failing store stops the intake (`borderwatch ingest mqtt` reports it and
+    exits). A number: the batch is retried with back-off up to it (`serve --mqtt`)."""
     on_stored: Callable[[Sequence[Received], Translated, float], None] | None = None
     """Called after each stored batch with its messages, what they became and when they
     were stored (``time.time()``): the bench measures latency with it."""
@@ -69,11 +75,13 @@ class FrigateIntake:
     log_duplicates: int = 0
     """Detections the store already had (a message sent again after a restart)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _unstored: tuple[Sequence[Received], Translated] | None = None
+    """The batch whose store failed, with what it became (retried as it is)."""
 
     def __post_init__(self) -> None:
         self.translator = FrigateTranslator(self.cameras, max_ahead_s=self.max_ahead_s)
         self.subscriber = MqttSubscriber(self.broker, self.topic, self.client_id,
-                                         self._handle)
+                                         self._handle, retry_max_s=self.retry_max_s)
 
     def start(self, wait_s: float | None = 10.0) -> None:
         self.subscriber.start(wait_s)
@@ -92,8 +100,16 @@ class FrigateIntake:
             return +counts
 
     def _handle(self, batch: Sequence[Received]) -> None:
-        out = self.translator.translate([item.payload for item in batch], time.time())
+        # A batch handed over again after its store failed is not translated again: the
+        # translator already took its frame times, and would now refuse every message as
+        # a duplicate (the subscriber hands over the very same list each try).
+        if self._unstored is not None and self._unstored[0] is batch:
+            out = self._unstored[1]
+        else:
+            out = self.translator.translate([item.payload for item in batch], time.time())
+        self._unstored = (batch, out)
         fresh = self.store(out.stored, out.detections) if out.stored else []
+        self._unstored = None
         stored_at = time.time()
         with self._lock:
             self.log_duplicates += fresh.count(False)
@@ -112,7 +128,7 @@ def attach_to_service(service: Service, intake_settings: dict[str, Any]) -> Frig
     from borderwatch.app.runtime.picture import SensorSeen
 
     intake = FrigateIntake(store=service.accept, max_ahead_s=service.config.max_skew_s,
-                           **intake_settings)
+                           retry_max_s=SERVICE_RETRY_MAX_S, **intake_settings)
 
     def start() -> None:
         for camera in intake.cameras.values():
@@ -123,6 +139,14 @@ def attach_to_service(service: Service, intake_settings: dict[str, Any]) -> Frig
                       "fov_deg": round(camera.intrinsics.hfov_deg, 1), "frigate": camera.name}))
         intake.start(wait_s=None)
 
+    def failing() -> str | None:
+        status = intake.subscriber.status
+        if not status.failing:
+            return None
+        return (f"Frigate intake: {status.last_error}; retrying (the broker holds the "
+                "events not yet stored)")
+
     service.starters.append(start)
     service.stoppers.append(intake.stop)
+    service.checks.append(failing)
     return intake

@@ -63,6 +63,9 @@ class Service:
     stoppers: list[Callable[[], None]] = field(default_factory=list)
     """Called first when the service closes, before the tracker stops (e.g. the MQTT
     intake of `serve --mqtt`: what it holds is stored or left with the broker)."""
+    checks: list[Callable[[], str | None]] = field(default_factory=list)
+    """More of /healthz: each returns why the service is degraded, or None (e.g. the MQTT
+    intake retrying a batch its store refused)."""
     accepting: threading.Lock = field(default_factory=threading.Lock)
     """Held from storing a batch to handing it to the tracker (ingest, a replay), and by
     a tracker (re)starting from the log's position: nothing is fed twice or skipped."""
@@ -142,8 +145,10 @@ class Service:
     def health(self) -> Health:
         """What /healthz says besides a stopped tracker: ok or degraded, and why."""
         with self.health_lock:
-            return self.monitor.assess(self.monotonic(), self._reading(),
-                                       max_pending=self.config.max_pending)
+            health = self.monitor.assess(self.monotonic(), self._reading(),
+                                         max_pending=self.config.max_pending)
+        more = tuple(reason for check in self.checks if (reason := check()) is not None)
+        return Health("degraded", health.reasons + more) if more else health
 
     def _reading(self) -> Reading:
         live = self.live
