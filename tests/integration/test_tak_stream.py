@@ -324,3 +324,37 @@ def test_a_device_connecting_later_first_gets_the_current_picture(
     assert [(e.get("type"), e.get("uid")) for e in events] == [
         ("a-u-G", "borderwatch.trk-000091"),
         ("b-a-g", "borderwatch.incident.INC-20250203-0002")]
+
+
+def test_a_revoked_device_is_refused_and_dropped_while_connected(
+        stream: tuple[Running, Path]) -> None:
+    """`tak certs revoke` takes effect on the running stream, without a restart: the
+    device's open connection is closed and its next connection refused; another
+    device's connection goes on."""
+    run, certs = stream
+    gateway = _gateway(run)
+    lost = _package(certs, run, "ATAK-LOST", "RCMP", "field").with_suffix(".key")
+    kept = _package(certs, run, "ATAK-KEPT", "RCMP", "field").with_suffix(".key")
+    lost_connection = _tls(gateway.port, certs, lost)
+    kept_connection = _tls(gateway.port, certs, kept)
+    try:
+        _wait(lambda: len(gateway.server.sessions) == 2, "both devices connected")
+        result = CliRunner().invoke(app, ["tak", "certs", "revoke", "--dir", str(certs),
+                                          "--name", "ATAK-LOST", "--reason", "lost"])
+        assert result.exit_code == 0, result.output
+        assert "ATAK-LOST: certificate" in result.output and "key_compromise" in result.output
+        # The quiet connection is checked again within REVOCATION_CHECK_S and closed.
+        lost_connection.settimeout(WAIT_S)
+        _wait(lambda: gateway.server.counters.dropped_revoked == 1, "the drop")
+        _wait(lambda: len(gateway.server.sessions) == 1, "one device left")
+        assert [d.device for d in gateway.server.sessions.values()] == ["ATAK-KEPT"]
+        assert _refused(_tls(gateway.port, certs, lost))
+        counters = gateway.server.counters
+        assert counters.refused_connections == 1
+        assert "ATAK-LOST: certificate" in counters.last_refusal
+        assert "revoked" in counters.last_refusal
+        metrics = httpx.get(run.url + "/metrics", headers=run.key("RCMP-K", "monitor")).text
+        assert "borderwatch_tak_dropped_revoked_total 1" in metrics
+    finally:
+        lost_connection.close()
+        kept_connection.close()

@@ -15,12 +15,13 @@ from cryptography.x509.oid import NameOID
 from defusedxml import ElementTree as SafeET
 from typer.testing import CliRunner
 
-from borderwatch.adapters.tak.certs import CertError, init_authority, issue_device
+from borderwatch.adapters.tak.certs import CertError, init_authority, issue_device, revoke_device
 from borderwatch.adapters.tak.identity import (
     DeviceIdentity,
     identity_from_peercert,
     identity_from_subject,
 )
+from borderwatch.adapters.tak.revocation import CRL, Revocations, read_crl
 from borderwatch.app.cli.main import app
 from borderwatch.domain import InputError
 from borderwatch.domain.access import Role
@@ -135,3 +136,36 @@ def test_a_subject_without_a_clear_agency_or_role_is_refused(
     with pytest.raises(InputError) as caught:
         identity_from_subject(subject)
     assert caught.value.field == field
+
+
+def test_revoking_a_device_signs_a_crl_with_its_serial(tmp_path: Path) -> None:
+    init_authority(tmp_path)
+    first = issue_device(tmp_path, name="ATAK-01", agency="RCMP", role="field")
+    issue_device(tmp_path, name="ATAK-02", agency="RCMP", role="field")
+    revocations = Revocations.at(tmp_path)  # no CRL yet: nothing revoked
+    serial = x509.load_pem_x509_certificate(first.cert.read_bytes()).serial_number
+    assert not revocations.is_revoked(serial)
+    made = revoke_device(tmp_path, name="ATAK-01", reason="lost")
+    assert (made.serial, made.reason) == (serial, "key_compromise")
+    assert revocations.is_revoked(serial)  # read again: the file changed
+    again = revoke_device(tmp_path, name="ATAK-01")
+    assert again == made  # the first revocation stands
+    ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    assert [r.serial for r in read_crl(tmp_path, ca)] == [serial]
+    crl = x509.load_pem_x509_crl((tmp_path / CRL).read_bytes())
+    assert crl.get_revoked_certificate_by_serial_number(serial) is not None
+
+
+def test_revoke_names_the_field_and_refuses_a_crl_of_another_ca(tmp_path: Path) -> None:
+    init_authority(tmp_path / "ours")
+    issue_device(tmp_path / "ours", name="ATAK-01", agency="RCMP", role="field")
+    with pytest.raises(InputError, match=r"--name.*no device 'ATAK-9'.*ATAK-01"):
+        revoke_device(tmp_path / "ours", name="ATAK-9")
+    with pytest.raises(InputError, match="--reason"):
+        revoke_device(tmp_path / "ours", name="ATAK-01", reason="bored")
+    init_authority(tmp_path / "theirs")
+    issue_device(tmp_path / "theirs", name="X", agency="RCMP", role="field")
+    revoke_device(tmp_path / "theirs", name="X")
+    (tmp_path / "ours" / CRL).write_bytes((tmp_path / "theirs" / CRL).read_bytes())
+    with pytest.raises(InputError, match="not signed by the CA"):
+        Revocations.at(tmp_path / "ours")

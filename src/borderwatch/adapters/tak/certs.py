@@ -1,6 +1,7 @@
 """A small certificate authority for the TAK stream, and ATAK data packages.
 
-``tak certs init`` makes the CA and the stream's server certificate; ``tak certs device``
+``tak certs init`` makes the CA and the stream's server certificate; ``tak certs revoke``
+puts a device's certificate on the CA's revocation list (revocation.py); ``tak certs device``
 a client certificate per device, ``CN=<device>, O=<agency>, OU=<role>`` (identity.py
 reads them back), and the data package ATAK imports (docs/devices.md, "ATAK phones"):
 
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from borderwatch.adapters.tak.identity import DEVICE_ROLES, normal_agency
+from borderwatch.adapters.tak.revocation import REASONS, Revoked, read_crl, write_crl
 from borderwatch.domain import BorderwatchError, InputError
 
 CA_KEY, CA_CERT = "ca.key", "ca.pem"
@@ -148,6 +150,31 @@ def issue_device(folder: Path, *, name: str, agency: str, role: str,
                             entries=list(files))
     _write_zip(paths.package, {"MANIFEST/manifest.xml": manifest.encode(), **files})
     return paths
+
+
+def revoke_device(folder: Path, *, name: str, reason: str = "unspecified") -> Revoked:
+    """Revoke device ``name``'s certificate (``devices/<name>.pem``): its serial goes into
+    the CA's CRL, which a running stream reads at once (revocation.py). Revoking it again
+    changes nothing and returns the first revocation."""
+    if reason not in REASONS:
+        raise InputError("--reason", f"must be one of {', '.join(REASONS)}, got {reason!r}")
+    ca_key, ca = load_authority(folder)
+    path = folder / DEVICES / f"{name}.pem"
+    if not path.is_file():
+        known = sorted(p.stem for p in (folder / DEVICES).glob("*.pem"))
+        raise InputError("--name", f"no device {name!r} in {folder / DEVICES} (devices: "
+                         f"{', '.join(known) or 'none'})")
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    if cert.issuer != ca.subject:
+        raise CertError(f"{path} was not signed by the CA in {folder}")
+    revoked = read_crl(folder, ca)
+    for item in revoked:
+        if item.serial == cert.serial_number:
+            return item
+    item = Revoked(cert.serial_number, dt.datetime.now(dt.UTC).replace(microsecond=0),
+                   REASONS[reason].name)
+    write_crl(folder, ca_key, ca, [*revoked, item])
+    return item
 
 
 def load_authority(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:

@@ -28,12 +28,16 @@ from typing import Protocol
 from borderwatch.adapters.tak.certs import CA_CERT, SERVER_CERT, SERVER_KEY
 from borderwatch.adapters.tak.identity import DeviceIdentity, identity_from_peercert
 from borderwatch.adapters.tak.inbound import MAX_EVENT_BYTES, is_ping, read_event
+from borderwatch.adapters.tak.revocation import Revocations, peer_serial
 from borderwatch.alerts.cot import split_events
 from borderwatch.domain import InputError
 
 WRITE_TIMEOUT_S = 30.0
 """A device that takes nothing for this long is disconnected (as CotStreamServer)."""
 HANDSHAKE_TIMEOUT_S = 10.0
+REVOCATION_CHECK_S = 2.0
+"""How long a quiet connection waits before its certificate is checked against the CRL
+again (a stat of crl.pem; the file is read only when it changed)."""
 
 
 class TakSession(Protocol):
@@ -65,6 +69,8 @@ class TakCounters:
     refused_events: int = 0
     """Events refused: malformed or hostile XML, a field missing or wrong."""
     closed_oversize: int = 0
+    dropped_revoked: int = 0
+    """Connections closed because their certificate was revoked while connected."""
     last_refusal: str = ""
 
 
@@ -121,9 +127,11 @@ class TakStreamServer:
     def __init__(self, sock: socket.socket, open_session: OpenSession, *,
                  ssl_context: ssl.SSLContext | None,
                  plain_identity: DeviceIdentity | None = None,
+                 revocations: Revocations | None = None,
                  write_timeout_s: float = WRITE_TIMEOUT_S) -> None:
         """``ssl_context`` None: plain TCP (``sock`` must be on loopback, check_plain),
-        every connection then being ``plain_identity``."""
+        every connection then being ``plain_identity``. ``revocations``: the CA's CRL,
+        checked at each handshake and as each connection reads."""
         if ssl_context is None:
             check_plain(sock.getsockname()[0])
             if plain_identity is None:
@@ -133,6 +141,7 @@ class TakStreamServer:
         self.open_session = open_session
         self.ssl_context = ssl_context
         self.plain_identity = plain_identity
+        self.revocations = revocations
         self.write_timeout_s = write_timeout_s
         self.counters = TakCounters()
         self.sessions: dict[int, DeviceIdentity] = {}
@@ -159,23 +168,31 @@ class TakStreamServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        serial: int | None = None
         try:
             if self.ssl_context is None:
                 assert self.plain_identity is not None
                 device = self.plain_identity
             else:
+                peer = writer.get_extra_info("peercert") or {}
                 try:
-                    device = identity_from_peercert(writer.get_extra_info("peercert") or {})
+                    device = identity_from_peercert(peer)
                 except InputError as err:
                     self.counters.refused_connections += 1
                     self.counters.last_refusal = str(err)
+                    return
+                serial = peer_serial(peer)
+                if serial is not None and self._revoked(serial):
+                    self.counters.refused_connections += 1
+                    self.counters.last_refusal = (f"device {device.device}: certificate "
+                                                  f"{serial:x} is revoked")
                     return
             self.counters.connections += 1
             session = self.open_session(device)
             self.sessions[id(writer)] = device
             lock = asyncio.Lock()
             sending = asyncio.create_task(self._send(session, writer, lock))
-            reading = asyncio.create_task(self._read(session, reader))
+            reading = asyncio.create_task(self._read(session, reader, serial))
             try:
                 await asyncio.wait({sending, reading}, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -199,10 +216,26 @@ class TakStreamServer:
             async for data in session.outbound():
                 await self._write(writer, lock, data)
 
-    async def _read(self, session: TakSession, reader: asyncio.StreamReader) -> None:
+    def _revoked(self, serial: int | None) -> bool:
+        return (self.revocations is not None and serial is not None
+                and self.revocations.is_revoked(serial))
+
+    async def _read(self, session: TakSession, reader: asyncio.StreamReader,
+                    serial: int | None = None) -> None:
         buffer = b""
         try:
-            while chunk := await reader.read(65536):
+            while True:
+                chunk = await self._next(reader, serial)
+                if self._revoked(serial):
+                    assert serial is not None
+                    self.counters.dropped_revoked += 1
+                    self.counters.last_refusal = (f"certificate {serial:x} revoked while "
+                                                  "connected: connection closed")
+                    return
+                if chunk is None:  # quiet for a while: only the revocation was looked at
+                    continue
+                if not chunk:
+                    return
                 events, buffer = split_events(buffer + chunk)
                 for raw in events:
                     await self._take(session, raw)
@@ -213,6 +246,18 @@ class TakStreamServer:
                     return
         except (ConnectionError, ssl.SSLError, TimeoutError):
             return
+
+    async def _next(self, reader: asyncio.StreamReader, serial: int | None) -> bytes | None:
+        """The next bytes (b"" at the end), or None after REVOCATION_CHECK_S of quiet when
+        the connection's certificate is to be checked again (a device that only listens
+        is dropped as soon as it is revoked, not at its next report)."""
+        if self.revocations is None or serial is None:
+            return await reader.read(65536)
+        try:
+            # Cancelling a StreamReader.read loses nothing: what arrived stays buffered.
+            return await asyncio.wait_for(reader.read(65536), REVOCATION_CHECK_S)
+        except TimeoutError:
+            return None
 
     async def _take(self, session: TakSession, raw: bytes) -> None:
         self.counters.events_in += 1

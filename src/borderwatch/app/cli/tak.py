@@ -73,3 +73,24 @@ def device(
     if password is None:
         Console(stderr=True).print(f"Password of {made.p12.name}: {made.password} (shown "
                                    "once; it is also inside the package)")
+
+
+@certs_app.command("revoke")
+def revoke(
+    folder: DirOption,
+    name: Annotated[str, typer.Option("--name", help="The device whose certificate is "
+                                      "revoked (as given to `device --name`).")],
+    reason: Annotated[str, typer.Option("--reason", help="unspecified, lost (recorded as "
+                                        "key compromise), key_compromise, superseded or "
+                                        "cessation_of_operation (RFC 5280).")]
+    = "unspecified",
+) -> None:
+    """Revoke a device's certificate: a lost or stolen phone, a team member who left.
+    Its serial goes into crl.pem, signed by the CA; a running `serve --tak-certs` reads
+    the file again at once, refuses the device's next connection and drops the one it
+    has. Issue the device a new certificate with `device --name NEW-NAME`."""
+    from borderwatch.adapters.tak.certs import revoke_device
+
+    item = revoke_device(folder, name=name, reason=reason)
+    typer.echo(f"{name}: certificate {item.serial:x} revoked at "
+               f"{item.when.isoformat()} ({item.reason})")

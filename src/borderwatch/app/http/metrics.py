@@ -78,7 +78,7 @@ def render_metrics(service: Service) -> str:
             "# TYPE borderwatch_tak_connections_total counter",
             f"borderwatch_tak_connections_total {t.connections}",
             "# HELP borderwatch_tak_refused_connections_total TAK connections whose "
-            "certificate names no agency or role.",
+            "certificate names no agency or role, or is revoked.",
             "# TYPE borderwatch_tak_refused_connections_total counter",
             f"borderwatch_tak_refused_connections_total {t.refused_connections}",
             "# HELP borderwatch_tak_events_received_total CoT events TAK devices sent.",
@@ -88,5 +88,9 @@ def render_metrics(service: Service) -> str:
             "hostile XML, or a field missing or wrong.",
             "# TYPE borderwatch_tak_events_refused_total counter",
             f"borderwatch_tak_events_refused_total {t.refused_events}",
+            "# HELP borderwatch_tak_dropped_revoked_total TAK connections closed because "
+            "their certificate was revoked while connected.",
+            "# TYPE borderwatch_tak_dropped_revoked_total counter",
+            f"borderwatch_tak_dropped_revoked_total {t.dropped_revoked}",
         ]
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ import orjson
 
 from borderwatch.adapters.tak.identity import DeviceIdentity
 from borderwatch.adapters.tak.inbound import Sighting, interpret
+from borderwatch.adapters.tak.revocation import Revocations
 from borderwatch.adapters.tak.stream import TakStreamServer, listen, server_context
 from borderwatch.alerts.cot_feed import feed_event_cot, incident_cot, track_cot
 from borderwatch.alerts.gate import collected_disclosures, disclosure_of_event
@@ -69,11 +70,13 @@ class TakGateway:
                  responders: ResponderSink) -> None:
         settings.check()
         context = None if settings.plain else server_context(settings.cert_dir or Path())
+        revocations = None if settings.plain else Revocations.at(settings.cert_dir or Path())
         self.service = service
         self.responders = responders
         self.server = TakStreamServer(
             listen(settings.host, settings.port), self._open, ssl_context=context,
-            plain_identity=DeviceIdentity("loopback", service.config.agency, "field"))
+            plain_identity=DeviceIdentity("loopback", service.config.agency, "field"),
+            revocations=revocations)
         self.port = self.server.port
         self._starting: asyncio.Task[None] | None = None
 
