@@ -88,9 +88,12 @@ class ProcCluster:
         d = self.delivery
         delivery: dict[str, Any] = {"webhook_secret_env": d.webhook_secret_env,
                                     "deadline_s": d.deadline_s}
-        for key, values in (("tak", d.cot), ("cap", d.cap), ("webhook", d.webhook)):
+        for key, values in (("tak", d.cot), ("cap", d.cap), ("webhook", d.webhook),
+                            ("mqtt", d.mqtt)):
             if values:
                 delivery[key] = list(values)
+        if d.policy is not None:
+            delivery["policy"] = str(d.policy)
         self.config.write_text(yaml.safe_dump({
             "name": self.name, "store": self.store, "bus": list(self.bus),
             "replicas": self.replicas, "claim_lease_s": self.claim_lease_s,

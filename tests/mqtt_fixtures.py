@@ -17,10 +17,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
@@ -99,3 +102,26 @@ def wait_until(condition: object, timeout_s: float = 30.0, what: str = "") -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         time.sleep(0.02)
+
+
+class Listener:
+    """A subscriber to borderwatch/incidents/# that keeps every message it gets."""
+
+    def __init__(self, port: int, client_id: str = "incident-listener") -> None:
+        self.messages: list[mqtt.MQTTMessage] = []
+        ready = threading.Event()
+        self.client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                                  client_id=client_id)
+        self.client.on_message = lambda c, u, m: self.messages.append(m)
+        self.client.on_subscribe = lambda c, u, mid, codes, p: ready.set()
+        self.client.on_connect = lambda c, u, f, r, p: c.subscribe("borderwatch/incidents/#", 1)
+        self.client.connect("127.0.0.1", port, 30)
+        self.client.loop_start()
+        assert ready.wait(10)
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        return {m.topic: orjson.loads(m.payload) for m in self.messages}
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

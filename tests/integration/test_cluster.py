@@ -1,8 +1,8 @@
 """The cluster on real engines (issue 16): the API, two tracker workers and two
 dispatchers as processes on PostgreSQL and NATS JetStream started by the test session.
 The Coutts night gives the incidents the embedded default gives, every detection is
-stored once, and the alerts reach a real CoT listener, a CAP folder and a real webhook
-receiver, each once after de-duplication."""
+stored once, and the alerts reach a real CoT listener, a CAP folder, a real webhook
+receiver and a Mosquitto subscriber, each once after de-duplication."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 import pytest
 from tests.alert_helpers import WebhookReceiver, assert_valid_cot
 from tests.cluster_helpers import essence
 from tests.cluster_procs import ProcCluster
+from tests.mqtt_fixtures import Listener
 from tests.service_helpers import coutts_wire, post_all, running_service
 
+from borderwatch.adapters.mqtt.server import Mosquitto
 from borderwatch.adapters.nats.server import NatsServer
 from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.adapters.transports.tak import CotListener
@@ -25,6 +28,7 @@ from borderwatch.app.runtime.config import Delivery
 from borderwatch.domain.access import Role
 
 SECRET = "cluster-webhook-secret"
+POLICY = Path(__file__).resolve().parents[2] / "src/borderwatch/alerts/policy.yaml"
 pytestmark = pytest.mark.slow
 
 
@@ -76,12 +80,18 @@ def receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CotListener, We
 def test_the_coutts_night_on_the_cluster_gives_the_embedded_incidents_and_alerts(
     tmp_path: Path, postgres_url: str, nats_server: NatsServer,
     embedded_incidents: list[dict[str, Any]],
-    receivers: tuple[CotListener, WebhookReceiver],
+    receivers: tuple[CotListener, WebhookReceiver], mosquitto: Mosquitto,
 ) -> None:
     listener, receiver = receivers
     caps = tmp_path / "cap"
-    delivery = Delivery(cot=(f"tcp://127.0.0.1:{listener.port}",), cap=(str(caps),),
-                        webhook=(receiver.url,))
+    # The bundled policy with MQTT added to the responsible unit's channels.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY.read_text().replace(
+        "channels: [console, jsonl, cot, cap, webhook]",
+        "channels: [console, jsonl, cot, cap, webhook, mqtt]"))
+    delivery = Delivery(policy=policy, cot=(f"tcp://127.0.0.1:{listener.port}",),
+                        cap=(str(caps),), webhook=(receiver.url,), mqtt=(mosquitto.url,))
+    subscriber = Listener(mosquitto.port, client_id="cluster-incident-listener")
     cluster = ProcCluster(postgres_url, [nats_server.url], tmp_path / "cluster",
                           delivery=delivery)
     try:
@@ -97,10 +107,15 @@ def test_the_coutts_night_on_the_cluster_gives_the_embedded_incidents_and_alerts
         cluster.wait(lambda: sorted(map(essence, incidents(cluster.api_url, headers))) == want,
                      "the cluster's incidents", api, *workers)
         assert stored_detections(postgres_url) == (len(wires), len(wires))
-        cluster.wait(lambda: receiver.keys and listener.events and any(caps.glob("*.xml")),
-                     "alerts at every receiver", *dispatchers)
+        cluster.wait(lambda: receiver.keys and listener.events and any(caps.glob("*.xml"))
+                     and subscriber.messages, "alerts at every receiver", *dispatchers)
     finally:
         cluster.close()
+        subscriber.close()
     assert all(count == 1 for count in receiver.keys.values()), receiver.keys
+    # Each alert's MQTT message arrived once, though two dispatchers shared the outbox.
+    keys = [orjson.loads(m.payload)["dedup_key"] for m in subscriber.messages]
+    assert len(keys) == len(set(keys)), keys
+    assert all(m.topic.startswith("borderwatch/incidents/") for m in subscriber.messages)
     for event in listener.events:
         assert_valid_cot(event)

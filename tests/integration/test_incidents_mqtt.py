@@ -5,17 +5,12 @@ the fields its rule allows, and the topic does not name what the document withho
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import orjson
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from tests.alert_helpers import incident
-from tests.mqtt_fixtures import wait_until
+from tests.mqtt_fixtures import Listener, wait_until
 
 from borderwatch.adapters.mqtt.server import Mosquitto
 from borderwatch.alerts import AlertPolicy, Channels, RecordingDisclosures
@@ -24,29 +19,6 @@ from borderwatch.app.bootstrap import open_alert_service, transports_for
 from borderwatch.geo import Boundary
 
 POLICY = Path(__file__).resolve().parents[2] / "src/borderwatch/alerts/policy.yaml"
-
-
-class Listener:
-    """A subscriber to borderwatch/incidents/# that keeps every message it gets."""
-
-    def __init__(self, port: int, client_id: str = "incident-listener") -> None:
-        self.messages: list[mqtt.MQTTMessage] = []
-        ready = threading.Event()
-        self.client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
-                                  client_id=client_id)
-        self.client.on_message = lambda c, u, m: self.messages.append(m)
-        self.client.on_subscribe = lambda c, u, mid, codes, p: ready.set()
-        self.client.on_connect = lambda c, u, f, r, p: c.subscribe("borderwatch/incidents/#", 1)
-        self.client.connect("127.0.0.1", port, 30)
-        self.client.loop_start()
-        assert ready.wait(10)
-
-    def documents(self) -> dict[str, dict[str, Any]]:
-        return {m.topic: orjson.loads(m.payload) for m in self.messages}
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture

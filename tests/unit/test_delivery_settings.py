@@ -63,3 +63,14 @@ def test_a_send_starts_only_while_the_lease_still_covers_a_whole_attempt() -> No
     assert claim_fresh_s(60, 5) == 55.0
     with pytest.raises(ValueError, match="longer than one attempt"):
         claim_fresh_s(5, 5)
+
+
+def test_a_deployment_delivers_to_mqtt_brokers_and_checks_their_urls(tmp_path: Path) -> None:
+    config = _deployment_file(tmp_path, f"store: {STORE}\nbus: [{BUS}]\n"
+                                        "delivery:\n  mqtt: [mqtt://127.0.0.1:1883]\n")
+    delivery = load_deployment(config).delivery
+    assert delivery.mqtt == ("mqtt://127.0.0.1:1883",) and delivery.sends
+    bad = _deployment_file(tmp_path, f"store: {STORE}\nbus: [{BUS}]\n"
+                                     "delivery:\n  mqtt: [http://127.0.0.1:1883]\n")
+    with pytest.raises(InputError, match="delivery.mqtt"):
+        load_deployment(bad)

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from borderwatch.app.cli.options import (
     CapOption,
+    MqttAlertsOption,
     PolicyOption,
     SecretEnvOption,
     TakCaOption,
@@ -98,26 +99,29 @@ def dispatch(
     tak: TakOption = None,
     cap: CapOption = None,
     webhook: WebhookOption = None,
+    alerts_mqtt: MqttAlertsOption = None,
     webhook_secret_env: SecretEnvOption = WEBHOOK_SECRET_ENV,
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
     tak_ca: TakCaOption = None,
 ) -> None:
-    """Deliver the shared outbox to TAK servers, CAP folders and webhooks: each message
+    """Deliver the shared outbox to TAK servers, CAP folders, webhooks and MQTT: each message
     claimed by one dispatcher at a time, retried with backoff, dead-lettered after the
     last try. Destinations from the deployment, or these options instead."""
     from borderwatch.app.bootstrap import build_dispatcher
     from borderwatch.app.cluster.deployment import load_deployment, with_delivery
 
     deployment = load_deployment(config, store=store, bus=bus)
-    if tak or cap or webhook or policy:
+    if tak or cap or webhook or alerts_mqtt or policy:
         deployment = with_delivery(deployment, delivery_from(
-            policy, tak, cap, webhook, webhook_secret_env, tak_cert, tak_key, tak_ca))
+            policy, tak, cap, webhook, webhook_secret_env, tak_cert, tak_key, tak_ca,
+            mqtt=alerts_mqtt))
     dispatcher, closers = build_dispatcher(deployment)
     stop = threading.Event()
     _until_signalled(stop)
     dispatcher.start()
-    where = [*deployment.delivery.cot, *deployment.delivery.cap, *deployment.delivery.webhook]
+    sent = deployment.delivery
+    where = [*sent.cot, *sent.cap, *sent.webhook, *sent.mqtt]
     console.print(f"dispatcher: delivering to {', '.join(where) or 'nothing configured'}")
     try:
         while not stop.wait(0.5):
@@ -141,6 +145,7 @@ def up(
     tak: TakOption = None,
     cap: CapOption = None,
     webhook: WebhookOption = None,
+    alerts_mqtt: MqttAlertsOption = None,
     webhook_secret_env: SecretEnvOption = WEBHOOK_SECRET_ENV,
     tak_cert: TakCertOption = None,
     tak_key: TakKeyOption = None,
@@ -154,7 +159,7 @@ def up(
 
     folder = (directory or default_directory()).absolute()
     delivery = delivery_from(policy, tak, cap, webhook, webhook_secret_env, tak_cert,
-                             tak_key, tak_ca)
+                             tak_key, tak_ca, mqtt=alerts_mqtt)
     if workers < 1:
         raise InputError("--workers", f"must be at least 1, got {workers}")
     if dispatchers < 0:
@@ -166,7 +171,8 @@ def up(
         argv = [sys.executable, "-m", "borderwatch", "cluster", "up", "--foreground",
                 "--dir", str(folder), "--workers", str(workers), "--dispatchers",
                 str(dispatchers), "--port", str(port)]
-        for flag, values in (("--tak", tak), ("--cap", cap), ("--webhook", webhook)):
+        for flag, values in (("--tak", tak), ("--cap", cap), ("--webhook", webhook),
+                             ("--alerts-mqtt", alerts_mqtt)):
             for value in values or ():
                 argv += [flag, str(value)]
         for flag, path in (("--policy", policy), ("--tak-cert", tak_cert),

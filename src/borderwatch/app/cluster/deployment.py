@@ -15,6 +15,7 @@ and where alerts go. From a YAML file (``--config``), environment variables
       tak: [tls://tak.example:8089]
       cap: [/srv/cap-outbox]
       webhook: [https://partner.example/hook]
+      mqtt: [mqtts://broker.example:8883]   # incidents on borderwatch/incidents/<segment>
       webhook_secret_env: BORDERWATCH_WEBHOOK_SECRET
       deadline_s: 5           # one delivery attempt, whatever the receiver does
     responders:               # field units an intercept may propose (docs/responders.md)
@@ -47,8 +48,8 @@ a message holds a request's detections for one segment."""
 _KEYS = {"name", "store", "bus", "replicas", "retention_hours", "claim_lease_s", "segments",
          "delivery", "responders", "responders_stale_after_s"}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
-_DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "webhook_secret_env", "tak_cert",
-                  "tak_key", "tak_ca", "deadline_s"}
+_DELIVERY_KEYS = {"policy", "tak", "cap", "webhook", "mqtt", "webhook_secret_env",
+                  "tak_cert", "tak_key", "tak_ca", "deadline_s"}
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _delivery(raw: Any, base: Path) -> Delivery:
     if raw is None:
         return Delivery()
     if not isinstance(raw, dict):
-        raise InputError("delivery", "must be a mapping (policy, tak, cap, webhook)")
+        raise InputError("delivery", "must be a mapping (policy, tak, cap, webhook, mqtt)")
     unknown = set(raw) - _DELIVERY_KEYS
     if unknown:
         raise InputError("delivery", f"unknown settings {sorted(unknown)}; "
@@ -189,8 +190,12 @@ def _delivery(raw: Any, base: Path) -> Delivery:
     except (TypeError, ValueError):
         raise InputError("delivery.deadline_s", f"not a number of seconds: "
                          f"{raw.get('deadline_s')!r}") from None
+    from borderwatch.adapters.mqtt.broker import parse_broker
+
+    for url in listed("mqtt"):  # named as the file names it, not as the option does
+        parse_broker(url, "delivery.mqtt")
     return Delivery(policy=path("policy"), cot=listed("tak"), cap=listed("cap"),
-                    webhook=listed("webhook"), deadline_s=deadline_s,
+                    webhook=listed("webhook"), mqtt=listed("mqtt"), deadline_s=deadline_s,
                     webhook_secret_env=str(raw.get("webhook_secret_env", WEBHOOK_SECRET_ENV)),
                     tak=TakSettings(client_cert=path("tak_cert"), client_key=path("tak_key"),
                                     ca_file=path("tak_ca")))

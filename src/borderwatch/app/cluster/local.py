@@ -144,7 +144,8 @@ class LocalCluster:
         delivery: dict[str, Any] = {}
         if d.policy is not None:
             delivery["policy"] = str(d.policy.absolute())
-        for key, values in (("tak", d.cot), ("cap", d.cap), ("webhook", d.webhook)):
+        for key, values in (("tak", d.cot), ("cap", d.cap), ("webhook", d.webhook),
+                            ("mqtt", d.mqtt)):
             if values:
                 delivery[key] = list(values)
         delivery["webhook_secret_env"] = d.webhook_secret_env
