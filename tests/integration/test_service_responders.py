@@ -178,3 +178,30 @@ def test_an_unknown_incident_is_404(svc: tuple[Running, list[Any]], tmp_path: Pa
     with httpx.Client(base_url=running.url) as client:
         key = running.key("RCMP-K", "operator")
         assert client.get("/v1/incidents/INC-nope/intercept", headers=key).status_code == 404
+
+
+def test_with_the_deployments_roads_a_far_unit_is_routed_by_road(tmp_path: Path) -> None:
+    """`serve --roads`: the unit 17 km away drives the road south and walks the rest; the
+    answer says by road, with its route and the file it came from."""
+    roads = tmp_path / "roads.geojson"
+    roads.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "test road", "speed_kmh": 90},
+         "geometry": {"type": "LineString",
+                      "coordinates": [[-112.08, 49.146], [-112.02, 49.02],
+                                      [-112.01, 49.003]]}}]}))
+    with running_service(tmp_path / "service.db", tracker_process=False,
+                         responders=(FAR,), roads=roads) as running, \
+            httpx.Client(base_url=running.url, timeout=30) as client:
+        operator = running.key("RCMP-K", "operator")
+        assert client.post("/v1/detections", json=walk_north(),
+                           headers=operator).json()["accepted"] == 150
+        running.wait_idle()
+        running.service.clock = lambda: T0 + timedelta(seconds=760)
+        incident = crossing(client, operator)
+        plan = client.get(f"/v1/incidents/{incident['incident_id']}/intercept",
+                          headers=operator).json()
+        (far,) = plan["proposals"]
+        assert far["route"] == "road" and far["road_m"] > 10_000, far
+        assert far["route_path"][0] == [-112.08, 49.146]  # from the unit's home
+        assert far["travel_s"] < far["distance_m"] / 10.0  # sooner than off road all the way
+        assert str(roads) in plan["assumptions"][0]

@@ -248,9 +248,14 @@ def responder_desk(config: ServiceConfig, delivery: Delivery, storage: Storage,
     outbox for the deployment's TAK servers, ``responder`` events on the feed."""
     registry = ResponderRegistry.of(config.responders,
                                     stale_after_s=config.responders_stale_after_s)
+    roads = None
+    if config.roads is not None:
+        from borderwatch.geo.roads import load_roads
+
+        roads = load_roads(config.roads, boundary.frame)
     return ResponderDesk(registry, storage.interventions, boundary.frame,
                          publish=hub.publish, outbox=storage.outbox, cot=delivery.cot,
-                         wake=alerts.dispatcher.wake)
+                         wake=alerts.dispatcher.wake, roads=roads)
 
 
 

@@ -14,9 +14,11 @@ local metric frame (docs/references.md: distances in metres, never degrees).
 Assumptions, stated in every answer (``assumptions``):
 
 * straight line, no roads: no road network is bundled (``geo/data`` holds the boundary,
-  the ports and the segments only), so the time is a straight line at the unit's
-  *off-road* speed; the same line at its *road* speed is given as a lower bound
-  (``road_bound_s``) — no route can beat it;
+  the ports and the segments only), so without the deployment's own roads (``serve
+  --roads``, geo/roads.py) the time is a straight line at the unit's *off-road* speed;
+  with them, the earlier of that and the best way by road (by_road.py). The straight
+  line at the unit's *road* speed is given as a lower bound (``road_bound_s``) — no
+  route can beat it;
 * the group keeps its speed and heading (it may stop, turn or split);
 * the unit is where it last reported (or at its declared home) and leaves now.
 
@@ -35,10 +37,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from borderwatch.domain.errors import InputError
 from borderwatch.domain.position import Position, check_lat_lon
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.geo.projection import LocalFrame
+from borderwatch.geo.roads import RoadNetwork
+from borderwatch.respond.by_road import earliest_by_road
 from borderwatch.respond.registry import Availability, UnitView
 
 HORIZON_S = 1800.0
@@ -52,6 +58,20 @@ ASSUMPTIONS = (
     "the group keeps its last known speed and heading",
     "the unit is at its last reported (or declared home) position and leaves now",
 )
+ROAD_ASSUMPTION = (
+    "by road where the deployment's road network ({source}) gets there sooner: off road "
+    "to a nearby road node, along the roads at the slower of the unit's road speed and "
+    "the road's, off road to the meeting point; roads join only where their lines share "
+    "a vertex; otherwise the straight line at the unit's off-road speed; road_bound_s is "
+    "the straight line at its road speed"
+)
+
+
+def assumptions(roads: RoadNetwork | None) -> tuple[str, ...]:
+    """What every answer assumes, with or without the deployment's roads."""
+    if roads is None:
+        return ASSUMPTIONS
+    return (ROAD_ASSUMPTION.format(source=roads.source), *ASSUMPTIONS[1:])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,9 +135,18 @@ class Proposal:
     position_source: str
     age_s: float | None
     simulated: bool
+    route: str = "straight"
+    """``straight`` (off road all the way) or ``road``."""
+    route_path: tuple[Position, ...] = ()
+    """The way there: the unit, the road nodes, the point (empty for a straight line)."""
+    road_m: float = 0.0
+    """Metres of the route on roads."""
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "route": self.route,
+            "route_path": [[round(p.lon, 7), round(p.lat, 7)] for p in self.route_path],
+            "road_m": round(self.road_m, 1),
             "unit_id": self.unit_id, "callsign": self.callsign, "agency": self.agency,
             "at": format_time(self.at), "travel_s": round(self.travel_s, 1),
             "lat": round(self.point.lat, 7), "lon": round(self.point.lon, 7),
@@ -145,6 +174,7 @@ class InterceptPlan:
     reason: str | None
     """Why there is no proposal (None when there is one)."""
     simulated: bool
+    assumptions: tuple[str, ...] = ASSUMPTIONS
 
     @property
     def best(self) -> Proposal | None:
@@ -167,7 +197,7 @@ class InterceptPlan:
             "best": best.unit_id if best is not None else None,
             "skipped": [{"unit_id": u, "why": why} for u, why in self.skipped],
             "reason": self.reason,
-            "assumptions": list(ASSUMPTIONS),
+            "assumptions": list(self.assumptions),
             "simulated": self.simulated,
         }
 
@@ -212,9 +242,11 @@ def propose(
     *,
     horizon_s: float = HORIZON_S,
     simulated: bool = False,
+    roads: RoadNetwork | None = None,
 ) -> InterceptPlan:
     """The intercept plan for ``group`` at ``now`` with ``units`` (the registry's units:
-    those not proposable are listed in ``skipped``). Pure: the same input, the same plan."""
+    those not proposable are listed in ``skipped``); by road too when ``roads`` are given
+    (by_road.py), whichever is sooner. Pure: the same input, the same plan."""
     if not (math.isfinite(horizon_s) and horizon_s > 0):
         raise InputError("horizon_s", f"must be > 0 seconds, got {horizon_s}")
     east0, north0 = frame.point_to_local(group.position.lat, group.position.lon)
@@ -240,19 +272,36 @@ def propose(
         ue, un = frame.point_to_local(unit.position.lat, unit.position.lon)
         rel_e, rel_n = east0 + ve * elapsed - ue, north0 + vn * elapsed - un
         tau = meeting_time_s(rel_e, rel_n, ve, vn, unit.speed_ms)
-        if tau is None or tau > left_s.total_seconds():
+        if tau is not None and tau > left_s.total_seconds():
+            tau = None
+        by_road = None
+        if roads is not None and left_s.total_seconds() > 0:
+            by_road = earliest_by_road(
+                roads, (ue, un), unit.speed_ms, unit.road_speed_ms,
+                lambda t: np.column_stack([east0 + ve * (elapsed + t),
+                                           north0 + vn * (elapsed + t)]),
+                left_s.total_seconds() if tau is None else min(tau, left_s.total_seconds()))
+        if by_road is not None and (tau is None or by_road.travel_s < tau):
+            tau = by_road.travel_s
+        else:
+            by_road = None
+        if tau is None:
             skipped.append((unit.unit_id, f"cannot reach the group within the {horizon_s:.0f} s "
                             "horizon of its predicted path"))
             continue
         pe, pn = east0 + ve * (elapsed + tau), north0 + vn * (elapsed + tau)
         distance = math.hypot(pe - ue, pn - un)
+        route: dict[str, Any] = {}
+        if by_road is not None:
+            route = {"route": "road", "road_m": by_road.road_m, "route_path": tuple(
+                Position(*frame.point_to_geo(float(e), float(n))) for e, n in by_road.route)}
         proposals.append(Proposal(
             unit_id=unit.unit_id, callsign=unit.callsign, agency=unit.agency,
             at=now + timedelta(seconds=tau), travel_s=tau,
             point=Position(*frame.point_to_geo(pe, pn)), distance_m=distance,
             speed_ms=unit.speed_ms, road_bound_s=distance / unit.road_speed_ms,
             position_source=unit.position_source, age_s=unit.age_s,
-            simulated=unit.simulated,
+            simulated=unit.simulated, **route,
         ))
     proposals.sort(key=lambda p: (p.travel_s, p.unit_id))
     return InterceptPlan(
@@ -260,6 +309,7 @@ def propose(
         path=path, proposals=tuple(proposals), skipped=tuple(skipped),
         reason=None if proposals else _no_proposal(units, left_s),
         simulated=simulated or any(p.simulated for p in proposals),
+        assumptions=assumptions(roads),
     )
 
 

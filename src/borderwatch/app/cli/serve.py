@@ -132,6 +132,11 @@ def serve(
         "units (id, callsign, agency, home, road_speed_ms, offroad_speed_ms; "
         "docs/responders.md); a deployment file will do. With --replay and none given, "
         "the scenario's own (simulated) units.", dir_okay=False)] = None,
+    roads: Annotated[Path | None, typer.Option(
+        "--roads", help="The deployment's road network, GeoJSON LineStrings (optional "
+        "speed_kmh, name; roads join where they share a vertex): intercepts go by road "
+        "where sooner than a straight line (docs/responders.md). None is bundled.",
+        dir_okay=False)] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -182,6 +187,7 @@ def serve(
     deployment = _deployment(config_file, store, bus, delivery)
     if responders is not None:  # the field units an intercept may propose
         config.responders = _responders_file(responders)
+    config.roads = roads
     if replay is not None and not config.responders:  # the night's units (simulated)
         from borderwatch.app.demo.responders import night_units
 

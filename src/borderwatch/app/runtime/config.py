@@ -187,3 +187,6 @@ class ServiceConfig:
     respond/registry.py); units that only report are listed as they report."""
     responders_stale_after_s: float = STALE_AFTER_S
     """A reported unit position older than this is shown with its age, not proposed."""
+    roads: Path | None = None
+    """The deployment's road network (GeoJSON, geo/roads.py) for intercepts by road;
+    None: straight lines only (`serve --roads`)."""

@@ -17,6 +17,7 @@ from borderwatch.alerts.outbox import Message, Outbox
 from borderwatch.domain.responder import ResponderPosition
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.geo.projection import LocalFrame
+from borderwatch.geo.roads import RoadNetwork
 from borderwatch.respond import (
     HORIZON_S,
     Availability,
@@ -70,6 +71,8 @@ class ResponderDesk:
     """Where tasks go (the deployment's TAK servers); none: recorded, not sent."""
     wake: Callable[[], None] | None = None
     horizon_s: float = HORIZON_S
+    roads: RoadNetwork | None = None
+    """The deployment's roads: intercepts by road where sooner (respond/by_road.py)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- the ResponderSink port --------------------------------------------------------
@@ -95,7 +98,8 @@ class ResponderDesk:
         with self.lock:
             units = self.registry.units(now)
         return propose(str(incident["incident_id"]), motion, units, now, self.frame,
-                       horizon_s=self.horizon_s, simulated=bool(incident.get("simulated")))
+                       horizon_s=self.horizon_s, simulated=bool(incident.get("simulated")),
+                       roads=self.roads)
 
     def times(self, incident: dict[str, Any], alerts: Iterable[dict[str, Any]]
               ) -> InterventionTimes:
