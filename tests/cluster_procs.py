@@ -108,10 +108,10 @@ class ProcCluster:
         self.procs.append(proc)
         return proc.start()
 
-    def api(self, name: str = "api", port: int | None = None) -> Proc:
+    def api(self, name: str = "api", port: int | None = None, *extra: str) -> Proc:
         port = port or free_port()
         proc = self._proc(name, "serve", "--host", "127.0.0.1", "--port", str(port),
-                          "--allow-undeclared-sensors")
+                          "--allow-undeclared-sensors", *extra)
         self.api_url = f"http://127.0.0.1:{port}"
         self.wait(lambda: _answers(self.api_url), f"{name} to answer", proc)
         return proc

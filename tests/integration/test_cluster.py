@@ -17,7 +17,7 @@ import pytest
 from tests.alert_helpers import WebhookReceiver, assert_valid_cot
 from tests.cluster_helpers import essence
 from tests.cluster_procs import ProcCluster
-from tests.mqtt_fixtures import Listener
+from tests.mqtt_fixtures import Listener, Publisher
 from tests.service_helpers import coutts_wire, post_all, running_service
 
 from borderwatch.adapters.mqtt.server import Mosquitto
@@ -26,6 +26,7 @@ from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.adapters.transports.tak import CotListener
 from borderwatch.app.runtime.config import Delivery
 from borderwatch.domain.access import Role
+from borderwatch.sim.frigate_events import CAMERAS_YAML, walkers
 
 SECRET = "cluster-webhook-secret"
 POLICY = Path(__file__).resolve().parents[2] / "src/borderwatch/alerts/policy.yaml"
@@ -119,3 +120,32 @@ def test_the_coutts_night_on_the_cluster_gives_the_embedded_incidents_and_alerts
     assert all(m.topic.startswith("borderwatch/incidents/") for m in subscriber.messages)
     for event in listener.events:
         assert_valid_cot(event)
+
+
+def test_frigate_events_through_the_clusters_api_are_stored_once_and_tracked(
+    tmp_path: Path, postgres_url: str, nats_server: NatsServer, mosquitto: Mosquitto,
+) -> None:
+    """`serve --mqtt --cameras` on a cluster's API process: Frigate's events go to the bus
+    like posted detections, a worker tracks them, PostgreSQL stores each once."""
+    cameras = tmp_path / "cameras.yaml"
+    cameras.write_text(CAMERAS_YAML)
+    topic = f"frigate-{tmp_path.name}/events"
+    cluster = ProcCluster(postgres_url, [nats_server.url], tmp_path / "cluster")
+    publisher = Publisher(mosquitto.port, client_id=f"{tmp_path.name}-pub")
+    try:
+        api = cluster.api("api", None, "--mqtt", mosquitto.url, "--cameras", str(cameras),
+                          "--mqtt-topic", topic, "--mqtt-client-id", f"bw-{tmp_path.name}")
+        worker = cluster.worker("track-1")
+        headers = operator_key(postgres_url)
+        messages = [orjson.dumps(m) for m in walkers(400, objects=4)]
+        publisher.publish(messages, topic)
+        publisher.publish(messages[-40:], topic)  # sent again: stored once
+        publisher.wait()
+        cluster.wait(lambda: stored_detections(postgres_url)[0] >= 400, "400 stored", api)
+        cluster.wait(lambda: httpx.get(f"{cluster.api_url}/v1/tracks", headers=headers,
+                                       timeout=10).json()["features"],
+                     "tracks from the Frigate detections", api, worker)
+        assert stored_detections(postgres_url) == (400, 400)
+    finally:
+        publisher.close()
+        cluster.close()

@@ -72,5 +72,5 @@ def test_a_deployment_delivers_to_mqtt_brokers_and_checks_their_urls(tmp_path: P
     assert delivery.mqtt == ("mqtt://127.0.0.1:1883",) and delivery.sends
     bad = _deployment_file(tmp_path, f"store: {STORE}\nbus: [{BUS}]\n"
                                      "delivery:\n  mqtt: [http://127.0.0.1:1883]\n")
-    with pytest.raises(InputError, match="delivery.mqtt"):
+    with pytest.raises(InputError, match=r"delivery\.mqtt"):
         load_deployment(bad)
