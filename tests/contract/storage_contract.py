@@ -22,6 +22,7 @@ from borderwatch.alerts.policy import IncidentFacts
 from borderwatch.cases.base import CaseExists, CaseNotFound, InterceptionConflict
 from borderwatch.domain import AgencyUnit, Audience, InputError, Severity
 from borderwatch.domain.access import Role
+from borderwatch.domain.evidence import Snapshot
 from borderwatch.ports.bus_fake import ManualClock
 from borderwatch.ports.storage import Storage
 from borderwatch.respond.times import InterventionTimes, Milestone, record
@@ -88,6 +89,15 @@ def message(n: int, alert_id: str = "ALR-1") -> Message:
     return Message(f"key-{n}", alert_id, "webhook", "http://x", "application/json", b'{"n":%d}' % n)
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # bytes of every value, kept exactly
+
+
+def snapshot(detection_id: str, seconds: float = 0.0, *, lat: float = 49.0,
+             simulated: bool = True) -> Snapshot:
+    return Snapshot(detection_id, "cam-3", T0 + timedelta(seconds=seconds), lat, -111.9,
+                    PNG, simulated=simulated)
+
+
 def write_one_of_each(storage: Storage, tag: str) -> None:
     """A write to every repository, marked with ``tag``."""
     storage.detections.append([(f"det-{tag}", {"tag": tag})])
@@ -101,6 +111,7 @@ def write_one_of_each(storage: Storage, tag: str) -> None:
     )
     storage.interventions.put(record(InterventionTimes(incident_id=f"inc-{tag}"),
                                      Milestone.DETECTION, T0))
+    storage.evidence.put([snapshot(f"det-{tag}")])
 
 
 def contents(storage: Storage) -> dict[str, Any]:
@@ -116,6 +127,7 @@ def contents(storage: Storage) -> dict[str, Any]:
         "interceptions": storage.cases.interceptions_for_incident("inc-a"),
         "audit": storage.audit.records(),
         "interventions": storage.interventions.all(),
+        "evidence": storage.evidence.between(T0 - timedelta(days=1), T0 + timedelta(days=1)),
     }
 
 
@@ -457,6 +469,22 @@ class StorageContract:
         assert storage.interventions.get("INC-2") == times
         assert [t.incident_id for t in storage.interventions.all()] == ["INC-1", "INC-2"]
         assert times.to_json()["detection_to_interception_s"] == 150.0
+
+    # evidence
+
+    def test_evidence_is_kept_by_detection_id_and_found_by_time(self, storage: Storage) -> None:
+        assert storage.evidence.get("det-1") is None
+        storage.evidence.put([snapshot("det-2", 20.5, lat=49.001), snapshot("det-1", 10.25)])
+        storage.evidence.put([snapshot("det-1", 99.0, simulated=False)])  # kept as it was
+        first = storage.evidence.get("det-1")
+        assert first == snapshot("det-1", 10.25)
+        assert first is not None and first.png == PNG and first.time.tzinfo is not None
+        found = storage.evidence.between(T0 + timedelta(seconds=10.25),
+                                         T0 + timedelta(seconds=20.5))
+        assert [s.detection_id for s in found] == ["det-1", "det-2"]
+        assert storage.evidence.between(T0, T0 + timedelta(seconds=30), limit=1) == [first]
+        assert storage.evidence.between(T0 + timedelta(seconds=21),
+                                        T0 + timedelta(seconds=30)) == []
 
     # the unit of work
 

@@ -215,6 +215,7 @@ def build_service(config: ServiceConfig) -> Service:
         log=log,
         alerts=alerts,
         cases=storage.cases,
+        evidence=storage.evidence,
         hub=hub,
         live=live,
         viewer=Viewer(SharingGate(sharing, alerts.disclosures), agency=config.agency,
@@ -340,6 +341,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     return with_tak_stream(Service(
         config=config, boundary=boundary, places=places, keys=storage.keys,
         log=storage.detections, alerts=alerts, cases=storage.cases, hub=hub,
+        evidence=storage.evidence,
         live=BusPicture(alerts, live_bus, publish=hub.publish),
         viewer=Viewer(SharingGate(sharing, alerts.disclosures), agency=config.agency,
                       boundary=boundary, places=places),

@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from borderwatch.alerts.gate import DisclosureRecorder
@@ -23,6 +24,7 @@ from borderwatch.alerts.lifecycle import AlertStore
 from borderwatch.alerts.outbox import Outbox
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain.access import Principal, Role
+from borderwatch.domain.evidence import Snapshot
 from borderwatch.respond.times import InterventionStore
 from borderwatch.screening.decide import ScreeningResult
 
@@ -148,8 +150,22 @@ class AuditTrail(Protocol):
         ...
 
 
+class EvidenceStore(Protocol):
+    """The frame crops behind detections (domain/evidence.py), by detection id."""
+
+    def put(self, snapshots: Sequence[Snapshot]) -> None:
+        """Store them, all or none; a detection id stored already is left as it was."""
+
+    def get(self, detection_id: str) -> Snapshot | None:
+        """The snapshot of a detection (None: none kept)."""
+
+    def between(self, start: datetime, end: datetime, limit: int = 500) -> list[Snapshot]:
+        """Those taken from ``start`` to ``end`` (both included), oldest first, at most
+        ``limit``."""
+
+
 class Storage(Protocol):
-    """The unit of work: eight repositories on one store, and the transaction they share.
+    """The unit of work: nine repositories on one store, and the transaction they share.
 
     Each repository method on its own is atomic. ``transaction()`` makes several one:
     everything written inside it, by any repository, is committed when the block ends and
@@ -183,6 +199,11 @@ class Storage(Protocol):
     @property
     def interventions(self) -> InterventionStore:
         """The times of each incident's intervention (respond/times.py)."""
+        ...
+
+    @property
+    def evidence(self) -> EvidenceStore:
+        """The frame crops behind detections (domain/evidence.py)."""
         ...
 
     def transaction(self) -> AbstractContextManager[None]:

@@ -23,6 +23,7 @@ from borderwatch.alerts.lifecycle import InMemoryAlertStore
 from borderwatch.alerts.outbox import Backoff, Message, MessageStatus, StoredMessage
 from borderwatch.cases.memory import InMemoryCaseStore
 from borderwatch.domain.access import Principal, Role
+from borderwatch.domain.evidence import Snapshot
 from borderwatch.domain.time import utc_now
 from borderwatch.ports.storage import DetectionItem, check_agency, hash_key, new_key
 from borderwatch.respond.times import InMemoryInterventions
@@ -256,6 +257,25 @@ class InMemoryAuditLog(ChainedAuditLog):
         self.rows.append(make(self.rows[-1] if self.rows else None))
 
 
+class InMemoryEvidence:
+    """:class:`~borderwatch.ports.storage.EvidenceStore` in memory."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, Snapshot] = {}
+
+    def put(self, snapshots: Sequence[Snapshot]) -> None:
+        for snapshot in snapshots:
+            self.kept.setdefault(snapshot.detection_id, snapshot)
+
+    def get(self, detection_id: str) -> Snapshot | None:
+        return self.kept.get(detection_id)
+
+    def between(self, start: datetime, end: datetime, limit: int = 500) -> list[Snapshot]:
+        found = sorted((s for s in self.kept.values() if start <= s.time <= end),
+                       key=lambda s: (s.time, s.detection_id))
+        return found[:limit]
+
+
 class InMemoryStorage:
     """:class:`~borderwatch.ports.storage.Storage` in memory: the official fake."""
 
@@ -276,6 +296,7 @@ class InMemoryStorage:
         self.cases = InMemoryCaseStore()
         self.audit = InMemoryAuditLog()
         self.interventions = InMemoryInterventions()
+        self.evidence = InMemoryEvidence()
         self._depth = 0
         # What a rollback restores: each repository's stored state, not its collaborators
         # (clock, backoff), which the caller owns.
@@ -288,6 +309,7 @@ class InMemoryStorage:
             (self.cases, ("_interceptions", "_cases")),
             (self.audit, ("rows",)),
             (self.interventions, ("records",)),
+            (self.evidence, ("kept",)),
         ]
 
     @contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pyproj import Geod
@@ -72,6 +72,9 @@ class Observations:
     confidence: FloatArray
     children: IntArray
     """Children judged in the detection, or :data:`NOT_JUDGED`."""
+    snapshots: dict[int, bytes] = field(default_factory=dict)
+    """Evidence: the PNG crop of the frame behind some detections, by index (frame
+    sensors only, adapters/sources/thermal/snapshot.py)."""
 
     @staticmethod
     def concat(sensor_id: str, parts: Sequence[Observations]) -> Observations:
@@ -85,6 +88,11 @@ class Observations:
         def ints(name: str) -> IntArray:
             return np.concatenate([getattr(p, name) for p in parts]).astype(np.int64)[order]
 
+        offsets = np.cumsum([0] + [len(p.epoch_s) for p in parts])
+        moved = np.empty_like(order)
+        moved[order] = np.arange(len(order))  # where each old index went
+        snapshots = {int(moved[start + i]): png for p, start in zip(parts, offsets, strict=False)
+                     for i, png in p.snapshots.items()}
         return Observations(
             sensor_id=sensor_id,
             epoch_s=epoch[order],
@@ -95,6 +103,7 @@ class Observations:
             count=ints("count"),
             confidence=floats("confidence"),
             children=ints("children"),
+            snapshots=snapshots,
         )
 
 

@@ -55,6 +55,8 @@ class SimulationResult:
     boundary: Boundary
     paths: dict[str, MoverPath] = field(repr=False)
     clock: Clock = field(repr=False)
+    evidence: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """The frame crops (PNG) behind some detections, by detection id (frame sensors)."""
 
     def position_at(self, entity_id: str, epoch_s: float) -> tuple[float, float]:
         """True (lat, lon) of a mover at a time (linear between 1 s samples). Before the run
@@ -129,8 +131,11 @@ def simulate(
                 observations.append(drone_observations(sensor, flight, paths, clock, seed))
     observations += run_frame_jobs(jobs, progress)
     detections = _tip_detections(scenario)
+    evidence: dict[str, bytes] = {}
     for obs in observations:
         detections += _to_detections(obs, line)
+        evidence.update((_detection_id(obs.sensor_id, i), png)
+                        for i, png in obs.snapshots.items())
     detections.sort(key=lambda d: (d.epoch_s, d.sensor_id, d.id or ""))
     events = sorted(
         (e for e in events if clock.t0 <= e.epoch_s <= clock.t_end), key=lambda e: e.epoch_s
@@ -148,6 +153,7 @@ def simulate(
         boundary=line,
         paths={p.entity_id: p for p in paths},
         clock=clock,
+        evidence=evidence,
     )
 
 
@@ -208,6 +214,10 @@ def _tip_detections(scenario: Scenario) -> list[Detection]:
     ]
 
 
+def _detection_id(sensor_id: str, index: int) -> str:
+    return f"{sensor_id}-{index:06d}"
+
+
 def _to_detections(obs: Observations, line: Boundary) -> list[Detection]:
     lat, lon = line.frame.to_geo(obs.east, obs.north)
     return [
@@ -221,7 +231,7 @@ def _to_detections(obs: Observations, line: Boundary) -> list[Detection]:
             kind=KINDS[int(obs.kind[i])],
             count=int(obs.count[i]),
             confidence=float(obs.confidence[i]),
-            id=f"{obs.sensor_id}-{i:06d}",
+            id=_detection_id(obs.sensor_id, i),
             children=None if obs.children[i] == NOT_JUDGED else int(obs.children[i]),
             simulated=True,
         )

@@ -54,6 +54,17 @@ CREATE TABLE IF NOT EXISTS intervention_times (
     incident_id text PRIMARY KEY,
     record text NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evidence (
+    detection_id text PRIMARY KEY,
+    sensor_id text NOT NULL,
+    epoch_s double precision NOT NULL,
+    lat double precision NOT NULL,
+    lon double precision NOT NULL,
+    band text NOT NULL,
+    png bytea NOT NULL,
+    simulated boolean NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evidence_time ON evidence (epoch_s);
 CREATE TABLE IF NOT EXISTS disclosures (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     alert_id text NOT NULL,

@@ -24,6 +24,7 @@ from borderwatch.adapters.postgres.cases import PostgresCaseStore
 from borderwatch.adapters.postgres.coordination import Heartbeats, SegmentPositions
 from borderwatch.adapters.postgres.database import POOL_SIZE, Database
 from borderwatch.adapters.postgres.detections import PostgresDetections
+from borderwatch.adapters.postgres.evidence import PostgresEvidence
 from borderwatch.adapters.postgres.interventions import PostgresInterventions
 from borderwatch.adapters.postgres.keys import PostgresKeys
 from borderwatch.adapters.postgres.outbox import CLAIM_LEASE_S, PostgresOutbox
@@ -69,6 +70,7 @@ class PostgresStorage:
             self.cases = PostgresCaseStore(self.db)
             self.audit = PostgresAuditLog(self.db, seal=audit_seal)
             self.interventions = PostgresInterventions(self.db)
+            self.evidence = PostgresEvidence(self.db)
             self.positions = SegmentPositions(self.db)
             self.heartbeats = Heartbeats(self.db)
         except BaseException:

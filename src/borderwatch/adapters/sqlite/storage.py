@@ -24,6 +24,7 @@ from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.adapters.sqlite.database import Database
 from borderwatch.adapters.sqlite.detections import DetectionLog
+from borderwatch.adapters.sqlite.evidence import SqliteEvidence
 from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.sqlite.keys import KeyStore
 from borderwatch.adapters.sqlite.outbox import SqliteOutbox
@@ -61,6 +62,7 @@ class SqliteStorage:
         self.cases = SqlCaseStore(self.db)
         self.audit = AuditLog(self.db, seal=audit_seal)
         self.interventions = SqliteInterventions(self.db)
+        self.evidence = SqliteEvidence(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -33,6 +33,7 @@ from fastapi.responses import (
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from borderwatch.alerts import LifecycleError
+from borderwatch.app.http.evidence import evidence_routes
 from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
@@ -373,6 +374,7 @@ def create_app(service: Service) -> FastAPI:
     # -- responders (respond.py) ------------------------------------------------------
 
     app.include_router(responder_routes(service, allowed(Action.READ), allowed(Action.ASSIGN)))
+    app.include_router(evidence_routes(service, allowed(Action.READ)))
 
     # -- live feed -------------------------------------------------------------------
 

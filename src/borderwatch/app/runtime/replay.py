@@ -21,6 +21,7 @@ from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.app.runtime.picture import SensorSeen
 from borderwatch.app.runtime.service import Service
 from borderwatch.domain import Detection, Direction, Incident, IncidentType
+from borderwatch.domain.evidence import Snapshot
 from borderwatch.domain.time import epoch_to_datetime, format_time
 from borderwatch.sim import bundled_scenario_path, load_scenario
 from borderwatch.sim.progress import simulate_with_progress
@@ -87,6 +88,10 @@ class Replay:
             while not service.live.has_room(len(batch)):  # back-pressure, as any client
                 if self._stop.wait(0.5):
                     return
+            service.keep_evidence([
+                Snapshot(d.id, d.sensor_id, d.time, d.lat, d.lon, sim.evidence[d.id],
+                         simulated=True)
+                for d in batch if d.id is not None and d.id in sim.evidence])
             service.accept([(d.id, detection_to_wire(d)) for d in batch], batch)
         service.extras["replay_state"] = "done"
         self.done.set()

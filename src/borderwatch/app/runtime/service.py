@@ -24,9 +24,10 @@ from borderwatch.app.runtime.responders import ResponderDesk
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
 from borderwatch.domain.access import Principal
+from borderwatch.domain.evidence import Snapshot
 from borderwatch.domain.time import format_time
 from borderwatch.geo import Boundary, Places
-from borderwatch.ports.storage import ApiKeys, Detections
+from borderwatch.ports.storage import ApiKeys, Detections, EvidenceStore
 
 
 class IntakeUnavailable(RuntimeError):
@@ -63,6 +64,9 @@ class Service:
     stoppers: list[Callable[[], None]] = field(default_factory=list)
     """Called first when the service closes, before the tracker stops (e.g. the MQTT
     intake of `serve --mqtt`: what it holds is stored or left with the broker)."""
+    evidence: EvidenceStore | None = None
+    """The frame crops behind detections (domain/evidence.py): a replay's simulated
+    frame sensors keep them (``keep_evidence``); the HTTP side reads them."""
     checks: list[Callable[[], str | None]] = field(default_factory=list)
     """More of /healthz: each returns why the service is degraded, or None (e.g. the MQTT
     intake retrying a batch its store refused)."""
@@ -135,6 +139,12 @@ class Service:
             if new and self.releases is not None:
                 self.releases.fed()
         return fresh
+
+    def keep_evidence(self, snapshots: Sequence[Snapshot]) -> None:
+        """Store crops before their detections are accepted: a crash in between leaves a
+        crop with no detection yet (harmless), never a detection whose crop was lost."""
+        if self.evidence is not None and snapshots:
+            self.evidence.put(snapshots)
 
     def admit_sensor(self, sensor_id: str, who: Principal | None) -> str | None:
         """None if ``who`` may report for ``sensor_id``, else why not (the registry's

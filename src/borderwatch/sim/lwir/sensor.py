@@ -37,6 +37,7 @@ from borderwatch.adapters.sources.thermal.camera import (
 from borderwatch.adapters.sources.thermal.camera_file import DRONE_ERRORS, FIXED_ERRORS
 from borderwatch.adapters.sources.thermal.classifier import Classifier, load_classifier
 from borderwatch.adapters.sources.thermal.detector import Found, FrameDetector
+from borderwatch.adapters.sources.thermal.snapshot import crop_png
 from borderwatch.domain import Kind
 from borderwatch.geo import LocalFrame
 from borderwatch.sim.lwir import bodies as make
@@ -50,6 +51,9 @@ from borderwatch.sim.sensors import KINDS, NOT_JUDGED, DroneFlight, FrameProgres
 
 FILE_SPACING_M = 2.0
 """People of a group walk in a line, this far apart (the Coutts group: "a couple of metres")."""
+EVIDENCE_EVERY_S = 10.0
+"""A person detection keeps its frame's crop as evidence at most this often per sensor:
+enough for an operator to look at, kilobytes for a night (snapshot.py)."""
 _KIND_INDEX = {
     "person": KINDS.index(Kind.PERSON),
     "vehicle": KINDS.index(Kind.VEHICLE),
@@ -287,6 +291,8 @@ def _observe(
     phases = rng.uniform(0.0, 2.0 * math.pi, 3)
     frames = FrameStream(intr, cond, sensor, phases)
     rows: list[tuple[float, Found]] = []
+    snapshots: dict[int, bytes] = {}
+    next_evidence_s = -math.inf
     positions = [p.at(scans, clock) for p in paths]
     before = [p.at(scans - 1.0, clock) for p in paths]
     held: Pose | None = None
@@ -318,9 +324,12 @@ def _observe(
         image, _ = frames.frame(k, pose, bodies, moving=not fixed)
         for found in detector.detect(image, told_now):
             rows.append((float(t), _geo(found, told_now)))
+            if found.kind == "person" and float(t) >= next_evidence_s:
+                snapshots[len(rows) - 1] = crop_png(image, found.box)
+                next_evidence_s = float(t) + EVIDENCE_EVERY_S
     if progress is not None:
         progress(sensor_id, len(scans), len(scans))
-    return _to_observations(sensor_id, rows, frame)
+    return replace(_to_observations(sensor_id, rows, frame), snapshots=snapshots)
 
 
 def _bodies(
