@@ -286,22 +286,30 @@ def create_app(service: Service) -> FastAPI:
             raise HTTPException(403, "this alert belongs to another agency")
 
     Acker = Annotated[Principal, Depends(allowed(Action.ACK))]
+    # The person's name is theirs to give; the key that authenticated is kept beside it.
+    By = Annotated[str, Query(max_length=100, description="The person's name")]
+    Note = Annotated[str, Query(max_length=500, description="What they say about it")]
+
+    def _by(who: Principal, name: str) -> str:
+        key = f"{who.agency} ({who.key_id})"
+        return f"{name.strip()}, {key}" if name.strip() else key
 
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
-    def ack(alert_id: str, who: Acker) -> dict[str, Any]:
+    def ack(alert_id: str, who: Acker, by: By = "", note: Note = "") -> dict[str, Any]:
         _alert_action(alert_id, who)
         try:
             return service.viewer.alert(who, service.live.acknowledge(
-                alert_id, f"{who.agency} ({who.key_id})", service.clock())) or {}
+                alert_id, _by(who, by), service.clock(), note.strip())) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 
     @app.post("/v1/alerts/{alert_id}/resolve", tags=["alerts"])
-    def resolve(alert_id: str, who: Acker, reason: str = "") -> dict[str, Any]:
+    def resolve(alert_id: str, who: Acker, by: By = "", note: Note = "",
+                reason: str = "") -> dict[str, Any]:
         _alert_action(alert_id, who)
-        try:
+        try:  # ``reason`` is the older name of ``note``
             return service.viewer.alert(who, service.live.resolve(
-                alert_id, f"{who.agency} ({who.key_id})", service.clock(), reason[:500])) or {}
+                alert_id, _by(who, by), service.clock(), (note or reason[:500]).strip())) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 
