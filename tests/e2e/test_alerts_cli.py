@@ -144,7 +144,7 @@ def test_errors_are_clear_and_exit_2(db: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command", ["list", "ack", "resolve", "dead", "retry", "deliver", "disclosures", "tip"]
 )
-def test_every_alerts_command_has_help_and_is_in_the_readme(command: str) -> None:
+def test_every_alerts_command_has_help_and_is_in_the_commands_page(command: str) -> None:
     result = CliRunner().invoke(app, ["alerts", command, "--help"])
     assert result.exit_code == 0 and len(result.output.split()) > 20
-    assert f"borderwatch alerts {command}" in (ROOT / "README.md").read_text()
+    assert f"borderwatch alerts {command}" in (ROOT / "docs" / "commands.md").read_text()

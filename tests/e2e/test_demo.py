@@ -40,7 +40,7 @@ def test_exactly_one_northbound_crossing_for_the_group(demo) -> None:  # type: i
         t for t in _lines(out / "truth.jsonl") if t["type"] == "crossing" and t["kind"] == "person"
     ]
     assert len(truth) == 1
-    # The README's claims for this night, to their rounding: head count 9 of 9, crossing
+    # docs/demo.md's claims for this night, to their rounding: head count 9 of 9, crossing
     # point 1.3 m and 1.3 s from the true one, alert 15 s after the true crossing.
     assert crossing["group_size"] == truth[0]["group_size"] == 9
     point_m = great_circle_m(crossing["lat"], crossing["lon"], truth[0]["lat"], truth[0]["lon"])
@@ -113,8 +113,8 @@ def test_every_incident_and_its_track_follow_the_group(demo) -> None:  # type: i
 
 def test_the_tip_comes_before_the_crossing_and_is_shown(demo) -> None:  # type: ignore[no-untyped-def]
     _, summary, text = demo
-    assert round(summary["tip_lead_time_s"] / 60) == 26  # README: "tip lead time 26 min"
-    # README: "3 animal, 14 vehicle and 6 people tracks confirmed".
+    assert round(summary["tip_lead_time_s"] / 60) == 26  # docs/demo.md: "tip lead time 26 min"
+    # docs/demo.md: "3 animal, 14 vehicle and 6 people tracks confirmed".
     assert summary["confirmed_tracks_by_kind"] == {"animal": 3, "vehicle": 14, "person": 6}
     assert "cross-border tip from USBP-HVM" in text
     assert "MST" in text and "Z │" in text
