@@ -40,7 +40,7 @@ from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.respond import responder_routes
 from borderwatch.app.http.roles import owns
-from borderwatch.app.http.sensors import PAGE_MAX, sensor_page
+from borderwatch.app.http.sensors import PAGE_MAX, sensor_health_page, sensor_page
 from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound, case_to_json
@@ -253,6 +253,20 @@ def create_app(service: Service) -> FastAPI:
         body = collection(features, simulated=_simulated(features))
         body["next_cursor"] = after
         return _json(body, 200, GEOJSON_MEDIA_TYPE)
+
+    @app.get("/v1/sensors/health", tags=["picture"])
+    def sensors_health(
+        who: Reader,
+        limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Sensors per page")]
+        = PAGE_MAX,
+        cursor: Annotated[str | None, Query(max_length=1000, description="The "
+                                            "next_cursor of the page before")] = None,
+    ) -> dict[str, Any]:
+        """Each sensor's health, by id, one page at a time: last report, reports taken
+        per minute and refused over the recent window (``window_s``), refused in all,
+        expected interval and whether it is silent past it."""
+        body, after = sensor_health_page(service, who, limit, cursor)
+        return {**body, "next_cursor": after}
 
     @app.get("/v1/map", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
