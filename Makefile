@@ -31,6 +31,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/borderwatch demo --out $(OUT)
 
 # The Coutts night replayed live into the service; open the printed link in a browser.
+# Each run starts from an empty database: the last run's is moved to $(OUT)-service.db.previous.
 watch: $(VENV)/.runtime
 	$(BIN)/borderwatch serve --db $(OUT)-service.db --replay coutts --speed 20
 

@@ -1,4 +1,4 @@
-"""The bundled scenarios over other seeds: the figures the README gives for seeds 1-10.
+"""The bundled scenarios over other seeds: the figures docs/accuracy.md gives for seeds 1-10.
 
     .venv/bin/python scripts/scenario_seeds.py [--seeds 1-10] [--scenarios coutts,emerson]
 

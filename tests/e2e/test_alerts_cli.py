@@ -50,14 +50,36 @@ def test_list_ack_resolve(db: Path, tmp_path: Path) -> None:
     states = {json.loads(line)["alert_id"]: json.loads(line) for line in listed.splitlines()}
     alert_id = "ALR-20250203-0002-RCMP-K-IBET"
     assert states[alert_id]["status"] == "triggered"
-    assert "acknowledged by sgt" in _run("ack", alert_id, "--db", str(db), "--by", "sgt")
+    assert "acknowledged by sgt" in _run("ack", alert_id, "--db", str(db), "--by", "sgt",
+                                         "--note", "team en route")
     after = _run("list", "--db", str(db), "--json", "--status", "acknowledged")
     assert json.loads(after)["next_escalation_at"] is None  # escalation stopped
+    assert json.loads(after)["acknowledged_note"] == "team en route"
+    table = _run("list", "--db", str(db))
+    assert "…" not in table  # folded where narrow, never cut
     out = _run("resolve", alert_id, "--db", str(db), "--by", "sgt", "--reason", "intercepted")
     assert "resolved by sgt" in out and "cancel message(s) queued" in out
     resolved = json.loads(_run("list", "--db", str(db), "--json", "--status", "resolved"))
     assert resolved["resolved_by"] == "sgt" and resolved["reason"] == "intercepted"
     assert "alerts in" in _run("list", "--db", str(db))
+
+
+def test_a_narrow_terminal_never_cuts_the_ids_that_ack_needs(db: Path) -> None:
+    # A real terminal width (COLUMNS is read when the console is made): a subprocess.
+    ids = [json.loads(line)["alert_id"] for line in _run("list", "--db", str(db), "--json")
+           .splitlines()]
+    assert ids
+    for columns in ("60", "40"):
+        listed = subprocess.run(
+            [sys.executable, "-m", "borderwatch", "alerts", "list", "--db", str(db)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+            env={**os.environ, "COLUMNS": columns},
+        ).stdout
+        assert "…" not in listed, listed
+        for alert_id in ids:  # whole on one line at 60 columns; at 40 folded, never cut
+            cells = "".join(line.split("│")[1].strip() for line in listed.splitlines()
+                            if line.count("│") > 2)
+            assert alert_id in (listed if columns == "60" else cells), listed
 
 
 def test_dead_letters_are_listed_retried_and_delivered(db: Path) -> None:
@@ -122,7 +144,7 @@ def test_errors_are_clear_and_exit_2(db: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command", ["list", "ack", "resolve", "dead", "retry", "deliver", "disclosures", "tip"]
 )
-def test_every_alerts_command_has_help_and_is_in_the_readme(command: str) -> None:
+def test_every_alerts_command_has_help_and_is_in_the_commands_page(command: str) -> None:
     result = CliRunner().invoke(app, ["alerts", command, "--help"])
     assert result.exit_code == 0 and len(result.output.split()) > 20
-    assert f"borderwatch alerts {command}" in (ROOT / "README.md").read_text()
+    assert f"borderwatch alerts {command}" in (ROOT / "docs" / "commands.md").read_text()

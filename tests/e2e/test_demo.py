@@ -4,6 +4,7 @@ files the demo writes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from borderwatch.geo.measure import great_circle_m
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:  # type: ignore[type-arg]
     out = tmp_path_factory.mktemp("demo")
-    console = Console(record=True, width=200)
+    # Not a terminal, as when the demo's output goes to a log: progress is plain lines.
+    console = Console(record=True, width=200, force_terminal=False)
     summary = run_demo(out, console=console)
     return out, summary, console.export_text()
 
@@ -38,7 +40,7 @@ def test_exactly_one_northbound_crossing_for_the_group(demo) -> None:  # type: i
         t for t in _lines(out / "truth.jsonl") if t["type"] == "crossing" and t["kind"] == "person"
     ]
     assert len(truth) == 1
-    # The README's claims for this night, to their rounding: head count 9 of 9, crossing
+    # docs/demo.md's claims for this night, to their rounding: head count 9 of 9, crossing
     # point 1.3 m and 1.3 s from the true one, alert 15 s after the true crossing.
     assert crossing["group_size"] == truth[0]["group_size"] == 9
     point_m = great_circle_m(crossing["lat"], crossing["lon"], truth[0]["lat"], truth[0]["lon"])
@@ -111,8 +113,8 @@ def test_every_incident_and_its_track_follow_the_group(demo) -> None:  # type: i
 
 def test_the_tip_comes_before_the_crossing_and_is_shown(demo) -> None:  # type: ignore[no-untyped-def]
     _, summary, text = demo
-    assert round(summary["tip_lead_time_s"] / 60) == 26  # README: "tip lead time 26 min"
-    # README: "3 animal, 14 vehicle and 6 people tracks confirmed".
+    assert round(summary["tip_lead_time_s"] / 60) == 26  # docs/demo.md: "tip lead time 26 min"
+    # docs/demo.md: "3 animal, 14 vehicle and 6 people tracks confirmed".
     assert summary["confirmed_tracks_by_kind"] == {"animal": 3, "vehicle": 14, "person": 6}
     assert "cross-border tip from USBP-HVM" in text
     assert "MST" in text and "Z │" in text
@@ -304,3 +306,36 @@ def test_the_swift_intervention_is_proposed_assigned_and_timed(demo) -> None:  #
     flat = " ".join(text.split())
     assert "intercept proposed: IBET Coutts (RCMP-K-IBET)" in flat
     assert "detection to interception" in flat
+
+
+def test_the_console_reads_as_an_operator_would_read_it(demo) -> None:  # type: ignore[no-untyped-def]
+    _, _, text = demo
+    lines = text.splitlines()
+    # The timeline in time order (the alerting line once came back to 06:16 after 06:26).
+    times = [m.group(1) for line in lines if (m := re.match(r"(\d\d:\d\d:\d\d) MST │", line))]
+    assert len(times) > 20 and times == sorted(times), times
+    # A head count and a distance never read as one number; the sun is not "-16° below".
+    assert re.search(r"group of ~9, \d+ m from the line", text)
+    assert not re.search(r"~\d+ \d+ m", text)
+    assert re.search(r"sun \d+° below the horizon", text)
+    assert not re.search(r"-\d+° below", text)
+    # Progress is shown though the console is not a terminal: a line per frame sensor.
+    for sensor in ("cam-1", "cam-2", "drone-1"):
+        assert any(line.startswith(f"{sensor}: done,") for line in lines), sensor
+    # The outputs are listed once, last, when all exist, without SQLite's side files.
+    listing = [i for i, line in enumerate(lines) if line.startswith("Outputs in ")]
+    assert len(listing) == 1
+    assert listing[0] > max(i for i, line in enumerate(lines) if "Statistics written" in line)
+    listed = " ".join(lines[listing[0]:])
+    assert "report.html" in listed and "stats.json" in listed
+    assert "-wal" not in listed and "-shm" not in listed
+
+
+def test_readme_describes_every_file_in_the_output_folder(demo) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.app.demo.outputs import present
+
+    out, _, _ = demo
+    readme = (out / "README.txt").read_text()
+    described = {line.split()[0] for line in readme.split("Files:")[1].splitlines() if line.strip()}
+    assert described == set(present(out))
+    assert "(not described)" not in readme

@@ -1,8 +1,10 @@
-"""The evaluation figures recorded in the README come from a real run: re-run it."""
+"""The evaluation figures recorded in the docs come from a real run: re-run it. The full
+tables are in docs/accuracy.md; the README's held-out summary must agree with them."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,14 +12,17 @@ from typer.testing import CliRunner
 
 from borderwatch.app.cli.main import app
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+ACCURACY = ROOT / "docs" / "accuracy.md"
+DEMO = ROOT / "docs" / "demo.md"
 
 
 def _row(name: str) -> list[str]:
-    for line in README.read_text().splitlines():
+    for line in ACCURACY.read_text().splitlines():
         if line.startswith(f"| {name} ("):
             return [cell.strip() for cell in line.strip("|").split("|")]
-    raise AssertionError(f"no README row for {name}")
+    raise AssertionError(f"no docs/accuracy.md row for {name}")
 
 
 @pytest.mark.parametrize(("scenario", "row"), [("coutts", "Coutts"), ("emerson", "Emerson")])
@@ -48,8 +53,8 @@ def test_readme_evaluation_row_matches_a_fresh_run(tmp_path: Path, scenario: str
 
 
 def test_readme_cbp_example_matches_a_fresh_run() -> None:
-    # The README's `borderwatch stats cbp` example, on the hand-written sample file.
-    lines = README.read_text().splitlines()
+    # docs/demo.md's `borderwatch stats cbp` example, on the hand-written sample file.
+    lines = DEMO.read_text().splitlines()
     start = lines.index("| Area of Responsibility | Encounter Count |") + 2
     shown = []
     for line in lines[start:]:
@@ -57,7 +62,7 @@ def test_readme_cbp_example_matches_a_fresh_run() -> None:
             break
         sector, count = (cell.strip() for cell in line.strip("|").split("|"))
         shown.append({"area_of_responsibility": sector, "encounter_count": int(count)})
-    sample = README.parent / "tests" / "data" / "cbp-nationwide-encounters-aor-sample.csv"
+    sample = ROOT / "tests" / "data" / "cbp-nationwide-encounters-aor-sample.csv"
     result = CliRunner().invoke(
         app,
         [
@@ -71,9 +76,9 @@ def test_readme_cbp_example_matches_a_fresh_run() -> None:
     assert json.loads(result.output)["rows"] == shown
 
 
-def _accuracy_rows() -> list[list[str]]:
-    lines = README.read_text().splitlines()
-    start = lines.index("### Accuracy, held out")
+def _accuracy_rows(page: Path = ACCURACY) -> list[list[str]]:
+    lines = page.read_text().splitlines()
+    start = lines.index("## Accuracy, held out")
     header = next(i for i in range(start, len(lines)) if lines[i].startswith("| what "))
     rows = []
     for line in lines[header + 2 :]:
@@ -90,7 +95,7 @@ def test_the_accuracy_table_is_held_out_only_each_row_with_its_command() -> None
 
     thermal = load_bench("thermal.py").SPLITS["held-out"]
     # Loading the tracker bench needs Stone Soup (a dev dependency); its seed is read as text.
-    tracker = (README.parent / "bench" / "tracker_vs_stonesoup.py").read_text()
+    tracker = (ROOT / "bench" / "tracker_vs_stonesoup.py").read_text()
     held_out_seeds = {
         "Crossing suite": ", ".join(map(str, SUITE_SEEDS["held-out"])),
         "Field streams": f"{FIELD_SEEDS['held-out'][0]}–{FIELD_SEEDS['held-out'][-1]}",
@@ -107,12 +112,28 @@ def test_the_accuracy_table_is_held_out_only_each_row_with_its_command() -> None
         assert "--split held-out" in command, command  # held out, nothing else
         assert command.startswith(("`borderwatch evaluate splits ", "`bench/")), command
         if command.startswith("`bench/"):
-            assert (README.parent / command.strip("`").split()[0]).is_file(), command
+            assert (ROOT / command.strip("`").split()[0]).is_file(), command
+
+
+NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+
+
+def test_the_readme_summary_quotes_the_held_out_table_figure_for_figure() -> None:
+    # The README keeps a short held-out table; each of its rows is a row of the full
+    # table (same command, same seeds) and every number it quotes is in that row.
+    full = {row[2]: row for row in _accuracy_rows()}
+    summary = _accuracy_rows(README)
+    assert [row[2] for row in summary] == list(full)
+    for what, figure, command in summary:
+        seeds = re.search(r"\(.*?seeds? ([^)]*)\)", what)
+        assert seeds is not None and f"{seeds.group(1)})" in full[command][0], what
+        for number in NUMBER.findall(figure):
+            assert number in full[command][1], (number, command)
 
 
 @pytest.mark.slow
 def test_the_accuracy_tables_crossing_suite_row_matches_a_fresh_run() -> None:
-    # The first row's command, as the README shows it (about a minute: two simulated hours).
+    # The first row's command, as docs/accuracy.md shows it (about a minute: two simulated hours).
     what, figure, command = _accuracy_rows()[0]
     args = command.strip("`").split()[1:]
     result = CliRunner().invoke(app, [*args, "--json"])

@@ -5,7 +5,7 @@ what they computed: the frame counts follow from the scenes, the scores are cons
 each other, and the summary line (scripts read it) carries the run's own figures. The
 second is the detector's quality gate (as Norfair keeps its metrics): the issue's targets,
 on every third scene of the fixed test set, twelve frames each. A change that makes the
-detector worse fails here before the README's figures drift.
+detector worse fails here before docs/accuracy.md's figures drift.
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ def test_quality_gate_on_a_slice_of_the_test_set(bench: ModuleType) -> None:
     assert summary["people"] >= 60
     assert summary["recall"] >= 0.95, summary
     assert summary["fp_per_frame"] <= 0.01, summary
-    # The README's "exact head count of separable groups >= 0.9" (0.921 over the whole set;
+    # docs/accuracy.md's "exact head count of separable groups >= 0.9" (0.921 over the whole set;
     # 15 of 16 groups on this slice, measured 5 December 2026).
     assert summary["count_exact"] >= 0.9, summary
-    # The target (>= 0.9, met over the whole test set: README) is not asserted on this
+    # The target (>= 0.9, met over the whole test set: docs/accuracy.md) is not asserted on this
     # slice, which holds a few dozen animal-frames; this only trips on a collapse.
     assert summary["animals_not_people"] >= 0.8, summary
 

@@ -1,6 +1,6 @@
 """Crossing quality on the bundled scenarios over several seeds (not only the demo's):
 every true crossing by people is found in its direction, nothing else alarms, the head
-count is exact and the crossing point within 5 m: what the README claims for these seeds
+count is exact and the crossing point within 5 m: what docs/accuracy.md claims for these seeds
 (measured 5 December 2026: every head count exact, points 0.0-4.3 m off). Seeds other than
 the scenario's own guard against tuning to one night."""
 

@@ -111,11 +111,11 @@ def test_screen_brother_citizen_entry_date_unknown_is_eligible_either_way(tmp_pa
     assert alone["people"][0]["outcome"] == "needs_information"
 
 
-def test_every_outcome_is_in_the_screen_help_and_the_readme() -> None:
+def test_every_outcome_is_in_the_screen_help_and_the_commands_page() -> None:
     from borderwatch.screening import OUTCOMES
 
     help_text = " ".join(CliRunner().invoke(app, ["screen", "--help"]).output.split())
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    commands = (Path(__file__).resolve().parents[2] / "docs" / "commands.md").read_text()
     for outcome in OUTCOMES:
         assert outcome in help_text, outcome
-        assert f"`{outcome}`" in readme, outcome
+        assert f"`{outcome}`" in commands, outcome

@@ -147,13 +147,24 @@ def test_alerts_ack_and_resolve_over_http(night: tuple[Running, list[Any]]) -> N
                         and a["unit"]["unit_id"] == "RCMP-K-IBET")
         aid = crossing["alert_id"]
         assert client.post(f"/v1/alerts/{aid}/ack", headers=other).status_code == 403
-        acked = client.post(f"/v1/alerts/{aid}/ack", headers=operator)
+        too_long = client.post(f"/v1/alerts/{aid}/ack", headers=operator,
+                               params={"by": "Cpl. Tremblay", "note": "x" * 501})
+        assert too_long.status_code == 422
+        assert too_long.json()["detail"][0]["loc"] == ["query", "note"]
+        acked = client.post(f"/v1/alerts/{aid}/ack", headers=operator,
+                            params={"by": "Cpl. Tremblay", "note": "team en route"})
         assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
+        # The person's name, and beside it the key that authenticated the request.
+        assert acked.json()["acknowledged_by"].startswith("Cpl. Tremblay, RCMP-K (")
+        assert acked.json()["acknowledged_note"] == "team en route"
         again = client.post(f"/v1/alerts/{aid}/ack", headers=operator)  # idempotent
         assert again.status_code == 200 and again.json()["status"] == "acknowledged"
+        assert again.json()["acknowledged_note"] == "team en route"
         resolved = client.post(f"/v1/alerts/{aid}/resolve", headers=operator,
-                               params={"reason": "group intercepted"})
+                               params={"by": "Sgt. Roy", "note": "group intercepted"})
         assert resolved.json()["status"] == "resolved"
+        assert resolved.json()["resolved_by"].startswith("Sgt. Roy, RCMP-K (")
+        assert resolved.json()["reason"] == "group intercepted"
         assert client.post(f"/v1/alerts/{aid}/ack", headers=operator).status_code == 409
         assert client.post("/v1/alerts/nope/ack", headers=operator).status_code == 404
     assert any(e["sse"] == "incident" for e in events)

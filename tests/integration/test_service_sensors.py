@@ -114,3 +114,43 @@ def test_healthz_degrades_with_its_reasons(tmp_path: Path) -> None:
         now[0] += 301
         health = client.get("/healthz").json()
         assert (health["status"], health["reasons"]) == ("ok", []), health
+
+
+def test_the_sensor_health_panel_counts_each_sensor(tmp_path: Path) -> None:
+    registry = SensorRegistry(_declared(2, expected_interval_s=600))
+    with running_service(tmp_path / "s.db", sensors=registry) as svc, \
+            httpx.Client(base_url=svc.url, timeout=30) as client:
+        now = [svc.service.monotonic()]
+        svc.service.monotonic = lambda: now[0]
+        key = svc.key("RCMP-K", "operator")
+        # cam-00000 sends 30 reports, one of them refused (no position); an undeclared
+        # sensor is refused twice; cam-00001 never reports.
+        body = [_item(n, "cam-00000") for n in range(29)]
+        body += [{**_item(29, "cam-00000"), "lat": None}, _item(30, "x-1"), _item(31, "x-1")]
+        r = client.post("/v1/detections", json=body, headers=key)
+        assert r.json()["accepted"] == 29 and len(r.json()["errors"]) == 3
+        svc.wait_idle()
+        now[0] += 120
+        page = client.get("/v1/sensors/health", headers=key).json()
+        assert page["window_s"] == 300 and page["next_cursor"] is None
+        rows = {row["sensor_id"]: row for row in page["sensors"]}
+        assert list(rows) == ["cam-00000", "cam-00001", "x-1"]
+        cam = rows["cam-00000"]
+        assert (cam["declared"], cam["detections"], cam["refused"]) == (True, 29, 1)
+        assert cam["per_minute"] == 5.8  # 29 taken in the 5-minute window
+        assert cam["last_report_s_ago"] == 120.0 and cam["silent"] is False
+        assert cam["last_report"] == "2025-02-03T06:00:28.000Z"
+        quiet = rows["cam-00001"]
+        assert (quiet["last_report"], quiet["silent"], quiet["per_minute"]) == (None, True, 0.0)
+        assert (rows["x-1"]["declared"], rows["x-1"]["refused_total"]) == (False, 2)
+        now[0] += 600  # ten minutes on: cam-00000 is silent past its interval too
+        later = {r["sensor_id"]: r for r in client.get(
+            "/v1/sensors/health", headers=key).json()["sensors"]}
+        assert later["cam-00000"]["silent"] is True and later["cam-00000"]["per_minute"] == 0
+        assert later["x-1"]["refused"] == 0 and later["x-1"]["refused_total"] == 2
+        one = client.get("/v1/sensors/health", headers=key, params={"limit": 1}).json()
+        assert [r["sensor_id"] for r in one["sensors"]] == ["cam-00000"]
+        assert one["next_cursor"] == "cam-00000"
+        # Another agency is told nothing of RCMP's sensors.
+        other = client.get("/v1/sensors/health", headers=svc.key("USBP-HVM", "viewer")).json()
+        assert other["sensors"] == [] and other["next_cursor"] is None

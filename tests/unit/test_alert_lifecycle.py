@@ -132,8 +132,16 @@ def test_escalation_pages_each_step_and_loops_then_stops(
 
 def test_acknowledgement_stops_escalation(book: AlertBook, router: PolicyRouter) -> None:
     state = book.trigger(_rcmp(router), T0).state
-    acked = book.acknowledge(state.alert_id, "sgt on duty", T0 + timedelta(seconds=40))
+    acked = book.acknowledge(state.alert_id, "sgt on duty", T0 + timedelta(seconds=40),
+                             "team en route")
     assert acked.status is Status.ACKNOWLEDGED and acked.acknowledged_by == "sgt on duty"
+    assert acked.acknowledged_note == "team en route"
+    # Stored and read back with the note; a state written before notes existed has none.
+    from borderwatch.adapters.sqlite.alerts import state_from_json, state_to_json
+
+    assert state_from_json(state_to_json(acked)) == acked
+    older = {k: v for k, v in state_to_json(acked).items() if k != "acknowledged_note"}
+    assert state_from_json(older).acknowledged_note is None
     assert book.due_pages(T0 + timedelta(hours=1)) == []
     assert book.acknowledge(state.alert_id, "again", T0).status is Status.ACKNOWLEDGED
     done = book.resolve(state.alert_id, "sgt on duty", T0 + timedelta(minutes=30), "intercepted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -116,6 +117,8 @@ def test_risk_reasons_for_the_coutts_night() -> None:
     codes = {r.code for r in risk.reasons}
     assert {"extreme_cold", "night", "children", "snow", "large_group"} <= codes
     assert risk.severity is Severity.EXTREME
+    night = next(r.text for r in risk.reasons if r.code == "night")
+    assert re.fullmatch(r"dark \(sun [0-9]+° below the horizon\)", night), night
     daytime = RiskModel().assess(
         lat=49.0,
         lon=-111.9,

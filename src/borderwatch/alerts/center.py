@@ -175,9 +175,9 @@ class AlertCenter:
             )
         return pages
 
-    def acknowledge(self, alert_id: str, by: str, now: datetime) -> AlertState:
+    def acknowledge(self, alert_id: str, by: str, now: datetime, note: str = "") -> AlertState:
         with self.outbox.transaction():
-            state = self.book.acknowledge(alert_id, by, now)
+            state = self.book.acknowledge(alert_id, by, now, note)
             self._lifecycle_webhook(state, "acknowledge", now)
         self._quiet = None
         self._emit("acknowledged", state, now, f"{alert_id} acknowledged by {by}")

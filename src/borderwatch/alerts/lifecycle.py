@@ -81,7 +81,10 @@ class AlertState:
     escalation_level: int = 0
     next_escalation_at: datetime | None = None
     acknowledged_by: str | None = None
+    """Who acknowledged it: the person's name as they gave it (with the key, from the API)."""
     acknowledged_at: datetime | None = None
+    acknowledged_note: str | None = None
+    """What the person said when acknowledging (e.g. "team en route")."""
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     reason: str | None = None
@@ -275,7 +278,7 @@ class AlertBook:
         self.store.put(state)
         return Decision(Outcome.NEW, state, tuple(inhibited))
 
-    def acknowledge(self, alert_id: str, by: str, now: datetime) -> AlertState:
+    def acknowledge(self, alert_id: str, by: str, now: datetime, note: str = "") -> AlertState:
         state = self._existing(alert_id)
         if not state.status.open:
             raise LifecycleError(
@@ -288,6 +291,7 @@ class AlertBook:
             status=Status.ACKNOWLEDGED,
             acknowledged_by=by,
             acknowledged_at=now,
+            acknowledged_note=note or None,
             next_escalation_at=None,
         )
         self.store.put(acked)

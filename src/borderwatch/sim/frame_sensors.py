@@ -30,6 +30,7 @@ import pickle
 import queue
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -161,9 +162,21 @@ def _in_parallel(
         futures: dict[int, Future[Observations]] = {
             i: pool.submit(_worker_run, jobs[i]) for i in order
         }
+        finished: set[str] = set()
+
+        def told(sensor_id: str, done: int, total: int) -> None:
+            if done >= total:
+                finished.add(sensor_id)
+            if progress is not None:
+                progress(sensor_id, done, total)
+
         while not all(f.done() for f in futures.values()):
-            _drain(updates, progress, wait_s=0.2)
-        _drain(updates, progress, wait_s=0.0)
+            _drain(updates, told, wait_s=0.2)
+        # A worker's last reports can still be in the queue's pipe when its result is in:
+        # wait a little for each sensor's "done", else a log's progress ends short of it.
+        deadline = time.monotonic() + 2.0
+        while len(finished) < len(jobs) and time.monotonic() < deadline:
+            _drain(updates, told, wait_s=0.1)
         return [futures[i].result() for i in range(len(jobs))]
 
 

@@ -108,7 +108,8 @@ class RiskModel:
                 reasons.append(RiskReason("cold", f"cold: {text}", 1))
         sun = sun_elevation_deg(lat, lon, time)
         if sun < -6.0:
-            reasons.append(RiskReason("night", f"dark (sun {sun:.0f}° below horizon)", 2))
+            # Said as a depression ("16° below"), never "-16° below": a double negative.
+            reasons.append(RiskReason("night", f"dark (sun {-sun:.0f}° below the horizon)", 2))
         if on_foot and weather.snow_cover:
             reasons.append(RiskReason("snow", "on foot in snow", 1))
         if children is None:

@@ -166,6 +166,7 @@ def state_to_json(state: AlertState) -> dict[str, Any]:
         "next_escalation_at": _time(state.next_escalation_at),
         "acknowledged_by": state.acknowledged_by,
         "acknowledged_at": _time(state.acknowledged_at),
+        "acknowledged_note": state.acknowledged_note,
         "resolved_at": _time(state.resolved_at),
         "resolved_by": state.resolved_by,
         "reason": state.reason,
@@ -210,6 +211,7 @@ def state_from_json(data: dict[str, Any]) -> AlertState:
         next_escalation_at=_parse(data["next_escalation_at"]),
         acknowledged_by=data["acknowledged_by"],
         acknowledged_at=_parse(data["acknowledged_at"]),
+        acknowledged_note=data.get("acknowledged_note"),  # absent from older databases
         resolved_at=_parse(data["resolved_at"]),
         resolved_by=data["resolved_by"],
         reason=data["reason"],

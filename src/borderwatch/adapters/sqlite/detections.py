@@ -154,6 +154,13 @@ class DetectionLog:
         """How many detections are stored."""
         return int(self.db.read("SELECT count(*) FROM service_detections")[0][0])
 
+    def count_not_simulated(self) -> int:
+        """How many stored detections are not marked ``"simulated":true`` as orjson and
+        the replay write it (a body spelled otherwise counts as real: the safe side)."""
+        return int(self.db.read(
+            "SELECT count(*) FROM service_detections "
+            """WHERE CAST(body AS TEXT) NOT LIKE '%"simulated":true%'""")[0][0])
+
     def close(self) -> None:
         self.db.close()
 

@@ -37,11 +37,11 @@ from borderwatch.alerts.cot import split_events
 from borderwatch.alerts.outbox import Message
 
 with warnings.catch_warnings():
-    # pytak warns at import that aiohttp (for its certificate-enrollment client) and
-    # cryptography (for PKCS#12 bundles) are missing; we use neither: certificates are PEM
-    # files the operator provides, read by the standard library's ssl.
+    # pytak warns at import that aiohttp (for its certificate-enrollment client) is
+    # missing; we never enroll: certificates are PEM files the operator provides, read by
+    # the standard library's ssl. cryptography, its other optional package, is one of our
+    # dependencies, so that warning cannot appear (tests/unit/test_demo_console.py).
     warnings.filterwarnings("ignore", message="The 'aiohttp' package is required")
-    warnings.filterwarnings("ignore", message="The 'cryptography' package is required")
     import pytak
 
 T = TypeVar("T")

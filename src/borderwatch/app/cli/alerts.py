@@ -17,7 +17,7 @@ from borderwatch.domain import InputError
 from borderwatch.domain.time import DEFAULT_MAX_SKEW_S
 
 if TYPE_CHECKING:  # imported where used: `borderwatch --help` stays fast
-    from borderwatch.alerts import AlertBook
+    from borderwatch.alerts import AlertBook, AlertState
     from borderwatch.app.runtime.alert_service import AlertService
 
 alerts_app = typer.Typer(
@@ -35,7 +35,10 @@ DbOption = Annotated[
     Path,
     typer.Option("--db", help="Alert database (SQLite), e.g. out/demo/alerts.db."),
 ]
-ByOption = Annotated[str, typer.Option("--by", help="Who does it (recorded with the alert).")]
+ByOption = Annotated[str, typer.Option(
+    "--by", help="The person's name (recorded with the alert).")]
+NoteOption = Annotated[str, typer.Option(
+    "--note", help="What they say about it, e.g. 'team en route' (recorded with the alert).")]
 
 
 def _book(db: Path) -> AlertBook:
@@ -74,10 +77,14 @@ def list_alerts(
             typer.echo(orjson.dumps(state_to_json(state)).decode())
         return
     table = Table(title=f"alerts in {db}")
-    for column in ("alert", "to", "incident", "status", "raised (UTC)", "pages", "note"):
-        table.add_column(column)
+    # `alerts ack` needs the whole id: its column keeps its width while the others wrap,
+    # and nothing is cut with an ellipsis (too narrow even for the id, it folds).
+    width = max((len(s.alert_id) for s in states), default=5)
+    table.add_column("alert", no_wrap=True, min_width=width, overflow="fold")
+    for column in ("to", "incident", "status", "raised (UTC)", "pages", "note"):
+        table.add_column(column, overflow="fold")
     for s in states:
-        note = s.reason or (f"ack by {s.acknowledged_by}" if s.acknowledged_by else "")
+        note = _note(s)
         table.add_row(
             s.alert_id,
             s.unit.unit_id,
@@ -90,12 +97,23 @@ def list_alerts(
     console.print(table)
 
 
+def _note(state: AlertState) -> str:
+    """The list's note: who acknowledged or resolved it and what they said."""
+    if state.resolved_by:
+        return f"resolved by {state.resolved_by}" + (f": {state.reason}" if state.reason else "")
+    if state.acknowledged_by:
+        said = f": {state.acknowledged_note}" if state.acknowledged_note else ""
+        return f"ack by {state.acknowledged_by}{said}"
+    return state.reason or ""
+
+
 @alerts_app.command("ack")
-def ack(alert_id: str, db: DbOption, by: ByOption = "operator") -> None:
-    """Acknowledge an alert: its escalation chain stops; nobody else is paged for it."""
+def ack(alert_id: str, db: DbOption, by: ByOption = "operator", note: NoteOption = "") -> None:
+    """Acknowledge an alert: its escalation chain stops; nobody else is paged for it. The
+    person's name (--by) and their note (--note) are stored with the alert."""
     service = _center(db)
     try:
-        state = service.center.acknowledge(alert_id, by, datetime.now(UTC))
+        state = service.center.acknowledge(alert_id, by, datetime.now(UTC), note)
     finally:
         service.close()
     console.print(f"{state.alert_id} acknowledged by {by}; escalation stopped")
@@ -106,14 +124,16 @@ def resolve(
     alert_id: str,
     db: DbOption,
     by: ByOption = "operator",
-    reason: Annotated[str, typer.Option(help="Why (goes into the CAP Cancel note).")] = "",
+    note: Annotated[str, typer.Option(
+        "--note", "--reason", help="Why, e.g. 'intercepted' (stored with the alert and "
+        "sent in the CAP Cancel note).")] = "",
 ) -> None:
     """Resolve an alert. A CAP Cancel (referencing every CAP message of the alert), a CoT
     cancel and a webhook `resolve` event are queued to where the alert was sent; `alerts
     deliver` or the running service sends them."""
     service = _center(db)
     try:
-        state = service.center.resolve(alert_id, by, datetime.now(UTC), reason)
+        state = service.center.resolve(alert_id, by, datetime.now(UTC), note)
         queued = [
             m
             for m in service.outbox.for_alert(alert_id)

@@ -146,7 +146,9 @@ def serve(
     Detections are stored in --db before they are acknowledged; on restart the stored
     stream is replayed, so tracks, incidents and alerts come back. With --replay, the
     scenario is played into the service at --speed and a dashboard URL with a fresh
-    operator key (RCMP-K) is printed; everything replayed is marked simulated.
+    operator key (RCMP-K) is printed; everything replayed is marked simulated. Each
+    replay starts from an empty --db: the database of an earlier replay is moved to
+    <db>.previous (one kept), and one holding real detections is refused.
 
     Alerts are routed by --policy and delivered to the TAK servers (--tak), CAP folders
     (--cap), webhooks (--webhook) and MQTT brokers (--alerts-mqtt, the policy's mqtt
@@ -199,6 +201,12 @@ def serve(
         weather = load_scenario(bundled_scenario_path(replay)).weather
         config.conditions = FixedConditions(
             Conditions(weather.temperature_c, weather.snow_cover, weather.wind_ms))
+    if replay is not None and deployment is None:
+        from borderwatch.app.runtime.replay import fresh_replay_db
+
+        moved = fresh_replay_db(db)  # each replay starts from nothing (replay.py)
+        if moved is not None:
+            typer.echo(moved)
     listener = _listen(host, port)  # bound here, so the printed link has the real port
     port = int(listener.getsockname()[1])
     if deployment is not None:

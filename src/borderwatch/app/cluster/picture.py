@@ -116,9 +116,10 @@ class BusPicture(TrackerState):
     def declare_sensor(self, sensor: SensorSeen) -> None:
         self.picture.put_sensor(sensor)
 
-    def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
+    def acknowledge(self, alert_id: str, by: str, at: datetime,
+                    note: str = "") -> dict[str, Any]:
         with self.alert_lock:
-            return state_to_json(self.alerts.center.acknowledge(alert_id, by, at))
+            return state_to_json(self.alerts.center.acknowledge(alert_id, by, at, note))
 
     def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:
         with self.alert_lock:

@@ -238,10 +238,12 @@ class DemoAlerts:
         for action in held:
             action()
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self, at: datetime | None = None) -> dict[str, Any]:
         """Deliver what is still due, write the CoT the TAK listener received to
         ``cot-received.xml``, say the alerting line of the timeline and return the
-        alerting summary (states, acknowledgements, inhibitions, pages, CAP files, outbox)."""
+        alerting summary (states, acknowledgements, inhibitions, pages, CAP files, outbox).
+        The line counts the whole night, so it is said at ``at`` (the end of the replay's
+        timeline) when that is later than the last alert event."""
         self._flush()
         self.service.dispatcher.deliver_due()
         cot_alerts = [e for e in self.tak.wait_for(1, timeout_s=5.0) if b'type="b-a-g"' in e]
@@ -260,6 +262,8 @@ class DemoAlerts:
             "assumed": ACK_ASSUMPTION,
         }
         last = self.events[-1].at if self.events else self.scenario.end
+        if at is not None:
+            last = max(last, at)
         self._say(
             last,
             f"alerting: {len(states)} alerts ({len(summary['inhibited'])} inhibited, "

@@ -25,6 +25,7 @@ from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSink
 from borderwatch.alerts import AlertSink, RecordingSink
 from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
+from borderwatch.app.demo.outputs import clear_outputs, present, readme_text
 from borderwatch.app.demo.responders import Intervention, plan_intervention
 from borderwatch.app.demo.screening import (
     CLAIM_ASSUMPTION,
@@ -59,23 +60,6 @@ from borderwatch.tracking import TrackBatch, track_id
 from borderwatch.tracking.kind_evidence import kind_of
 from borderwatch.watch import Conditions, FixedConditions, incident_to_wire
 
-OUTPUT_FILES = (
-    "detections.jsonl",
-    "truth.jsonl",
-    "incidents.jsonl",
-    "alerts.jsonl",
-    "disclosures.jsonl",
-    "tracks.jsonl",
-    "case.json",
-    "summary.json",
-    "borderwatch.db",
-    "README.txt",
-    "screening.json",
-    "borderwatch.db-wal",
-    "borderwatch.db-shm",
-    "intervention.json",
-)
-
 
 @dataclass
 class Timeline:
@@ -83,6 +67,11 @@ class Timeline:
     zone: ZoneInfo
     quiet: bool = False
     entries: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> datetime | None:
+        """The latest time said so far (a summary line said at the end goes there)."""
+        return epoch_to_datetime(max(t for t, _ in self.entries)) if self.entries else None
 
     def say(self, time: datetime, text: str) -> None:
         self.entries.append((time.timestamp(), text))
@@ -178,8 +167,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     places = Places.bundled()
     zone = ZoneInfo(scenario.timezone)
     out.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUT_FILES:
-        (out / name).unlink(missing_ok=True)
+    clear_outputs(out)
     console.print(Panel(f"[bold]{scenario.title}[/]\n{SIMULATED_BANNER}", style="yellow"))
 
     # The cameras and the drone are simulated through rendered frames and the thermal
@@ -263,7 +251,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         pipeline.feed(det)
     pipeline.finish()
     flush_pending(float("inf"))
-    alerting_summary = alerting.finish()
+    alerting_summary = alerting.finish(timeline.latest)
     jsonl.close()
 
     incidents = pipeline.incidents
@@ -302,17 +290,19 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         stored.db.close()
     summary["alerting"] = alerting_summary
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
-    (out / "README.txt").write_text(
-        f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here carries "
-        '"simulated": true.\n',
-        encoding="utf-8",
-    )
-    print_summary(console, summary, case, out)
+    print_summary(console, summary, case)
     if case is not None:  # last stage: the case in the agencies' numbers (demo_stats.py)
         summary["statistics"] = run_statistics_stage(out, console, quiet=quiet)
         (out / "summary.json").write_bytes(
             orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
         )
+    # Last, when every output exists: README.txt and the list (outputs.py's one table).
+    header = (f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here "
+              'carries "simulated": true.')
+    (out / "README.txt").write_text(readme_text(header, present(out)), encoding="utf-8")
+    console.print(f"Outputs in [bold]{out}[/] (README.txt says what each holds): "
+                  + ", ".join(present(out)))
+    console.print(f"[yellow]{SIMULATED_BANNER}[/]")
     return summary
 
 
@@ -381,8 +371,8 @@ def _describe_incident(incident: Incident, places: Places) -> str:
     reasons = "; ".join(r.text for r in incident.risk.reasons if r.points)
     if incident.type is IncidentType.APPROACH:
         return (
-            f"[yellow]APPROACH[/] {incident.direction} {incident.kind.value} group of "
-            f"~{incident.group_size} {incident.distance_to_line_m:.0f} m from the line, "
+            f"[yellow]APPROACH[/] {incident.direction} {incident.kind.value} "
+            f"{group_at_distance(incident.group_size, incident.distance_to_line_m)}, "
             f"at the line in ~{(incident.eta_s or 0) / 60:.0f} min ({where}); risk "
             f"{incident.severity.value}: {reasons}"
         )
@@ -393,6 +383,12 @@ def _describe_incident(incident: Incident, places: Places) -> str:
         f"{incident.latency_s:.0f} s after the estimated crossing; risk "
         f"{incident.severity.value}: {reasons}"
     )
+
+
+def group_at_distance(group_size: int, distance_m: float) -> str:
+    """"group of ~9, 949 m from the line": a comma between the head count and the
+    distance, so the two numbers never read as one ("~9 949 m")."""
+    return f"group of ~{group_size}, {distance_m:.0f} m from the line"
 
 
 def intercept_group(

@@ -3,7 +3,6 @@ simulation's truth) as JSON and as the table printed last."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -120,9 +119,9 @@ def summarize(
     return summary
 
 
-def print_summary(console: Console, summary: dict[str, Any], case: Case | None, out: Path) -> None:
-    """Print ``summary`` as the demo's closing table, the case's assumptions, and the
-    files written to ``out``."""
+def print_summary(console: Console, summary: dict[str, Any], case: Case | None) -> None:
+    """Print ``summary`` as the demo's closing table and the case's assumptions (the
+    files are listed once they all exist, by ``run_demo``)."""
     table = Table(title="Summary (simulated)", show_header=False, title_style="bold")
     row = table.add_row
     incidents = summary["incidents"]
@@ -179,9 +178,6 @@ def print_summary(console: Console, summary: dict[str, Any], case: Case | None, 
         for a in case.assumptions:
             assumed.add_row(escape(a.field), escape(a.value), escape(a.reason))
         console.print(assumed)
-    names = ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith(".")))
-    console.print(f"Outputs in [bold]{out}[/]: {names}")
-    console.print(f"[yellow]{SIMULATED_BANNER}[/]")
 
 
 __all__ = ["SIMULATED_BANNER", "composition", "print_summary", "summarize"]

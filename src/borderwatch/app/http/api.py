@@ -41,7 +41,7 @@ from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.respond import responder_routes
 from borderwatch.app.http.roles import owns
-from borderwatch.app.http.sensors import PAGE_MAX, sensor_page
+from borderwatch.app.http.sensors import PAGE_MAX, sensor_health_page, sensor_page
 from borderwatch.app.http.views import GEOJSON_MEDIA_TYPE, Filters, collection, parse_bbox
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound, case_to_json
@@ -255,6 +255,20 @@ def create_app(service: Service) -> FastAPI:
         body["next_cursor"] = after
         return _json(body, 200, GEOJSON_MEDIA_TYPE)
 
+    @app.get("/v1/sensors/health", tags=["picture"])
+    def sensors_health(
+        who: Reader,
+        limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Sensors per page")]
+        = PAGE_MAX,
+        cursor: Annotated[str | None, Query(max_length=1000, description="The "
+                                            "next_cursor of the page before")] = None,
+    ) -> dict[str, Any]:
+        """Each sensor's health, by id, one page at a time: last report, reports taken
+        per minute and refused over the recent window (``window_s``), refused in all,
+        expected interval and whether it is silent past it."""
+        body, after = sensor_health_page(service, who, limit, cursor)
+        return {**body, "next_cursor": after}
+
     @app.get("/v1/map", tags=["picture"], response_class=Response,
              responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}})
     def map_data(who: Reader) -> Response:
@@ -287,22 +301,30 @@ def create_app(service: Service) -> FastAPI:
             raise HTTPException(403, "this alert belongs to another agency")
 
     Acker = Annotated[Principal, Depends(allowed(Action.ACK))]
+    # The person's name is theirs to give; the key that authenticated is kept beside it.
+    By = Annotated[str, Query(max_length=100, description="The person's name")]
+    Note = Annotated[str, Query(max_length=500, description="What they say about it")]
+
+    def _by(who: Principal, name: str) -> str:
+        key = f"{who.agency} ({who.key_id})"
+        return f"{name.strip()}, {key}" if name.strip() else key
 
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
-    def ack(alert_id: str, who: Acker) -> dict[str, Any]:
+    def ack(alert_id: str, who: Acker, by: By = "", note: Note = "") -> dict[str, Any]:
         _alert_action(alert_id, who)
         try:
             return service.viewer.alert(who, service.live.acknowledge(
-                alert_id, f"{who.agency} ({who.key_id})", service.clock())) or {}
+                alert_id, _by(who, by), service.clock(), note.strip())) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 
     @app.post("/v1/alerts/{alert_id}/resolve", tags=["alerts"])
-    def resolve(alert_id: str, who: Acker, reason: str = "") -> dict[str, Any]:
+    def resolve(alert_id: str, who: Acker, by: By = "", note: Note = "",
+                reason: str = "") -> dict[str, Any]:
         _alert_action(alert_id, who)
-        try:
+        try:  # ``reason`` is the older name of ``note``
             return service.viewer.alert(who, service.live.resolve(
-                alert_id, f"{who.agency} ({who.key_id})", service.clock(), reason[:500])) or {}
+                alert_id, _by(who, by), service.clock(), (note or reason[:500]).strip())) or {}
         except LifecycleError as err:
             raise HTTPException(409, str(err)) from None
 

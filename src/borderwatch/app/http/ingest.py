@@ -23,6 +23,7 @@ from borderwatch.app.http.sensors import refuse_undeclared
 from borderwatch.app.runtime.service import IntakeUnavailable
 from borderwatch.domain import Detection, InputError
 from borderwatch.domain.access import Principal
+from borderwatch.domain.detection import MAX_ID_CHARS
 from borderwatch.domain.time import check_live_time
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ def ingest_batch(service: Service, body: bytes, who: Principal | None = None,
         return (503, {"detail": "the bus did not acknowledge this request; send it again "
                                 f"(repeated ids are stored once): {err}"},
                 {"Retry-After": str(RETRY_AFTER_S)})
+    service.refused(_refused_sensors(items, errors))
     accepted = [det for (_, det), new in zip(valid, fresh, strict=True) if new]
     duplicates = [index for (index, _), new in zip(valid, fresh, strict=True) if not new]
     counters.accepted += len(accepted)
@@ -147,6 +149,18 @@ def ingest_batch(service: Service, body: bytes, who: Principal | None = None,
                             f"{first['reason']}")
         return 422, answer, {}
     return 200, answer, {}
+
+
+def _refused_sensors(items: list[Any], errors: list[dict[str, Any]]) -> list[str]:
+    """The sensor each refused item names, where it names one (for the health panel)."""
+    out = []
+    for error in errors:
+        item = items[error["index"]]
+        sensor_id = item.get("sensor_id") if isinstance(item, dict) else None
+        if (type(sensor_id) is str and 0 < len(sensor_id) <= MAX_ID_CHARS
+                and sensor_id.isprintable()):  # as the wire format takes an id
+            out.append(sensor_id)
+    return out
 
 
 def _placeable(

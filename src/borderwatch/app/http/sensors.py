@@ -1,6 +1,7 @@
 """The HTTP side of declared sensors: ingest's refusal of a sensor the registry does not
-admit for the caller's key (sources/registry.py), and ``/v1/sensors`` one page at a time
-(a service with 100,000 sensors once answered 133 MB to one request)."""
+admit for the caller's key (sources/registry.py), ``/v1/sensors`` one page at a time
+(a service with 100,000 sensors once answered 133 MB to one request), and
+``/v1/sensors/health``, the health panel's rows (runtime/sensor_meter.py)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,45 @@ def sensor_page(service: Service, who: Principal, where: Filters, limit: int,
                if where.keep(s.lat, s.lon, s.last_seen or None)}
     ids, after = page_after(sensors, cursor, limit)
     return sensor_features([sensors[i] for i in ids], Filters(), who, owner=True), after
+
+
+def sensor_health_page(service: Service, who: Principal, limit: int,
+                       cursor: str | None) -> tuple[dict[str, Any], str | None]:
+    """One page of the sensor health panel: per sensor (declared, seen on the map, or
+    named by a refused report), its last report's data time and how long ago it reached
+    the service, reports taken per minute and refused over the recent window, refused in
+    all, its expected interval and whether it is silent past it. Nobody outside the
+    deployment's agency is told anything of its sensors (as ``sensor_page``)."""
+    if service.viewer.restricted(who):
+        return {"window_s": service.meter.window_s, "sensors": [], "simulated": False}, None
+    limit = max(1, min(limit, PAGE_MAX))
+    with service.health_lock:
+        now = service.monotonic()
+        activity = service.meter.activity(now)
+        unmetered = service.meter.unmetered
+    window = service.meter.window_s
+    declared = service.config.sensors.sensors
+    expected = service.config.sensors.expected_intervals()
+    seen = {s.sensor_id: s for s in service.live.snapshot_sensors()}
+    ids, after = page_after({*declared, *seen, *activity}, cursor, limit)
+    rows = []
+    for sensor_id in ids:
+        met, on_map = activity.get(sensor_id), seen.get(sensor_id)
+        ago = None if met is None else met.last_report_s_ago
+        interval = expected.get(sensor_id)
+        rows.append({
+            "sensor_id": sensor_id,
+            "declared": sensor_id in declared,
+            "last_report": (on_map.last_seen or None) if on_map else None,
+            "last_report_s_ago": ago,
+            "detections": on_map.detections if on_map else 0,
+            "per_minute": 0.0 if met is None else met.per_minute(window),
+            "refused": 0 if met is None else met.refused,
+            "refused_total": 0 if met is None else met.refused_total,
+            "expected_interval_s": interval,
+            "silent": interval is not None and (ago is None or ago > interval),
+            "simulated": bool(on_map and on_map.simulated),
+        })
+    body = {"window_s": window, "sensors": rows, "unmetered": unmetered,
+            "simulated": any(r["simulated"] for r in rows)}
+    return body, after

@@ -313,9 +313,10 @@ class ThreadTracker(TrackerState):
 
     # -- operators (HTTP threads) ----------------------------------------------------
 
-    def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
+    def acknowledge(self, alert_id: str, by: str, at: datetime,
+                    note: str = "") -> dict[str, Any]:
         with self.alert_lock:
-            state = self.alerts.center.acknowledge(alert_id, by, at)
+            state = self.alerts.center.acknowledge(alert_id, by, at, note)
         return state_to_json(state)
 
     def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:

@@ -6,6 +6,12 @@ minutes. The scenario's cameras and drones are declared as sensors, so the map s
 their coverage. When the northbound crossing is raised, the case the demo opens (the
 responding team's interception, the nine people) is opened in the case store at the
 interception time, as in `borderwatch demo`.
+
+Each replay starts from an empty database (``fresh_replay_db``): the night's detections
+carry fixed ids, so replayed into the database of an earlier replay every one would be
+dropped as already stored and the map would show the old night at once, then nothing.
+The state (simulating, playing, done) is in ``/v1/whoami`` and, for pages already
+connected, a ``replay`` event on the live feed.
 """
 
 from __future__ import annotations
@@ -14,18 +20,49 @@ import threading
 import time
 from datetime import datetime
 from itertools import groupby
+from pathlib import Path
 
 from rich.console import Console
 
 from borderwatch.adapters.sources.detection_wire import detection_to_wire
+from borderwatch.adapters.sqlite.detections import DetectionLog
 from borderwatch.app.runtime.picture import SensorSeen
 from borderwatch.app.runtime.service import Service
-from borderwatch.domain import Detection, Direction, Incident, IncidentType
+from borderwatch.domain import Detection, Direction, Incident, IncidentType, InputError
 from borderwatch.domain.evidence import Snapshot
 from borderwatch.domain.time import epoch_to_datetime, format_time
 from borderwatch.sim import bundled_scenario_path, load_scenario
 from borderwatch.sim.progress import simulate_with_progress
 from borderwatch.sim.scenario import Camera, Drone, Scenario
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def fresh_replay_db(db: Path) -> str | None:
+    """Make ``db`` ready for a replay that starts from nothing; say what was done (None:
+    there was nothing there). A database of an earlier replay (every stored detection
+    simulated) is moved aside to ``<db>.previous`` with SQLite's side files, replacing
+    an older one; a database holding a detection that is not simulated is refused
+    (``InputError`` naming ``--db``): a replay never mixes with real data."""
+    if not db.exists():
+        return None
+    log = DetectionLog(db)
+    try:
+        stored, real = log.count(), log.count_not_simulated()
+    finally:
+        log.close()
+    if real:
+        raise InputError("--db", f"{db} holds {real} detections that are not simulated; a "
+                         "replay starts from an empty database and never mixes with real "
+                         "data: give another --db")
+    previous = db.with_name(db.name + ".previous")
+    for side in ("", *SQLITE_SIDE_FILES):
+        Path(f"{previous}{side}").unlink(missing_ok=True)
+    for side in ("", *SQLITE_SIDE_FILES):
+        if Path(f"{db}{side}").exists():
+            Path(f"{db}{side}").rename(f"{previous}{side}")
+    return (f"{db} held an earlier replay ({stored} detections): moved to {previous}; "
+            "this replay starts from an empty database")
 
 
 def declare_sensors(service: Service, scenario: Scenario) -> None:
@@ -51,6 +88,7 @@ class Replay:
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.service = service
+        self.name = scenario_name
         self.scenario = load_scenario(bundled_scenario_path(scenario_name))
         self.speed = speed
         self.done = threading.Event()
@@ -68,9 +106,9 @@ class Replay:
         # The sensors first: the dashboard frames its map on them while the night is
         # simulated (through the frame sensors: about a minute, a bar on the console).
         declare_sensors(service, self.scenario)
-        service.extras["replay_state"] = "simulating"
+        self._state("simulating")
         sim = simulate_with_progress(self.scenario, service.boundary, Console(stderr=True))
-        service.extras["replay_state"] = "playing"
+        self._state("playing", detections=len(sim.detections))
         self._case_opener(sim)
         start_wall = time.monotonic()
         first = sim.detections[0].epoch_s if sim.detections else 0.0
@@ -93,8 +131,20 @@ class Replay:
                          simulated=True)
                 for d in batch if d.id is not None and d.id in sim.evidence])
             service.accept([(d.id, detection_to_wire(d)) for d in batch], batch)
-        service.extras["replay_state"] = "done"
+        self._state("done", detections=len(sim.detections))
         self.done.set()
+
+    def _state(self, state: str, **facts: object) -> None:
+        """The replay's state for ``/v1/whoami`` and a ``replay`` event on the live feed
+        (``done``: every detection has been fed; the tracker may still be at work)."""
+        self.service.extras["replay_state"] = state
+        text = {"simulating": f"simulating {self.name} (sensors render their frames)",
+                "playing": f"replaying {self.name} at x{self.speed:g}",
+                "done": f"replay finished: all {facts.get('detections', 0)} detections of "
+                        f"{self.name} played"}[state]
+        self.service.hub.publish({"type": "replay", "state": state, "scenario": self.name,
+                                  "speed": self.speed, "text": text, **facts,
+                                  "simulated": True})
 
     def _case_opener(self, sim: object) -> None:
         """Open the demo's case when the replay raises the northbound crossing."""

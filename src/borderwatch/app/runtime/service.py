@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from borderwatch.app.runtime.health import Health, HealthMonitor, Reading
 from borderwatch.app.runtime.picture import LiveTracker, SensorSeen
 from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.app.runtime.responders import ResponderDesk
+from borderwatch.app.runtime.sensor_meter import SensorMeter
 from borderwatch.cases.base import CaseStore
 from borderwatch.domain import Detection
 from borderwatch.domain.access import Principal
@@ -96,6 +98,9 @@ class Service:
     """Held around the sensor registry's count of sensors per key (ingest threads)."""
     health_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor: HealthMonitor = field(init=False)
+    meter: SensorMeter = field(default_factory=SensorMeter)
+    """Each sensor's reports taken and refused, for the sensor health panel (under
+    ``health_lock``)."""
     responders: ResponderDesk | None = None
     """The field units, intercepts and intervention times (runtime/responders.py)."""
 
@@ -166,6 +171,15 @@ class Service:
         return Reading(accepted=counters.accepted, refused=counters.rejected, late=live.late,
                        processed=counters.processed, pending=live.pending)
 
+    def refused(self, sensor_ids: Sequence[str]) -> None:
+        """Reports of these sensors were refused at ingest (one id per report)."""
+        if not sensor_ids:
+            return
+        with self.health_lock:
+            now = self.monotonic()
+            for sensor_id, n in Counter(sensor_ids).items():
+                self.meter.count(now, sensor_id, refused=n)
+
     def _heard(self, detections: Sequence[Detection]) -> None:
         if not detections:
             return
@@ -174,6 +188,8 @@ class Service:
             if self.monitor.expected:
                 self.monitor.heard(now, {d.sensor_id for d in detections})
             self.monitor.observe(now, self._reading())
+            for sensor_id, n in Counter(d.sensor_id for d in detections).items():
+                self.meter.count(now, sensor_id, taken=n)
 
     def close(self) -> None:
         """Stop the producers and the tracker, then close the feed's bus and the stores."""

@@ -201,8 +201,9 @@ class ProcessTracker(TrackerState):
 
     # -- operators -------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, by: str, at: datetime) -> dict[str, Any]:
-        return dict(self._ask("ack", alert_id, by, at))
+    def acknowledge(self, alert_id: str, by: str, at: datetime,
+                    note: str = "") -> dict[str, Any]:
+        return dict(self._ask("ack", alert_id, by, at, note))
 
     def resolve(self, alert_id: str, by: str, at: datetime, reason: str) -> dict[str, Any]:
         return dict(self._ask("resolve", alert_id, by, at, reason))

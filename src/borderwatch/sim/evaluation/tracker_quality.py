@@ -198,7 +198,7 @@ def measure() -> dict[str, float]:
 DEFAULT_TOLERANCE = 0.05
 TOLERANCE = {"suite_recall": 0.01}
 """Figures held closer than ``DEFAULT_TOLERANCE``: crossing recall to the aim (>= 0.99,
-README "Crossing suite"); 5% of a recall of 1.0 let two of the 56 crossings go
+docs/accuracy.md, "Crossing suite"); 5% of a recall of 1.0 let two of the 56 crossings go
 unfound (issue 18)."""
 
 
