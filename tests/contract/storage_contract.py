@@ -27,6 +27,7 @@ from borderwatch.ports.storage import Storage
 from borderwatch.respond.times import InterventionTimes, Milestone, record
 from borderwatch.screening import screen
 from tests.case_helpers import SCREENED_CASE, coutts_case, interception
+from tests.contract.officer_contract import OfficerContract, a_decision, a_return
 
 
 class StorageFactory(Protocol):
@@ -101,6 +102,8 @@ def write_one_of_each(storage: Storage, tag: str) -> None:
     )
     storage.interventions.put(record(InterventionTimes(incident_id=f"inc-{tag}"),
                                      Milestone.DETECTION, T0))
+    storage.decisions.append(a_decision(f"d-{tag}", case_id=f"AB-{tag}"))
+    storage.returns.append(a_return(f"r-{tag}", ("p1",), case_id=f"AB-{tag}"))
 
 
 def contents(storage: Storage) -> dict[str, Any]:
@@ -116,10 +119,12 @@ def contents(storage: Storage) -> dict[str, Any]:
         "interceptions": storage.cases.interceptions_for_incident("inc-a"),
         "audit": storage.audit.records(),
         "interventions": storage.interventions.all(),
+        "decisions": storage.decisions.all(),
+        "returns": storage.returns.all(),
     }
 
 
-class StorageContract:
+class StorageContract(OfficerContract):
     @pytest.fixture
     def make_storage(self) -> StorageFactory:
         raise NotImplementedError("a test class for an implementation provides make_storage")

@@ -29,6 +29,8 @@ from borderwatch.respond.times import InMemoryInterventions
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_log import ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
+from borderwatch.screening.decisions import InMemoryDecisions
+from borderwatch.screening.returns import InMemoryReturns
 
 
 class InMemoryDetections:
@@ -276,6 +278,8 @@ class InMemoryStorage:
         self.cases = InMemoryCaseStore()
         self.audit = InMemoryAuditLog()
         self.interventions = InMemoryInterventions()
+        self.decisions = InMemoryDecisions()
+        self.returns = InMemoryReturns()
         self._depth = 0
         # What a rollback restores: each repository's stored state, not its collaborators
         # (clock, backoff), which the caller owns.
@@ -288,6 +292,8 @@ class InMemoryStorage:
             (self.cases, ("_interceptions", "_cases")),
             (self.audit, ("rows",)),
             (self.interventions, ("records",)),
+            (self.decisions, ("records",)),
+            (self.returns, ("records",)),
         ]
 
     @contextmanager
