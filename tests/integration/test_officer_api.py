@@ -83,12 +83,23 @@ def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
                               "people": ["p9"], "time": "2025-02-03T20:00:00"})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "time"]
 
+        r = client.get(f"{base}/people/p9/record?lang=fr&format=pdf&tz=America/Edmonton",
+                       headers=officer)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert r.content.startswith(b"%PDF-")
+        r = client.get(f"{base}/people/p9/record?tz=Mars/Olympus", headers=officer)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "tz"]
+        r = client.get(f"{base}/people/p9/record?lang=de", headers=officer)
+        assert r.status_code == 422
+        assert "a Canadian visa" in client.get(f"{base}/people/p9/record",
+                                               headers=officer).text
+
         # The partner: only the notice, only the released fields.
         r = client.get("/v1/notices", headers=partner)
         assert r.json()["notices"] == [notice]
         for who, status in ((partner, 403), (field, 403), (other, 404)):
             for path in (f"{base}/facts", f"{base}/proposal", f"{base}/decisions",
-                         f"{base}/returns"):
+                         f"{base}/returns", f"{base}/people/p1/record"):
                 r = client.get(path, headers=who)
                 assert r.status_code == status, (path, r.text)
                 assert not [f for f in PERSONAL_FIELDS if f'"{f}"' in r.text]
@@ -100,7 +111,7 @@ def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
         log = svc.service.alerts.disclosures.entries()
         kinds = [e.get("kind") for e in log if e.get("case_id") == CASE]
         assert {"facts_entered", "facts_read", "decision_made", "decisions_read",
-                "return_recorded"} <= set(kinds)
+                "return_recorded", "record_read"} <= set(kinds)
         assert all(e["key_id"] for e in log if e.get("case_id") == CASE)
         notices = [e for e in log if e.get("notice") == "stca_return"]
         assert [e["channel"] for e in notices] == ["handoff", "api"]

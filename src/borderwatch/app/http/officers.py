@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 
 from borderwatch.app.http.roles import owns
-from borderwatch.app.runtime.officers import OfficerDesk, screening_json
+from borderwatch.app.runtime.officers import RECORD_MEDIA, OfficerDesk, screening_json
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound
 from borderwatch.domain import Case, InputError
@@ -167,6 +168,27 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         """The case's returns, in the order recorded."""
         owned(case_id, who, "returns_read", ["people"])
         return {"case_id": case_id, "returns": desk().returns(case_id)}
+
+    @router.get("/v1/cases/{case_id}/people/{person_id}/record",
+                responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
+    def record(case_id: str, person_id: str, who: CaseReader,
+               lang: Annotated[Lang, Query()] = "en",
+               format: Annotated[Literal["html", "pdf"], Query()] = "html",
+               tz: Annotated[str, Query(max_length=64)] = "UTC") -> Response:
+        """The person's printable decision record (``format`` html or pdf, ``lang`` en or
+        fr, times in the IANA zone ``tz``): the person, the proposal with its citations,
+        the decision and reason, the rule set, earlier records, removal deferrals."""
+        owned(case_id, who, "record_read", ["people"])
+        try:
+            ZoneInfo(tz)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise HTTPException(422, [{"loc": ["query", "tz"], "type": "value_error",
+                                       "msg": f"field tz: not a time zone: {tz!r}"}]) from None
+        with _unprocessable("path"):
+            body = desk().record(case_id, person_id, lang=lang, form=format, tz=tz)
+        name = f"{case_id}-{person_id}-{lang}.{format}"
+        return Response(body, media_type=RECORD_MEDIA[format],
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @router.get("/v1/notices")
     def notices(who: Reader) -> dict[str, Any]:

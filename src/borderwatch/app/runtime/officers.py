@@ -33,6 +33,8 @@ from borderwatch.screening import ScreeningResult, parse_case, screen
 from borderwatch.screening.checklist import Lang, check_lang, interview
 from borderwatch.screening.decide import PersonResult
 from borderwatch.screening.decisions import OfficerDecision, decide
+from borderwatch.screening.record import RecordInput, record_data, render_html
+from borderwatch.screening.record_pdf import render_pdf
 from borderwatch.screening.report import result_to_json
 from borderwatch.screening.returns import (
     NOTICE_KIND,
@@ -41,6 +43,8 @@ from borderwatch.screening.returns import (
     make_return,
 )
 
+RECORD_FORMS = ("html", "pdf")
+RECORD_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 HANDOFF_CHANNEL = "handoff"
 """The disclosure log's channel for a notice released when the return is recorded."""
 
@@ -173,6 +177,32 @@ class OfficerDesk:
                          for p in self.case(case_id).people},
             "history": [d.to_json() for d in history],
         }
+
+    # --- the decision record ---------------------------------------------------------------
+
+    def record_input(self, case_id: str, person_id: str) -> RecordInput:
+        """What the person's decision record is made of; ``InputError`` naming
+        ``person_id`` when the person is not in the case or has no decision yet."""
+        case = self.case(case_id)
+        if person_id not in {p.person_id for p in case.people}:
+            raise InputError("person_id", f"{person_id!r} is not a person of case {case_id}")
+        history = self.storage.decisions.history(case_id, person_id)
+        if not history:
+            raise InputError("person_id", f"{person_id} has no decision recorded yet")
+        facts = self.facts(case_id)
+        person = next(p for p in screen(facts).people if p.person_id == person_id)
+        return RecordInput(case=case, person_id=person_id, decision=history[-1],
+                           earlier=tuple(history[:-1]), removal=person.removal,
+                           law_date=person.law_date, facts=facts)
+
+    def record(self, case_id: str, person_id: str, *, lang: str = "en", form: str = "html",
+               tz: str = "UTC") -> bytes:
+        """The person's decision record as HTML or PDF bytes, in ``lang`` (en, fr), times
+        shown in ``tz`` (an IANA zone)."""
+        if form not in RECORD_FORMS:
+            raise InputError("format", f"must be one of {', '.join(RECORD_FORMS)}, got {form!r}")
+        data = record_data(self.record_input(case_id, person_id), lang, tz=tz)
+        return render_pdf(data) if form == "pdf" else render_html(data).encode("utf-8")
 
     # --- the return and the handoff notice -----------------------------------------------
 
