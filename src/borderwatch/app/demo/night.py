@@ -25,6 +25,13 @@ from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSink
 from borderwatch.alerts import AlertSink, RecordingSink
 from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
+from borderwatch.app.demo.officers import (
+    HANDOFF_FILE,
+    OUTPUTS,
+    RECORDS_DIR,
+    OfficerOutcome,
+    run_officer_stage,
+)
 from borderwatch.app.demo.responders import Intervention, plan_intervention
 from borderwatch.app.demo.screening import (
     CLAIM_ASSUMPTION,
@@ -74,6 +81,7 @@ OUTPUT_FILES = (
     "borderwatch.db-wal",
     "borderwatch.db-shm",
     "intervention.json",
+    HANDOFF_FILE,
 )
 
 
@@ -271,6 +279,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     write_jsonl(out / "tracks.jsonl", tracks.records())
 
     case: Case | None = None
+    officers: OfficerOutcome | None = None
     crossing: Incident | None = outcome.get("crossing")
     if crossing is not None:
         interception = outcome["interception"]
@@ -287,6 +296,8 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         )
         screening = screen_coutts_case(case_to_json(case), out, out / "borderwatch.db")
         _say_screening(timeline, interception.time, screening)
+        officers = run_officer_stage(case, out, tz=scenario.timezone)
+        _say_officers(timeline, interception.time, officers)
     score = evaluate(
         load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl")
     )
@@ -301,10 +312,16 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         stored.put(intervention.times)
         stored.db.close()
     summary["alerting"] = alerting_summary
+    if officers is not None:
+        summary["officers"] = {"decisions": officers.decisions,
+                               "returned": list(officers.returned),
+                               "notice_as_released": officers.notice,
+                               "records": len(officers.records)}
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     (out / "README.txt").write_text(
         f"{SIMULATED_BANNER}\n\nScenario: {scenario.title}\nEvery JSON record here carries "
-        '"simulated": true.\n',
+        '"simulated": true.\n\n'
+        + "".join(f"{name}: {what}\n" for name, what in OUTPUTS.items()),
         encoding="utf-8",
     )
     print_summary(console, summary, case, out)
@@ -350,6 +367,20 @@ def _say_screening(timeline: Timeline, time: datetime, screening: ScreeningOutco
         "  screenings recorded in the hash-chained audit log: "
         + ("intact" if not screening.audit_problems else "; ".join(screening.audit_problems)),
     )
+
+
+def _say_officers(timeline: Timeline, time: datetime, officers: OfficerOutcome) -> None:
+    outcomes = sorted(set(officers.decisions.values()))
+    timeline.say(time, f"[bold]CBSA officer[/] enters the facts ({officers.assumptions} "
+                 f"marked as assumed) and confirms {len(officers.decisions)} outcomes: "
+                 f"{', '.join(outcomes)} (decisions in the audit log)")
+    if officers.returned:
+        fields = ", ".join(k for k in officers.notice if k != "simulated")
+        timeline.say(time, f"  return of {len(officers.returned)} to the US recorded "
+                     f"({HANDOFF_FILE}); handoff notice released to the receiving agency "
+                     f"with {fields} only (disclosure logged)")
+    timeline.say(time, f"  decision records (en, fr; PDF and HTML): {len(officers.records)} "
+                 f"files in {RECORDS_DIR}/")
 
 
 def _the_group(scenario: Scenario) -> Group:

@@ -1,0 +1,124 @@
+"""The demo's screening officer: the Coutts case taken through the officer's code path
+(runtime/officers.py, the same functions the officers' endpoints call).
+
+The facts still come from the scenario's reports and the demo's stated assumptions, but they
+are entered as an officer's entry, each assumption marked with its reason; the officer
+confirms the engine's outcome for each person, records the return to the United States
+and releases the handoff notice to the receiving agency (logged), and the decision records
+are written in English and French, as PDF and HTML, beside the handoff record.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from borderwatch.adapters.sqlite.storage import SqliteStorage
+from borderwatch.alerts.gate import SharingGate
+from borderwatch.alerts.sharing import SharingPolicy
+from borderwatch.app.demo.screening import CLAIM_ASSUMPTION, with_claims_and_assumptions
+from borderwatch.app.runtime.officers import OfficerDesk
+from borderwatch.cases import case_to_json
+from borderwatch.domain import Case
+
+OFFICER = "CBSA screening officer (demo)"
+PORT_OF_ENTRY = "Coutts-Sweetgrass"
+RECEIVING_AGENCY = "USBP"
+RECORDS_DIR = "records"
+HANDOFF_FILE = "handoff.json"
+OUTPUTS = {
+    HANDOFF_FILE: "the return to the US under the Agreement (port, time, receiving agency, "
+                  "officer, people, the decisions it rests on) and the handoff notice as "
+                  "released to the receiving agency",
+    RECORDS_DIR + "/": "the decision record of each person, in English and French, as PDF "
+                       "and HTML (proposal with citations, decision, removal deferrals)",
+}
+"""What this stage writes into the demo's output folder, for its README.txt."""
+ASSUMED_FACTS = (
+    "family_in_canada", "documents", "visa_required_canada", "visa_required_us",
+    "refused_entry_us_without_claim_adjudicated", "canadian_pr_removed_from_us",
+    "death_penalty_charge", "stateless", "has_spouse_or_partner",
+    "parent_or_guardian_in_canada_or_us",
+)
+
+
+@dataclass(frozen=True)
+class OfficerOutcome:
+    decisions: dict[str, str]
+    """Person id -> the outcome decided."""
+    returned: tuple[str, ...]
+    notice: dict[str, Any]
+    records: tuple[Path, ...]
+    assumptions: int
+    """How many facts the entry marks as assumed."""
+
+
+def officer_entry(case: Case) -> dict[str, Any]:
+    """The officer's entry for the case: the reports' facts, the claim and the stated
+    assumptions (screening.py), each assumed fact marked in ``assumptions`` with why."""
+    entry = with_claims_and_assumptions(case_to_json(case))
+    marked = list(entry.get("assumptions", []))
+    for person in entry["people"]:
+        pid = person["id"]
+        marked.append({"field": f"people[{pid}].claim_date", "value": person["claim_date"],
+                       "reason": CLAIM_ASSUMPTION})
+        for fact in ASSUMED_FACTS:
+            if person.get(fact) is not None:
+                marked.append({"field": f"people[{pid}].{fact}",
+                               "value": orjson.dumps(person[fact]).decode(),
+                               "reason": "not published: a stated assumption of the demo"})
+    entry["assumptions"] = marked
+    return entry
+
+
+def _clock(start: datetime) -> Callable[[], datetime]:
+    """The officer's time: from ``start``, five minutes per step (an interview each)."""
+    steps = iter(range(10_000))
+    return lambda: start + timedelta(minutes=5 * next(steps))
+
+
+def run_officer_stage(case: Case, out: Path, *, tz: str) -> OfficerOutcome:
+    """Enter, decide, return and write the records (into ``out``'s borderwatch.db)."""
+    records_dir = out / RECORDS_DIR
+    shutil.rmtree(records_dir, ignore_errors=True)
+    records_dir.mkdir(parents=True)
+    storage = SqliteStorage(out / "borderwatch.db")
+    try:
+        # CBSA takes the case over about an hour after the interception.
+        desk = OfficerDesk(storage, SharingGate(SharingPolicy.bundled(), storage.disclosures),
+                           clock=_clock(case.interception.time + timedelta(hours=1)))
+        entry = officer_entry(case)
+        desk.enter_facts(case.case_id, entry, OFFICER)
+        people = [p.person_id for p in case.people]
+        decided = {p: desk.decide(case.case_id, p, action="confirm", officer_id=OFFICER,
+                                  reason="facts of the entry confirmed at interview")
+                   for p in people}
+        returned = [p for p, d in decided.items() if d.outcome == "ineligible"]
+        record, notice = (desk.record_return(
+            case.case_id, port_of_entry=PORT_OF_ENTRY, time=desk.clock(),
+            receiving_agency=RECEIVING_AGENCY, officer_id=OFFICER, people=returned)
+            if returned else (None, {}))
+        written = []
+        for person in people:
+            for lang in ("en", "fr"):
+                for form in ("pdf", "html"):
+                    path = records_dir / f"{case.case_id}-{person}.{lang}.{form}"
+                    path.write_bytes(desk.record(case.case_id, person, lang=lang, form=form,
+                                                 tz=tz))
+                    written.append(path)
+        (out / HANDOFF_FILE).write_bytes(orjson.dumps({
+            "simulated": True,
+            "return": None if record is None else record.to_json(),
+            "notice_as_released": notice,
+        }, option=orjson.OPT_INDENT_2) + b"\n")
+    finally:
+        storage.close()
+    return OfficerOutcome(decisions={p: d.outcome for p, d in decided.items()},
+                          returned=tuple(returned), notice=notice, records=tuple(written),
+                          assumptions=len(entry["assumptions"]))
