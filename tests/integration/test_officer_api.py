@@ -108,6 +108,12 @@ def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
             assert r.status_code == status
         assert client.get("/v1/notices", headers=field).json()["notices"] == []
 
+        exact = client.get("/v1/stats/decisions", headers=field).json()
+        assert exact["returned"]["total"] == 8 and not exact["publishable"]
+        public = client.get("/v1/stats/decisions", headers=partner).json()
+        assert public["publishable"] and public["returned"]["total"] == 10
+        assert {c["count"] for c in public["by_outcome"]} <= {None, 5, 10}
+
         log = svc.service.alerts.disclosures.entries()
         kinds = [e.get("kind") for e in log if e.get("case_id") == CASE]
         assert {"facts_entered", "facts_read", "decision_made", "decisions_read",

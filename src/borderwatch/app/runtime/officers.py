@@ -42,6 +42,13 @@ from borderwatch.screening.returns import (
     handoff_notice,
     make_return,
 )
+from borderwatch.stats.outcomes import (
+    UNDECIDED,
+    DecisionRow,
+    decision_tables,
+    interception_times,
+)
+from borderwatch.stats.rows import Geography
 
 RECORD_FORMS = ("html", "pdf")
 RECORD_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
@@ -64,6 +71,8 @@ class OfficerDesk:
     clock: Callable[[], datetime] = utc_now
     """When a decision or an entry is made (a replay passes the exercise's clock)."""
     new_id: Callable[[], str] = field(default=_new_id)
+    geography: Geography | None = None
+    """Dates the statistics by the interception's local month (made when first needed)."""
 
     # --- facts and screening -------------------------------------------------------------
 
@@ -243,9 +252,43 @@ class OfficerDesk:
         return [self.release_notice(r, channel) for r in self.storage.returns.all()
                 if r.receiving_agency == agency]
 
+    # --- statistics ----------------------------------------------------------------------
+
+    def statistics(self, *, publishable: bool) -> dict[str, Any]:
+        """People by decision in force and by exception, people returned, per local month
+        of the interception, and the time from detection to interception
+        (stats/outcomes.py); ``publishable`` applies the publication rules."""
+        if self.geography is None:
+            self.geography = Geography()
+        rows = []
+        for case_id in self.storage.cases.list_cases():
+            case = self.case(case_id)
+            month = self.geography.rows_for(case)[0].month
+            returned = {p for r in self.storage.returns.for_case(case_id) for p in r.people}
+            for person in case.people:
+                decision = self.storage.decisions.latest(case_id, person.person_id)
+                rows.append(DecisionRow(
+                    month=month, outcome=decision.outcome if decision else UNDECIDED,
+                    exception=_exception_of(decision),
+                    returned=person.person_id in returned,
+                    simulated=case.simulated))
+        times = [t.to_json().get("detection_to_interception_s")
+                 for t in self.storage.interventions.all()]
+        return {**decision_tables(rows, publishable=publishable),
+                "detection_to_interception": interception_times(
+                    [float(t) for t in times if t is not None])}
+
     def returns(self, case_id: str) -> list[dict[str, Any]]:
         self.case(case_id)
         return [r.to_json() for r in self.storage.returns.for_case(case_id)]
+
+
+def _exception_of(decision: OfficerDecision | None) -> str | None:
+    """The exception a decision of ``exception`` rests on: the engine's, when the officer
+    confirmed it; None when the officer decided an exception the engine had not found."""
+    if decision is None or decision.outcome != "exception":
+        return None
+    return decision.proposal.exception if decision.proposal.outcome == "exception" else None
 
 
 def screening_json(result: ScreeningResult) -> dict[str, Any]:
