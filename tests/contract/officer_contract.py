@@ -88,3 +88,25 @@ class OfficerContract:
         returns.append(a_return("r4", ("p3",)))
         assert [r.people for r in returns.for_case("AB-2025-0203-001")] == [
             ("p1", "p2"), ("p3",)]
+
+    def test_a_racing_writers_stale_read_is_still_refused(
+        self, storage: Storage, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Two officers read "no decision" at once; the second write must fail in the store
+        # itself (unique indexes in the databases), and leave nothing behind.
+        first = a_decision("d1")
+        storage.decisions.append(first)
+        storage.decisions.append(a_decision("d2", replaces="d1", current=first))
+        storage.returns.append(a_return("r1", ("p1",)))
+        monkeypatch.setattr(storage.returns, "for_case", lambda *args: [])
+        # What each racing writer read: nothing yet, or d1 before d2 replaced it.
+        for seen, stale in ((None, a_decision("d3")),
+                            (first, replace(a_decision("d3"), replaces="d1"))):
+            monkeypatch.setattr(storage.decisions, "latest", lambda *args, seen=seen: seen)
+            with pytest.raises(DecisionConflict):
+                storage.decisions.append(stale)
+        with pytest.raises(ReturnConflict):
+            storage.returns.append(a_return("r2", ("p2", "p1")))
+        monkeypatch.undo()
+        assert [d.decision_id for d in storage.decisions.all()] == ["d1", "d2"]
+        assert [r.return_id for r in storage.returns.all()] == ["r1"]

@@ -235,7 +235,10 @@ class InMemoryDecisions:
         self.records: list[OfficerDecision] = []
 
     def append(self, decision: OfficerDecision) -> None:
-        check_revision(self.latest(decision.case_id, decision.person_id), decision.replaces,
+        # Read here, not through latest(): the contract's race test replaces latest() with
+        # a stale read, and the store must still refuse (the databases' unique indexes).
+        mine = self.history(decision.case_id, decision.person_id)
+        check_revision(mine[-1] if mine else None, decision.replaces,
                        decision.case_id, decision.person_id)
         if any(d.decision_id == decision.decision_id for d in self.records):
             raise DecisionConflict(decision.case_id, decision.person_id,
