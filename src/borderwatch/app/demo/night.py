@@ -371,15 +371,18 @@ def _say_screening(timeline: Timeline, time: datetime, screening: ScreeningOutco
 
 def _say_officers(timeline: Timeline, time: datetime, officers: OfficerOutcome) -> None:
     outcomes = sorted(set(officers.decisions.values()))
-    timeline.say(time, f"[bold]CBSA officer[/] enters the facts ({officers.assumptions} "
-                 f"marked as assumed) and confirms {len(officers.decisions)} outcomes: "
-                 f"{', '.join(outcomes)} (decisions in the audit log)")
+    start = officers.lines[0][0] if officers.lines else time
+    timeline.say(start, f"[bold]CBSA officer[/] (the officers' code path): "
+                 f"{len(officers.decisions)} decisions, {', '.join(outcomes)}, each in the "
+                 "audit log")
+    for at, line in officers.lines:
+        timeline.say(at, f"  {escape(line)}")
+    end = officers.lines[-1][0] if officers.lines else time
     if officers.returned:
         fields = ", ".join(k for k in officers.notice if k != "simulated")
-        timeline.say(time, f"  return of {len(officers.returned)} to the US recorded "
-                     f"({HANDOFF_FILE}); handoff notice released to the receiving agency "
-                     f"with {fields} only (disclosure logged)")
-    timeline.say(time, f"  decision records (en, fr; PDF and HTML): {len(officers.records)} "
+        timeline.say(end, f"  handoff notice released to the receiving agency with {fields} "
+                     "only (disclosure logged)")
+    timeline.say(end, f"  decision records (en, fr; PDF and HTML): {len(officers.records)} "
                  f"files in {RECORDS_DIR}/")
 
 

@@ -40,6 +40,7 @@ OUTPUTS = {
                        "and HTML (proposal with citations, decision, removal deferrals)",
 }
 """What this stage writes into the demo's output folder, for its README.txt."""
+DONE = {"confirm": "confirmed", "override": "overrode the proposal:"}
 ASSUMED_FACTS = (
     "family_in_canada", "documents", "visa_required_canada", "visa_required_us",
     "refused_entry_us_without_claim_adjudicated", "canadian_pr_removed_from_us",
@@ -57,6 +58,9 @@ class OfficerOutcome:
     records: tuple[Path, ...]
     assumptions: int
     """How many facts the entry marks as assumed."""
+    lines: tuple[tuple[datetime, str], ...] = ()
+    """When and what: the entry, one line per person (the decision, its rule and first
+    citation), the return."""
 
 
 def officer_entry(case: Case) -> dict[str, Any]:
@@ -94,6 +98,7 @@ def run_officer_stage(case: Case, out: Path, *, tz: str) -> OfficerOutcome:
         desk = OfficerDesk(storage, SharingGate(SharingPolicy.bundled(), storage.disclosures),
                            clock=_clock(case.interception.time + timedelta(hours=1)))
         entry = officer_entry(case)
+        entered_at = desk.clock()
         desk.enter_facts(case.case_id, entry, OFFICER)
         people = [p.person_id for p in case.people]
         decided = {p: desk.decide(case.case_id, p, action="confirm", officer_id=OFFICER,
@@ -119,6 +124,16 @@ def run_officer_stage(case: Case, out: Path, *, tz: str) -> OfficerOutcome:
         }, option=orjson.OPT_INDENT_2) + b"\n")
     finally:
         storage.close()
+    lines = [(entered_at, f"facts entered ({len(entry['assumptions'])} marked as assumed)")]
+    lines += [(d.decided_at, f"{p}: {DONE[d.action]} {d.outcome}"
+               + (f" (rule {d.proposal.rule}, {d.proposal.citations[0]})"
+                  if d.proposal.rule and d.proposal.citations else "")
+               + f", record {case.case_id}-{p}.en|fr.pdf")
+              for p, d in decided.items()]
+    if record is not None:
+        lines.append((record.time, f"return of {len(record.people)} to the US at "
+                      f"{record.port_of_entry} to {record.receiving_agency} recorded "
+                      f"({HANDOFF_FILE})"))
     return OfficerOutcome(decisions={p: d.outcome for p, d in decided.items()},
                           returned=tuple(returned), notice=notice, records=tuple(written),
-                          assumptions=len(entry["assumptions"]))
+                          assumptions=len(entry["assumptions"]), lines=tuple(lines))

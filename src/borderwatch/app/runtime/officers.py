@@ -104,10 +104,11 @@ class OfficerDesk:
             raise InputError("case_id", f"must be {case_id!r} (the case entered), "
                              f"got {facts.get('case_id')!r}")
         entered = {**copy.deepcopy(facts), "case_id": case_id}
-        if case.simulated:
-            if entered.get("simulated") is False:
-                raise InputError("simulated", "must be true: the case is simulated")
-            entered["simulated"] = True
+        # The case says whether it is simulated; the entry may repeat it, never change it.
+        if entered.get("simulated", case.simulated) is not case.simulated:
+            raise InputError("simulated", f"must be {str(case.simulated).lower()}, as the "
+                             "case is")
+        entered["simulated"] = case.simulated
         parsed = parse_case(entered)
         ids = [p.person_id for p in parsed.people]
         expected = [p.person_id for p in case.people]
