@@ -166,8 +166,9 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
     @router.get("/v1/cases/{case_id}/returns")
     def returns(case_id: str, who: CaseReader) -> dict[str, Any]:
         """The case's returns, in the order recorded."""
-        owned(case_id, who, "returns_read", ["people"])
-        return {"case_id": case_id, "returns": desk().returns(case_id)}
+        case = owned(case_id, who, "returns_read", ["people"])
+        return {"case_id": case_id, "returns": desk().returns(case_id),
+                "simulated": case.simulated}
 
     @router.get("/v1/cases/{case_id}/people/{person_id}/record",
                 responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})

@@ -177,15 +177,16 @@ class OfficerDesk:
 
     def decisions(self, case_id: str) -> dict[str, Any]:
         """The decision in force per person (null: not decided) and every record."""
-        self.case(case_id)
+        case = self.case(case_id)
         history = self.storage.decisions.history(case_id)
         in_force = {d.person_id: d for d in history}
         return {
             "case_id": case_id,
             "in_force": {p.person_id: (in_force[p.person_id].to_json()
                                        if p.person_id in in_force else None)
-                         for p in self.case(case_id).people},
+                         for p in case.people},
             "history": [d.to_json() for d in history],
+            "simulated": case.simulated,
         }
 
     # --- the decision record ---------------------------------------------------------------
