@@ -28,6 +28,7 @@ from borderwatch.ports.storage import Storage
 from borderwatch.respond.times import InterventionTimes, Milestone, record
 from borderwatch.screening import screen
 from tests.case_helpers import SCREENED_CASE, coutts_case, interception
+from tests.contract.officer_contract import OfficerContract, a_decision, a_return
 
 
 class StorageFactory(Protocol):
@@ -112,6 +113,8 @@ def write_one_of_each(storage: Storage, tag: str) -> None:
     storage.interventions.put(record(InterventionTimes(incident_id=f"inc-{tag}"),
                                      Milestone.DETECTION, T0))
     storage.evidence.put([snapshot(f"det-{tag}")])
+    storage.decisions.append(a_decision(f"d-{tag}", case_id=f"AB-{tag}"))
+    storage.returns.append(a_return(f"r-{tag}", ("p1",), case_id=f"AB-{tag}"))
 
 
 def contents(storage: Storage) -> dict[str, Any]:
@@ -128,10 +131,12 @@ def contents(storage: Storage) -> dict[str, Any]:
         "audit": storage.audit.records(),
         "interventions": storage.interventions.all(),
         "evidence": storage.evidence.between(T0 - timedelta(days=1), T0 + timedelta(days=1)),
+        "decisions": storage.decisions.all(),
+        "returns": storage.returns.all(),
     }
 
 
-class StorageContract:
+class StorageContract(OfficerContract):
     @pytest.fixture
     def make_storage(self) -> StorageFactory:
         raise NotImplementedError("a test class for an implementation provides make_storage")

@@ -339,3 +339,41 @@ def test_readme_describes_every_file_in_the_output_folder(demo) -> None:  # type
     described = {line.split()[0] for line in readme.split("Files:")[1].splitlines() if line.strip()}
     assert described == set(present(out))
     assert "(not described)" not in readme
+
+
+def test_the_case_goes_through_the_officers_code_path(demo) -> None:  # type: ignore[no-untyped-def]
+    out, summary, text = demo
+    officers = summary["officers"]
+    assert set(officers["decisions"].values()) == {"ineligible"}
+    assert len(officers["returned"]) == 9
+    handoff = json.loads((out / "handoff.json").read_text())
+    assert handoff["simulated"] is True and handoff["return"]["receiving_agency"] == "USBP"
+    notice = handoff["notice_as_released"]
+    assert notice["people_count"] == 9 and notice["simulated"] is True
+    assert not {"case_id", "officer_id", "children", "people"} & set(notice)
+    from borderwatch.adapters.sqlite.storage import SqliteStorage
+
+    storage = SqliteStorage(out / "borderwatch.db")
+    try:
+        case_id = handoff["return"]["case_id"]
+        entries = storage.audit.records(case_id)
+        entered = [e for e in entries if e["kind"] == "screening"][-1]["data"]["case"]
+        assert entered["entered_by"].startswith("CBSA")
+        assert any(a["field"].endswith(".claim_date") for a in entered["assumptions"])
+        assert sum(e["kind"] == "decision" for e in entries) == 9
+        assert storage.audit.verify() == []
+        released = [e for e in storage.disclosures.entries() if e.get("notice") == "stca_return"]
+        assert len(released) == 1 and released[0]["agency"] == "USBP"
+    finally:
+        storage.close()
+    records = sorted((out / "records").iterdir())
+    assert len(records) == 36
+    french = next(p for p in records if p.name.endswith("-p1.fr.pdf"))
+    import io
+
+    import pypdf
+    body = " ".join(pypdf.PdfReader(io.BytesIO(french.read_bytes())).pages[0].extract_text()
+                    .split())
+    assert "RIPR 159.4(1.1)" in body and "SIMULÉ" in body
+    assert "handoff.json" in (out / "README.txt").read_text()
+    assert "CBSA officer" in text

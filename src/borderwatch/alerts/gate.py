@@ -98,6 +98,33 @@ class SharingGate:
         )
         return Release(cleared, channel, withheld)
 
+    def release_notice(self, kind: str, notice: dict[str, Any], recipient: AgencyUnit,
+                       channel: str) -> dict[str, Any]:
+        """A notice of ``kind`` (the sharing policy's ``notices``) as ``recipient``'s agency
+        may receive it: only the fields its rule names, never a personal field (nothing
+        without a rule), always marked ``simulated`` as the notice is; the disclosure is
+        logged as for an alert, its id ``<channel>:<kind>:<notice_id>``."""
+        rule = self.sharing.notices.get(kind, {}).get(recipient.agency)
+        allowed = (rule.fields if rule else frozenset()) - PERSONAL_FIELDS
+        kept = {k: v for k, v in notice.items() if k in allowed}
+        simulated = bool(notice.get("simulated", False))
+        entry = {
+            "time": str(notice.get("time", _EPOCH_TEXT)),
+            "alert_id": f"{channel}:{kind}:{notice.get('notice_id', '')}",
+            "incident_id": "",
+            "recipient": recipient.unit_id,
+            "agency": recipient.agency,
+            "channel": channel,
+            "notice": kind,
+            "fields": sorted(kept),
+            "withheld": sorted(set(notice) - set(kept) - {"simulated"}),
+            "basis": rule.basis if rule else "no rule for this agency: nothing shared",
+            "simulated": simulated,
+        }
+        collecting = _COLLECTING.get()
+        (self.log.record if collecting is None else collecting.append)(entry)
+        return {**kept, "simulated": simulated}
+
     def release_records(self, records: list[dict[str, Any]], recipient: AgencyUnit,
                         channel: str, *, kind: str) -> list[dict[str, Any]]:
         """Many records of one kind (a live feed's thousand tracks) released to one

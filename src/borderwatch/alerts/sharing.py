@@ -12,7 +12,7 @@ released fields, never from the record: app/http/views.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -58,21 +58,16 @@ class SharingPolicy:
     data is never shared by a field list (see ``PERSONAL_FIELDS``)."""
 
     partners: dict[str, PartnerRule]
+    notices: dict[str, dict[str, PartnerRule]] = field(default_factory=dict)
+    """Per notice kind (``stca_return``: screening/returns.py), per agency, the notice's
+    fields it may receive: the same rules as for incidents."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "sharing policy") -> SharingPolicy:
-        partners = {}
-        for agency, rule in (data.get("partners") or {}).items():
-            fields = frozenset(rule.get("fields") or [])
-            personal = fields & PERSONAL_FIELDS
-            if personal:
-                raise InputError(
-                    f"partners.{agency}.fields",
-                    f"personal data cannot be shared by field list: {sorted(personal)}",
-                    source=source,
-                )
-            partners[agency] = PartnerRule(agency, fields, str(rule.get("basis", "")))
-        return cls(partners)
+        partners = _rules(data.get("partners"), "partners", source)
+        notices = {kind: _rules(rules, f"notices.{kind}", source)
+                   for kind, rules in (data.get("notices") or {}).items()}
+        return cls(partners, notices)
 
     @classmethod
     def bundled(cls) -> SharingPolicy:
@@ -89,6 +84,21 @@ class SharingPolicy:
         if rule is None:
             return {}
         return {k: v for k, v in record.items() if k in rule.fields}
+
+
+def _rules(data: Any, where: str, source: str) -> dict[str, PartnerRule]:
+    rules = {}
+    for agency, rule in (data or {}).items():
+        fields = frozenset(rule.get("fields") or [])
+        personal = fields & PERSONAL_FIELDS
+        if personal:
+            raise InputError(
+                f"{where}.{agency}.fields",
+                f"personal data cannot be shared by field list: {sorted(personal)}",
+                source=source,
+            )
+        rules[agency] = PartnerRule(agency, fields, str(rule.get("basis", "")))
+    return rules
 
 
 def responsible_agency(record: Mapping[str, Any], boundary: Boundary, places: Places) -> str | None:

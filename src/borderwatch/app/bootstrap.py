@@ -52,6 +52,7 @@ from borderwatch.app.http.views import Viewer
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import Delivery, ServiceConfig, TakSettings
 from borderwatch.app.runtime.live import Publish, ThreadTracker
+from borderwatch.app.runtime.officers import OfficerDesk
 from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.app.runtime.responders import ResponderDesk
 from borderwatch.app.runtime.service import Service
@@ -207,7 +208,7 @@ def build_service(config: ServiceConfig) -> Service:
     # that a restart replays the same cuts (runtime/release.py).
     releases = QuietRelease(log, live.release, accepting=accepting,
                             quiet_s=config.idle_flush_s)
-    return with_tak_stream(Service(
+    return with_tak_stream(with_officers(Service(
         config=config,
         boundary=boundary,
         places=places,
@@ -223,7 +224,16 @@ def build_service(config: ServiceConfig) -> Service:
         accepting=accepting,
         releases=releases,
         responders=responder_desk(config, config.delivery, storage, boundary, hub, alerts),
-    ))
+    ), storage, sharing))
+
+
+def with_officers(service: Service, storage: Storage, sharing: SharingPolicy) -> Service:
+    """``service`` with the screening officers' desk on ``storage``: handoff notices
+    released through ``sharing`` into the storage's disclosure log, in the same
+    transaction as the return; decisions timed by the service's clock (a replay's own)."""
+    service.officers = OfficerDesk(storage, SharingGate(sharing, storage.disclosures),
+                                   clock=lambda: service.clock())
+    return service
 
 
 def with_tak_stream(service: Service) -> Service:
@@ -338,7 +348,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
     hub = Hub(LocalBus(max_msgs=FEED_RETAINED, max_bytes=FEED_RETAINED_BYTES),
               client_bytes=config.feed_client_bytes)
     alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
-    return with_tak_stream(Service(
+    return with_tak_stream(with_officers(Service(
         config=config, boundary=boundary, places=places, keys=storage.keys,
         log=storage.detections, alerts=alerts, cases=storage.cases, hub=hub,
         evidence=storage.evidence,
@@ -351,7 +361,7 @@ def build_cluster_service(config: ServiceConfig, deployment: Deployment) -> Serv
                                           responders_stale_after_s=(
                                               deployment.responders_stale_after_s)),
                                   deployment.delivery, storage, boundary, hub, alerts),
-    ))
+    ), storage, sharing))
 
 
 def build_track_worker(deployment: Deployment, worker_id: str, *,

@@ -30,6 +30,9 @@ class Action(StrEnum):
     """A case with its people (only the owning agency's; checked with :func:`owns`)."""
     ASSIGN = "assign"
     """Send a responder unit to an incident, record its arrival and the interception."""
+    DECIDE = "decide"
+    """Enter a case's facts, decide per person, record a return (screening officers of
+    the owning agency; app/http/officers.py)."""
     METRICS = "metrics"
     """``/metrics``: the service's counters (incidents, alerts, tracks), the deployment's
     own agency only."""
@@ -39,7 +42,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
     Role.OPERATOR: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS,
                               Action.ASSIGN}),
-    Role.SCREENING_OFFICER: frozenset({Action.READ, Action.READ_CASE}),
+    Role.SCREENING_OFFICER: frozenset({Action.READ, Action.READ_CASE, Action.DECIDE}),
     Role.PARTNER: frozenset({Action.READ}),
     Role.ADMIN: frozenset({Action.READ, Action.INGEST, Action.ACK, Action.METRICS,
                            Action.ASSIGN}),

@@ -1,11 +1,12 @@
 """The storage port: one unit of work over everything the service stores.
 
-:class:`Storage` hands out eight repositories (accepted detections, API keys, alert
+:class:`Storage` hands out ten repositories (accepted detections, API keys, alert
 states, the outbox, the disclosure log, cases, the screening audit log, the intervention
-times) that share one transaction: what several of them write inside
-:meth:`Storage.transaction` is committed together or not at all. The stages' own
-contracts are reused where they exist (``AlertStore``, ``Outbox``, ``CaseStore``,
-``InterventionStore``); the others are defined here. Implementations:
+times, officers' decisions, returns to the US) that share one transaction: what several
+of them write inside :meth:`Storage.transaction` is committed together or not at all.
+The stages' own contracts are reused where they exist (``AlertStore``, ``Outbox``,
+``CaseStore``, ``InterventionStore``, ``DecisionStore``, ``ReturnStore``); the others are
+defined here. Implementations:
 ``ports/storage_fake.py`` (in memory) and ``adapters/sqlite/storage.py``; both run
 ``tests/contract/storage_contract.py``.
 """
@@ -27,6 +28,8 @@ from borderwatch.domain.access import Principal, Role
 from borderwatch.domain.evidence import Snapshot
 from borderwatch.respond.times import InterventionStore
 from borderwatch.screening.decide import ScreeningResult
+from borderwatch.screening.decisions import DecisionStore
+from borderwatch.screening.returns import ReturnStore
 
 KEY_PREFIX = "bw_"
 """Every API key starts with it, so a leaked one is easy to find in logs and code."""
@@ -133,9 +136,12 @@ class AuditTrail(Protocol):
         decision: str,
         reason: str,
         outcome: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> str:
         """An officer confirms or overrides a proposed outcome (a new record); returns
-        its id. Raises ``InputError`` for an invalid decision or an unscreened person."""
+        its id. ``details`` are kept in the record beside the decision (the decision
+        record's id, the rule set, the citations). Raises ``InputError`` for an invalid
+        decision or an unscreened person."""
         ...
 
     def records(self, case_id: str | None = None) -> list[dict[str, Any]]:
@@ -165,7 +171,7 @@ class EvidenceStore(Protocol):
 
 
 class Storage(Protocol):
-    """The unit of work: nine repositories on one store, and the transaction they share.
+    """The unit of work: eleven repositories on one store, and the transaction they share.
 
     Each repository method on its own is atomic. ``transaction()`` makes several one:
     everything written inside it, by any repository, is committed when the block ends and
@@ -204,6 +210,16 @@ class Storage(Protocol):
     @property
     def evidence(self) -> EvidenceStore:
         """The frame crops behind detections (domain/evidence.py)."""
+        ...
+
+    @property
+    def decisions(self) -> DecisionStore:
+        """Officers' decisions per person, append-only (screening/decisions.py)."""
+        ...
+
+    @property
+    def returns(self) -> ReturnStore:
+        """Returns to the US under the Agreement, append-only (screening/returns.py)."""
         ...
 
     def transaction(self) -> AbstractContextManager[None]:

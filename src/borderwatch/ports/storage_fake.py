@@ -30,6 +30,8 @@ from borderwatch.respond.times import InMemoryInterventions
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_log import ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
+from borderwatch.screening.decisions import InMemoryDecisions
+from borderwatch.screening.returns import InMemoryReturns
 
 
 class InMemoryDetections:
@@ -297,6 +299,8 @@ class InMemoryStorage:
         self.audit = InMemoryAuditLog()
         self.interventions = InMemoryInterventions()
         self.evidence = InMemoryEvidence()
+        self.decisions = InMemoryDecisions()
+        self.returns = InMemoryReturns()
         self._depth = 0
         # What a rollback restores: each repository's stored state, not its collaborators
         # (clock, backoff), which the caller owns.
@@ -310,6 +314,8 @@ class InMemoryStorage:
             (self.audit, ("rows",)),
             (self.interventions, ("records",)),
             (self.evidence, ("kept",)),
+            (self.decisions, ("records",)),
+            (self.returns, ("records",)),
         ]
 
     @contextmanager

@@ -75,11 +75,13 @@ class ChainedAuditLog(ABC):
         decision: str,
         reason: str,
         outcome: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> str:
         """An officer confirms or overrides the proposed outcome for one person (a new
         record); returns its id. An override needs a reason and an outcome; a confirmation
         takes the latest screening's proposal. Raises :class:`InputError` otherwise, or when
-        the person was not screened in the case."""
+        the person was not screened in the case. ``details`` are kept beside (e.g. the
+        decision record's id: screening/decisions.py)."""
         if decision not in DECISIONS:
             raise InputError("decision", f"must be one of {sorted(DECISIONS)}, got {decision!r}")
         if not officer.strip():
@@ -106,6 +108,7 @@ class ChainedAuditLog(ABC):
                 "reason": reason,
                 "outcome": outcome,
                 "proposed": proposed,
+                **(details or {}),
             },
         )
 

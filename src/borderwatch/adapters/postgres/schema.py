@@ -155,6 +155,32 @@ CREATE TABLE IF NOT EXISTS screening_audit (
 -- The record's signature (screening/audit_proof.py); added to databases made before it.
 ALTER TABLE screening_audit ADD COLUMN IF NOT EXISTS sig text;
 CREATE INDEX IF NOT EXISTS ix_screening_audit_case_id ON screening_audit (case_id);
+CREATE TABLE IF NOT EXISTS officer_decisions (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    decision_id varchar(64) NOT NULL UNIQUE,
+    case_id varchar(64) NOT NULL,
+    person_id varchar(64) NOT NULL,
+    replaces varchar(64) UNIQUE,
+    record text NOT NULL
+);
+-- A person has one first decision; a record is replaced once (screening/decisions.py).
+CREATE UNIQUE INDEX IF NOT EXISTS ux_officer_decisions_first
+    ON officer_decisions (case_id, person_id) WHERE replaces IS NULL;
+CREATE INDEX IF NOT EXISTS ix_officer_decisions_person
+    ON officer_decisions (case_id, person_id, seq);
+CREATE TABLE IF NOT EXISTS case_returns (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    return_id varchar(64) NOT NULL UNIQUE,
+    case_id varchar(64) NOT NULL,
+    record text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_case_returns_case ON case_returns (case_id, seq);
+CREATE TABLE IF NOT EXISTS returned_people (
+    case_id varchar(64) NOT NULL,
+    person_id varchar(64) NOT NULL,
+    return_id varchar(64) NOT NULL,
+    PRIMARY KEY (case_id, person_id)
+);
 CREATE TABLE IF NOT EXISTS segment_positions (
     segment text PRIMARY KEY,
     seq bigint NOT NULL

@@ -1,7 +1,7 @@
 """The storage port on one PostgreSQL database, shared by many processes.
 
 ``PostgresStorage(url)`` is what the cluster's API processes, tracker workers and
-dispatchers each open on the same database: the same eight repositories as
+dispatchers each open on the same database: the same ten repositories as
 ``adapters/sqlite/storage.py``, in the same tables, sharing one transaction per thread
 (``database.py``). Several processes write at once; the repositories say how each stays
 right when they do (ids and dedup keys de-duplicated by unique indexes, the outbox
@@ -27,6 +27,7 @@ from borderwatch.adapters.postgres.detections import PostgresDetections
 from borderwatch.adapters.postgres.evidence import PostgresEvidence
 from borderwatch.adapters.postgres.interventions import PostgresInterventions
 from borderwatch.adapters.postgres.keys import PostgresKeys
+from borderwatch.adapters.postgres.officers import PostgresDecisions, PostgresReturns
 from borderwatch.adapters.postgres.outbox import CLAIM_LEASE_S, PostgresOutbox
 from borderwatch.adapters.postgres.schema import create_schema
 from borderwatch.alerts.outbox import Backoff
@@ -71,6 +72,8 @@ class PostgresStorage:
             self.audit = PostgresAuditLog(self.db, seal=audit_seal)
             self.interventions = PostgresInterventions(self.db)
             self.evidence = PostgresEvidence(self.db)
+            self.decisions = PostgresDecisions(self.db)
+            self.returns = PostgresReturns(self.db)
             self.positions = SegmentPositions(self.db)
             self.heartbeats = Heartbeats(self.db)
         except BaseException:

@@ -1,8 +1,9 @@
 """The storage port on one SQLite file: every repository on one :class:`Database`.
 
 ``SqliteStorage(path)`` is what the service, the CLI and the demo open: the detection log,
-API keys, alert states, outbox, disclosure log, cases and screening audit log, each in its
-own tables of the same file, sharing one connection and so one transaction.
+API keys, alert states, outbox, disclosure log, cases, screening audit log, officers'
+decisions and returns, each in its own tables of the same file, sharing one connection and
+so one transaction.
 
 What a PostgreSQL adapter would change: the connection settings and ``BEGIN IMMEDIATE``
 (``database.py``), the DDL's SQLite types (``AUTOINCREMENT``, ``BLOB``, ``DATETIME`` as
@@ -27,6 +28,7 @@ from borderwatch.adapters.sqlite.detections import DetectionLog
 from borderwatch.adapters.sqlite.evidence import SqliteEvidence
 from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.sqlite.keys import KeyStore
+from borderwatch.adapters.sqlite.officers import SqliteDecisions, SqliteReturns
 from borderwatch.adapters.sqlite.outbox import SqliteOutbox
 from borderwatch.alerts.outbox import Backoff
 from borderwatch.screening.audit_proof import AuditSeal
@@ -63,6 +65,8 @@ class SqliteStorage:
         self.audit = AuditLog(self.db, seal=audit_seal)
         self.interventions = SqliteInterventions(self.db)
         self.evidence = SqliteEvidence(self.db)
+        self.decisions = SqliteDecisions(self.db)
+        self.returns = SqliteReturns(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from borderwatch.app.cli.alerts import alerts_app
 from borderwatch.app.cli.audit import KeysOption, audit_app
+from borderwatch.app.cli.case import case_app
 from borderwatch.app.cli.cluster import cluster_app, worker_app
 from borderwatch.app.cli.detect import detect as detect_command
 from borderwatch.app.cli.evaluate import evaluate as evaluate_command
@@ -382,6 +383,8 @@ def screen(
 
 # `borderwatch audit init-key|verify|checkpoint` lives in cli/audit.py.
 app.add_typer(audit_app, name="audit")
+# `borderwatch case record` (the officer's decision record per person) lives in cli/case.py.
+app.add_typer(case_app, name="case")
 
 
 # `borderwatch evaluate` (files against truth, or the tuning/held-out splits) in cli/evaluate.py.

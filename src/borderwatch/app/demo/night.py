@@ -25,6 +25,11 @@ from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSink
 from borderwatch.alerts import AlertSink, RecordingSink
 from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
+from borderwatch.app.demo.officers import (
+    RECORDS_DIR,
+    OfficerOutcome,
+    run_officer_stage,
+)
 from borderwatch.app.demo.outputs import clear_outputs, present, readme_text
 from borderwatch.app.demo.responders import Intervention, plan_intervention
 from borderwatch.app.demo.screening import (
@@ -259,6 +264,7 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     write_jsonl(out / "tracks.jsonl", tracks.records())
 
     case: Case | None = None
+    officers: OfficerOutcome | None = None
     crossing: Incident | None = outcome.get("crossing")
     if crossing is not None:
         interception = outcome["interception"]
@@ -275,6 +281,8 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         )
         screening = screen_coutts_case(case_to_json(case), out, out / "borderwatch.db")
         _say_screening(timeline, interception.time, screening)
+        officers = run_officer_stage(case, out, tz=scenario.timezone)
+        _say_officers(timeline, interception.time, officers)
     score = evaluate(
         load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl")
     )
@@ -289,6 +297,11 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
         stored.put(intervention.times)
         stored.db.close()
     summary["alerting"] = alerting_summary
+    if officers is not None:
+        summary["officers"] = {"decisions": officers.decisions,
+                               "returned": list(officers.returned),
+                               "notice_as_released": officers.notice,
+                               "records": len(officers.records)}
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     print_summary(console, summary, case)
     if case is not None:  # last stage: the case in the agencies' numbers (demo_stats.py)
@@ -340,6 +353,23 @@ def _say_screening(timeline: Timeline, time: datetime, screening: ScreeningOutco
         "  screenings recorded in the hash-chained audit log: "
         + ("intact" if not screening.audit_problems else "; ".join(screening.audit_problems)),
     )
+
+
+def _say_officers(timeline: Timeline, time: datetime, officers: OfficerOutcome) -> None:
+    outcomes = sorted(set(officers.decisions.values()))
+    start = officers.lines[0][0] if officers.lines else time
+    timeline.say(start, f"[bold]CBSA officer[/] (the officers' code path): "
+                 f"{len(officers.decisions)} decisions, {', '.join(outcomes)}, each in the "
+                 "audit log")
+    for at, line in officers.lines:
+        timeline.say(at, f"  {escape(line)}")
+    end = officers.lines[-1][0] if officers.lines else time
+    if officers.returned:
+        fields = ", ".join(k for k in officers.notice if k != "simulated")
+        timeline.say(end, f"  handoff notice released to the receiving agency with {fields} "
+                     "only (disclosure logged)")
+    timeline.say(end, f"  decision records (en, fr; PDF and HTML): {len(officers.records)} "
+                 f"files in {RECORDS_DIR}/")
 
 
 def _the_group(scenario: Scenario) -> Group:

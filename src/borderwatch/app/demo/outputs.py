@@ -25,7 +25,13 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
     ("intervention.json", "the intercept proposed, the unit assigned and each step's time"),
     ("case.json", "the case opened at the interception: people, relations, assumptions"),
     ("screening.json", "the STCA screening of each person: facts only, then stated assumptions"),
-    ("borderwatch.db", "SQLite: the case, the screening audit log and the intervention times"),
+    ("handoff.json", "the return to the US under the Agreement (port, time, receiving "
+     "agency, officer, people, the decisions it rests on) and the handoff notice as released "
+     "to the receiving agency"),
+    ("records/", "the decision record of each person, in English and French, as PDF and "
+     "HTML (proposal with citations, decision, removal deferrals)"),
+    ("borderwatch.db", "SQLite: the case, the screening audit log, the officers' decisions and "
+     "the return, the intervention times"),
     ("report.html", "the statistics report for the period, publication rules applied"),
     ("stats.json", "the statistics tables (internal and publishable) and sentences as JSON"),
     ("rcmp-2025.csv", "the RCMP interceptions table for 2025, publication rules applied"),

@@ -71,6 +71,11 @@ def _with_assumptions(case: dict[str, Any]) -> dict[str, Any]:
     return assumed
 
 
+def with_claims_and_assumptions(case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` (``case.json``) as screened under the claim and the stated assumptions."""
+    return _with_assumptions(_with_claims(case))
+
+
 def screen_coutts_case(case: dict[str, Any], out: Path, audit_db: Path) -> ScreeningOutcome:
     """Screen twice, record both screenings in the audit log, write screening.json."""
     facts_case = _with_claims(case)

@@ -38,6 +38,7 @@ from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
+from borderwatch.app.http.officers import officer_routes
 from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.respond import responder_routes
 from borderwatch.app.http.roles import owns
@@ -368,7 +369,10 @@ def create_app(service: Service) -> FastAPI:
         itself."""
         record = _read_case(case_id, who, "screening_read")
         try:
-            return result_to_json(screen(case_to_json(record)))
+            # The facts an officer entered, once there are (officers.py's /proposal).
+            facts = (case_to_json(record) if service.officers is None
+                     else service.officers.facts(case_id))
+            return result_to_json(screen(facts))
         except InputError as err:  # a stored case the screening cannot read: say which field
             raise HTTPException(422, f"the case cannot be screened: {err}") from None
 
@@ -397,6 +401,8 @@ def create_app(service: Service) -> FastAPI:
 
     app.include_router(responder_routes(service, allowed(Action.READ), allowed(Action.ASSIGN)))
     app.include_router(evidence_routes(service, allowed(Action.READ)))
+    app.include_router(officer_routes(service, allowed(Action.READ_CASE), allowed(Action.DECIDE),
+                                      allowed(Action.READ)))
 
     # -- live feed -------------------------------------------------------------------
 

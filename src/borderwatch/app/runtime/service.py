@@ -19,6 +19,7 @@ from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.app.runtime.config import ServiceConfig
 from borderwatch.app.runtime.disclosures import DisclosureWriter
 from borderwatch.app.runtime.health import Health, HealthMonitor, Reading
+from borderwatch.app.runtime.officers import OfficerDesk
 from borderwatch.app.runtime.picture import LiveTracker, SensorSeen
 from borderwatch.app.runtime.release import QuietRelease
 from borderwatch.app.runtime.responders import ResponderDesk
@@ -103,6 +104,8 @@ class Service:
     ``health_lock``)."""
     responders: ResponderDesk | None = None
     """The field units, intercepts and intervention times (runtime/responders.py)."""
+    officers: OfficerDesk | None = None
+    """The screening officers' facts, decisions and returns (runtime/officers.py)."""
 
     def __post_init__(self) -> None:
         self.feed_disclosures = DisclosureWriter(self.alerts.disclosures)

@@ -1,0 +1,124 @@
+"""The screening officers' endpoints on the real service: facts entered, proposal and
+questions (en, fr), decisions (confirm, override with a reason, a stale revision 409),
+the return and its notice; who may do what (the owning agency's screening officers only,
+every view logged; a field role gets nothing; the partner only the released notice); bad
+input a 422 naming the field."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+from tests.case_helpers import coutts_case, interception
+from tests.service_helpers import running_service
+from tests.unit.test_officer_desk import facts
+
+from borderwatch.alerts import PERSONAL_FIELDS
+
+CASE = "AB-2025-0203-001"
+
+
+def _case():  # type: ignore[no-untyped-def]
+    return coutts_case(CASE, replace(interception(), unit_id="RCMP-K-IBET"))
+
+
+def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
+    with running_service(tmp_path / "s.db") as svc, httpx.Client(base_url=svc.url) as client:
+        svc.service.cases.open_case(_case())
+        officer = svc.key("RCMP-K", "screening_officer")
+        other = svc.key("RCMP-D", "screening_officer")
+        field = svc.key("RCMP-K", "operator")
+        partner = svc.key("USBP", "partner")
+        base = f"/v1/cases/{CASE}"
+
+        entered = facts(documents=None)
+        r = client.put(f"{base}/facts?lang=fr", headers=officer,
+                       json={"facts": entered, "officer": "Cst. Tremblay"})
+        assert r.status_code == 200, r.text
+        person = r.json()["people"][0]
+        assert person["outcome"] == "needs_information"
+        assert person["questions"][0]["citations"] == ["RIPR 159.5f)"]
+        assert client.get(f"{base}/facts", headers=officer).json()["entered_by"].startswith(
+            "Cst. Tremblay (key-")
+
+        bad = dict(entered, people=entered["people"][:8])
+        r = client.put(f"{base}/facts", headers=officer, json={"facts": bad})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["facts", "people"]
+
+        client.put(f"{base}/facts", headers=officer, json={"facts": facts()})
+        decided = []
+        for n in range(1, 10):
+            r = client.post(f"{base}/people/p{n}/decision", headers=officer,
+                            json={"action": "confirm", "officer": "Cst. Tremblay"})
+            assert r.status_code == 200, r.text
+            decided.append(r.json())
+        assert {d["outcome"] for d in decided} == {"ineligible"}
+        r = client.post(f"{base}/people/p9/decision", headers=officer,
+                        json={"action": "override", "outcome": "exception", "reason": " "})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
+        stale = client.post(f"{base}/people/p9/decision", headers=officer,
+                            json={"action": "override", "outcome": "exception",
+                                  "reason": "a Canadian visa"})
+        assert stale.status_code == 409
+        r = client.post(f"{base}/people/p9/decision", headers=officer,
+                        json={"action": "override", "outcome": "exception",
+                              "reason": "a Canadian visa", "replaces": decided[8]["decision_id"]})
+        assert r.status_code == 200 and r.json()["replaces"] == decided[8]["decision_id"]
+        in_force = client.get(f"{base}/decisions", headers=officer).json()["in_force"]
+        assert in_force["p9"]["outcome"] == "exception"
+
+        r = client.post(f"{base}/returns", headers=officer,
+                        json={"port_of_entry": "Coutts-Sweetgrass", "receiving_agency": "USBP",
+                              "people": [f"p{n}" for n in range(1, 10)]})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "people[8]"]
+        r = client.post(f"{base}/returns", headers=officer,
+                        json={"port_of_entry": "Coutts-Sweetgrass", "receiving_agency": "USBP",
+                              "people": [f"p{n}" for n in range(1, 9)]})
+        assert r.status_code == 200, r.text
+        notice = r.json()["notice"]
+        assert notice["people_count"] == 8 and "case_id" not in notice
+        r = client.post(f"{base}/returns", headers=officer,
+                        json={"port_of_entry": "Coutts", "receiving_agency": "USBP",
+                              "people": ["p9"], "time": "2025-02-03T20:00:00"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "time"]
+
+        r = client.get(f"{base}/people/p9/record?lang=fr&format=pdf&tz=America/Edmonton",
+                       headers=officer)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert r.content.startswith(b"%PDF-")
+        r = client.get(f"{base}/people/p9/record?tz=Mars/Olympus", headers=officer)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "tz"]
+        r = client.get(f"{base}/people/p9/record?lang=de", headers=officer)
+        assert r.status_code == 422
+        assert "a Canadian visa" in client.get(f"{base}/people/p9/record",
+                                               headers=officer).text
+
+        # The partner: only the notice, only the released fields.
+        r = client.get("/v1/notices", headers=partner)
+        assert r.json()["notices"] == [notice]
+        for who, status in ((partner, 403), (field, 403), (other, 404)):
+            for path in (f"{base}/facts", f"{base}/proposal", f"{base}/decisions",
+                         f"{base}/returns", f"{base}/people/p1/record"):
+                r = client.get(path, headers=who)
+                assert r.status_code == status, (path, r.text)
+                assert not [f for f in PERSONAL_FIELDS if f'"{f}"' in r.text]
+            r = client.post(f"{base}/people/p1/decision", headers=who,
+                            json={"action": "confirm"})
+            assert r.status_code == status
+        assert client.get("/v1/notices", headers=field).json()["notices"] == []
+
+        exact = client.get("/v1/stats/decisions", headers=field).json()
+        assert exact["returned"]["total"] == 8 and not exact["publishable"]
+        public = client.get("/v1/stats/decisions", headers=partner).json()
+        assert public["publishable"] and public["returned"]["total"] == 10
+        assert {c["count"] for c in public["by_outcome"]} <= {None, 5, 10}
+
+        log = svc.service.alerts.disclosures.entries()
+        kinds = [e.get("kind") for e in log if e.get("case_id") == CASE]
+        assert {"facts_entered", "facts_read", "decision_made", "decisions_read",
+                "return_recorded", "record_read"} <= set(kinds)
+        assert all(e["key_id"] for e in log if e.get("case_id") == CASE)
+        notices = [e for e in log if e.get("notice") == "stca_return"]
+        assert [e["channel"] for e in notices] == ["handoff", "api"]
+        assert "children" in notices[0]["withheld"]
