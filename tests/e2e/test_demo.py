@@ -377,3 +377,19 @@ def test_the_case_goes_through_the_officers_code_path(demo) -> None:  # type: ig
     assert "RIPR 159.4(1.1)" in body and "SIMULÉ" in body
     assert "handoff.json" in (out / "README.txt").read_text()
     assert "CBSA officer" in text
+
+
+def test_the_crossing_has_its_thermal_evidence(demo) -> None:  # type: ignore[no-untyped-def]
+    """What the night's operator looked at before sending the team: the crops near the
+    crossing, as PNG, the sensors named on the timeline."""
+    import io
+
+    from PIL import Image
+
+    out, _, text = demo
+    crops = sorted((out / "evidence").glob("*.png"))
+    assert 1 <= len(crops) <= 6
+    for crop in crops:
+        image = Image.open(io.BytesIO(crop.read_bytes()))
+        assert image.format == "PNG" and image.mode == "L" and max(image.size) <= 160
+    assert "evidence for the operator:" in text and "thermal crop" in text

@@ -10,12 +10,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 64 * 1024
 """A crop is a few kilobytes (adapters/sources/thermal/snapshot.py); more is not one."""
 EARTH_RADIUS_M = 6_371_008.8
+BEFORE = timedelta(minutes=3)
+AFTER = timedelta(minutes=1)
+"""An incident's evidence is looked for from 3 minutes before its time to 1 minute after:
+the group was seen on its way to the line, and just after."""
+RADIUS_M = 600.0
+LIMIT = 6
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from borderwatch.adapters.sqlite.interventions import SqliteInterventions
 from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSink
 from borderwatch.alerts import AlertSink, RecordingSink
 from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
+from borderwatch.app.demo.evidence import crossing_evidence, write_evidence
 from borderwatch.app.demo.officers import (
     RECORDS_DIR,
     OfficerOutcome,
@@ -204,6 +205,9 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
             interception = intercept_group(scenario, sim, group, incident)
             outcome["interception"] = interception
             outcome["crossing"] = incident
+            seen = crossing_evidence(sim, incident)  # what the operator looks at first
+            outcome["evidence"] = [s.detection_id for s in seen]
+            timeline.say(incident.detected_at, write_evidence(out, seen))
             # Who is proposed and assigned, the waypoint sent, the times (responders.py).
             track = next((t for t in tracks.last.values()
                           if t["track_id"] == incident.track_id), None)

@@ -22,6 +22,8 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
     ("cap/", "CAP 1.2 messages (status Exercise), one file per alert and recipient"),
     ("inbound/", "the US tip as the partner's CAP message, read back as a cue"),
     ("cot-received.xml", "the CoT events the stand-in TAK server of the team received"),
+    ("evidence/", "the thermal crops near the crossing (PNG, white hot), nearest in time "
+     "first: what the operator looks at before sending a team"),
     ("intervention.json", "the intercept proposed, the unit assigned and each step's time"),
     ("case.json", "the case opened at the interception: people, relations, assumptions"),
     ("screening.json", "the STCA screening of each person: facts only, then stated assumptions"),

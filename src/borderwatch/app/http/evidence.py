@@ -9,7 +9,7 @@ say so (``simulated`` in the list, ``X-Simulated: true`` on the image).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the annotations at run time.
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -17,15 +17,8 @@ from fastapi.responses import Response
 
 from borderwatch.app.runtime.service import Service
 from borderwatch.domain.access import Principal
-from borderwatch.domain.evidence import nearest
+from borderwatch.domain.evidence import AFTER, BEFORE, LIMIT, RADIUS_M, nearest
 from borderwatch.domain.time import format_time, parse_time
-
-BEFORE = timedelta(minutes=3)
-AFTER = timedelta(minutes=1)
-"""The window around an incident's time that its evidence is looked for in: the group
-was seen on its way to the line, and just after."""
-RADIUS_M = 600.0
-LIMIT = 6
 
 
 def evidence_routes(service: Service, reader: Any) -> APIRouter:
