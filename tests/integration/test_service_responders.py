@@ -205,3 +205,46 @@ def test_with_the_deployments_roads_a_far_unit_is_routed_by_road(tmp_path: Path)
         assert far["route_path"][0] == [-112.08, 49.146]  # from the unit's home
         assert far["travel_s"] < far["distance_m"] / 10.0  # sooner than off road all the way
         assert str(roads) in plan["assumptions"][0]
+
+
+def test_the_field_teams_report_opens_the_case_and_closes_the_alerts(tmp_path: Path) -> None:
+    with running_service(tmp_path / "service.db", tracker_process=False,
+                         responders=(IBET,)) as running, \
+            httpx.Client(base_url=running.url, timeout=30) as client:
+        operator = running.key("RCMP-K", "operator")
+        assert client.post("/v1/detections", json=walk_north(),
+                           headers=operator).json()["accepted"] == 150
+        running.wait_idle()
+        running.service.clock = lambda: T0 + timedelta(seconds=900)
+        incident = crossing(client, operator)
+        url = f"/v1/incidents/{incident['incident_id']}/interception"
+        body = {"time": (T0 + timedelta(seconds=880)).isoformat(), "lat": 49.004,
+                "lon": -112.01, "unit_id": "RCMP-K-IBET", "belongings": "backpacks",
+                "people": [{"apparent_age": 35}, {"apparent_age": 8,
+                                                  "conditions": ["hypothermia"]}]}
+        refused = client.post(url, json={**body, "people": [{"name": "Ana"}]}, headers=operator)
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["body", "people[0].name"]
+        viewer = running.key("RCMP-K", "viewer")
+        assert client.post(url, json=body, headers=viewer).status_code == 403
+        partner = running.key("USBP", "operator")
+        assert client.post(url, json=body, headers=partner).status_code == 404
+        answer = client.post(url, json=body, headers=operator)
+        assert answer.status_code == 201, answer.text
+        made = answer.json()
+        case = running.service.cases.get_case(made["case_id"])
+        assert [p.age for p in case.people] == [35, 8] and case.simulated
+        assert case.interception.incident_id == incident["incident_id"]
+        assert made["report"]["children"] == 1
+        assert made["report"]["conditions"] == {"hypothermia": 1}
+        assert made["times"]["interception"] == "2025-02-03T13:24:40.000Z"
+        alerts = client.get("/v1/alerts", headers=operator).json()["alerts"]
+        mine = [a for a in alerts if a["incident_id"] == incident["incident_id"]
+                and a["unit"]["agency"] == "RCMP"]
+        assert mine and all(a["status"] == "resolved" for a in mine)
+        assert set(made["alerts_resolved"]) == {a["alert_id"] for a in mine}
+        # The partner agency's own alert is the partner's to close.
+        theirs = [a for a in running.service.live.alert_states()
+                  if a["incident_id"] == incident["incident_id"]
+                  and a["unit"]["agency"] != "RCMP"]
+        assert theirs and all(a["status"] != "resolved" for a in theirs)

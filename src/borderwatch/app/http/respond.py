@@ -13,12 +13,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException
 
+from borderwatch.app.http.roles import owns
+from borderwatch.app.runtime.field import record_field_interception
 from borderwatch.app.runtime.responders import AssignError, ResponderDesk
 from borderwatch.app.runtime.service import Service
 from borderwatch.domain import InputError
 from borderwatch.domain.access import Principal
 from borderwatch.domain.time import parse_time
 from borderwatch.respond import Availability
+from borderwatch.respond.field_report import parse_field_report
 from borderwatch.respond.times import Milestone, TimesError
 
 
@@ -67,6 +70,28 @@ def responder_routes(service: Service, reader: Any, assigner: Any) -> APIRouter:
             return desk().set_availability(unit_id, Availability(value), now()).to_json()
         except KeyError:
             raise HTTPException(404, "no such unit") from None
+
+    @router.post("/v1/incidents/{incident_id}/interception", status_code=201)
+    def interception(incident_id: str, who: Assigner,
+                     body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        """The field team's report of the interception (respond/field_report.py): time,
+        place, unit, each person found (``apparent_age``, ``child``, ``conditions`` of
+        hypothermia, frostbite, injury, unconscious, medical_transport) and ``belongings``;
+        never a name, a nationality or a document (422 naming the field). Opens the case
+        the screening officer takes over, records the interception time, resolves the
+        incident's open alerts. 201 with the case id."""
+        incident = incident_for(incident_id, who)
+        try:
+            report = parse_field_report(
+                body, incident_id=incident_id, reported_by=f"{who.agency} ({who.key_id})",
+                simulated=bool(incident.get("simulated")))
+        except InputError as err:
+            raise HTTPException(422, [{"loc": ["body", err.field or ""], "msg": err.reason,
+                                       "type": "value_error"}]) from None
+        return record_field_interception(
+            service, incident, report,
+            lambda a: owns(who.agency, a["unit"]["unit_id"], a["unit"]["agency"])
+        ).to_json(report)
 
     @router.get("/v1/incidents/{incident_id}/intercept")
     def intercept(incident_id: str, who: Reader) -> dict[str, Any]:

@@ -224,6 +224,10 @@ class Viewer:
             # A unit's position is its agency's: another agency sees only its own units.
             unit = event["responder"]
             return event if not restricted or unit["agency"] == who.sharing_agency else None
+        if kind == "interception":
+            # The deployment's own operations centre; a partner learns of a return through
+            # the handoff notice the sharing policy releases (docs/officers.md).
+            return None if restricted else event
         if kind == "case":
             # Not even a case's existence leaves the deployment's agency (api._read_case).
             return scrub(event) if who.may(Action.READ_CASE) and not restricted else None
