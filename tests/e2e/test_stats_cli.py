@@ -136,3 +136,12 @@ def test_every_stats_subcommand_is_listed_here() -> None:
     group = next(g for g in app.registered_groups if g.name == "stats")
     names = {c.name for c in group.typer_instance.registered_commands}  # type: ignore[union-attr]
     assert {f"stats {n}" for n in names} <= set(STATS_COMMANDS)
+
+
+def test_report_with_an_unknown_language_exits_2_naming_the_option(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = _run("report", "--period", "2025-02", "--out", str(out), "--lang", "de")
+    assert result.returncode == 2, result.stdout
+    message = " ".join(result.stderr.split())
+    assert "--lang" in message and "must be one of en, fr, got 'de'" in message
+    assert "Traceback" not in result.stderr and not out.exists()

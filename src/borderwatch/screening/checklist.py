@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from borderwatch.domain import InputError
+from borderwatch.domain.lang import Lang, check_lang
 from borderwatch.screening.decide import PersonResult
 from borderwatch.screening.report import QUESTIONS
 from borderwatch.screening.ruleset import RULES
-
-Lang = Literal["en", "fr"]
-LANGS: tuple[str, ...] = ("en", "fr")
 
 FACT_RULES: dict[str, tuple[str, ...]] = {
     "nationalities": ("N1", "N2"),
@@ -112,13 +109,6 @@ class Question:
     def to_json(self) -> dict[str, Any]:
         return {"fact": self.fact, "question": self.question,
                 "citations": list(self.citations), "settles": self.settles}
-
-
-def check_lang(lang: object) -> Lang:
-    """``en`` or ``fr``; anything else is an :class:`InputError` naming ``lang``."""
-    if lang == "en" or lang == "fr":
-        return lang
-    raise InputError("lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
 
 
 def cite(citation: str, lang: Lang) -> str:

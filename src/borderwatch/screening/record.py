@@ -22,12 +22,11 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, StrictUndefined
 
 from borderwatch.domain import Case, Person
-from borderwatch.screening.checklist import Lang, check_lang, cite, question_text
+from borderwatch.domain.lang import LOCALES, Lang, check_lang
+from borderwatch.screening.checklist import cite, question_text
 from borderwatch.screening.decisions import OfficerDecision
 from borderwatch.screening.removal import RemovalNote
 from borderwatch.screening.ruleset import RULES
-
-LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 
 OUTCOME_LABELS = {
     "en": {

@@ -30,12 +30,8 @@ SUPPRESSED: Final = "--"
 SUPPRESS_AT_MOST: Final = 5
 """Counts from 0 up to this are suppressed."""
 ROUND_TO: Final = 5
-
-RULES_NOTE: Final = (
-    "Publication rules (IRCC): counts of 0 to 5 are suppressed and shown as --; other counts "
-    "are rounded to the nearest 5; totals are computed from unrounded data, then rounded, so "
-    "they may differ from the sum of the cells shown."
-)
+"""Other counts are rounded to the nearest multiple of this (the words of these rules, in
+English and French, are ``rules_note`` in stats/i18n.py)."""
 
 
 def published(count: int) -> int | None:

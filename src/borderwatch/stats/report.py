@@ -4,7 +4,8 @@ Self-contained means no link leaves the file: styles are inline and charts are i
 (:mod:`borderwatch.stats.charts`), so it can be mailed or archived as it is. A report is
 either internal or publishable, never both, and says which at the top; it says when its
 data is simulated, which year convention it uses, and notes every suppressed cell and
-every month withheld by the release calendar.
+every month withheld by the release calendar. It is written in English or French (``lang``):
+every word from the one message table, :mod:`borderwatch.stats.i18n`.
 """
 
 from __future__ import annotations
@@ -17,35 +18,27 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from borderwatch.domain.lang import Lang, check_lang
 from borderwatch.stats.base import Encounters
 from borderwatch.stats.charts import Bar, bar_chart
 from borderwatch.stats.compare import comparisons, sentence
 from borderwatch.stats.counting import Counts, DuckDbEngine, GroupKey
-from borderwatch.stats.periods import Period, month_name, months_of_year, year_of_month
+from borderwatch.stats.i18n import (
+    day,
+    describe,
+    group_value,
+    month_text,
+    region_name,
+    say,
+)
+from borderwatch.stats.periods import Period, months_of_year, year_of_month
 from borderwatch.stats.publication import ReleaseCalendar
 from borderwatch.stats.rows import Region
-from borderwatch.stats.tables import (
-    KIND_HEADING,
-    SIMULATED_NOTE,
-    Kind,
-    Rendered,
-    monthly_table,
-    rcmp_table,
-)
+from borderwatch.stats.tables import Kind, Rendered, monthly_table, rcmp_table
 
-REPORT_TABLES = (
-    ("region", "by province or state"),
-    ("direction", "by direction"),
-    ("rcmp_division", "by RCMP division (stretch of border)"),
-    ("usbp_sector", "by USBP sector (stretch of border)"),
-    ("citizenship", "by citizenship"),
-    ("demographic", "by CBP demographic"),
-)
-YEAR_NOTE = (
-    "Months are calendar months of the local date where each interception was made. "
-    "Years are calendar years (Canada's convention); US agencies publish by fiscal year "
-    "(1 October - 30 September)."
-)
+REPORT_TABLES = ("region", "direction", "rcmp_division", "usbp_sector", "citizenship",
+                 "demographic")  # fmt: skip
+"""The monthly tables, by dimension; each one's label is the message ``by_<dimension>``."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +52,7 @@ class Report:
     charts: tuple[str, ...]
     """Inline SVG documents."""
     notes: tuple[str, ...]
+    lang: Lang = "en"
 
 
 def build_report(
@@ -70,8 +64,11 @@ def build_report(
     regions: dict[str, Region],
     calendar: ReleaseCalendar,
     as_of: date,
+    lang: str = "en",
 ) -> Report:
-    """Everything the report shows, for the months of ``period``."""
+    """Everything the report shows, for the months of ``period``, in ``lang`` (``en`` or
+    ``fr``; anything else is an InputError naming ``lang``)."""
+    lang = check_lang(lang)
     publishable = kind == "publishable"
     months = [m for m in period.months if not publishable or calendar.is_released(m, as_of)]
     # Comparisons need the previous calendar year too.
@@ -79,29 +76,32 @@ def build_report(
         months_of_year(year_of_month(period.first, "calendar") - 1, "calendar")[0], period.last
     )
     by_region = engine.count(encounters, ("region",), period=context)
-    names = {code: r.name for code, r in regions.items()}
+    names = {code: region_name(code, r.name, lang) for code, r in regions.items()}
+    period_text = describe(period, lang)
 
     def name(key: GroupKey) -> str:
-        return names.get(key[0], key[0]) if key else "All"
+        return names.get(key[0], key[0]) if key else say(lang, "all")
 
     shown_period = Period(months[0], months[-1]) if months else None
     sentences = (
-        tuple(sentence(c, kind) for c in comparisons(by_region, shown_period, name=name))
+        tuple(sentence(c, kind, lang) for c in comparisons(by_region, shown_period, name=name))
         if shown_period
         else ()
     )
     tables: list[Rendered] = []
     counts: dict[str, Counts] = {}
-    for dimension, label in REPORT_TABLES:
+    for dimension in REPORT_TABLES:
         counts[dimension] = engine.count(encounters, (dimension,), period=period)
+        label = say(lang, f"by_{dimension}")
         tables.append(
             monthly_table(
                 counts[dimension],
                 list(period.months),
                 kind=kind,
-                title=f"People intercepted per month {label}, {period.describe()}",
+                title=say(lang, "table_title", label=label, period=period_text),
                 calendar=calendar,
                 as_of=as_of,
+                lang=lang,
             )
         )
     for year in sorted({year_of_month(m, "calendar") for m in period.months}):
@@ -111,27 +111,37 @@ def build_report(
             where={"country": ["CA"], "entry_kind": ["between_ports"]},
             period=Period.year(year, "calendar"),
         )
-        tables.append(rcmp_table(rcmp, year, regions, kind=kind, calendar=calendar, as_of=as_of))
+        tables.append(rcmp_table(rcmp, year, regions, kind=kind, calendar=calendar, as_of=as_of,
+                                 lang=lang))  # fmt: skip
     total = engine.count(encounters, (), period=Period(period.first - 12, period.last))
     simulated = encounters.any_simulated
     charts = (
         bar_chart(
-            f"People intercepted per month, {period.describe()}",
-            [Bar(month_name(m, short=True), total.get((), m)) for m in months],
-            compare=[Bar(month_name(m - 12, short=True), total.get((), m - 12)) for m in months],
-            current_label=period.describe(),
+            say(lang, "chart_monthly", period=period_text),
+            [Bar(month_text(m, lang, short=True), total.get((), m)) for m in months],
+            compare=[
+                Bar(month_text(m - 12, lang, short=True), total.get((), m - 12)) for m in months
+            ],
+            current_label=period_text,
             publishable=publishable,
             simulated=simulated,
+            lang=lang,
         ),
-        _by_chart(counts["region"], months, "by province or state", name, publishable, simulated),
         _by_chart(
-            counts["demographic"], months, "by CBP demographic", None, publishable, simulated
+            counts["region"], months, say(lang, "by_region"), name, publishable, simulated, lang
         ),
-        _by_chart(counts["usbp_sector"], months, "by USBP sector", None, publishable, simulated),
+        _by_chart(
+            counts["demographic"], months, say(lang, "by_demographic"), None, publishable,
+            simulated, lang,
+        ),
+        _by_chart(
+            counts["usbp_sector"], months, say(lang, "chart_by_usbp_sector"), None,
+            publishable, simulated, lang,
+        ),
     )
-    notes = [YEAR_NOTE]
+    notes = [say(lang, "year_note")]
     if simulated:
-        notes.insert(0, SIMULATED_NOTE)
+        notes.insert(0, say(lang, "simulated_note"))
     return Report(
         kind=kind,
         period=period,
@@ -141,6 +151,7 @@ def build_report(
         tables=tuple(tables),
         charts=charts,
         notes=tuple(notes),
+        lang=lang,
     )
 
 
@@ -151,17 +162,24 @@ def _by_chart(
     name: object,
     publishable: bool,
     simulated: bool,
+    lang: Lang,
 ) -> str:
     shown = Period(months[0], months[-1]) if months else None
     bars = [
         Bar(
-            name(g) if callable(name) else " / ".join(g),
+            name(g)
+            if callable(name)
+            else " / ".join(group_value(d, v, lang) for d, v in zip(counts.by, g, strict=True)),
             counts.total(group=g, period=shown) if shown else 0,
         )
         for g in counts.groups()
     ]
     return bar_chart(
-        f"People intercepted {label}", bars, publishable=publishable, simulated=simulated
+        say(lang, "chart_by", label=label),
+        bars,
+        publishable=publishable,
+        simulated=simulated,
+        lang=lang,
     )
 
 
@@ -183,28 +201,30 @@ figure { margin: 1em 0; }
 def render_html(report: Report) -> str:
     """The report as one HTML document (UTF-8, nothing external)."""
     e = html.escape
-    title = f"Borderwatch statistics {report.period.label} — {report.kind}"
+    lang = report.lang
+    kind = say(lang, f"kind_word_{report.kind}")
+    title = say(lang, "title", period=report.period.label, kind=kind)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(title)}{' (SIMULATED)' if report.simulated else ''}</title>",
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>{e(title)}{say(lang, 'title_simulated') if report.simulated else ''}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>Interceptions between ports of entry, {e(report.period.describe())}</h1>",
+        f"<h1>{e(say(lang, 'h1', period=describe(report.period, lang)))}</h1>",
     ]
     if report.simulated:
-        parts.append(f'<p class="banner simulated">{e(SIMULATED_NOTE)}</p>')
-    parts.append(f'<p class="banner {report.kind}">{e(KIND_HEADING[report.kind])}</p>')
+        parts.append(f'<p class="banner simulated">{e(say(lang, "simulated_note"))}</p>')
+    parts.append(f'<p class="banner {report.kind}">{e(say(lang, f"kind_{report.kind}"))}</p>')
     if report.kind == "publishable":
-        parts.append(f"<p>Figures as of {report.as_of.isoformat()}.</p>")
+        parts.append(f"<p>{e(say(lang, 'as_of', day=day(report.as_of, lang)))}</p>")
     parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in report.notes) + "</ul>")
-    parts.append("<h2>In words</h2>")
+    parts.append(f"<h2>{e(say(lang, 'in_words'))}</h2>")
     if report.sentences:
         parts.append("<ul>" + "".join(f"<li>{e(s)}</li>" for s in report.sentences) + "</ul>")
     else:
-        parts.append("<p>No interception in the period (or no month released yet).</p>")
-    parts.append("<h2>Charts</h2>")
+        parts.append(f"<p>{e(say(lang, 'no_sentence'))}</p>")
+    parts.append(f"<h2>{e(say(lang, 'charts'))}</h2>")
     parts.extend(f"<figure>{svg}</figure>" for svg in report.charts)
-    parts.append("<h2>Tables</h2>")
+    parts.append(f"<h2>{e(say(lang, 'tables'))}</h2>")
     for table in report.tables:
         parts.append(f"<h3>{e(table.title)}</h3>")
         parts.append(f'<p class="banner {table.kind}">{e(table.heading)}</p>')

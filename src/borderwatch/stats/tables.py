@@ -18,30 +18,33 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal
 
+from borderwatch.domain.lang import Lang
 from borderwatch.stats.counting import Counts, GroupKey
+from borderwatch.stats.i18n import (
+    MESSAGES,
+    calendar_source,
+    day,
+    dimension_heading,
+    group_value,
+    month_text,
+    month_word,
+    number,
+    say,
+    sentence_case,
+)
 from borderwatch.stats.periods import (
-    MONTH_NAMES,
     YearKind,
     month_label,
-    month_name,
     months_of_year,
     year_label,
     year_month,
 )
-from borderwatch.stats.publication import RULES_NOTE, SUPPRESSED, ReleaseCalendar, show
+from borderwatch.stats.publication import SUPPRESSED, ReleaseCalendar, published
 from borderwatch.stats.rows import Region
 
 Kind = Literal["internal", "publishable"]
 
-SIMULATED_NOTE: Final = (
-    "SIMULATED DATA: these counts come from simulated records (a demo or an exercise); they "
-    "are not statistics of real people."
-)
-KIND_HEADING: Final = {
-    "internal": "INTERNAL — exact counts, not for publication",
-    "publishable": "PUBLISHABLE — publication rules applied",
-}
-RCMP_TOTAL: Final = "Total – RCMP"
+SIMULATED_NOTE: Final = MESSAGES["en"]["simulated_note"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,13 @@ class Rendered:
     simulated: bool
     key_columns: int = 1
     """How many leading columns name the group (the rest are counts)."""
+    lang: Lang = "en"
+    """The language of every word and number in the table."""
 
     @property
     def heading(self) -> str:
-        return KIND_HEADING[self.kind] + (" — SIMULATED DATA" if self.simulated else "")
+        simulated = say(self.lang, "heading_simulated") if self.simulated else ""
+        return say(self.lang, f"kind_{self.kind}") + simulated
 
     def cell(self, row: str, column: str) -> str:
         """The cell of the row whose first column is ``row``, under ``column``."""
@@ -103,75 +109,87 @@ def monthly_table(
     groups: Sequence[GroupKey] | None = None,
     group_names: Sequence[str] | None = None,
     month_heading: Callable[[int], str] = month_label,
-    total_label: str = "Total",
+    total_label: str | None = None,
     extra_notes: Sequence[str] = (),
+    lang: Lang = "en",
 ) -> Rendered:
-    """Groups as rows, months as columns, a Total column and a total row.
+    """Groups as rows, months as columns, a Total column and a total row, every word and
+    number in ``lang`` (``total_label`` defaults to the language's "Total").
 
     Publishable tables need ``calendar`` and ``as_of``: months not yet released are left out
     (and noted), and totals cover only the months shown.
     """
+    total_label = say(lang, "total") if total_label is None else total_label
+    source = calendar_source(calendar.source, lang) if calendar is not None else ""
     notes: list[str] = []
     if counts.simulated:
-        notes.append(SIMULATED_NOTE)
+        notes.append(say(lang, "simulated_note"))
     shown = list(months)
     if kind == "publishable":
         if calendar is None or as_of is None:
             raise ValueError("a publishable table needs a release calendar and an as-of date")
         withheld = [m for m in shown if not calendar.is_released(m, as_of)]
         shown = [m for m in shown if m not in withheld]
-        notes.append(RULES_NOTE)
+        notes.append(say(lang, "rules_note"))
         if shown:
-            dates = ", ".join(f"{month_heading(m)} {calendar.release_date(m)}" for m in shown)
-            notes.append(f"Published as of {as_of}; release dates ({calendar.source}): {dates}.")
+            dates = ", ".join(
+                say(lang, "release_date", month=month_heading(m),
+                    day=day(calendar.release_date(m), lang))
+                for m in shown
+            )  # fmt: skip
+            notes.append(say(lang, "published_as_of", as_of=day(as_of, lang),
+                             source=source, dates=dates))  # fmt: skip
         for m in withheld:
-            notes.append(
-                f"{month_name(m)} is not published before {calendar.release_date(m)} "
-                f"(release calendar: {calendar.source}); as of {as_of} it is left out."
-            )
+            notes.append(say(lang, "withheld", month=sentence_case(month_text(m, lang)),
+                             day=day(calendar.release_date(m), lang), source=source,
+                             as_of=day(as_of, lang)))  # fmt: skip
     else:
-        notes.append("Exact counts for internal use: apply the publication rules before release.")
+        notes.append(say(lang, "internal_note"))
     rows_keys = list(groups) if groups is not None else counts.groups()
     if "demographic" in counts.by and counts.demographic_assumed:
-        notes.append(
-            f"{counts.demographic_assumed} people's demographic rests on relations the case "
-            "marks as assumed (stats/demographic.py gives the rule)."
-        )
+        notes.append(say(lang, "assumed_note", count=number(counts.demographic_assumed, lang)))
     notes.extend(extra_notes)
 
     def value(n: int) -> str:
-        return show(n) if kind == "publishable" else str(n)
+        if kind == "publishable":
+            shown_value = published(n)
+            return SUPPRESSED if shown_value is None else number(shown_value, lang)
+        return number(n, lang)
 
     suppressed: list[str] = []
 
     def note_suppressed(label: str, cells: Sequence[str], total: str) -> None:
         hidden = [month_heading(m) for m, c in zip(shown, cells, strict=True) if c == SUPPRESSED]
         if len(hidden) == len(shown) > 1:
-            hidden = [f"all {len(shown)} months"]
+            hidden = [say(lang, "all_months", count=len(shown))]
         if total == SUPPRESSED:
-            hidden.append("Total")
+            hidden.append(say(lang, "total"))
         if hidden:
-            suppressed.append(f"{label}: {', '.join(hidden)}")
+            suppressed.append(say(lang, "suppressed_row", label=label, cells=", ".join(hidden)))
 
     body: list[tuple[str, ...]] = []
     for key in rows_keys:
         raw = [counts.get(key, m) for m in shown]
         cells = [value(n) for n in raw]
         total = value(sum(raw))
-        body.append((*_key_cells(key, len(counts.by)), *cells, total))
+        shown_key = tuple(group_value(d, v, lang) for d, v in zip(counts.by, key, strict=True))
+        body.append((*_key_cells(shown_key, len(counts.by), lang), *cells, total))
         if kind == "publishable":
-            note_suppressed(" / ".join(key) or "All", cells, total)
+            note_suppressed(" / ".join(shown_key) or say(lang, "all"), cells, total)
     column_totals = [sum(counts.get(k, m) for k in rows_keys) for m in shown]
     grand = sum(column_totals)
     n_keys = max(1, len(counts.by))
     total_row = (total_label, *([""] * (n_keys - 1)), *map(value, column_totals), value(grand))
     if kind == "publishable":
         note_suppressed(total_label, [value(n) for n in column_totals], value(grand))
-        notes.append(
-            "Suppressed cells (0 to 5 people): " + ("; ".join(suppressed) if suppressed else "none")
-        )
-    names = list(group_names) if group_names is not None else list(counts.by) or [""]
-    columns = (*names, *map(month_heading, shown), "Total")
+        cells_text = "; ".join(suppressed) if suppressed else say(lang, "none")
+        notes.append(say(lang, "suppressed", cells=cells_text))
+    names = (
+        list(group_names)
+        if group_names is not None
+        else [dimension_heading(d, lang) for d in counts.by] or [""]
+    )
+    columns = (*names, *map(month_heading, shown), say(lang, "total"))
     return Rendered(
         kind=kind,
         title=title,
@@ -180,11 +198,12 @@ def monthly_table(
         notes=tuple(notes),
         simulated=counts.simulated,
         key_columns=n_keys,
+        lang=lang,
     )
 
 
-def _key_cells(key: GroupKey, width: int) -> tuple[str, ...]:
-    return key if width else ("All",)
+def _key_cells(key: GroupKey, width: int, lang: Lang = "en") -> tuple[str, ...]:
+    return key if width else (say(lang, "all"),)
 
 
 def rcmp_table(
@@ -195,6 +214,7 @@ def rcmp_table(
     kind: Kind,
     calendar: ReleaseCalendar | None = None,
     as_of: date | None = None,
+    lang: Lang = "en",
 ) -> Rendered:
     """The IRCC/RCMP interceptions layout: NB, QC, ON, MB, SK, AB, BC and ``Total – RCMP``
     as rows, January ... December and Total as columns, one calendar year (Canada counts by
@@ -210,13 +230,14 @@ def rcmp_table(
         counts,
         list(months_of_year(year, "calendar")),
         kind=kind,
-        title=f"RCMP interceptions between ports of entry, {year} (calendar year), by province",
+        title=say(lang, "rcmp_title", year=year),
         calendar=calendar,
         as_of=as_of,
         groups=keys,
-        group_names=["Province"],
-        month_heading=lambda m: MONTH_NAMES[year_month(m)[1] - 1],
-        total_label=RCMP_TOTAL,
+        group_names=[say(lang, "province")],
+        month_heading=lambda m: month_word(year_month(m)[1], lang),
+        total_label=say(lang, "rcmp_total"),
+        lang=lang,
     )
 
 

@@ -413,6 +413,17 @@ def report(
     ] = False,
     as_of: AsOfOption = None,
     calendar: CalendarOption = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help=(
+                "Language of the report: en (English, the default) or fr (French: French "
+                "headings, notes, sentences, month names and province names; numbers and "
+                "dates written as in Canadian French, e.g. 1 234 and 21 mars 2025)."
+            ),
+        ),
+    ] = "en",
 ) -> None:
     """Write a self-contained HTML statistics report for a run of months.
 
@@ -421,8 +432,9 @@ def report(
     by province or state, direction, RCMP division, USBP sector, citizenship and demographic,
     the RCMP provinces x months table, and year-over-year sentences. Publishable by default
     (publication rules and release calendar applied, every suppression noted); --internal
-    for exact counts. Simulated data is marked as such.
+    for exact counts. Simulated data is marked as such. --lang fr writes it in French.
     """
+    from borderwatch.domain.lang import check_lang
     from borderwatch.stats import (
         DuckDbEngine,
         Period,
@@ -432,6 +444,7 @@ def report(
         write_atomic,
     )
 
+    language = check_lang(lang, field="--lang")
     chosen = Period.parse(period)
     encounters = _encounters(db)
     built = build_report(
@@ -442,6 +455,7 @@ def report(
         regions=load_regions(),
         calendar=_calendar(calendar),
         as_of=_as_of(as_of),
+        lang=language,
     )
     write_atomic(out, render_html(built))
     console.print(

@@ -35,6 +35,8 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
     ("borderwatch.db", "SQLite: the case, the screening audit log, the officers' decisions and "
      "the return, the intervention times"),
     ("report.html", "the statistics report for the period, publication rules applied"),
+    ("report.fr.html", "the same statistics report in French (rapport statistique en "
+     "français)"),
     ("stats.json", "the statistics tables (internal and publishable) and sentences as JSON"),
     ("rcmp-2025.csv", "the RCMP interceptions table for 2025, publication rules applied"),
 )

@@ -3,8 +3,8 @@
 The nine people of the case are counted for Alberta, February 2025 (the month of the
 interception's local date): 9 in the internal table, 10 in the publishable one (rounded to
 the nearest 5), and cells of 1 to 5 (e.g. by demographic or citizenship) shown as ``--``.
-A publishable HTML report, the RCMP table of 2025 and ``stats.json`` are written. All of it
-is simulated data, and every output says so.
+A publishable HTML report (in English, and in French as ``report.fr.html``), the RCMP table
+of 2025 and ``stats.json`` are written. All of it is simulated data, and every output says so.
 
 Kept apart from demo.py so each stays readable; the demo calls :func:`run_statistics_stage`.
 """
@@ -40,7 +40,7 @@ from borderwatch.stats.tables import Rendered
 REPORT_PERIOD = Period.parse("2025-01..2025-02")
 """January-February 2025: "so far in 2025" when the press reported it in early March."""
 FEBRUARY = Period.parse("2025-02")
-STATS_FILES = ("report.html", "stats.json", "rcmp-2025.csv")
+STATS_FILES = ("report.html", "report.fr.html", "stats.json", "rcmp-2025.csv")
 
 
 def run_statistics_stage(
@@ -88,18 +88,23 @@ def run_statistics_stage(
         rcmp_2025 = rcmp_table(
             rcmp, 2025, regions, kind="publishable", calendar=calendar, as_of=as_of
         )
-        report = build_report(
-            encounters,
-            engine,
-            REPORT_PERIOD,
-            kind="publishable",
-            regions=regions,
-            calendar=calendar,
-            as_of=as_of,
-        )
+        reports = {
+            lang: build_report(
+                encounters,
+                engine,
+                REPORT_PERIOD,
+                kind="publishable",
+                regions=regions,
+                calendar=calendar,
+                as_of=as_of,
+                lang=lang,
+            )
+            for lang in ("en", "fr")
+        }
     finally:
         engine.close()
-    write_atomic(out / "report.html", render_html(report))
+    write_atomic(out / "report.html", render_html(reports["en"]))
+    write_atomic(out / "report.fr.html", render_html(reports["fr"]))
     write_atomic(out / "rcmp-2025.csv", rcmp_2025.to_csv())
     feb = month_label(FEBRUARY.first)
     summary: dict[str, Any] = {
@@ -116,6 +121,7 @@ def run_statistics_stage(
         },
         "sentences": sentences,
         "report": "report.html",
+        "report_fr": "report.fr.html",
     }
     document = {
         "simulated": summary["simulated"],

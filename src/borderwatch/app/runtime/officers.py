@@ -27,10 +27,11 @@ from typing import Any
 from borderwatch.alerts.gate import SharingGate
 from borderwatch.cases import case_to_json
 from borderwatch.domain import AgencyUnit, Case, InputError
+from borderwatch.domain.lang import Lang, check_lang
 from borderwatch.domain.time import format_time, utc_now
 from borderwatch.ports.storage import Storage
 from borderwatch.screening import ScreeningResult, parse_case, screen
-from borderwatch.screening.checklist import Lang, check_lang, interview
+from borderwatch.screening.checklist import interview
 from borderwatch.screening.decide import PersonResult
 from borderwatch.screening.decisions import OfficerDecision, decide
 from borderwatch.screening.record import RecordInput, record_data, render_html
