@@ -76,6 +76,11 @@ class ContinuitySettings:
     max_new_speed_ms: float = 5.0
     """... nor continued by a new track faster than this."""
     size_ratio: float = 3.0
+    settle_s: float = 10.0
+    """A track that started a group of its own is tested again at each update for this
+    long: its first velocity and head count come from a few scans of the first members out
+    of the dead ground (a fragment of a big group counts 1, its heading is off by a metre a
+    second), so the first test alone refuses the very groups it is for."""
     together_m: float = 30.0
     together_ms: float = 3.0
     """A new track this close to a group being tracked, at a velocity this close (loose:
@@ -172,6 +177,7 @@ class GroupContinuity:
                     carried[row] = lost[found].head_count()
                     lost.pop(found).continued = True
                     self.continued += 1
+        self._settle(batch, identity, predecessor, carried, now, set(fresh))
         columns = zip(
             batch.serial.tolist(), batch.slot.tolist(), batch.epoch_s.tolist(),
             batch.east_m.tolist(), batch.north_m.tolist(), batch.velocity_east_ms.tolist(),
@@ -194,6 +200,47 @@ class GroupContinuity:
             self._pruned_at = now
             self.seen = {k: v for k, v in self.seen.items() if now - v.time_s <= s.window_s}
         return identity, predecessor
+
+    def _settle(self, batch: TrackBatch, identity: IntArray, predecessor: IntArray,
+                carried: dict[int, tuple[int, int, int]], now: float, fresh: set[int]) -> None:
+        """Test again the young tracks that started a group of their own (``settle_s``):
+        one found to continue a lost group takes its identity from now on, and so do the
+        tracks that joined it meanwhile. Only groups lost before the young track began
+        are candidates, as at its first sight."""
+        s = self.settings
+        young = [
+            row for row in range(len(batch))
+            if row not in fresh
+            and (seen := self.seen.get(int(batch.serial[row]))) is not None
+            and seen.identity == int(batch.serial[row])
+            and seen.carried is None
+            and float(batch.epoch_s[row]) - seen.first_s <= s.settle_s
+        ]
+        for row in young:
+            mine = self.seen[int(batch.serial[row])]
+            lost = {
+                serial: seen
+                for serial, seen in self.seen.items()
+                if not seen.continued
+                and seen.identity != mine.identity
+                and s.lost_after_s <= mine.first_s - seen.time_s
+                and now - seen.time_s <= s.window_s
+                and seen.time_s - seen.first_s >= s.min_seen_s
+                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
+            }
+            found = self._continues(batch, row, lost) if lost else None
+            if found is None:
+                continue
+            before = mine.identity
+            predecessor[row] = found
+            identity[row] = lost[found].identity
+            carried[row] = lost[found].head_count()
+            mine.carried = carried[row]
+            lost[found].continued = True
+            self.continued += 1
+            for other in self.seen.values():  # what joined it is of that group too
+                if other.identity == before:
+                    other.identity = int(identity[row])
 
     def _beside(self, batch: TrackBatch, row: int, alive: list[Sighting],
                 columns: np.ndarray) -> Sighting | None:

@@ -1,0 +1,81 @@
+"""Field streams (issue 18): a group found again after a gap is first seen as a fragment
+(the first member out of the dead ground, a rough heading), so continuity tests a young
+track again while it settles; and parts of one group crossing at one place and moment
+are one crossing."""
+
+from __future__ import annotations
+
+from tests.conftest import T0
+from tests.unit.test_group_continuity import _batch, _lost_at
+
+from borderwatch.domain import Direction, IncidentType
+from borderwatch.geo import Boundary
+from borderwatch.watch import CrossingRule, IncidentFactory, RiskModel, Watch
+from borderwatch.watch.base import RecentIncidents
+from borderwatch.watch.continuity import ContinuitySettings, GroupContinuity
+
+
+def test_a_fragment_first_seen_small_and_heading_back_continues_once_it_settles() -> None:
+    continuity = _lost_at(30, 0.0)  # group 1 (a pair here) followed south, lost at t = 30
+    # 60 s later on its way: first seen with the velocity of two scans, pointing back.
+    identity, before = continuity.observe(_batch(2, 90, 5.0, 10.0, v_north=+1.5, size=1))
+    assert (int(identity[0]), int(before[0])) == (2, -1)
+    # A member beside it joins the young group (its identity, for now).
+    identity, _ = continuity.observe(_batch(3, 91, 8.0, 9.0, v_north=+1.0, size=1))
+    assert int(identity[0]) == 2
+    # Its velocity settles: it continues the lost group, and so does what joined it.
+    identity, before = continuity.observe(_batch(2, 93, 5.0, 7.0, v_north=-1.0, size=2))
+    assert (int(identity[0]), int(before[0])) == (1, 1)
+    assert continuity.seen[3].identity == 1
+    # Only while it settles: past ``settle_s`` a track keeps the identity it has.
+    late = _lost_at(30, 0.0)
+    late.observe(_batch(2, 90, 5.0, 10.0, v_north=+1.5, size=1))
+    settle = ContinuitySettings().settle_s
+    _, before = late.observe(_batch(2, 91 + settle, 5.0, 7.0, v_north=-1.0, size=2))
+    assert int(before[0]) == -1
+
+
+def test_a_young_track_continues_no_group_lost_after_it_began() -> None:
+    continuity = GroupContinuity()
+    for t in range(30):  # group 1, south at 1 m/s, updated up to t = 29
+        continuity.observe(_batch(1, t, 0.0, 100.0 - t))
+    # Track 2 began 50 m ahead of it while group 1 was tracked: another group, however
+    # near group 1's way it later is.
+    identity, _ = continuity.observe(_batch(2, 28, 0.0, 20.0, size=1))
+    assert int(identity[0]) == 2
+    _, before = continuity.observe(_batch(2, 37, 0.0, 15.0, size=1))
+    assert int(before[0]) == -1
+
+
+def test_a_group_lost_north_and_found_south_as_a_fragment_raises_its_crossing(
+    boundary: Boundary,
+) -> None:
+    # A group of 9 walks south, is lost 70 m north of the line; 60 s later its first
+    # member is tracked 10 m south of it with a velocity pointing north and a count of 1,
+    # which no lost group of 9 matches. Two seconds later the track counts 9 and walks
+    # south: it is the group, and the crossing it made in the gap is raised then, once.
+    watch = Watch(boundary, [CrossingRule(boundary, IncidentFactory(boundary, RiskModel()))])
+    e0, n0 = boundary.frame.point_to_local(49.0, -111.9)
+    for t in range(30):
+        assert watch.observe(_batch(1, t, e0, n0 + 100.0 - t, size=9)) == []
+    assert watch.observe(_batch(2, 90, e0, n0 - 10.0, v_north=+1.5, size=1)) == []
+    incidents = watch.observe(_batch(2, 92, e0, n0 - 12.0, v_north=-1.0, size=9))
+    assert [(i.type, i.direction) for i in incidents] == [
+        (IncidentType.CROSSING, Direction.SOUTHBOUND)
+    ]
+    assert incidents[0].track_id == "trk-000001"  # the group's identity
+    assert 29 < incidents[0].time.timestamp() - T0 < 92  # in the gap, not at detection
+    assert watch.observe(_batch(2, 93, e0, n0 - 13.0, size=9)) == []
+
+
+def test_parts_of_a_group_crossing_at_one_place_and_moment_are_one_crossing() -> None:
+    recent = RecentIncidents(300.0, 180.0)
+    recent.add(0.0, 0.0, 1000.0, -1, serial=7, now=1005.0, here=(0.0, -10.0, 0.0, -1.0))
+    recent.observe(_batch(7, 1010 - T0, 0.0, -15.0))  # the first part is still tracked
+    # 12 s later, 15 m along the line, by a part 45 m from the first now (a group in file,
+    # split in two by the group layer): the same crossing.
+    assert recent.is_repeat(15.0, 0.0, 1012.0, -1, now=1012.0, here=(60.0, -10.0, 0.0, -1.0),
+                            born_s=900.0)
+    # 150 m along the line (another group beside it) is not.
+    assert not recent.is_repeat(150.0, 0.0, 1012.0, -1, now=1012.0,
+                                here=(150.0, -10.0, 0.0, -1.0), born_s=900.0)
