@@ -79,3 +79,18 @@ def test_parts_of_a_group_crossing_at_one_place_and_moment_are_one_crossing() ->
     # 150 m along the line (another group beside it) is not.
     assert not recent.is_repeat(150.0, 0.0, 1012.0, -1, now=1012.0,
                                 here=(150.0, -10.0, 0.0, -1.0), born_s=900.0)
+
+
+def test_a_part_lost_while_its_group_goes_on_elsewhere_is_not_a_lost_group() -> None:
+    # Track 2 walks beside group 1 (its identity), then is lost at t = 30 while track 1
+    # goes on 40 m east. A new track 60 s later on track 2's way is not track 2's group
+    # found again: that group is followed now, elsewhere.
+    continuity = GroupContinuity()
+    for t in range(30):
+        continuity.observe(_batch(1, t, 40.0, 100.0 - t))
+        identity, _ = continuity.observe(_batch(2, t, 20.0, 100.0 - t))
+        assert int(identity[0]) == 1
+    for t in range(30, 90):
+        continuity.observe(_batch(1, t, 40.0 + 1.0 * (t - 30), 100.0 - t))
+    _, before = continuity.observe(_batch(3, 90, 20.0, 12.0))
+    assert int(before[0]) == -1

@@ -24,6 +24,14 @@ evidence of where the group went) when:
   off by a metre a second or more);
 * its head count is within a factor ``size_ratio`` (plus one) of the lost group's.
 
+**Settling.** The first member out of the dead ground is tracked first: a count of 1 and
+the velocity of two scans, which the test above refuses for a group of 9, or for a
+heading off by a metre a second. So a track that started a group of its own is tested
+again at each update for ``settle_s`` (against the groups lost before it began); found
+to continue one, it takes its identity from then on, with the tracks that joined it, and
+the crossing rule raises the crossing made in the gap on that update (measured on the
+field streams' tuning seeds: docs/accuracy.md).
+
 **Head count through a gap.** A track a few seconds old has seen a few members in a few
 scans: it undercounts (a fragment, or the first member out of the dead ground). A track
 that continues a lost group, or walks beside a tracked one, *carries* that group's count:
@@ -42,7 +50,9 @@ appearance is the head count), done online and greedily.
 Edge cases, kept on purpose:
 
 * A group still being tracked is never continued by another track: two groups crossing
-  close together, both tracked, stay two groups and make two incidents.
+  close together, both tracked, stay two groups and make two incidents. This holds for
+  the group, not the track: a part of a group lost while another track of the group goes
+  on (the group layer split it) is not a lost group.
 * A group lost for longer than ``window_s`` is a new group when seen again: a crossing it
   then completes is raised as a new incident (better twice than never).
 * A track that splits off a live group is a new group (its parent is not lost).
@@ -159,14 +169,7 @@ class GroupContinuity:
                     self.joined += 1
                     joined.add(row)
                     carried[row] = beside.head_count()
-            lost = {
-                serial: seen
-                for serial, seen in self.seen.items()
-                if not seen.continued
-                and s.lost_after_s <= now - seen.time_s <= s.window_s
-                and seen.time_s - seen.first_s >= s.min_seen_s
-                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
-            }
+            lost = self._lost(now, now)
             for row in fresh:
                 if row in joined:  # part of a tracked group: continues nothing of its own
                     continue
@@ -218,16 +221,7 @@ class GroupContinuity:
         ]
         for row in young:
             mine = self.seen[int(batch.serial[row])]
-            lost = {
-                serial: seen
-                for serial, seen in self.seen.items()
-                if not seen.continued
-                and seen.identity != mine.identity
-                and s.lost_after_s <= mine.first_s - seen.time_s
-                and now - seen.time_s <= s.window_s
-                and seen.time_s - seen.first_s >= s.min_seen_s
-                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
-            }
+            lost = self._lost(now, mine.first_s)
             found = self._continues(batch, row, lost) if lost else None
             if found is None:
                 continue
@@ -241,6 +235,27 @@ class GroupContinuity:
             for other in self.seen.values():  # what joined it is of that group too
                 if other.identity == before:
                     other.identity = int(identity[row])
+
+    def _lost(self, now: float, lost_by: float) -> dict[int, Sighting]:
+        """The lost groups a new track may continue: not updated since ``lost_by`` -
+        ``lost_after_s`` (for a young track, since before it began), seen within
+        ``window_s`` and followed for ``min_seen_s``, at walking speed, not continued
+        yet, and of a group no track follows now: a track of a group that goes on
+        elsewhere (a fragment the group layer split off) is not a lost group."""
+        s = self.settings
+        followed = {
+            seen.identity for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
+        }
+        return {
+            serial: seen
+            for serial, seen in self.seen.items()
+            if not seen.continued
+            and seen.identity not in followed
+            and s.lost_after_s <= lost_by - seen.time_s
+            and now - seen.time_s <= s.window_s
+            and seen.time_s - seen.first_s >= s.min_seen_s
+            and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
+        }
 
     def _beside(self, batch: TrackBatch, row: int, alive: list[Sighting],
                 columns: np.ndarray) -> Sighting | None:
