@@ -94,3 +94,24 @@ def test_a_part_lost_while_its_group_goes_on_elsewhere_is_not_a_lost_group() -> 
         continuity.observe(_batch(1, t, 40.0 + 1.0 * (t - 30), 100.0 - t))
     _, before = continuity.observe(_batch(3, 90, 20.0, 12.0))
     assert int(before[0]) == -1
+
+
+def test_a_group_followed_through_a_gap_is_not_taken_for_a_restart_of_another(
+    boundary: Boundary,
+) -> None:
+    # Group A crosses north at t = 40 and its track goes quiet at t = 55. Group B, 150 m
+    # east, tracked since t = 0, is lost at t = 30 south of the line and found again at
+    # t = 100 on a new track (continuity links it): its crossing a minute after A's is
+    # its own, not A's track restarted (which the last guard would merge).
+    watch = Watch(boundary, [CrossingRule(boundary, IncidentFactory(boundary, RiskModel()))])
+    e0, n0 = boundary.frame.point_to_local(49.0, -111.9)
+    raised = []
+    for t in range(56):
+        raised += watch.observe(_batch(1, t, e0, n0 - 40.0 + t, v_north=1.0))
+        if t < 30:
+            raised += watch.observe(_batch(2, t, e0 + 150.0, n0 - 100.0 + t, v_north=1.0))
+    for t in range(100, 140):
+        raised += watch.observe(_batch(3, t, e0 + 150.0, n0 - 120.0 + t, v_north=1.0))
+    assert [(i.track_id, i.direction) for i in raised] == [
+        ("trk-000001", Direction.NORTHBOUND), ("trk-000002", Direction.NORTHBOUND)
+    ]

@@ -44,7 +44,9 @@ class BatchGeometry:
     predecessor_slot: IntArray | None = None
     """... and the slot that group's track last had (else -1)."""
     first_seen_s: FloatArray | None = None
-    """When each row's track was first seen by the watch (data time)."""
+    """When each row's group was first seen by the watch (data time): the first track of
+    its chain (``Sighting.chain_first_s``). A group followed through a gap is not one
+    that began after another went quiet (RecentIncidents)."""
 
     def identity_of(self, batch: TrackBatch, row: int) -> int:
         return int(batch.serial[row] if self.identity is None else self.identity[row])
@@ -91,8 +93,9 @@ class RecentIncidents:
     direction, within ``distance_m`` and ``window_s`` is a repeat when
 
     * the track that raised the earlier one is no longer updated (for ``alive_s``) and
-      the new track began after it went quiet: the group's track broke and restarted,
-      seen again (a track followed since before then is another group); or
+      the new group began after it went quiet: the group's track broke and restarted,
+      seen again (a group followed since before then, through gaps its continuity
+      bridged too, is another group); or
     * that track is still updated, but is within ``together_m`` of the new one now: one
       group the group layer saw as two (a radar resolving its members while a long-range
       sensor reports it as one; parts of a group found again after a gap). Velocities are
@@ -330,7 +333,7 @@ class Watch:
             identity=identity,
             predecessor=predecessor,
             predecessor_slot=slot_before,
-            first_seen_s=np.fromiter((s.first_s for s in sightings), float, len(batch)),
+            first_seen_s=np.fromiter((s.chain_first_s for s in sightings), float, len(batch)),
         )
         return Prepared(batch, geometry)
 

@@ -116,6 +116,13 @@ class Sighting:
     """The track's own head count range (TrackBatch.size_range)."""
     carried: tuple[int, int, int] | None = None
     """(count, low, high) carried from the group it continues or walks beside; None: own."""
+    chain_first_s: float = math.nan
+    """When the group (its identity) was first seen: the first track's ``first_s``, passed
+    on to the tracks that continue it or walk beside it (NaN: this track's own)."""
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.chain_first_s):
+            self.chain_first_s = self.first_s
 
     def head_count(self) -> tuple[int, int, int]:
         """(count, low, high): its own, raised by what it carries (module docstring)."""
@@ -152,6 +159,7 @@ class GroupContinuity:
         fresh = [row for row in range(n) if int(batch.serial[row]) not in self.seen]
         joined: set[int] = set()
         carried: dict[int, tuple[int, int, int]] = {}
+        chain_first: dict[int, float] = {}
         if fresh:
             alive = [
                 seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
@@ -169,6 +177,7 @@ class GroupContinuity:
                     self.joined += 1
                     joined.add(row)
                     carried[row] = beside.head_count()
+                    chain_first[row] = beside.chain_first_s
             lost = self._lost(now, now)
             for row in fresh:
                 if row in joined:  # part of a tracked group: continues nothing of its own
@@ -178,6 +187,7 @@ class GroupContinuity:
                     predecessor[row] = found
                     identity[row] = lost[found].identity
                     carried[row] = lost[found].head_count()
+                    chain_first[row] = lost[found].chain_first_s
                     lost.pop(found).continued = True
                     self.continued += 1
         self._settle(batch, identity, predecessor, carried, now, set(fresh))
@@ -191,7 +201,7 @@ class GroupContinuity:
             if seen is None:
                 seen = self.seen[serial] = Sighting(
                     int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t,
-                    carried=carried.get(row),
+                    carried=carried.get(row), chain_first_s=chain_first.get(row, t),
                 )
             else:
                 seen.slot, seen.time_s, seen.east_m, seen.north_m = slot, t, e, nn
@@ -230,11 +240,13 @@ class GroupContinuity:
             identity[row] = lost[found].identity
             carried[row] = lost[found].head_count()
             mine.carried = carried[row]
+            mine.chain_first_s = lost[found].chain_first_s
             lost[found].continued = True
             self.continued += 1
             for other in self.seen.values():  # what joined it is of that group too
                 if other.identity == before:
                     other.identity = int(identity[row])
+                    other.chain_first_s = mine.chain_first_s
 
     def _lost(self, now: float, lost_by: float) -> dict[int, Sighting]:
         """The lost groups a new track may continue: not updated since ``lost_by`` -
