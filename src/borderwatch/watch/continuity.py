@@ -229,9 +229,13 @@ class GroupContinuity:
             and seen.carried is None
             and float(batch.epoch_s[row]) - seen.first_s <= s.settle_s
         ]
+        pool = self._lost(now, now) if young else {}
         for row in young:
             mine = self.seen[int(batch.serial[row])]
-            lost = self._lost(now, mine.first_s)
+            lost = {
+                serial: seen for serial, seen in pool.items()
+                if not seen.continued and s.lost_after_s <= mine.first_s - seen.time_s
+            }
             found = self._continues(batch, row, lost) if lost else None
             if found is None:
                 continue
