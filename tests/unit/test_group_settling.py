@@ -115,3 +115,23 @@ def test_a_group_followed_through_a_gap_is_not_taken_for_a_restart_of_another(
     assert [(i.track_id, i.direction) for i in raised] == [
         ("trk-000001", Direction.NORTHBOUND), ("trk-000002", Direction.NORTHBOUND)
     ]
+
+
+def test_a_young_track_that_raised_its_own_crossing_keeps_it_when_it_settles(
+    boundary: Boundary,
+) -> None:
+    # Group 1 is lost 70 m north of the line. A new track crosses south on its own (its
+    # first velocity points back, so it is not linked at first) and raises the crossing;
+    # when it settles it is found to be group 1, whose crossing that was: not raised again.
+    rule = CrossingRule(boundary, IncidentFactory(boundary, RiskModel()))
+    watch = Watch(boundary, [rule])
+    e0, n0 = boundary.frame.point_to_local(49.0, -111.9)
+    for t in range(30):
+        assert watch.observe(_batch(1, t, e0, n0 + 100.0 - t)) == []
+    raised = watch.observe(_batch(2, 90, e0, n0 + 8.0, v_north=+1.5))
+    raised += watch.observe(_batch(2, 91, e0, n0 - 8.0, v_north=+1.5))
+    assert [i.track_id for i in raised] == ["trk-000002"]
+    assert watch.observe(_batch(2, 93, e0, n0 - 10.0, v_north=-1.0)) == []
+    assert watch.continuity.seen[2].identity == 1  # it did settle into group 1
+    assert rule.raised[1][2] == raised[0].incident_id  # the group's crossing is that one
+    assert watch.observe(_batch(2, 94, e0, n0 - 11.0, v_north=-1.0)) == []
