@@ -44,7 +44,9 @@ class BatchGeometry:
     predecessor_slot: IntArray | None = None
     """... and the slot that group's track last had (else -1)."""
     first_seen_s: FloatArray | None = None
-    """When each row's track was first seen by the watch (data time)."""
+    """When each row's group was first seen by the watch (data time): the first track of
+    its chain (``Sighting.chain_first_s``). A group followed through a gap is not one
+    that began after another went quiet (RecentIncidents)."""
 
     def identity_of(self, batch: TrackBatch, row: int) -> int:
         return int(batch.serial[row] if self.identity is None else self.identity[row])
@@ -88,15 +90,20 @@ def extend_rows(array: np.ndarray, size: int, fill: object) -> np.ndarray:
 
 class RecentIncidents:
     """Incidents raised lately, so that one group does not raise the same one twice: same
-    direction, within ``distance_m`` and ``window_s`` is a repeat when either
+    direction, within ``distance_m`` and ``window_s`` is a repeat when
 
     * the track that raised the earlier one is no longer updated (for ``alive_s``) and
-      the new track began after it went quiet: the group's track broke and restarted,
-      seen again (a track followed since before then is another group); or
+      the new group began after it went quiet: the group's track broke and restarted,
+      seen again (a group followed since before then, through gaps its continuity
+      bridged too, is another group); or
     * that track is still updated, but is within ``together_m`` of the new one now: one
       group the group layer saw as two (a radar resolving its members while a long-range
       sensor reports it as one; parts of a group found again after a gap). Velocities are
-      not compared: a track a few seconds old has a velocity off by metres a second.
+      not compared: a track a few seconds old has a velocity off by metres a second; or
+    * the two crossings were within ``together_m`` and ``together_s`` of each other,
+      whatever their tracks: parts of one group in file cross at one place within
+      seconds, and the group layer may follow them as two groups, each with its own
+      identity through a gap (field streams, groups of up to 12).
 
     Otherwise it is another group: two groups crossing 150 m and 30 s apart are two
     incidents (the crossing suite has them), and so are two groups crossing side by side
@@ -109,11 +116,13 @@ class RecentIncidents:
         window_s: float,
         alive_s: float = 5.0,
         together_m: float = 30.0,
+        together_s: float = 30.0,
     ) -> None:
         self.distance_m = distance_m
         self.window_s = window_s
         self.alive_s = alive_s
         self.together_m = together_m
+        self.together_s = together_s
         self._seen: list[tuple[float, float, float, int, int]] = []
         self._last_update: dict[int, tuple[float, float, float, float, float]] = {}
         """Serial -> time, east, north, velocity east and north of its last update."""
@@ -160,6 +169,11 @@ class RecentIncidents:
                 and (east - e) ** 2 + (north - n) ** 2 <= self.distance_m**2
             ):
                 continue
+            if (
+                abs(time_s - t) <= self.together_s
+                and (east - e) ** 2 + (north - n) ** 2 <= self.together_m**2
+            ):
+                return True  # the same place at the same moment: parts of one group
             last = self._last_update.get(serial)
             if last is None:
                 return True
@@ -319,7 +333,7 @@ class Watch:
             identity=identity,
             predecessor=predecessor,
             predecessor_slot=slot_before,
-            first_seen_s=np.fromiter((s.first_s for s in sightings), float, len(batch)),
+            first_seen_s=np.fromiter((s.chain_first_s for s in sightings), float, len(batch)),
         )
         return Prepared(batch, geometry)
 

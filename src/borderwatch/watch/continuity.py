@@ -24,6 +24,14 @@ evidence of where the group went) when:
   off by a metre a second or more);
 * its head count is within a factor ``size_ratio`` (plus one) of the lost group's.
 
+**Settling.** The first member out of the dead ground is tracked first: a count of 1 and
+the velocity of two scans, which the test above refuses for a group of 9, or for a
+heading off by a metre a second. So a track that started a group of its own is tested
+again at each update for ``settle_s`` (against the groups lost before it began); found
+to continue one, it takes its identity from then on, with the tracks that joined it, and
+the crossing rule raises the crossing made in the gap on that update (measured on the
+field streams' tuning seeds: docs/accuracy.md).
+
 **Head count through a gap.** A track a few seconds old has seen a few members in a few
 scans: it undercounts (a fragment, or the first member out of the dead ground). A track
 that continues a lost group, or walks beside a tracked one, *carries* that group's count:
@@ -42,7 +50,9 @@ appearance is the head count), done online and greedily.
 Edge cases, kept on purpose:
 
 * A group still being tracked is never continued by another track: two groups crossing
-  close together, both tracked, stay two groups and make two incidents.
+  close together, both tracked, stay two groups and make two incidents. This holds for
+  the group, not the track: a part of a group lost while another track of the group goes
+  on (the group layer split it) is not a lost group.
 * A group lost for longer than ``window_s`` is a new group when seen again: a crossing it
   then completes is raised as a new incident (better twice than never).
 * A track that splits off a live group is a new group (its parent is not lost).
@@ -76,6 +86,11 @@ class ContinuitySettings:
     max_new_speed_ms: float = 5.0
     """... nor continued by a new track faster than this."""
     size_ratio: float = 3.0
+    settle_s: float = 10.0
+    """A track that started a group of its own is tested again at each update for this
+    long: its first velocity and head count come from a few scans of the first members out
+    of the dead ground (a fragment of a big group counts 1, its heading is off by a metre a
+    second), so the first test alone refuses the very groups it is for."""
     together_m: float = 30.0
     together_ms: float = 3.0
     """A new track this close to a group being tracked, at a velocity this close (loose:
@@ -101,6 +116,13 @@ class Sighting:
     """The track's own head count range (TrackBatch.size_range)."""
     carried: tuple[int, int, int] | None = None
     """(count, low, high) carried from the group it continues or walks beside; None: own."""
+    chain_first_s: float = math.nan
+    """When the group (its identity) was first seen: the first track's ``first_s``, passed
+    on to the tracks that continue it or walk beside it (NaN: this track's own)."""
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.chain_first_s):
+            self.chain_first_s = self.first_s
 
     def head_count(self) -> tuple[int, int, int]:
         """(count, low, high): its own, raised by what it carries (module docstring)."""
@@ -137,6 +159,7 @@ class GroupContinuity:
         fresh = [row for row in range(n) if int(batch.serial[row]) not in self.seen]
         joined: set[int] = set()
         carried: dict[int, tuple[int, int, int]] = {}
+        chain_first: dict[int, float] = {}
         if fresh:
             alive = [
                 seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
@@ -154,14 +177,8 @@ class GroupContinuity:
                     self.joined += 1
                     joined.add(row)
                     carried[row] = beside.head_count()
-            lost = {
-                serial: seen
-                for serial, seen in self.seen.items()
-                if not seen.continued
-                and s.lost_after_s <= now - seen.time_s <= s.window_s
-                and seen.time_s - seen.first_s >= s.min_seen_s
-                and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
-            }
+                    chain_first[row] = beside.chain_first_s
+            lost = self._lost(now, now)
             for row in fresh:
                 if row in joined:  # part of a tracked group: continues nothing of its own
                     continue
@@ -170,8 +187,10 @@ class GroupContinuity:
                     predecessor[row] = found
                     identity[row] = lost[found].identity
                     carried[row] = lost[found].head_count()
+                    chain_first[row] = lost[found].chain_first_s
                     lost.pop(found).continued = True
                     self.continued += 1
+        self._settle(batch, identity, predecessor, carried, now, set(fresh))
         columns = zip(
             batch.serial.tolist(), batch.slot.tolist(), batch.epoch_s.tolist(),
             batch.east_m.tolist(), batch.north_m.tolist(), batch.velocity_east_ms.tolist(),
@@ -182,7 +201,7 @@ class GroupContinuity:
             if seen is None:
                 seen = self.seen[serial] = Sighting(
                     int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t,
-                    carried=carried.get(row),
+                    carried=carried.get(row), chain_first_s=chain_first.get(row, t),
                 )
             else:
                 seen.slot, seen.time_s, seen.east_m, seen.north_m = slot, t, e, nn
@@ -194,6 +213,65 @@ class GroupContinuity:
             self._pruned_at = now
             self.seen = {k: v for k, v in self.seen.items() if now - v.time_s <= s.window_s}
         return identity, predecessor
+
+    def _settle(self, batch: TrackBatch, identity: IntArray, predecessor: IntArray,
+                carried: dict[int, tuple[int, int, int]], now: float, fresh: set[int]) -> None:
+        """Test again the young tracks that started a group of their own (``settle_s``):
+        one found to continue a lost group takes its identity from now on, and so do the
+        tracks that joined it meanwhile. Only groups lost before the young track began
+        are candidates, as at its first sight."""
+        s = self.settings
+        young = [
+            row for row in range(len(batch))
+            if row not in fresh
+            and (seen := self.seen.get(int(batch.serial[row]))) is not None
+            and seen.identity == int(batch.serial[row])
+            and seen.carried is None
+            and float(batch.epoch_s[row]) - seen.first_s <= s.settle_s
+        ]
+        pool = self._lost(now, now) if young else {}
+        for row in young:
+            mine = self.seen[int(batch.serial[row])]
+            lost = {
+                serial: seen for serial, seen in pool.items()
+                if not seen.continued and s.lost_after_s <= mine.first_s - seen.time_s
+            }
+            found = self._continues(batch, row, lost) if lost else None
+            if found is None:
+                continue
+            before = mine.identity
+            predecessor[row] = found
+            identity[row] = lost[found].identity
+            carried[row] = lost[found].head_count()
+            mine.carried = carried[row]
+            mine.chain_first_s = lost[found].chain_first_s
+            lost[found].continued = True
+            self.continued += 1
+            for other in self.seen.values():  # what joined it is of that group too
+                if other.identity == before:
+                    other.identity = int(identity[row])
+                    other.chain_first_s = mine.chain_first_s
+
+    def _lost(self, now: float, lost_by: float) -> dict[int, Sighting]:
+        """The lost groups a new track may continue: not updated since ``lost_by`` -
+        ``lost_after_s`` (for a young track, since before it began), seen within
+        ``window_s`` and followed for ``min_seen_s``, at walking speed, not continued
+        yet, and of a group no track follows now: a track of a group that goes on
+        elsewhere (a fragment the group layer split off) is not a lost group."""
+        s = self.settings
+        followed = {
+            seen.identity for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
+        }
+        return {
+            serial: seen
+            for serial, seen in self.seen.items()
+            if not seen.continued
+            and seen.identity not in followed
+            and s.lost_after_s <= lost_by - seen.time_s
+            and now - seen.time_s <= s.window_s
+            and seen.time_s - seen.first_s >= s.min_seen_s
+            and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
+        }
 
     def _beside(self, batch: TrackBatch, row: int, alive: list[Sighting],
                 columns: np.ndarray) -> Sighting | None:

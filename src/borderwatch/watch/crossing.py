@@ -144,6 +144,7 @@ class CrossingRule:
             self.last_sign = extend_rows(self.last_sign, size, 0)
             self.last_pos = extend_rows(self.last_pos, size, np.nan)
             self.cross = extend_rows(self.cross, size, np.nan)
+        self._inherit_late(batch, geometry, fresh, size)
         if len(fresh) == 0:
             return batch.slot
         slots = batch.slot[fresh]
@@ -179,6 +180,41 @@ class CrossingRule:
             self.cross[slot] = state[5:9]
             self.cross_segment[slot] = state[9]
         return batch.slot
+
+    def _inherit_late(self, batch: TrackBatch, geometry: BatchGeometry,
+                      fresh: np.ndarray, size: int) -> None:
+        """A young track found to continue a lost group after its first update
+        (``ContinuitySettings.settle_s``) takes the group's side and last position now, so
+        that this update's side test raises the crossing made in the gap (its point where
+        the path from where the group was lost to here meets the line). One that already
+        raised a crossing of its own keeps it: it is the group's."""
+        if geometry.predecessor is None or geometry.predecessor_slot is None:
+            return
+        late = np.flatnonzero(geometry.predecessor >= 0)
+        late = late[~np.isin(late, fresh)]
+        for row in late.tolist():
+            before = int(geometry.predecessor[row])
+            old_slot = int(geometry.predecessor_slot[row])
+            own = self.raised.pop(int(batch.serial[row]), None)
+            if own is not None:
+                self.raised.setdefault(geometry.identity_of(batch, row), own)
+                continue
+            if 0 <= old_slot < size and int(self.memory.serial[old_slot]) == before:
+                state = self._state(old_slot)
+            elif before in self.retired:
+                state = self.retired[before]
+            else:
+                continue
+            if state[0] == 0:
+                continue
+            slot = int(batch.slot[row])
+            self.firm_side[slot], self.last_sign[slot] = state[0], state[1]
+            self.inherited[slot] = True
+            self.pending_side[slot] = 0
+            self.pending_count[slot] = 0
+            self.last_pos[slot] = state[2:5]
+            self.cross[slot] = state[5:9]
+            self.cross_segment[slot] = state[9]
 
     def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]:
         """Take one batch of updated tracks; return the crossings it completed.
