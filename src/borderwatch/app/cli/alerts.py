@@ -4,6 +4,7 @@ outbox and the disclosure log in one SQLite file, as written by the demo or a se
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,7 +30,11 @@ alerts_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-console = Console()
+# A table piped to a file or another program is read whole, not on a screen: rich's
+# default of 80 columns there folded unit ids and incident types mid-word (`grep RCMP-K`
+# found nothing). COLUMNS, when set, still decides; a terminal gives its own width.
+console = (Console(width=160)
+           if "COLUMNS" not in os.environ and not sys.stdout.isatty() else Console())
 
 DbOption = Annotated[
     Path,
