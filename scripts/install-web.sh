@@ -23,7 +23,7 @@ NM=web/node_modules
 rm -rf "$VENDOR.tmp"
 mkdir -p "$VENDOR.tmp/leaflet/images" "$VENDOR.tmp/mgrs" "$VENDOR.tmp/swagger-ui" "$VENDOR.tmp/protomaps-leaflet"
 cp "$NM/leaflet/dist/leaflet.js" "$NM/leaflet/dist/leaflet.css" "$NM/leaflet/LICENSE" "$VENDOR.tmp/leaflet/"
-cp "$NM"/leaflet/dist/images/layers*.png "$VENDOR.tmp/leaflet/images/"
+cp "$NM"/leaflet/dist/images/*.png "$VENDOR.tmp/leaflet/images/"
 cp "$NM/mgrs/dist/mgrs.min.js" "$NM/mgrs/license.md" "$VENDOR.tmp/mgrs/"
 cp "$NM/swagger-ui-dist/swagger-ui-bundle.js" "$NM/swagger-ui-dist/swagger-ui.css" \
    "$NM/swagger-ui-dist/favicon-32x32.png" "$NM/swagger-ui-dist/LICENSE" "$VENDOR.tmp/swagger-ui/"
