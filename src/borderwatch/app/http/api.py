@@ -31,6 +31,7 @@ from fastapi.responses import (
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from borderwatch.alerts import LifecycleError
+from borderwatch.app.http.export import export_routes
 from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
@@ -375,6 +376,10 @@ def create_app(service: Service) -> FastAPI:
     # -- responders (respond.py) ------------------------------------------------------
 
     app.include_router(responder_routes(service, allowed(Action.READ), allowed(Action.ASSIGN)))
+
+    # -- export of tracks and incidents as GeoJSON and KML (export.py) ----------------
+
+    app.include_router(export_routes(service, allowed(Action.READ), filters))
 
     # -- live feed -------------------------------------------------------------------
 

@@ -208,6 +208,14 @@ document.addEventListener("click", async (ev) => {
     return;
   }
   if (b.dataset.intercept) { await showIntercept(b.dataset.intercept); return; }
+  if (b.dataset.export) {  // fetched with the key (a plain link could not send it), saved as a file
+    const r = await fetch(`/v1/export/${b.dataset.export}`, { headers: { "X-API-Key": state.key } });
+    if (!r.ok) { b.textContent = `export failed (${r.status})`; return; }
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob()); a.download = `borderwatch-${b.dataset.export}`;
+    a.click(); setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    return;
+  }
   if (b.dataset.assign) {
     b.disabled = true;
     try { await api(`/v1/incidents/${encodeURIComponent(b.dataset.assign)}/assign`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ unit_id: b.dataset.unit }) }); b.textContent = "Assigned"; }
