@@ -5,6 +5,8 @@ packages the pages say which command installs them and the API still answers."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,42 @@ def test_without_the_packages_the_pages_say_how_to_install_them(
     assert client.get("/openapi.json").status_code == 200
     # The dashboard's own script carries the same hint for the map's place.
     assert "make web" in client.get("/map.js").text
+
+
+def pmtiles_file(path: Path) -> Path:
+    # A PMTiles v3 header's magic and version, then filler: the service serves bytes, it
+    # does not read tiles (protomaps-leaflet does, in the browser).
+    path.write_bytes(b"PMTiles\x03" + bytes(range(256)) * 8)
+    return path
+
+
+def test_the_basemap_is_served_in_byte_ranges(tmp_path: Path) -> None:
+    basemap = pmtiles_file(tmp_path / "region.pmtiles")
+    client = client_for(tmp_path, basemap=basemap)
+    assert client.get("/v1/basemap").json() == {"basemap": "/basemap.pmtiles"}
+    # The PMTiles reader asks for the 127-byte header first, then directories and tiles.
+    part = client.get("/basemap.pmtiles", headers={"Range": "bytes=0-126"})
+    assert part.status_code == 206
+    assert part.headers["content-range"] == f"bytes 0-126/{basemap.stat().st_size}"
+    assert part.content == basemap.read_bytes()[:127]
+    later = client.get("/basemap.pmtiles", headers={"Range": "bytes=1000-1009"})
+    assert later.status_code == 206 and later.content == basemap.read_bytes()[1000:1010]
+    assert client.get("/basemap.pmtiles").content == basemap.read_bytes()
+
+
+def test_without_a_basemap_there_is_none_to_fetch(tmp_path: Path) -> None:
+    client = client_for(tmp_path)
+    assert client.get("/v1/basemap").json() == {"basemap": None}
+    assert client.get("/basemap.pmtiles").status_code == 404
+
+
+def test_serve_refuses_a_basemap_that_is_not_pmtiles(tmp_path: Path) -> None:
+    wrong = tmp_path / "map.mbtiles"
+    wrong.write_bytes(b"SQLite format 3\x00" + bytes(100))
+    result = subprocess.run(
+        [sys.executable, "-m", "borderwatch", "serve", "--db", str(tmp_path / "s.db"),
+         "--port", "0", "--allow-undeclared-sensors", "--basemap", str(wrong)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "--basemap" in said and "is not a PMTiles archive" in said, said
