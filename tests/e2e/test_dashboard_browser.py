@@ -205,6 +205,13 @@ def check_the_map(page: Page, incident_id: str) -> None:
         page.send("Input.dispatchKeyEvent", type=kind, key="-", code="Minus",
                   windowsVirtualKeyCode=189)
     assert page.evaluate("window.zoomed") < zoom
+    # The intercept: the proposed point and the unit's line to it drawn on the map.
+    page.click(f'button[data-intercept="{incident_id}"]')
+    page.wait_for("!!document.querySelector('.bw-intercept') && "
+                  "document.querySelectorAll('path.bw-intercept-line').length > 0", 10,
+                  "the intercept point and the unit's line to it")
+
     # Framed as it first opened, for the screenshot (the crossing still selected).
     page.evaluate("void BWMap.fit()")
+    page.evaluate("document.querySelector('aside').scrollTop = 0")
     time.sleep(0.5)

@@ -69,8 +69,9 @@
       cursor.querySelector("#cursor-mgrs").textContent = `MGRS ${fmtMgrs(ev.latlng)}`;
     });
     control("bottomright", "bw-legend", LEGEND);
-    // Panes keep the drawing order whatever order the layers are toggled in.
-    for (const [name, z] of [["coverage", 350], ["reference", 400], ["trails", 420], ["live", 450], ["units", 460], ["labels", 470]]) {
+    // Panes keep the drawing order whatever order the layers are toggled in: an incident's
+  // diamond (hollow, so the group's dot shows through) above the tracks, to be clicked.
+    for (const [name, z] of [["coverage", 350], ["reference", 400], ["trails", 420], ["live", 450], ["incidents", 455], ["units", 460], ["labels", 470]]) {
       map.createPane(name).style.zIndex = z;
     }
     const L_ = M.layers;
@@ -268,7 +269,7 @@
     sync("incidents", incidents, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.type, headCount(f.properties), isSel("incident", id)]), (id, f) => {
       const p = f.properties, [lon, lat] = f.geometry.coordinates;
       const cls = `bw-incident ${p.type === "crossing" ? "bad" : "warn"}${isSel("incident", id) ? " selected" : ""}`;
-      const m = L.marker([lat, lon], { pane: "live", icon: L.divIcon({ className: cls, iconSize: [18, 18], html: `<span data-incident-marker="${escHtml(id)}"></span>` }), riseOnHover: true, keyboard: true, title: `${p.type} ${p.direction || ""}` });
+      const m = L.marker([lat, lon], { pane: "incidents", icon: L.divIcon({ className: cls, iconSize: [18, 18], html: `<span data-incident-marker="${escHtml(id)}"></span>` }), riseOnHover: true, keyboard: true, title: `${p.type} ${p.direction || ""}` });
       m.on("click", () => M.onSelect && M.onSelect("incident", id));
       return { marker: m, parts: [[L_.incidents, m], [L_.incidents, labelMarker([lat, lon], `${(p.type || "").toUpperCase()} ${p.direction || ""} · ${headCount(p)}`, 9)]] };
     });
