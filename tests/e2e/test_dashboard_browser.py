@@ -5,8 +5,9 @@ the system chooses); the browser opens the printed link (an RCMP-K operator key 
 click, and the API must then report the alert acknowledged by that key's agency. Then the
 map (Leaflet, map.js): the boundary and the crossing drawn as layers, the scale bar, the
 latitude/longitude and MGRS under the cursor, a click on the crossing opening its details
-with the head-count range and centring on it, a layer toggled off, wheel and keyboard zoom;
-and no request of the whole session went to a host other than the loopback.
+with the head-count range and centring on it, a layer toggled off, wheel and keyboard zoom,
+the intercept drawn; and no request of the whole session went to a host other than the
+loopback. Last, the US partner's page: the crossing, and no sensor nor track identity.
 
 The screenshot is kept as a test artifact (test-artifacts/dashboard.png); with
 BORDERWATCH_SCREENSHOT=path it is also written there (scripts/dashboard-screenshot.sh
@@ -122,6 +123,7 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             feed = page.evaluate("document.querySelector('#feed')?.textContent")
             raise AssertionError(f"{err}; page errors: {page.exceptions()}; {feed}") from err
 
+    check_the_partners_map(link.split("/#", 1)[0], tmp_path / "service.db")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -215,3 +217,27 @@ def check_the_map(page: Page, incident_id: str) -> None:
     page.evaluate("void BWMap.fit()")
     page.evaluate("document.querySelector('aside').scrollTop = 0")
     time.sleep(0.5)
+
+
+def check_the_partners_map(base: str, db: Path) -> None:
+    """The US partner's page: the crossing it is told of, and none of the deployment's
+    sensors (the sharing policy releases none) nor any track's identity."""
+    from borderwatch.adapters.sqlite.keys import KeyStore
+    from borderwatch.domain.access import Role
+
+    keys = KeyStore(db)
+    partner, _ = keys.create("USBP-HVM", Role.PARTNER, "test")
+    keys.close()
+    assert CHROMIUM is not None
+    with chromium_page(CHROMIUM) as page:
+        page.send("Page.navigate", url=f"{base}/#key={partner}")
+        page.wait_for("document.querySelector('#who')?.textContent.includes('partner')", 20,
+                      "the dashboard to log in with the partner key")
+        page.wait_for("window.BWMap && BWMap.markers.incidents.size > 0", 20,
+                      "the released crossing on the partner's map")
+        assert page.evaluate("BWMap.layers.sensors.getLayers().length"
+                             " + BWMap.layers.coverage.getLayers().length") == 0
+        # A partner's tracks come without an id (keyed here by their position).
+        assert page.evaluate("[...BWMap.markers.tracks.keys()]"
+                             ".every((id) => /^-?\\d/.test(id))")
+        assert page.exceptions() == []
