@@ -32,8 +32,10 @@ $(VENV)/.dev: $(VENV)/.runtime pyproject.toml
 # web/package-lock.json and copied into the service's static/vendor/ folder (gitignored).
 # The script keeps its own stamp (the lock file's hash), so a second run does nothing.
 WEB_STAMP := src/borderwatch/app/http/static/vendor/.installed
+# `make test` requires them (the browser tests check the map); demo and watch go on without.
+WEB_FLAGS ?=
 $(WEB_STAMP): web/package-lock.json scripts/install-web.sh
-	bash scripts/install-web.sh
+	bash scripts/install-web.sh $(WEB_FLAGS)
 
 web: $(WEB_STAMP)
 
@@ -65,6 +67,7 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest tests/unit -q
 
+test: WEB_FLAGS = --require
 test: lint typecheck $(WEB_STAMP)
 	$(BIN)/pytest
 

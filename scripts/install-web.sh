@@ -3,10 +3,17 @@
 # in web/package-lock.json: `npm ci` into web/node_modules (no install scripts), then only
 # the files the service serves are copied into src/borderwatch/app/http/static/vendor/
 # (gitignored). Run by `make demo`, `make watch` and `make test` through a stamp, so a
-# second run does nothing. Without npm it says so and exits 0: the dashboard then loads
-# without its map and says which command installs it.
+# second run does nothing. Without npm, or when npm cannot fetch (offline, no cache), it
+# says so and exits 0: the dashboard then loads without its map and says which command
+# installs it. With --require (`make test`, so CI) either is an error instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+REQUIRE=0
+[ "${1:-}" = "--require" ] && REQUIRE=1
+give_up() {
+    echo "install-web: $1; the dashboard will show no map until scripts/install-web.sh runs" >&2
+    exit "$REQUIRE"
+}
 VENDOR=src/borderwatch/app/http/static/vendor
 STAMP=$VENDOR/.installed
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(sha256sum web/package-lock.json | cut -d' ' -f1)" ]; then
@@ -14,11 +21,10 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(sha256sum web/package-lock.json |
     exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-    echo "install-web: npm not found (install Node.js 18 or later); the dashboard will" \
-         "show no map until scripts/install-web.sh runs" >&2
-    exit 0
+    give_up "npm not found (install Node.js 18 or later with npm)"
 fi
-(cd web && npm ci --ignore-scripts --no-audit --no-fund --silent)
+(cd web && npm ci --ignore-scripts --no-audit --no-fund --silent) \
+    || give_up "npm ci failed in web/ (no network and nothing in npm's cache?)"
 NM=web/node_modules
 rm -rf "$VENDOR.tmp"
 mkdir -p "$VENDOR.tmp/leaflet/images" "$VENDOR.tmp/mgrs" "$VENDOR.tmp/swagger-ui" "$VENDOR.tmp/protomaps-leaflet"
