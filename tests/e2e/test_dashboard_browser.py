@@ -207,6 +207,28 @@ def check_the_map(page: Page, incident_id: str) -> None:
         page.send("Input.dispatchKeyEvent", type=kind, key="-", code="Minus",
                   windowsVirtualKeyCode=189)
     assert page.evaluate("window.zoomed") < zoom
+    # A click on a track clear of the incidents: its details and the history seen.
+    spot = page.evaluate(
+        "(() => { const m = BWMap.map, inc = [...BWMap.markers.incidents.values()]"
+        ".map((i) => m.latLngToContainerPoint(i.getLatLng()));"
+        " for (const [id, t] of BWMap.markers.tracks) {"
+        "  const p = m.latLngToContainerPoint(t.getLatLng()), r = m.getContainer()"
+        ".getBoundingClientRect();"
+        "  if (p.x > 40 && p.x < 700 && p.y > 40 && p.y < r.height - 120"
+        "      && inc.every((q) => q.distanceTo(p) > 25)) return [id, r.left + p.x, r.top + p.y];"
+        " } return null; })()")
+    if spot is not None:  # (a moment with every track at an incident has none to click)
+        track_id, tx, ty = spot
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            extra = {} if kind == "mouseMoved" else {"button": "left", "clickCount": 1}
+            page.send("Input.dispatchMouseEvent", type=kind, x=tx, y=ty, **extra)
+        text = page.wait_for("document.querySelector('#details [data-detail-track="
+                             f"\"{track_id}\"]')?.textContent", 5, "the track's details")
+        assert "head count" in text and "History" in text and "last seen" in text, text
+        page.evaluate("void BWMap.fit()")
+        page.click(marker)  # the crossing selected again, for the screenshot
+        page.wait_for(f"!!document.querySelector('{details}')", 5, "the crossing's details")
+
     # The intercept: the proposed point and the unit's line to it drawn on the map.
     page.click(f'button[data-intercept="{incident_id}"]')
     page.wait_for("!!document.querySelector('.bw-intercept') && "

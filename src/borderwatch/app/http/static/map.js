@@ -229,8 +229,9 @@
       seen.add(id);
       const sig = sigOf(id, f), cur = drawn[kind].get(id);
       if (cur && cur.sig === sig) continue;
-      if (cur) for (const [g, l] of cur.parts) g.removeLayer(l);
-      const built = build(id, f);
+      const built = build(id, f, cur && cur.marker);  // a track's dot is moved, not replaced
+      const keep = new Set(built.parts.map(([, l]) => l));
+      if (cur) for (const [g, l] of cur.parts) if (!keep.has(l)) g.removeLayer(l);
       for (const [g, l] of built.parts) g.addLayer(l);
       drawn[kind].set(id, { sig, ...built });
       M.markers[kind].set(id, built.marker);
@@ -249,15 +250,20 @@
   M.drawLive = function ({ tracks, incidents, responders, plan, headCount, selected }) {
     if (!M.map) return;
     const L_ = M.layers, isSel = (kind, id) => !!selected && selected.kind === kind && selected.id === id;
-    sync("tracks", tracks, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.trail?.coordinates.length, headCount(f.properties), f.properties.heading_deg, isSel("track", id)]), (id, f) => {
+    sync("tracks", tracks, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.trail?.coordinates.length, headCount(f.properties), f.properties.heading_deg, isSel("track", id)]), (id, f, old) => {
       const p = f.properties, [lon, lat] = f.geometry.coordinates, colour = colours[p.kind] || colours.unknown;
       const parts = [];
       if (p.trail) {
         parts.push([L_.trails, L.polyline(p.trail.coordinates.map(([a, b]) => [b, a]), { pane: "trails", color: colour, weight: 2, opacity: 0.55, interactive: false, className: "bw-trail" })]);
       }
       const sel = isSel("track", id);
-      const dot = L.circleMarker([lat, lon], { pane: "live", radius: sel ? 8 : 6, color: sel ? "#fff" : "#0b0f14", weight: 2, fillColor: colour, fillOpacity: 1, className: "bw-track" });
-      dot.on("click", () => M.onSelect && M.onSelect("track", id));
+      const style = { radius: sel ? 8 : 6, color: sel ? "#fff" : "#0b0f14", fillColor: colour };
+      let dot = old;
+      if (dot) { dot.setLatLng([lat, lon]); dot.setRadius(style.radius); dot.setStyle(style); }
+      else {
+        dot = L.circleMarker([lat, lon], { pane: "live", weight: 2, fillOpacity: 1, className: "bw-track", ...style });
+        dot.on("click", () => M.onSelect && M.onSelect("track", id));
+      }
       parts.push([L_.tracks, dot], [L_.tracks, labelMarker([lat, lon], `${p.kind || ""} ×${headCount(p)}`, 5)]);
       if (p.heading_deg != null && p.speed_ms > 0.2) {  // a heading tick ~ 1 minute ahead, 60–600 m
         const h = p.heading_deg * Math.PI / 180, d = Math.min(600, Math.max(60, p.speed_ms * 60));
