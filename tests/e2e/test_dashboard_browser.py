@@ -2,7 +2,12 @@
 protocol. `borderwatch serve --replay coutts` runs as its own process on 127.0.0.1 (a port
 the system chooses); the browser opens the printed link (an RCMP-K operator key in its
 #fragment), waits for the Coutts crossing to appear, acknowledges its alert with a mouse
-click, and the API must then report the alert acknowledged by that key's agency.
+click, and the API must then report the alert acknowledged by that key's agency. Then the
+map (Leaflet, map.js): the boundary and the crossing drawn as layers, the scale bar, the
+latitude/longitude and MGRS under the cursor, a click on the crossing opening its details
+with the head-count range and centring on it, a layer toggled off, wheel and keyboard zoom,
+the intercept drawn; and no request of the whole session went to a host other than the
+loopback. Last, the US partner's page: the crossing, and no sensor nor track identity.
 
 The screenshot is kept as a test artifact (test-artifacts/dashboard.png); with
 BORDERWATCH_SCREENSHOT=path it is also written there (scripts/dashboard-screenshot.sh
@@ -12,15 +17,17 @@ refreshes docs/dashboard.png for the README this way).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from tests.cdp import CHROMIUM, NEEDS_CHROMIUM, chromium_page
+from tests.cdp import CHROMIUM, NEEDS_CHROMIUM, Page, chromium_page
 from tests.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +64,7 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
     assert CHROMIUM is not None
     with chromium_page(CHROMIUM) as page:
         try:
+            page.send("Network.enable")  # every request is an event: checked at the end
             page.send("Page.navigate", url=link)
             # The key moves from the fragment into the tab's session storage, off the URL.
             page.wait_for("document.querySelector('#who')?.textContent.includes('operator')",
@@ -101,29 +109,21 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             page.wait_for(
                 f"document.querySelector('[data-alert=\"{alert_id}\"]')?.dataset.status"
                 " === 'acknowledged'", 10, "the page to show the alert acknowledged")
-            page.wait_for("document.querySelectorAll('#layer-tracks circle').length > 0", 10,
-                          "a track on the map")
-            # Live updates carry positions only; the page grows each track's trail.
-            page.wait_for("document.querySelectorAll('#layer-trails polyline').length > 0", 10,
-                          "a track's trail on the map")
-
-            # The map is usable with the keyboard: focus it and zoom in twice with "+".
-            wide = page.evaluate("document.querySelector('#map').viewBox.baseVal.width")
-            page.evaluate("document.querySelector('#map').focus()")
-            page.press("+")
-            page.press("+")
-            narrow = page.evaluate("document.querySelector('#map').viewBox.baseVal.width")
-            assert narrow < wide / 1.9, (wide, narrow)
+            check_the_map(page, incident_id)
 
             shot = tmp_path / "dashboard.png"
             page.screenshot(shot)
             assert page.exceptions() == []
+            hosts = {urlsplit(e["params"]["request"]["url"]).hostname for e in page.events
+                     if e.get("method") == "Network.requestWillBeSent"}
+            assert hosts - {None} == {"127.0.0.1"}, hosts  # data: URLs have no host
         except (AssertionError, TimeoutError, RuntimeError) as err:
             # What the page showed and any script error: the failure explains itself.
             page.screenshot(ROOT / "test-artifacts" / "dashboard-failure.png")
             feed = page.evaluate("document.querySelector('#feed')?.textContent")
             raise AssertionError(f"{err}; page errors: {page.exceptions()}; {feed}") from err
 
+    check_the_partners_map(link.split("/#", 1)[0], tmp_path / "service.db")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -131,3 +131,135 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
     wanted = os.environ.get("BORDERWATCH_SCREENSHOT")
     if wanted:
         shutil.copyfile(shot, wanted)
+
+
+def check_the_map(page: Page, incident_id: str) -> None:
+    """The Leaflet map of the picture, as an operator uses it (see the module's doc)."""
+    # (An element comes back over the protocol as {}, which Python reads as false: hence !!.)
+    page.wait_for("!!(window.BWMap && BWMap.map"
+                  " && document.querySelector('#map.leaflet-container'))", 10, "the Leaflet map")
+    assert page.evaluate("BWMap.map.hasLayer(BWMap.layers.boundary) && "
+                         "BWMap.layers.boundary.getLayers().length > 0")
+    assert page.evaluate("document.querySelectorAll('path.bw-boundary').length") > 0
+    marker = f'[data-incident-marker="{incident_id}"]'
+    page.wait_for(f"!!document.querySelector('{marker}')", 10, "the crossing on the map")
+    page.wait_for("document.querySelectorAll('path.bw-track').length > 0", 10,
+                  "a track on the map")
+    # Live updates carry positions only; the page grows each track's trail.
+    page.wait_for("document.querySelectorAll('path.bw-trail').length > 0", 10,
+                  "a track's trail on the map")
+    scale = page.evaluate("document.querySelector('.leaflet-control-scale-line')?.textContent")
+    assert re.fullmatch(r"\d+ k?m", scale or ""), scale
+
+    # The cursor over the middle of the map: its position in degrees and as MGRS (the
+    # Coutts crossing is in zone 12U).
+    x, y = page.evaluate("(() => { const r = document.querySelector('#map')"
+                         ".getBoundingClientRect(); return [r.left + r.width / 2,"
+                         " r.top + r.height / 2]; })()")
+    page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    latlon = page.wait_for("document.querySelector('#cursor-latlon').textContent.includes('°')"
+                           " && document.querySelector('#cursor-latlon').textContent", 5,
+                           "the cursor's latitude and longitude")
+    assert re.fullmatch(r"4[89]\.\d{5}° N  11[12]\.\d{5}° W", latlon), latlon
+    grid = page.evaluate("document.querySelector('#cursor-mgrs').textContent")
+    assert re.fullmatch(r"MGRS 12U [A-Z]{2} \d{5} \d{5}", grid), grid
+
+    # The mouse wheel zooms in (towards the cursor).
+    zoom = page.evaluate("BWMap.map.getZoom()")
+    # Waited for to its end (zoomend): an animation still running would undo a later move.
+    page.evaluate("void (window.zoomed = new Promise((r) => BWMap.map.once('zoomend',"
+                  " () => r(BWMap.map.getZoom()))))")
+    page.send("Input.dispatchMouseEvent", type="mouseWheel", x=x, y=y, deltaX=0, deltaY=-300)
+    assert page.evaluate("window.zoomed") > zoom
+
+    # A click on the crossing: its details (head count as a range, risk, lifecycle) and the
+    # map centred on it.
+    # (Framed as the page first opened: the crossing in view, under no control.)
+    page.evaluate("void BWMap.fit()")
+    page.click(marker)
+    details = f'#details [data-detail-incident="{incident_id}"]'
+    text = page.wait_for(f"document.querySelector('{details}')?.textContent", 5,
+                         "the crossing's details")
+    assert "CROSSING" in text and "head count" in text and "Lifecycle" in text, text
+    assert re.search(r"range \d+–\d+", text), text
+    assert "RCMP-K-IBET: acknowledged" in text, text
+    gap_m = page.evaluate(
+        f"BWMap.map.getCenter().distanceTo(BWMap.markers.incidents.get('{incident_id}')"
+        ".getLatLng())")
+    assert gap_m < 50, gap_m
+    assert page.evaluate("BWMap.map.getZoom()") >= 14
+
+    # The layer control hides a layer, and shows it again.
+    toggle = ("[...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+              ".find((l) => l.textContent.trim() === 'Incidents').querySelector('input')")
+    page.evaluate(f"{toggle}.click()")
+    assert page.evaluate(f"document.querySelector('{marker}') === null")
+    assert not page.evaluate("BWMap.map.hasLayer(BWMap.layers.incidents)")
+    page.evaluate(f"{toggle}.click()")
+    page.wait_for(f"!!document.querySelector('{marker}')", 5, "the crossing back on the map")
+
+    # The keyboard zooms out too (Leaflet reads the key code of "-").
+    zoom = page.evaluate("BWMap.map.getZoom()")
+    page.evaluate("document.querySelector('#map').focus()")
+    page.evaluate("void (window.zoomed = new Promise((r) => BWMap.map.once('zoomend',"
+                  " () => r(BWMap.map.getZoom()))))")
+    for kind in ("keyDown", "keyUp"):
+        page.send("Input.dispatchKeyEvent", type=kind, key="-", code="Minus",
+                  windowsVirtualKeyCode=189)
+    assert page.evaluate("window.zoomed") < zoom
+    # A click on a track clear of the incidents: its details and the history seen.
+    spot = page.evaluate(
+        "(() => { const m = BWMap.map, inc = [...BWMap.markers.incidents.values()]"
+        ".map((i) => m.latLngToContainerPoint(i.getLatLng()));"
+        " for (const [id, t] of BWMap.markers.tracks) {"
+        "  const p = m.latLngToContainerPoint(t.getLatLng()), r = m.getContainer()"
+        ".getBoundingClientRect();"
+        "  if (p.x > 40 && p.x < 700 && p.y > 40 && p.y < r.height - 120"
+        "      && inc.every((q) => q.distanceTo(p) > 25)) return [id, r.left + p.x, r.top + p.y];"
+        " } return null; })()")
+    if spot is not None:  # (a moment with every track at an incident has none to click)
+        track_id, tx, ty = spot
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            extra = {} if kind == "mouseMoved" else {"button": "left", "clickCount": 1}
+            page.send("Input.dispatchMouseEvent", type=kind, x=tx, y=ty, **extra)
+        text = page.wait_for("document.querySelector('#details [data-detail-track="
+                             f"\"{track_id}\"]')?.textContent", 5, "the track's details")
+        assert "head count" in text and "History" in text and "last seen" in text, text
+        page.evaluate("void BWMap.fit()")
+        page.click(marker)  # the crossing selected again, for the screenshot
+        page.wait_for(f"!!document.querySelector('{details}')", 5, "the crossing's details")
+
+    # The intercept: the proposed point and the unit's line to it drawn on the map.
+    page.click(f'button[data-intercept="{incident_id}"]')
+    page.wait_for("!!document.querySelector('.bw-intercept') && "
+                  "document.querySelectorAll('path.bw-intercept-line').length > 0", 10,
+                  "the intercept point and the unit's line to it")
+
+    # Framed as it first opened, for the screenshot (the crossing still selected).
+    page.evaluate("void BWMap.fit()")
+    page.evaluate("document.querySelector('aside').scrollTop = 0")
+    time.sleep(0.5)
+
+
+def check_the_partners_map(base: str, db: Path) -> None:
+    """The US partner's page: the crossing it is told of, and none of the deployment's
+    sensors (the sharing policy releases none) nor any track's identity."""
+    from borderwatch.adapters.sqlite.keys import KeyStore
+    from borderwatch.domain.access import Role
+
+    keys = KeyStore(db)
+    partner, _ = keys.create("USBP-HVM", Role.PARTNER, "test")
+    keys.close()
+    assert CHROMIUM is not None
+    with chromium_page(CHROMIUM) as page:
+        page.send("Page.navigate", url=f"{base}/#key={partner}")
+        page.wait_for("document.querySelector('#who')?.textContent.includes('partner')", 20,
+                      "the dashboard to log in with the partner key")
+        page.wait_for("window.BWMap && BWMap.markers.incidents.size > 0", 20,
+                      "the released crossing on the partner's map")
+        assert page.evaluate("BWMap.layers.sensors.getLayers().length"
+                             " + BWMap.layers.coverage.getLayers().length") == 0
+        # A partner's tracks come without an id (keyed here by their position).
+        assert page.evaluate("[...BWMap.markers.tracks.keys()]"
+                             ".every((id) => /^-?\\d/.test(id))")
+        assert page.exceptions() == []

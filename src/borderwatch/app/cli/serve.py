@@ -137,6 +137,11 @@ def serve(
         "speed_kmh, name; roads join where they share a vertex): intercepts go by road "
         "where sooner than a straight line (docs/responders.md). None is bundled.",
         dir_okay=False)] = None,
+    basemap: Annotated[Path | None, typer.Option(
+        "--basemap", help="An offline PMTiles basemap (version 3) drawn under the "
+        "dashboard's vector layers, served from this service with range requests "
+        "(docs/dashboard.md); without one the map's background is plain.",
+        exists=True, dir_okay=False, readable=True)] = None,
 ) -> None:
     """Run the HTTP API, the live feed and the dashboard (FastAPI on uvicorn).
 
@@ -187,6 +192,8 @@ def serve(
                                                     max_sensors_per_key, replay is None),
                            tak=_tak_stream(tak_port, tak_host or host, tak_certs, tak_plain))
     deployment = _deployment(config_file, store, bus, delivery)
+    if basemap is not None:
+        config.basemap = _pmtiles(basemap)
     if responders is not None:  # the field units an intercept may propose
         config.responders = _responders_file(responders)
     config.roads = roads
@@ -415,3 +422,20 @@ def revoke_key(
     finally:
         getattr(store, "close", lambda: None)()
     Console(stderr=True).print(f"{key_id} revoked")
+
+
+def _pmtiles(path: Path) -> Path:
+    """``path`` if it starts as a PMTiles version 3 archive does (the 7 bytes "PMTiles"
+    and the version byte: github.com/protomaps/PMTiles, spec/v3); else a clear error
+    rather than a map that silently stays blank."""
+    from borderwatch.domain import InputError
+
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head[:7] != b"PMTiles":
+        raise InputError("--basemap", f"{path} is not a PMTiles archive (it does not start "
+                         "with 'PMTiles')")
+    if head[7] != 3:
+        raise InputError("--basemap", f"{path} is PMTiles version {head[7]}; the dashboard "
+                         "reads version 3 (convert it with the pmtiles tool)")
+    return path.resolve()

@@ -17,14 +17,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Annotated, Any
 
 import orjson
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security
 from fastapi.responses import (
-    HTMLResponse,
     JSONResponse,
     PlainTextResponse,
     Response,
@@ -34,11 +32,13 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.evidence import evidence_routes
+from borderwatch.app.http.export import export_routes
 from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
 from borderwatch.app.http.officers import officer_routes
+from borderwatch.app.http.pages import page_routes
 from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.respond import responder_routes
 from borderwatch.app.http.roles import owns
@@ -83,6 +83,9 @@ def create_app(service: Service) -> FastAPI:
         version="0.1.0",
         summary="Detections in; tracks, incidents, alerts and cases out, by role.",
         lifespan=lifespan,
+        # pages.py serves /docs from local files; ReDoc would come from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
 
     limits = service.config.limits
@@ -404,6 +407,10 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(officer_routes(service, allowed(Action.READ_CASE), allowed(Action.DECIDE),
                                       allowed(Action.READ)))
 
+    # -- export of tracks and incidents as GeoJSON and KML (export.py) ----------------
+
+    app.include_router(export_routes(service, allowed(Action.READ), filters))
+
     # -- live feed -------------------------------------------------------------------
 
     @app.get("/v1/stream", tags=["picture"], response_class=StreamingResponse,
@@ -418,19 +425,10 @@ def create_app(service: Service) -> FastAPI:
         return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    # -- dashboard -------------------------------------------------------------------
+    # -- dashboard, its files, /docs and the basemap (pages.py) ------------------------
 
-    static = resources.files("borderwatch.app.http").joinpath("static")
-
-    @app.get("/", include_in_schema=False)
-    def dashboard() -> HTMLResponse:
-        return HTMLResponse(static.joinpath("dashboard.html").read_text("utf-8"),
-                            headers={"Cache-Control": "no-store"})
-
-    @app.get("/dashboard.js", include_in_schema=False)
-    def dashboard_js() -> Response:
-        return Response(static.joinpath("dashboard.js").read_bytes(),
-                        media_type="text/javascript", headers={"Cache-Control": "no-store"})
+    app.include_router(page_routes(openapi_url=app.openapi_url or "/openapi.json",
+                                   title=app.title, basemap=service.config.basemap))
 
     _add_schemas(app)
     return app

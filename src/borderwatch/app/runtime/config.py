@@ -160,6 +160,9 @@ class ServiceConfig:
     places: Places | None = None
     replay: str | None = None
     """A bundled scenario being replayed into the service (shown on the dashboard)."""
+    basemap: Path | None = None
+    """An offline PMTiles basemap the operator supplied (``serve --basemap``), drawn under
+    the dashboard's vector layers; without one the map's background is plain."""
     tracker_process: bool = False
     """Run the tracker in a process of its own (worker.py), as `borderwatch serve` does;
     otherwise in a thread of this one (simpler to debug and to test)."""

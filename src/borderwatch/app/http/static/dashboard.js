@@ -1,13 +1,14 @@
-// Borderwatch dashboard: plain JavaScript and SVG, everything from this service (no tiles,
-// no fonts, nothing from outside), so it works offline. Keyboard: Tab reaches every button;
-// on the map, arrow keys pan and + / - zoom.
+// Borderwatch dashboard: plain JavaScript, everything from this service (no tiles, no
+// fonts, nothing from outside), so it works offline. The map is map.js (Leaflet, window.BWMap);
+// this file holds the feed, the panels and what is selected. Keyboard: Tab reaches every
+// button; on the map, arrow keys pan and + / - zoom.
 "use strict";
 const ZONE = "America/Edmonton";
-const NS = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
-                responders: new Map(), plan: null,
-                view: { lat: 49.0, lon: -111.93, span: 14000 }, dataTime: null, sim: false };
+                responders: new Map(), plan: null, history: new Map(), selected: null,
+                dataTime: null, sim: false };
+const MAP = window.BWMap;
 
 function fmt(t) {
   if (!t) return "—";
@@ -35,118 +36,23 @@ async function allSensors(pages = 5) {
   return { ...page, features };
 }
 
-// ---- map projection: local equirectangular metres around the view centre -------------
-function xy(lon, lat) {
-  const k = Math.cos(state.view.lat * Math.PI / 180);
-  return [(lon - state.view.lon) * 111320 * k, -(lat - state.view.lat) * 110540];
-}
-function setView() {
-  const s = state.view.span, map = $("map");
-  const r = map.clientHeight ? map.clientWidth / map.clientHeight : 1.5;
-  map.setAttribute("viewBox", `${-s * r / 2} ${-s / 2} ${s * r} ${s}`);
-  drawStatic(); drawLive();
-}
 function el(tag, attrs, parent) {
-  const e = document.createElementNS(NS, tag);
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (parent) parent.appendChild(e);
   return e;
 }
-function clear(id) { const g = $(id); while (g.firstChild) g.removeChild(g.firstChild); return g; }
-const px = () => state.view.span / 600;  // metres per screen pixel, roughly
-
-// Labels placed so far in this drawing (map units): a new label that would cover one is
-// moved a line down or up, so a track's head count never hides under a sensor's name.
-let staticLabels = [], liveLabels = [];
-function label(parent, placed, x, y, size, text, attrs = {}) {
-  const w = text.length * size * 0.6, h = size * 1.15;
-  for (const step of [0, 1, -1, 2, -2, 3, -3]) {
-    const top = y + step * h - size;
-    if (!placed.some((b) => x < b.x + b.w && b.x < x + w && top < b.y + b.h && b.y < top + h) || step === -3) {
-      placed.push({ x, y: top, w, h });
-      el("text", { x, y: y + step * h, "font-size": size, ...attrs }, parent).textContent = text;
-      return;
-    }
-  }
-}
 
 let mapLayers = null, sensors = null;
-function drawStatic() {
-  if (!mapLayers) return;
-  const b = clear("layer-boundary"), p = clear("layer-ports"), s = clear("layer-sensors"), c = clear("layer-coverage");
-  staticLabels = [];
-  if (mapLayers.features.some((f) => f.properties.layer === "boundary")) {  // once, at the left
-    const y = xy(state.view.lon, 49.0)[1], left = $("map").viewBox.baseVal.x + 10 * px();
-    label(b, staticLabels, left, y - 8 * px(), 11 * px(), "▲ CANADA");
-    label(b, staticLabels, left, y + 18 * px(), 11 * px(), "▼ UNITED STATES");
-  }
-  for (const f of mapLayers.features) {
-    if (f.properties.layer === "boundary") {
-      const pts = f.geometry.coordinates.filter(([lo]) => Math.abs(lo - state.view.lon) < 2)
-        .map(([lo, la]) => xy(lo, la).join(",")).join(" ");
-      el("polyline", { points: pts, fill: "none", stroke: "#e0e6ee", "stroke-width": 2 * px(), "stroke-dasharray": `${8 * px()} ${4 * px()}` }, b);
-    } else if (f.properties.layer === "port") {
-      const [x, y] = xy(...f.geometry.coordinates);
-      el("rect", { x: x - 4 * px(), y: y - 4 * px(), width: 8 * px(), height: 8 * px(), fill: "#6cb6ff" }, p);
-      label(p, staticLabels, x + 8 * px(), y + 14 * px(), 11 * px(), f.properties.label);
-    }
-  }
-  for (const f of (sensors ? sensors.features : [])) {
-    const geoms = f.geometry.type === "GeometryCollection" ? f.geometry.geometries : [f.geometry];
-    for (const g of geoms) {
-      if (g.type === "Polygon") {
-        el("polygon", { points: g.coordinates[0].map(([lo, la]) => xy(lo, la).join(",")).join(" "), fill: "rgba(108,182,255,0.08)", stroke: "rgba(108,182,255,0.4)", "stroke-width": px() }, c);
-      } else if (g.type === "Point") {
-        const [x, y] = xy(...g.coordinates);
-        el("circle", { cx: x, cy: y, r: 3 * px(), fill: "#8795a6" }, s);
-        label(s, staticLabels, x + 5 * px(), y - 5 * px(), 10 * px(), f.properties.sensor_id, { fill: "#8795a6" });
-      }
-    }
-  }
-}
 function drawLive() {
-  const t = clear("layer-tracks"), tr = clear("layer-trails"), inc = clear("layer-incidents");
-  liveLabels = [...staticLabels];
-  for (const f of state.tracks.values()) {
-    if (!f.geometry) continue;  // a position the sharing policy withheld: not on the map
-    const [lo, la] = f.geometry.coordinates, [x, y] = xy(lo, la), p = f.properties;
-    const colour = p.kind === "animal" ? "#8fd18f" : p.kind === "vehicle" ? "#c9a0ff" : "#ffcf5c";
-    if (p.trail) el("polyline", { points: p.trail.coordinates.map(([a, b]) => xy(a, b).join(",")).join(" "), fill: "none", stroke: colour, "stroke-opacity": 0.5, "stroke-width": 1.5 * px() }, tr);
-    const h = (p.heading_deg || 0) * Math.PI / 180, len = 18 * px();
-    el("line", { x1: x, y1: y, x2: x + Math.sin(h) * len, y2: y - Math.cos(h) * len, stroke: colour, "stroke-width": 2 * px() }, t);
-    el("circle", { cx: x, cy: y, r: 5 * px(), fill: colour, "data-track": f.id || "" }, t);
-    label(t, liveLabels, x + 7 * px(), y + 4 * px(), 12 * px(), `${p.kind || ""} ×${headCount(p)}`);
-  }
-  for (const f of state.incidents.values()) {
-    if (!f.geometry) continue;
-    const [x, y] = xy(...f.geometry.coordinates), r = 9 * px();
-    el("polygon", { points: `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`, fill: "none", stroke: f.properties.type === "crossing" ? "#ff6b6b" : "#f2b84b", "stroke-width": 2 * px() }, inc);
-  }
-  drawResponders();
+  MAP.drawLive({ tracks: state.tracks, incidents: state.incidents, responders: state.responders,
+                 plan: state.plan, headCount, selected: state.selected });
   $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${headCount(f.properties)} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
   $("tracks").style.whiteSpace = "pre-line";
+  if (state.selected) renderDetails();
 }
 
-// Field units (blue squares, callsign and age of the position) and, for the incident whose
-// intercept was asked, the group's predicted path (dashed) and the proposed point (cross).
 function age(s) { return s == null ? "home" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`; }
-function drawResponders() {
-  const g = clear("layer-responders");
-  const plan = state.plan;
-  if (plan) {
-    el("polyline", { points: plan.path.map(([a, b]) => xy(a, b).join(",")).join(" "), fill: "none", stroke: "#6cb6ff", "stroke-dasharray": `${4 * px()} ${4 * px()}`, "stroke-width": 1.5 * px() }, g);
-    const best = plan.proposals[0];
-    if (best) {
-      const [x, y] = xy(best.lon, best.lat), r = 7 * px();
-      el("path", { d: `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`, stroke: "#6cb6ff", "stroke-width": 2.5 * px(), "data-intercept-point": best.unit_id }, g);
-    }
-  }
-  for (const u of state.responders.values()) {
-    const [x, y] = xy(u.lon, u.lat), r = 5 * px();
-    el("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r, fill: u.stale ? "none" : "#6cb6ff", stroke: "#6cb6ff", "stroke-width": 1.5 * px(), "data-responder": u.unit_id }, g);
-    label(g, liveLabels, x + 7 * px(), y + 4 * px(), 11 * px(), `${u.callsign} · ${age(u.age_s)}${u.availability !== "available" ? ` · ${u.availability}` : ""}`, { fill: "#6cb6ff" });
-  }
-}
 function renderResponders() {
   const items = [...state.responders.values()];
   $("responders").innerHTML = items.length ? items.map((u) =>
@@ -177,6 +83,57 @@ async function showIntercept(id) {
 function headCount(p) {
   const n = p.group_size ?? "?", r = p.group_size_range;
   return Array.isArray(r) && r[0] !== r[1] ? `${n} (${r[0]}–${r[1]})` : `${n}`;
+}
+
+// ---- what is selected (a click on the map or on a list): its details and history ------
+// A track's history is what this page saw of it: position, head count and time per update.
+function remember(id, time, coords, p) {
+  const h = state.history.get(id) || [];
+  const last = h[h.length - 1];
+  if (!last || last.time !== time) h.push({ time, lon: coords[0], lat: coords[1], count: headCount(p) });
+  state.history.set(id, h.slice(-30));
+}
+function select(kind, id, centre = true) {
+  state.selected = { kind, id };
+  $("details-section").hidden = false;
+  renderDetails(); drawLive();
+  if (centre) MAP.centreOn(kind, id);
+}
+function row(label, value) { return `<div class="row"><span class="small">${esc(label)}</span> ${value}</div>`; }
+function rangeText(p) {
+  const r = p.group_size_range;
+  if (!Array.isArray(r)) return `<b>${esc(p.group_size ?? "?")}</b>`;
+  return `<b>${esc(p.group_size ?? "?")}</b> · range <b data-range>${esc(r[0])}–${esc(r[1])}</b>` +
+    (r[0] === r[1] ? ' <span class="small">(the sensors agree)</span>' : ' <span class="small">(plan for the top)</span>');
+}
+function renderDetails() {
+  const sel = state.selected, box = $("details");
+  if (!sel) return;
+  if (sel.kind === "incident") {
+    const f = state.incidents.get(sel.id);
+    if (!f) { box.innerHTML = '<p class="small">no longer on the picture</p>'; return; }
+    const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points);
+    const alerts = state.alerts.filter((a) => a.incident_id === sel.id);
+    // The lifecycle: raised, then each alert's acknowledgement and resolution by unit.
+    const life = [`<li>${fmt(p.time)} — ${esc(p.type)} ${esc(p.direction || "")}${p.segment ? ` on ${esc(p.segment)}` : ""}</li>`,
+      p.detected_at ? `<li>${fmt(p.detected_at)} — detected (incident raised)</li>` : ""]
+      .concat(alerts.map((a) => `<li>${esc(a.unit?.unit_id)}: <span class="status ${esc(a.status)}">${esc(a.status)}</span>${a.acknowledged_at ? ` · ack ${fmt(a.acknowledged_at)}${a.acknowledged_by ? ` by ${esc(a.acknowledged_by)}` : ""}` : ""}${a.resolved_at ? ` · resolved ${fmt(a.resolved_at)}` : ""}</li>`));
+    box.innerHTML = `<div class="item sev-${esc(p.severity)}" data-detail-incident="${esc(sel.id)}"><b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction || "")} · ${esc(sel.id)}` +
+      row("head count", rangeText(p)) + row("risk", `<b>${esc(p.severity)}</b>`) +
+      (reasons.length ? `<ul class="small">${reasons.map((r) => `<li>${esc(r.text)}</li>`).join("")}</ul>` : "") +
+      row("where", `${f.geometry ? `${f.geometry.coordinates[1].toFixed(5)}, ${f.geometry.coordinates[0].toFixed(5)}` : "withheld"}`) +
+      `<div class="small">Lifecycle</div><ol class="small">${life.join("")}</ol>` +
+      (p.simulated ? '<div class="small">simulated</div>' : "") + "</div>";
+  } else {
+    const f = state.tracks.get(sel.id), hist = state.history.get(sel.id) || [];
+    if (!f) { box.innerHTML = `<p class="small">track ${esc(sel.id)} ended</p>`; return; }
+    const p = f.properties;
+    box.innerHTML = `<div class="item" data-detail-track="${esc(sel.id)}"><b>${esc(p.kind || "track")}</b> · ${esc(sel.id)}` +
+      row("head count", rangeText(p)) + row("moving", `${esc(p.speed_ms ?? "—")} m/s · ${esc(p.heading_deg ?? "—")}°`) +
+      row("last seen", fmt(p.time)) +
+      `<div class="small">History (newest first)</div><ol class="small">${hist.slice().reverse().slice(0, 8).map((h) => `<li>${fmt(h.time)} · ${h.lat.toFixed(5)}, ${h.lon.toFixed(5)} · ×${esc(h.count)}</li>`).join("")}</ol>` +
+      (p.simulated ? '<div class="small">simulated</div>' : "") + "</div>";
+  }
 }
 
 // ---- panels ---------------------------------------------------------------------------
@@ -245,8 +202,20 @@ async function refreshCase() {
 
 document.addEventListener("click", async (ev) => {
   const b = ev.target.closest("button");
-  if (!b) return;
+  if (!b) {
+    const item = ev.target.closest("#incidents .item[data-incident]");
+    if (item) select("incident", item.dataset.incident);
+    return;
+  }
   if (b.dataset.intercept) { await showIntercept(b.dataset.intercept); return; }
+  if (b.dataset.export) {  // fetched with the key (a plain link could not send it), saved as a file
+    const r = await fetch(`/v1/export/${b.dataset.export}`, { headers: { "X-API-Key": state.key } });
+    if (!r.ok) { b.textContent = `export failed (${r.status})`; return; }
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob()); a.download = `borderwatch-${b.dataset.export}`;
+    a.click(); setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    return;
+  }
   if (b.dataset.assign) {
     b.disabled = true;
     try { await api(`/v1/incidents/${encodeURIComponent(b.dataset.assign)}/assign`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ unit_id: b.dataset.unit }) }); b.textContent = "Assigned"; }
@@ -274,6 +243,7 @@ function onEvent(type, data) {
       const coords = before.concat([f.geometry.coordinates]).slice(-120);
       if (f.id && coords.length >= 2) f.properties.trail = { type: "LineString", coordinates: coords };
       state.tracks.set(id, f);
+      remember(id, f.properties.time || data.data_time, f.geometry.coordinates, f.properties);
     }
     for (const id of data.ended || []) state.tracks.delete(id);
     if (data.data_time) { state.dataTime = data.data_time; $("clock").textContent = fmt(data.data_time); }
@@ -281,7 +251,7 @@ function onEvent(type, data) {
   } else if (type === "incident") {
     const f = data.feature; state.incidents.set(f.properties.incident_id || f.id || Math.random(), f);
     renderIncidents(); drawLive();
-  } else if (type === "alert") { refreshAlerts(); }
+  } else if (type === "alert") { refreshAlerts().then(() => { if (state.selected) renderDetails(); }); }
   else if (type === "case") { refreshCase(); refreshStats(); }
   else if (type === "responder") { state.responders.set(data.responder.unit_id, data.responder); renderResponders(); drawLive(); }
   else if (type === "resync") { $("feed").textContent = "feed: fell behind, reloading"; loadPicture().then(() => { $("feed").textContent = "feed: live"; }); }
@@ -318,6 +288,7 @@ async function stream() {
 async function loadPicture() {
   const [tracks, incidents] = await Promise.all([api("/v1/tracks"), api("/v1/incidents")]);
   state.tracks = new Map(tracks.features.filter((f) => f.geometry).map((f) => [f.id || `${f.geometry.coordinates}`, f]));
+  for (const [id, f] of state.tracks) remember(id, f.properties.time, f.geometry.coordinates, f.properties);
   state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
   markSim(tracks.simulated || incidents.simulated);
   renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase(); refreshResponders();
@@ -348,30 +319,18 @@ async function start() {
   showWho();
   markSim(state.who.simulated || !!state.who.replay);
   if (state.who.replay_state === "simulating") waitForReplay();
+  const drawn = MAP.init($("map"), { onSelect: select });
   mapLayers = await api("/v1/map");
   sensors = await allSensors();
-  if (sensors.features.length) {
-    const pts = sensors.features.map((f) => (f.geometry.type === "Point" ? f.geometry : f.geometry.geometries[0]).coordinates);
-    state.view.lon = pts.reduce((s, p) => s + p[0], 0) / pts.length;
-    state.view.lat = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-    // Frame the sensors (and what they cover) with a margin; at least 3 km across.
-    const ext = pts.map(([lo, la]) => xy(lo, la)).reduce((m, [x, y]) => Math.max(m, Math.abs(x), Math.abs(y)), 0);
-    state.view.span = Math.min(60000, Math.max(3000, 2 * ext + 2500));
+  MAP.setReference(mapLayers);
+  MAP.setSensors(sensors);
+  if (drawn) {
+    try { const b = await api("/v1/basemap"); if (b.basemap) MAP.addBasemap(b.basemap); } catch (e) { /* no basemap: plain */ }
   }
-  setView();
   await loadPicture();
+  MAP.fit();  // once: sensors, their coverage and what is on the picture, no empty margin
   stream();
-  setInterval(async () => { sensors = await allSensors(); drawStatic(); }, 15000);
+  setInterval(async () => { sensors = await allSensors(); MAP.setSensors(sensors); }, 15000);
 }
 $("login-form").addEventListener("submit", (ev) => { ev.preventDefault(); sessionStorage.setItem("bw-key", $("key-input").value.trim()); start(); });
-$("map").addEventListener("keydown", (ev) => {
-  const v = state.view, step = v.span / 8 / 111000;
-  const moves = { ArrowLeft: [0, -step / Math.cos(v.lat * Math.PI / 180)], ArrowRight: [0, step / Math.cos(v.lat * Math.PI / 180)], ArrowUp: [step, 0], ArrowDown: [-step, 0] };
-  if (moves[ev.key]) { v.lat += moves[ev.key][0]; v.lon += moves[ev.key][1]; }
-  else if (ev.key === "+" || ev.key === "=") v.span /= 1.4;
-  else if (ev.key === "-") v.span *= 1.4;
-  else return;
-  ev.preventDefault(); setView();
-});
-window.addEventListener("resize", setView);
 start();
