@@ -68,8 +68,12 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest tests/unit -q
 
+# The browser and MQTT tests need Debian's chromium and mosquitto: installed here when
+# missing and run as root (apt-get), else said once and those tests skip with a reason.
 test: WEB_FLAGS = --require
 test: lint typecheck $(WEB_STAMP)
+	@bash scripts/install-test-browser.sh
+	@bash scripts/install-test-services.sh
 	$(BIN)/pytest
 
 bench: $(VENV)/.runtime
