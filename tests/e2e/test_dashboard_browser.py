@@ -183,6 +183,13 @@ def check_the_map(page: Page, incident_id: str) -> None:
     assert "CROSSING" in text and "head count" in text and "Lifecycle" in text, text
     assert re.search(r"range \d+–\d+", text), text
     assert "RCMP-K-IBET: acknowledged" in text, text
+    # Its evidence: what the cameras saw, as the night's operator saw it before sending
+    # the team (thermal crops fetched with the key, shown as images that decoded).
+    shown = page.wait_for(
+        "(() => { const i = [...document.querySelectorAll('#details img[data-evidence]')];"
+        " return i.length && i.every((x) => x.complete && x.naturalWidth > 0) ? i.length"
+        " : 0; })()", 20, "the crossing's evidence images")
+    assert 1 <= shown <= 6, shown
     gap_m = page.evaluate(
         f"BWMap.map.getCenter().distanceTo(BWMap.markers.incidents.get('{incident_id}')"
         ".getLatLng())")

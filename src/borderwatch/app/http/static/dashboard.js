@@ -7,6 +7,7 @@ const ZONE = "America/Edmonton";
 const $ = (id) => document.getElementById(id);
 const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
                 responders: new Map(), plan: null, history: new Map(), selected: null,
+                evidence: new Map(),
                 dataTime: null, sim: false };
 const MAP = window.BWMap;
 
@@ -106,6 +107,32 @@ function rangeText(p) {
   return `<b>${esc(p.group_size ?? "?")}</b> · range <b data-range>${esc(r[0])}–${esc(r[1])}</b>` +
     (r[0] === r[1] ? ' <span class="small">(the sensors agree)</span>' : ' <span class="small">(plan for the top)</span>');
 }
+// Evidence: the thermal crops near an incident (GET /v1/incidents/{id}/evidence), each
+// fetched with the key (an <img src> cannot send it) and shown from a blob URL. Asked once
+// per incident; a key that may not see them (another agency) gets none, and says so.
+async function loadEvidence(id) {
+  state.evidence.set(id, { loading: true, items: [] });
+  let items = [];
+  try {
+    const r = await api(`/v1/incidents/${encodeURIComponent(id)}/evidence`);
+    items = await Promise.all(r.evidence.map(async (e) => {
+      const res = await fetch(e.image, { headers: { "X-API-Key": state.key } });
+      return res.ok ? { ...e, url: URL.createObjectURL(await res.blob()) } : null;
+    }));
+  } catch (err) { /* none for this key, or gone: nothing to show */ }
+  state.evidence.set(id, { loading: false, items: items.filter(Boolean) });
+  if (state.selected?.kind === "incident" && state.selected.id === id) renderDetails();
+}
+function evidenceHtml(id) {
+  const ev = state.evidence.get(id);
+  if (!ev) { loadEvidence(id); return '<div class="small">Evidence: loading…</div>'; }
+  if (ev.loading) return '<div class="small">Evidence: loading…</div>';
+  if (!ev.items.length) return '<div class="small">Evidence: no camera crop near it</div>';
+  return '<div class="small">Evidence (what the sensors saw, nearest in time first)</div><div class="evidence">' +
+    ev.items.map((e) => `<figure><img data-evidence="${esc(e.detection_id)}" src="${esc(e.url)}" ` +
+      `alt="${esc(e.band)} crop from ${esc(e.sensor_id)} at ${esc(e.time)}"><figcaption class="small">` +
+      `${esc(e.sensor_id)} · ${fmt(e.time)}${e.simulated ? " · simulated" : ""}</figcaption></figure>`).join("") + "</div>";
+}
 function renderDetails() {
   const sel = state.selected, box = $("details");
   if (!sel) return;
@@ -123,6 +150,7 @@ function renderDetails() {
       (reasons.length ? `<ul class="small">${reasons.map((r) => `<li>${esc(r.text)}</li>`).join("")}</ul>` : "") +
       row("where", `${f.geometry ? `${f.geometry.coordinates[1].toFixed(5)}, ${f.geometry.coordinates[0].toFixed(5)}` : "withheld"}`) +
       `<div class="small">Lifecycle</div><ol class="small">${life.join("")}</ol>` +
+      evidenceHtml(sel.id) +
       (p.simulated ? '<div class="small">simulated</div>' : "") + "</div>";
   } else {
     const f = state.tracks.get(sel.id), hist = state.history.get(sel.id) || [];
