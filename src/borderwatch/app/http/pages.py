@@ -18,7 +18,7 @@ STATIC = Path(__file__).with_name("static")
 VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
-SCRIPTS = ("dashboard.js", "map.js")
+SCRIPTS = ("i18n.js", "dashboard.js", "map.js")
 """The dashboard's own scripts, served from ``static/`` at the root."""
 SWAGGER = "/vendor/swagger-ui/"
 
