@@ -379,6 +379,31 @@ def test_the_case_goes_through_the_officers_code_path(demo) -> None:  # type: ig
     assert "CBSA officer" in text
 
 
+def test_the_case_is_opened_by_the_field_report_and_its_facts_come_from_the_officer(demo) -> None:  # type: ignore[no-untyped-def]
+    """The field team opens the case with what it may see (no nationality, no relation);
+    the people's facts are the officer's entry, and the statistics count those."""
+    out, _, text = demo
+    from borderwatch.adapters.sqlite.storage import SqliteStorage
+    from borderwatch.cases.in_force import entered_facts
+
+    storage = SqliteStorage(out / "borderwatch.db")
+    try:
+        (case_id,) = storage.cases.list_cases()
+        opened = storage.cases.get_case(case_id)
+        assert len(opened.people) == 9 and opened.relations == ()
+        assert all(p.nationalities == () for p in opened.people)
+        assert any("apparent age" in a.reason for a in opened.assumptions)
+        entered = entered_facts(storage.audit.records(case_id))
+    finally:
+        storage.close()
+    assert entered is not None and entered["entered_by"].startswith("CBSA")
+    assert sorted(p["nationalities"][0] for p in entered["people"]).count("VE") == 7
+    case = json.loads((out / "case.json").read_text())
+    assert [p["nationalities"] for p in case["people"]] == [
+        p["nationalities"] for p in entered["people"]]
+    assert "reports the interception: 9 people (4 adults, 5 children" in " ".join(text.split())
+
+
 def test_the_crossing_has_its_thermal_evidence(demo) -> None:  # type: ignore[no-untyped-def]
     """What the night's operator looked at before sending the team: the crops near the
     crossing, as PNG, the sensors named on the timeline."""

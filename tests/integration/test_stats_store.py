@@ -279,3 +279,28 @@ def test_a_bad_language_is_refused_naming_the_option(store_path: Path, tmp_path:
     # (tests/e2e/test_stats_cli.py runs it so); here the error itself is checked.
     assert "--lang: must be one of en, fr, got 'de'" in str(result.exception)
     assert not out.exists()
+
+
+def test_the_stats_command_counts_the_officers_facts_in_force(store_path: Path) -> None:
+    """A case the officer has entered is counted with the entry's citizenship, not the
+    case as opened (cases/in_force.py); the latest entry wins."""
+    from borderwatch.adapters.sqlite.audit import AuditLog
+    from borderwatch.cases import case_to_json
+    from borderwatch.screening import screen
+
+    with SqlCaseStore.at(store_path) as store:
+        facts = case_to_json(store.get_case("AB-2"))
+    for person in facts["people"]:
+        person["nationalities"] = ["BD"]
+    facts["entered_by"] = "CBSA officer"
+    audit = AuditLog(store_path)
+    try:
+        audit.record_screening(facts, screen(facts))
+    finally:
+        audit.close()
+    runner = CliRunner()
+    out = runner.invoke(app, ["stats", "--db", str(store_path), "--period", "2024-09",
+                              "--format", "json", "--by", "citizenship"])
+    assert out.exit_code == 0, out.output
+    rows = {r["citizenship"]: r["2024-09"] for r in json.loads(out.output)["tables"][0]["rows"]}
+    assert rows.get("BD") == "2" and "IN" not in rows, rows

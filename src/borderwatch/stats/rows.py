@@ -8,7 +8,7 @@ the direction. How each is decided: docs/statistics.md ("Where, when and which w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from borderwatch.cases.base import CaseStore
+from borderwatch.cases.in_force import case_in_force
 from borderwatch.domain import Case, Side
 from borderwatch.geo import Boundary, Places
 from borderwatch.stats.base import UNKNOWN, EncounterRow, Encounters
@@ -135,10 +136,20 @@ class CaseStoreEncounters:
     and on its in-memory fake alike; the counting itself happens in the engine.
     """
 
-    def __init__(self, store: CaseStore, geography: Geography | None = None) -> None:
+    def __init__(self, store: CaseStore, geography: Geography | None = None,
+                 entered: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
         self._store = store
         self._geography = geography or Geography()
+        self._entered = entered
+        """The officer's facts in force for a case id (cases/in_force.py), when the store
+        has an audit log: citizenship and demographic come from them, not from the case
+        as the field team opened it."""
 
     def encounters(self) -> Encounters:
-        cases = (self._store.get_case(case_id) for case_id in self._store.list_cases())
-        return Encounters.from_rows(rows_from_cases(cases, self._geography))
+        return Encounters.from_rows(rows_from_cases(self._cases(), self._geography))
+
+    def _cases(self) -> Iterator[Case]:
+        for case_id in self._store.list_cases():
+            opened = self._store.get_case(case_id)
+            yield opened if self._entered is None else case_in_force(opened,
+                                                                     self._entered(case_id))

@@ -90,8 +90,19 @@ def _encounters(db: Path) -> Encounters:
 
     if not db.is_file():
         raise InputError("--db", f"no case store at {db} (run `borderwatch demo` to make one)")
+    from borderwatch.adapters.sqlite.audit import AuditLog
+    from borderwatch.cases.in_force import entered_facts
+
+    # The officer's facts in force (the audit log's latest entry per case) give citizenship
+    # and demographic; a case no officer has entered counts as the field team opened it.
     with SqlCaseStore.at(db) as store:
-        return CaseStoreEncounters(store).encounters()
+        audit = AuditLog(db)
+        try:
+            return CaseStoreEncounters(
+                store, entered=lambda case_id: entered_facts(audit.records(case_id))
+            ).encounters()
+        finally:
+            audit.close()
 
 
 def _parse_where(items: list[str]) -> dict[str, list[str]]:

@@ -26,6 +26,11 @@ from borderwatch.adapters.transports.sinks import ConsoleAlertSink, JsonlAlertSi
 from borderwatch.alerts import AlertSink, RecordingSink
 from borderwatch.app.demo.alerting import ACK_DELAY_S, DemoAlerts
 from borderwatch.app.demo.evidence import crossing_evidence, write_evidence
+from borderwatch.app.demo.intake import (
+    field_report_body,
+    interview_facts,
+    open_case_from_field_report,
+)
 from borderwatch.app.demo.officers import (
     RECORDS_DIR,
     OfficerOutcome,
@@ -41,19 +46,17 @@ from borderwatch.app.demo.screening import (
     screen_coutts_case,
 )
 from borderwatch.app.demo.statistics import run_statistics_stage
-from borderwatch.app.demo.summary import SIMULATED_BANNER, composition, print_summary, summarize
+from borderwatch.app.demo.summary import SIMULATED_BANNER, print_summary, summarize
 from borderwatch.cases import case_to_json, new_case_id
+from borderwatch.cases.in_force import case_in_force
 from borderwatch.domain import (
     Alert,
-    Assumption,
     Case,
     Detection,
     Direction,
     Incident,
     IncidentType,
     Interception,
-    Person,
-    Relation,
 )
 from borderwatch.domain.time import epoch_to_datetime, format_time, local_and_utc
 from borderwatch.geo import Boundary, Places
@@ -272,20 +275,32 @@ def run_demo(out: Path, *, console: Console, quiet: bool = False) -> dict[str, A
     crossing: Incident | None = outcome.get("crossing")
     if crossing is not None:
         interception = outcome["interception"]
-        case = open_case_for_group(scenario, group, interception, crossing, zone)
+        # The field team's report opens the case; the officer's interview enters the
+        # people's facts through the desk (intake.py, officers.py).
+        opened = open_case_from_field_report(
+            field_report_body(group, interception), incident_id=crossing.incident_id,
+            case_id=new_case_id("AB", crossing.time.astimezone(zone).date(), 1),
+            interception_id=interception.interception_id,
+            entry_kind=str(scenario.entry.get("kind", "between_ports")),
+            from_country=str(scenario.entry.get("from_country", "US")),
+            entry_date=crossing.time.astimezone(zone).date())
         with SqlCaseStore.at(out / "borderwatch.db") as store:
-            store.open_case(case)
+            store.open_case(opened)
+        timeline.say(
+            interception.time,
+            f"{interception.unit_id} reports the interception: {len(opened.people)} people "
+            f"({sum(p.is_minor is False for p in opened.people)} adults, "
+            f"{sum(p.is_minor is True for p in opened.people)} children by apparent age; "
+            f"no identifiers); case {opened.case_id} opened and handed to CBSA for screening",
+        )
+        facts = interview_facts(scenario, group, opened)
+        case = case_in_force(opened, facts)
         (out / "case.json").write_bytes(
             orjson.dumps(case_to_json(case), option=orjson.OPT_INDENT_2) + b"\n"
         )
-        timeline.say(
-            interception.time,
-            f"case {case.case_id} opened: {len(case.people)} people "
-            f"({composition(case.people)}); handed to CBSA for screening",
-        )
-        screening = screen_coutts_case(case_to_json(case), out, out / "borderwatch.db")
+        screening = screen_coutts_case(facts, out, out / "borderwatch.db")
         _say_screening(timeline, interception.time, screening)
-        officers = run_officer_stage(case, out, tz=scenario.timezone)
+        officers = run_officer_stage(case, facts, out, tz=scenario.timezone)
         _say_officers(timeline, interception.time, officers)
     score = evaluate(
         load_incidents(out / "incidents.jsonl"), load_truth_crossings(out / "truth.jsonl")
@@ -448,78 +463,6 @@ def intercept_group(
         lon=round(lon, 6),
         unit_id=response.unit_id,
         people_count=group.group_size,
-        simulated=True,
-    )
-
-
-def open_case_for_group(
-    scenario: Scenario, group: Group, interception: Interception, crossing: Incident, zone: ZoneInfo
-) -> Case:
-    """The case file for the intercepted group: its people and relations as the scenario
-    gives them, dated by the local date of the crossing, with every fact the public
-    record does not give listed as an assumption with its reason."""
-    people = tuple(
-        Person(
-            person_id=m.member_id,
-            age=m.age,
-            nationalities=(m.nationality,) if m.nationality else (),
-            sex=m.sex,
-        )
-        for m in group.members
-    )
-    relations = tuple(Relation(p, rel, of) for p, rel, of in group.relations)
-    reasons = {a.field: a.reason for a in scenario.assumptions}
-    assumptions = [
-        Assumption("names", "none recorded", "No names were published."),
-        Assumption(
-            "person_ids",
-            ", ".join(m.member_id for m in group.members),
-            reasons.get("groups[0].members[].member_id", "notation, not a fact"),
-        ),
-    ]
-    for m in group.members:
-        for name in m.assumed:
-            if name == "member_id":
-                continue
-            value = getattr(m, name, None)
-            reason = next(
-                (
-                    r
-                    for f, r in reasons.items()
-                    if f.startswith("groups[0].members") and f.endswith(f".{name}")
-                ),
-                "not published; assumed for the demo",
-            )
-            assumptions.append(
-                Assumption(
-                    f"people[{m.member_id}].{name}", "" if value is None else str(value), reason
-                )
-            )
-    if group.relations_assumed:
-        assumptions.append(
-            Assumption(
-                "relations",
-                "; ".join(f"{p} is {rel} of {of}" for p, rel, of in group.relations) or "none",
-                reasons.get("groups[0].relations", "relationships were not published"),
-            )
-        )
-    assumptions.append(
-        Assumption(
-            "interception.position",
-            f"{interception.lat:.5f},{interception.lon:.5f}",
-            "The exact place was not published; placed where the simulated group was met.",
-        )
-    )
-    local_date = crossing.time.astimezone(zone).date()
-    return Case(
-        case_id=new_case_id("AB", local_date, 1),
-        interception=interception,
-        people=people,
-        relations=relations,
-        assumptions=tuple(assumptions),
-        entry_kind=str(scenario.entry.get("kind", "between_ports")),
-        entry_date=local_date.isoformat(),
-        from_country=str(scenario.entry.get("from_country", "US")),
         simulated=True,
     )
 

@@ -24,7 +24,6 @@ from borderwatch.alerts.gate import SharingGate
 from borderwatch.alerts.sharing import SharingPolicy
 from borderwatch.app.demo.screening import CLAIM_ASSUMPTION, with_claims_and_assumptions
 from borderwatch.app.runtime.officers import OfficerDesk
-from borderwatch.cases import case_to_json
 from borderwatch.domain import Case
 
 OFFICER = "CBSA screening officer (demo)"
@@ -55,10 +54,10 @@ class OfficerOutcome:
     citation), the return."""
 
 
-def officer_entry(case: Case) -> dict[str, Any]:
-    """The officer's entry for the case: the reports' facts, the claim and the stated
-    assumptions (screening.py), each assumed fact marked in ``assumptions`` with why."""
-    entry = with_claims_and_assumptions(case_to_json(case))
+def officer_entry(facts: dict[str, Any]) -> dict[str, Any]:
+    """The officer's entry for the case: the interview's facts (intake.py), the claim and
+    the stated assumptions (screening.py), each assumed fact marked in ``assumptions``."""
+    entry = with_claims_and_assumptions(facts)
     marked = list(entry.get("assumptions", []))
     for person in entry["people"]:
         pid = person["id"]
@@ -79,8 +78,10 @@ def _clock(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(minutes=5 * next(steps))
 
 
-def run_officer_stage(case: Case, out: Path, *, tz: str) -> OfficerOutcome:
-    """Enter, decide, return and write the records (into ``out``'s borderwatch.db)."""
+def run_officer_stage(case: Case, facts: dict[str, Any], out: Path, *, tz: str
+                      ) -> OfficerOutcome:
+    """Enter ``facts`` (the interview's, intake.py) for ``case``, decide, return and write
+    the records (into ``out``'s borderwatch.db)."""
     records_dir = out / RECORDS_DIR
     shutil.rmtree(records_dir, ignore_errors=True)
     records_dir.mkdir(parents=True)
@@ -89,7 +90,7 @@ def run_officer_stage(case: Case, out: Path, *, tz: str) -> OfficerOutcome:
         # CBSA takes the case over about an hour after the interception.
         desk = OfficerDesk(storage, SharingGate(SharingPolicy.bundled(), storage.disclosures),
                            clock=_clock(case.interception.time + timedelta(hours=1)))
-        entry = officer_entry(case)
+        entry = officer_entry(facts)
         entered_at = desk.clock()
         desk.enter_facts(case.case_id, entry, OFFICER)
         people = [p.person_id for p in case.people]

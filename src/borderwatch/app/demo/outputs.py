@@ -25,7 +25,8 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
     ("evidence/", "the thermal crops near the crossing (PNG, white hot), nearest in time "
      "first: what the operator looks at before sending a team"),
     ("intervention.json", "the intercept proposed, the unit assigned and each step's time"),
-    ("case.json", "the case opened at the interception: people, relations, assumptions"),
+    ("case.json", "the case: opened by the field team's report, with the officer's facts in "
+                  "force (people, relations, assumptions)"),
     ("screening.json", "the STCA screening of each person: facts only, then stated assumptions"),
     ("handoff.json", "the return to the US under the Agreement (port, time, receiving "
      "agency, officer, people, the decisions it rests on) and the handoff notice as released "

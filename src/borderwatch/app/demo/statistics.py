@@ -18,8 +18,10 @@ from typing import Any
 import orjson
 from rich.console import Console
 
+from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.app.cli.stats import print_table
+from borderwatch.cases.in_force import entered_facts
 from borderwatch.stats import (
     CaseStoreEncounters,
     DuckDbEngine,
@@ -51,7 +53,13 @@ def run_statistics_stage(
     calendar = ReleaseCalendar.bundled()
     regions = load_regions()
     with SqlCaseStore.at(out / "borderwatch.db") as store:
-        encounters = CaseStoreEncounters(store).encounters()
+        audit = AuditLog(out / "borderwatch.db")
+        try:  # citizenship and demographic from the officer's entry (cases/in_force.py)
+            encounters = CaseStoreEncounters(
+                store, entered=lambda case_id: entered_facts(audit.records(case_id))
+            ).encounters()
+        finally:
+            audit.close()
     engine = DuckDbEngine()
     try:
         by_region = engine.count(encounters, ("region",), period=REPORT_PERIOD)

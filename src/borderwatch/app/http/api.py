@@ -283,7 +283,11 @@ def create_app(service: Service) -> FastAPI:
     def stats_monthly(who: Reader) -> dict[str, Any]:
         """People intercepted per local month, from the case store (exact internal counts
         for the responsible side; a partner gets only the publishable figures)."""
-        return monthly_stats(service.cases, publishable=service.viewer.restricted(who))
+        # Citizenship and demographic come from the officer's facts in force, when the
+        # service has an officers' desk (its audit log holds the entries).
+        entered = service.officers.entered if service.officers is not None else None
+        return monthly_stats(service.cases, publishable=service.viewer.restricted(who),
+                             entered=entered)
 
     # -- alerts ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ monthly statistics, as the API returns them."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyproj import Geod
@@ -96,9 +97,11 @@ def sensor_features(
     return out
 
 
-def monthly_stats(cases: CaseStore, *, publishable: bool) -> dict[str, Any]:
+def monthly_stats(cases: CaseStore, *, publishable: bool,
+                  entered: Callable[[str], Mapping[str, Any] | None] | None = None,
+                  ) -> dict[str, Any]:
     """People intercepted per local month (the month of the interception's local date)."""
-    rows = CaseStoreEncounters(cases).encounters().rows()
+    rows = CaseStoreEncounters(cases, entered=entered).encounters().rows()
     per_month = Counter(row.month for row in rows)
     months = [
         {"month": month_label(m),

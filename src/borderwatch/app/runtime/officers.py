@@ -26,6 +26,7 @@ from typing import Any
 
 from borderwatch.alerts.gate import SharingGate
 from borderwatch.cases import case_to_json
+from borderwatch.cases.in_force import entered_facts
 from borderwatch.domain import AgencyUnit, Case, InputError
 from borderwatch.domain.lang import Lang, check_lang
 from borderwatch.domain.time import format_time, utc_now
@@ -84,10 +85,12 @@ class OfficerDesk:
     def facts(self, case_id: str) -> dict[str, Any]:
         """The facts in force: the latest entered (the audit log's latest screening of the
         case), else the case as opened, whose unknown facts are null."""
-        for record in reversed(self.storage.audit.records(case_id)):
-            if record["kind"] == "screening":
-                return dict(copy.deepcopy(record["data"]["case"]))
-        return case_to_json(self.case(case_id))
+        entered = self.entered(case_id)
+        return entered if entered is not None else case_to_json(self.case(case_id))
+
+    def entered(self, case_id: str) -> dict[str, Any] | None:
+        """The officer's latest entry for the case, or None before any (cases/in_force.py)."""
+        return entered_facts(self.storage.audit.records(case_id))
 
     def enter_facts(self, case_id: str, facts: dict[str, Any], officer_id: str
                     ) -> ScreeningResult:

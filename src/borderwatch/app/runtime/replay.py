@@ -28,6 +28,7 @@ from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.adapters.sqlite.detections import DetectionLog
 from borderwatch.app.runtime.picture import SensorSeen
 from borderwatch.app.runtime.service import Service
+from borderwatch.cases import new_case_id
 from borderwatch.domain import Detection, Direction, Incident, IncidentType, InputError
 from borderwatch.domain.evidence import Snapshot
 from borderwatch.domain.time import epoch_to_datetime, format_time
@@ -147,10 +148,11 @@ class Replay:
                                   "simulated": True})
 
     def _case_opener(self, sim: object) -> None:
-        """Open the demo's case when the replay raises the northbound crossing."""
-        from borderwatch.app.demo import (
-            night as demo,  # the demo's own case construction, reused as is
-        )
+        """Open the demo's case when the replay raises the northbound crossing: from the
+        field team's report (its people as met, no identifiers), then the interview's
+        facts entered at the officers' desk, as the demo does (demo/intake.py)."""
+        from borderwatch.app.demo import intake
+        from borderwatch.app.demo import night as demo  # the demo's interception, reused
 
         scenario = self.scenario
         if scenario.response is None:
@@ -167,10 +169,21 @@ class Replay:
                     or service.extras.get("case_opened")):
                 return
             interception = demo.intercept_group(scenario, sim, group, incident)  # type: ignore[arg-type]
-            case = demo.open_case_for_group(scenario, group, interception, incident, zone)
+            local_date = incident.time.astimezone(zone).date()
+            case = intake.open_case_from_field_report(
+                intake.field_report_body(group, interception), incident_id=incident.incident_id,
+                case_id=new_case_id("AB", local_date, 1),
+                interception_id=interception.interception_id,
+                entry_kind=str(scenario.entry.get("kind", "between_ports")),
+                from_country=str(scenario.entry.get("from_country", "US")),
+                entry_date=local_date)
             service.extras["case_opened"] = case.case_id
             try:
                 service.cases.open_case(case)
+                if service.officers is not None:
+                    service.officers.enter_facts(
+                        case.case_id, intake.interview_facts(scenario, group, case),
+                        "CBSA screening officer (replay)")
             except Exception as err:  # already there after a restart
                 service.extras["case_error"] = f"{type(err).__name__}"
             service.hub.publish({"type": "case", "case_id": case.case_id,
