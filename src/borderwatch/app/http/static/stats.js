@@ -27,7 +27,7 @@
         <tr data-stat="max"><th>${esc(T("st.max"))}</th><td class="n">${esc(minutes(t.max_s))}</td></tr></table>
         ${d.publishable ? `<p class="small">${esc(T("st.publishable"))}</p>` : ""}</section>
       <section><h2>${esc(T("st.by_outcome"))}</h2>${table(d.by_outcome, [["st.month", (r) => esc(r.month)], ["st.outcome", (r) => `<span data-row-outcome="${esc(r.outcome)}">${esc(T("outcome." + r.outcome))}</span>`], ["st.count", (r) => n(r.count), "n"]])}</section>
-      <section><h2>${esc(T("st.by_exception"))}</h2>${table(d.by_exception, [["st.month", (r) => esc(r.month)], ["st.exception", (r) => esc(r.exception)], ["st.count", (r) => n(r.count), "n"]])}</section>
+      <section><h2>${esc(T("st.by_exception"))}</h2>${table(d.by_exception, [["st.month", (r) => esc(r.month)], ["st.exception", (r) => esc(r.exception === "not recorded" ? T("st.not_recorded") : r.exception)], ["st.count", (r) => n(r.count), "n"]])}</section>
       <section><h2>${esc(T("st.returns"))}</h2>${table(d.returned.months, [["st.month", (r) => esc(r.month)], ["st.count", (r) => n(r.count), "n"]])}</section>`;
   }
   async function start() {

@@ -75,7 +75,7 @@
     "st.returned": "Returned to the US", "st.median": "Detection to interception, median", "st.max": "Detection to interception, longest",
     "st.minutes": "{n} min", "st.suppressed": "suppressed (0–5)", "st.publishable": "Publishable figures: 0–5 suppressed, others rounded to the nearest 5.",
     "st.by_outcome": "Decisions in force by outcome", "st.by_exception": "Exceptions", "st.returns": "Returns per month", "st.none": "none",
-    "st.month": "Month", "st.outcome": "Outcome", "st.count": "People", "st.exception": "Exception",
+    "st.not_recorded": "not recorded (decided by the officer)", "st.month": "Month", "st.outcome": "Outcome", "st.count": "People", "st.exception": "Exception",
     ...prefixed("outcome", OUTCOMES_EN), ...prefixed("rel", REL_EN), ...prefixed("doc", DOC_EN), ...prefixed("fs", FS_EN),
   };
   const fr = {
@@ -126,7 +126,7 @@
     "st.returned": "Renvoyés aux États-Unis", "st.median": "De la détection à l'interception, médiane", "st.max": "De la détection à l'interception, maximum",
     "st.minutes": "{n} min", "st.suppressed": "supprimé (0–5)", "st.publishable": "Chiffres publiables : 0–5 supprimés, les autres arrondis au 5 le plus proche.",
     "st.by_outcome": "Décisions en vigueur par issue", "st.by_exception": "Exceptions", "st.returns": "Retours par mois", "st.none": "aucun",
-    "st.month": "Mois", "st.outcome": "Issue", "st.count": "Personnes", "st.exception": "Exception",
+    "st.not_recorded": "non consignée (décidée par l'agent)", "st.month": "Mois", "st.outcome": "Issue", "st.count": "Personnes", "st.exception": "Exception",
     ...prefixed("outcome", OUTCOMES_FR), ...prefixed("rel", REL_FR), ...prefixed("doc", DOC_FR), ...prefixed("fs", FS_FR),
   };
   window.BWI18n.add({ en, fr });
