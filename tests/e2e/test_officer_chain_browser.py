@@ -10,10 +10,11 @@ protocol, as test_dashboard_browser.py):
    (a nationality the API refuses first), the relations within the group marked assumed,
    answers the engine's questions until none is left, confirms the nine outcomes and then
    overrides one with a written reason (a revision naming the record it replaces),
-   fetches a decision record (HTML, PDF) and records the return of the eight ineligible
-   to USBP; the page is also read in French; its views are in the disclosure log;
+   fetches a decision record (HTML, PDF; in French too) and records the return of the
+   eight ineligible to USBP; the page is also read in French; its views are in the disclosure log;
 4. the US partner (/notices) sees the handoff notice with the released fields only: no
-   name, nationality or person id in the page;
+   name, nationality or person id in the page; the partner and the field team are refused
+   on /officer;
 5. the statistics page counts the case.
 
 Screenshots are test artifacts (test-artifacts/officer-*.png); with
@@ -316,6 +317,13 @@ def the_officer_decides(page: Page, base: str, key: str, case_id: str,
                   10, "the officer's page in French")
     french = text(page, "#case")
     assert "irrecevable" in french and "févr. 2025" in french, french[:500]
+    # The decision record in French (lang=fr asked of the API).
+    button = '[data-record="p9"][data-format="html"]'
+    page.click(button)
+    page.wait_for(f"document.querySelector('{button}')?.dataset.lang === 'fr'", 15,
+                  "p9's record in French")
+    title = page.evaluate(f"document.querySelector('{button}').dataset.title")
+    assert title.startswith("Relevé de décision"), title
     page.screenshot(ARTIFACTS / "officer-fr.png")
     page.click('[data-lang="en"]')
 
@@ -342,6 +350,9 @@ def the_partner_sees_released_fields_only(page: Page, base: str, keys: dict[str,
     # The officer's page refuses the partner (the API answers 403 for cases).
     page.send("Page.navigate", url=f"{base}/officer#key={keys['partner']}")
     page.wait_for("!!document.querySelector('[data-denied]')", 10, "the partner refused")
+    # So does it the field team: cases hold personal data (no read_case for an operator).
+    page.send("Page.navigate", url=f"{base}/officer#key={keys['field']}")
+    page.wait_for("!!document.querySelector('[data-denied]')", 10, "the field team refused")
 
 
 def the_statistics_count_the_case(page: Page, base: str, key: str) -> None:

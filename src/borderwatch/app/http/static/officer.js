@@ -187,7 +187,7 @@
       const history = d.history.filter((h) => h.person_id === p.id).reverse();
       box.innerHTML = `<div class="fld">${now ? `<div data-in-force="${esc(now.outcome)}">${esc(T("off.decided"))}: ${outcome(now.outcome)}
           <span class="small">(${esc(T("act." + now.action))}, ${esc(now.officer_id)}, ${esc(I.date(now.decided_at))})</span></div>` : `<div class="small" data-in-force="">${esc(T("off.undecided"))}</div>`}
-        ${prop ? `<button type="button" data-confirm="${esc(p.id)}">${esc(T("off.confirm", { o: T("outcome." + prop.outcome) }))}</button>` : ""}
+        ${prop && !(now && now.action === "confirm" && now.outcome === prop.outcome) ? `<button type="button" data-confirm="${esc(p.id)}">${esc(T("off.confirm", { o: T("outcome." + prop.outcome) }))}</button>` : ""}
         <button type="button" data-override-open="${esc(p.id)}">${esc(T("off.override"))}</button>
         ${now ? `<button type="button" data-record="${esc(p.id)}" data-format="html">${esc(T("off.record_html"))}</button>
           <button type="button" data-record="${esc(p.id)}" data-format="pdf">${esc(T("off.record_pdf"))}</button>` : ""}
@@ -221,14 +221,23 @@
   }
 
   // --- actions -------------------------------------------------------------------------
-  async function decide(pid, body, box) {
+  async function decide(pid, body, box) {  // eslint-disable-line no-param-reassign
     F.clear(box);
     const now = state.decisions.in_force[pid];
     try {
       await F.call(caseUrl(`/people/${encodeURIComponent(pid)}/decision`), { method: "POST", json: { ...body, officer: officer(), replaces: now ? now.decision_id : null } });
       state.decisions = await F.call(caseUrl("/decisions"));
       renderDecisions(); renderReturns();
-    } catch (err) { F.show(box, err); }
+    } catch (err) {
+      if (err.status === 409) {  // decided meanwhile: show the record in force, keep the reason typed
+        const typed = box.querySelector("[data-field=reason]")?.value || "";
+        state.decisions = await F.call(caseUrl("/decisions"));
+        renderDecisions();
+        box = document.querySelector(`[data-decision="${CSS.escape(pid)}"]`);
+        if (typed) { box.querySelector("div[data-override]").hidden = false; box.querySelector("[data-field=reason]").value = typed; }
+      }
+      F.show(box, err);
+    }
   }
 
   async function recordReturn() {
@@ -316,8 +325,11 @@
     if (b.dataset.record) {
       const pid = b.dataset.record, fmt = b.dataset.format;
       try {
-        const blob = await F.download(caseUrl(`/people/${encodeURIComponent(pid)}/record?lang=${I.lang}&format=${fmt}`), `${state.caseId}-${pid}-${I.lang}.${fmt}`);
+        const path = caseUrl(`/people/${encodeURIComponent(pid)}/record?lang=${I.lang}&format=${fmt}`);
+        const blob = await F.download(path, `${state.caseId}-${pid}-${I.lang}.${fmt}`);
         b.dataset.fetched = String(blob.size);
+        b.dataset.lang = I.lang;
+        if (fmt === "html") b.dataset.title = (await blob.text()).match(/<title>([^<]*)/)?.[1] || "";
       } catch (err) { F.show(b.closest("[data-decision]"), err); }
       return;
     }
