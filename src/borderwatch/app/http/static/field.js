@@ -41,7 +41,7 @@
   // The place defaults to the incident's (the team may correct it).
   function fillPlace(force) {
     const inc = selected();
-    $("incident-info").textContent = inc ? T("field.incident_info", { lat: inc.lat.toFixed(5), lon: inc.lon.toFixed(5), seg: inc.segment || "" }) : "";
+    $("incident-info").textContent = inc ? T("field.incident_info", { lat: I.num(inc.lat, { maximumFractionDigits: 5 }), lon: I.num(inc.lon, { maximumFractionDigits: 5 }), seg: inc.segment || "" }) : "";
     if (!inc) return;
     if (force || !$("lat").value) $("lat").value = inc.lat.toFixed(6);
     if (force || !$("lon").value) $("lon").value = inc.lon.toFixed(6);

@@ -221,7 +221,7 @@
   }
 
   // --- actions -------------------------------------------------------------------------
-  async function decide(pid, body, box) {  // eslint-disable-line no-param-reassign
+  async function decide(pid, body, box) {
     F.clear(box);
     const now = state.decisions.in_force[pid];
     try {
