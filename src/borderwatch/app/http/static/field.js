@@ -61,11 +61,14 @@
   async function loadUnits() {
     let units = [];
     try { units = (await F.call("/v1/responders")).responders || []; } catch (e) { units = []; }
+    // The key's own unit, else the first unit of its agency (an RCMP-K key reports for
+    // RCMP-K-IBET), else the key's agency as written.
     const ids = units.map((u) => u.unit_id);
-    if (!ids.includes(state.who.agency)) ids.unshift(state.who.agency);
+    const agency = state.who.agency;
+    const own = ids.find((id) => id === agency) || ids.find((id) => id.startsWith(agency + "-")) || agency;
+    if (!ids.includes(own)) ids.unshift(own);
     $("unit").innerHTML = ids.map((id) => `<option>${esc(id)}</option>`).join("");
-    const own = ids.find((id) => id === state.who.agency || id.startsWith(state.who.agency + "-"));
-    if (own) $("unit").value = own;
+    $("unit").value = own;
   }
 
   // One row per person: adults first, then children (the order numbers them p1, p2...).
