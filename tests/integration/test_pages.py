@@ -124,3 +124,19 @@ def test_serve_refuses_a_basemap_that_is_not_pmtiles(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     said = " ".join((result.stdout + result.stderr).split())
     assert "--basemap" in said and "is not a PMTiles archive" in said, said
+
+
+@pytest.mark.parametrize("path", ["/field", "/officer", "/notices", "/stats"])
+def test_the_peoples_pages_and_their_files_load_from_this_service(tmp_path: Path,
+                                                                  path: str) -> None:
+    """The field, officer, partner and statistics pages (docs/officers.md): served with
+    their scripts, strings and style, nothing from another host."""
+    client = client_for(tmp_path)
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    found = links(page.text)
+    assert {"/i18n.js", "/lang/pages.js", "/forms.js", "/pages.css"} <= set(found), found
+    assert not [u for u in found if re.match(r"^(https?:)?//", u)], found
+    for url in found:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)

@@ -41,6 +41,13 @@ def test_exact_and_publishable_counts_by_outcome_exception_and_return() -> None:
     assert public["returned"]["total"] == 5 and public["people"] == 10
 
 
+def test_children_are_counted_under_the_same_rules() -> None:
+    rows = ([DecisionRow(FEB, "ineligible", None, True, False, child=True)] * 5
+            + [DecisionRow(FEB, "ineligible", None, True, False)] * 4)
+    assert decision_tables(rows, publishable=False)["children"] == 5
+    assert decision_tables(rows, publishable=True)["children"] is None  # 0-5 suppressed
+
+
 def test_the_desk_counts_the_records_by_the_local_month() -> None:
     storage = InMemoryStorage()
     storage.cases.open_case(coutts_case())

@@ -36,6 +36,9 @@ class DecisionRow:
     officer decided an exception the engine had not established."""
     returned: bool
     simulated: bool
+    child: bool = False
+    """Under 18 by the age the case records (the field team's apparent age until the
+    officer enters one); counted, never listed."""
 
 
 def _cell(count: int, publishable: bool) -> int | None:
@@ -67,6 +70,7 @@ def decision_tables(rows: Iterable[DecisionRow], *, publishable: bool) -> dict[s
                                 for m, n in sorted(returned.items())],
                      "total": _cell(sum(returned.values()), publishable)},
         "people": _cell(len(rows), publishable),
+        "children": _cell(sum(r.child for r in rows), publishable),
         "publishable": publishable,
         "simulated": any(r.simulated for r in rows),
     }

@@ -194,7 +194,8 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
     @router.get("/v1/stats/decisions", tags=["statistics"])
     def decision_stats(who: Reader) -> dict[str, Any]:
         """People by the officer's decision in force and by exception, people returned to
-        the US, per local month, and the time from detection to interception: exact for
+        the US, per local month, the people and children of all cases, and the time from
+        detection to interception: exact for
         the deployment's agency, publishable figures (0-5 suppressed, others to the
         nearest 5) for any other."""
         return desk().statistics(publishable=service.viewer.restricted(who))

@@ -18,8 +18,13 @@ STATIC = Path(__file__).with_name("static")
 VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
-SCRIPTS = ("i18n.js", "dashboard.js", "map.js")
-"""The dashboard's own scripts, served from ``static/`` at the root."""
+SCRIPTS = ("i18n.js", "dashboard.js", "map.js", "forms.js", "field.js", "officer.js",
+           "notices.js", "stats.js", "lang/pages.js")
+"""The pages' own scripts, served from ``static/`` at the root."""
+PAGES = {"/field": "field.html", "/officer": "officer.html", "/notices": "notices.html",
+         "/stats": "stats.html"}
+"""The people's pages (docs/officers.md): the field team's report, the screening officer's
+desk, the partner's handoff notices, the decision statistics."""
 SWAGGER = "/vendor/swagger-ui/"
 
 
@@ -37,8 +42,15 @@ def page_routes(*, openapi_url: str, title: str, basemap: Path | None) -> APIRou
         return HTMLResponse((STATIC / "dashboard.html").read_text("utf-8"),
                             headers={"Cache-Control": "no-store"})
 
+    for path, name in PAGES.items():
+        router.add_api_route(path, _page(name), methods=["GET"])
     for name in SCRIPTS:
         router.add_api_route(f"/{name}", _script(name), methods=["GET"])
+
+    @router.get("/pages.css")
+    def pages_css() -> Response:
+        return Response((STATIC / "pages.css").read_bytes(), media_type="text/css",
+                        headers={"Cache-Control": "no-store"})
 
     @router.get("/vendor/{path:path}")
     def vendor(path: str) -> FileResponse:
@@ -82,5 +94,13 @@ def _script(name: str) -> Callable[[], Response]:
     def serve() -> Response:
         return Response((STATIC / name).read_bytes(), media_type="text/javascript",
                         headers={"Cache-Control": "no-store"})
-    serve.__name__ = f"script_{name.replace('.', '_')}"
+    serve.__name__ = f"script_{name.replace('.', '_').replace('/', '_')}"
     return serve
+
+
+def _page(name: str) -> Callable[[], HTMLResponse]:
+    def page() -> HTMLResponse:
+        return HTMLResponse((STATIC / name).read_text("utf-8"),
+                            headers={"Cache-Control": "no-store"})
+    page.__name__ = f"page_{name.replace('.', '_')}"
+    return page

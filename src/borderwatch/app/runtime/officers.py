@@ -277,7 +277,8 @@ class OfficerDesk:
                     month=month, outcome=decision.outcome if decision else UNDECIDED,
                     exception=_exception_of(decision),
                     returned=person.person_id in returned,
-                    simulated=case.simulated))
+                    simulated=case.simulated,
+                    child=bool(person.is_minor)))
         times = [t.to_json().get("detection_to_interception_s")
                  for t in self.storage.interventions.all()]
         return {**decision_tables(rows, publishable=publishable),
