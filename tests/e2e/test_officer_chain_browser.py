@@ -6,7 +6,8 @@ protocol, as test_dashboard_browser.py):
 2. a field team (an RCMP-K-IBET operator key), on a phone-sized /field, records the
    interception of nine people: a bad apparent age first (the API's message beside the
    field, the typed text kept), then the report; the case opens and the alert closes;
-3. a screening officer (a screening_officer key of RCMP-K) on /officer enters the facts
+3. a screening officer (a CBSA screening_officer key: in Canada CBSA screens
+   the case the RCMP opened, IRPA 100(1)) on /officer enters the facts
    (a nationality the API refuses first), the relations within the group marked assumed,
    answers the engine's questions until none is left, confirms the nine outcomes and then
    overrides one with a written reason (a revision naming the record it replaces),
@@ -73,7 +74,7 @@ def replaying(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
         keys = {user: store.create(agency, role, f"browser test: {user}")[0]
                 for user, agency, role in (
                     ("field", "RCMP-K-IBET", Role.OPERATOR),
-                    ("officer", "RCMP-K", Role.SCREENING_OFFICER),
+                    ("officer", "CBSA", Role.SCREENING_OFFICER),
                     ("partner", "USBP-HVM", Role.PARTNER))}
         store.close()
         yield link.split("/#", 1)[0], link, keys

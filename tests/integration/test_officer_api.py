@@ -122,3 +122,28 @@ def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
         notices = [e for e in log if e.get("notice") == "stca_return"]
         assert [e["channel"] for e in notices] == ["handoff", "api"]
         assert "children" in notices[0]["withheld"]
+
+
+def test_cbsa_screens_a_case_the_rcmp_opened_in_canada_and_not_one_met_in_the_us(
+    tmp_path: Path,
+) -> None:
+    """In Canada a CBSA officer decides eligibility (IRPA 100(1)): the RCMP's case is
+    CBSA's to screen. A case met on the US side is not (roles.py SCREENING_AGENCIES)."""
+    us_case = coutts_case("MT-2025-0120-001", replace(
+        interception("int-0002", "inc-0002"), unit_id="USBP-HVM", lat=48.995, lon=-111.5))
+    with running_service(tmp_path / "s.db") as svc, httpx.Client(base_url=svc.url) as client:
+        svc.service.cases.open_case(_case())
+        svc.service.cases.open_case(us_case)
+        cbsa = svc.key("CBSA", "screening_officer")
+        usbp = svc.key("USBP-HVM", "screening_officer")
+        assert client.get("/v1/cases", headers=cbsa).json()["cases"] == [CASE]
+        assert client.get("/v1/cases", headers=usbp).json()["cases"] == ["MT-2025-0120-001"]
+        r = client.put(f"/v1/cases/{CASE}/facts", headers=cbsa,
+                       json={"facts": facts(), "officer": "BSO Roy"})
+        assert r.status_code == 200, r.text
+        assert client.get(f"/v1/cases/{CASE}", headers=cbsa).status_code == 200
+        assert client.get("/v1/cases/MT-2025-0120-001", headers=cbsa).status_code == 404
+        assert client.get("/v1/cases/MT-2025-0120-001/facts", headers=cbsa).status_code == 404
+        logged = [e for e in svc.service.alerts.disclosures.entries()
+                  if e.get("case_id") == CASE and e.get("agency") == "CBSA"]
+        assert logged and all("screens" in e["basis"] for e in logged)

@@ -37,7 +37,7 @@ from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
 from borderwatch.app.http.metrics import render_metrics
-from borderwatch.app.http.officers import officer_routes
+from borderwatch.app.http.officers import may_read_case, officer_routes
 from borderwatch.app.http.pages import page_routes
 from borderwatch.app.http.protocol import BoundedHeadProtocol
 from borderwatch.app.http.respond import responder_routes
@@ -345,16 +345,9 @@ def create_app(service: Service) -> FastAPI:
 
     def _owner_ok(who: Principal, case_id: str) -> bool:
         try:
-            unit_id = service.cases.get_case(case_id).interception.unit_id
+            return may_read_case(service, who, service.cases.get_case(case_id))
         except CaseNotFound:  # gone since it was listed
             return False
-        return owns(who.agency, unit_id, _unit_agency(unit_id))
-
-    def _unit_agency(unit_id: str) -> str | None:
-        for responsible in service.places.units:
-            if responsible.unit.unit_id == unit_id:
-                return responsible.unit.agency
-        return None
 
     @app.get("/v1/cases/{case_id}", tags=["cases"])
     def case(
@@ -391,15 +384,14 @@ def create_app(service: Service) -> FastAPI:
             record = service.cases.get_case(case_id)
         except CaseNotFound:
             record = None
-        if record is None or not owns(who.agency, record.interception.unit_id,
-                                      _unit_agency(record.interception.unit_id)):
+        if record is None or not may_read_case(service, who, record):
             raise HTTPException(404, "no such case")
         service.alerts.disclosures.record({
             "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
             "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
             "agency": who.agency, "key_id": who.key_id, "role": who.role.value,
             "channel": "api", "fields": ["people", "relations"],
-            "basis": "screening officer of the agency that owns the case",
+            "basis": "screening officer of an agency that owns or screens the case",
             "simulated": record.simulated,
         })
         return record

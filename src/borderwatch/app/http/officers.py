@@ -20,17 +20,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 
-from borderwatch.app.http.roles import owns
+from borderwatch.app.http.roles import may_screen, owns
 from borderwatch.app.runtime.officers import RECORD_MEDIA, OfficerDesk, screening_json
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound
-from borderwatch.domain import Case, InputError
+from borderwatch.domain import Case, InputError, Side
 from borderwatch.domain.access import Principal
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.screening.decisions import DecisionConflict
 from borderwatch.screening.returns import ReturnConflict
 
 Lang = Literal["en", "fr"]
+
+
+def case_country(service: Service, case: Case) -> str:
+    """The country where the case's people were met: the intercepting unit's own (a unit
+    acts on its side; a point placed on or a metre past the line must not move a case
+    the RCMP opened out of Canada); for a unit the service does not know, the side of
+    the line, and on the line the side the people were going to."""
+    unit = next((r.unit for r in service.places.units
+                 if r.unit.unit_id == case.interception.unit_id), None)
+    if unit is not None:
+        return unit.country
+    side = service.boundary.side(case.interception.lat, case.interception.lon)
+    if side is Side.ON_LINE:
+        return {"US": "CA", "CA": "US"}.get(case.from_country, "")
+    return "CA" if side is Side.NORTH else "US"
+
+
+def may_read_case(service: Service, who: Principal, case: Case) -> bool:
+    """The agency that intercepted (or its unit), or an agency that screens claims in the
+    country where the people were met (roles.py ``may_screen``: CBSA in Canada)."""
+    unit_id = case.interception.unit_id
+    unit_agency = next((r.unit.agency for r in service.places.units
+                        if r.unit.unit_id == unit_id), None)
+    return (owns(who.agency, unit_id, unit_agency)
+            or may_screen(who.agency, case_country(service, case)))
 
 
 def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any) -> APIRouter:
@@ -46,10 +71,6 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
             raise HTTPException(404, "no officers' desk in this service")
         return service.officers
 
-    def unit_agency(unit_id: str) -> str | None:
-        return next((r.unit.agency for r in service.places.units
-                     if r.unit.unit_id == unit_id), None)
-
     def owned(case_id: str, who: Principal, kind: str, fields: list[str]) -> Case:
         """The case if ``who`` is of the agency that owns it (else 404, as if missing),
         with the view logged: who, what (``kind``, ``fields``), when."""
@@ -57,15 +78,14 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
             case = desk().case(case_id)
         except CaseNotFound:
             case = None
-        unit_id = case.interception.unit_id if case is not None else ""
-        if case is None or not owns(who.agency, unit_id, unit_agency(unit_id)):
+        if case is None or not may_read_case(service, who, case):
             raise HTTPException(404, "no such case")
         service.alerts.disclosures.record({
             "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
             "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
             "agency": who.agency, "key_id": who.key_id, "role": who.role.value,
             "channel": "api", "fields": fields,
-            "basis": "screening officer of the agency that owns the case",
+            "basis": "screening officer of an agency that owns or screens the case",
             "simulated": case.simulated,
         })
         return case

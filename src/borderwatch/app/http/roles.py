@@ -34,6 +34,27 @@ def owns(agency: str, unit_id: str, unit_agency: str | None = None) -> bool:
     return agency in (unit_id, unit_agency) or unit_id.startswith(agency + "-")
 
 
+SCREENING_AGENCIES: dict[str, tuple[str, ...]] = {"CA": ("CBSA", "IRCC")}
+"""Who decides whether a claim made in a country may be referred, by the country where the
+people were met: in Canada a CBSA or IRCC officer (IRPA 100(1)). The RCMP intercepts
+between the ports and hands the people to CBSA, so a case the RCMP opened is CBSA's to
+screen as well. No entry for the United States: the screening engine applies Canadian
+law only."""
+
+
+def may_screen(agency: str, country: str) -> bool:
+    """Whether a key of ``agency`` is of an agency that screens claims made in ``country``
+    (the agency itself or one of its units: ``CBSA-PRA`` is CBSA).
+
+    >>> may_screen("CBSA", "CA"), may_screen("CBSA-PRA", "CA"), may_screen("CBSAX", "CA")
+    (True, True, False)
+    >>> may_screen("CBSA", "US"), may_screen("RCMP-K", "CA")
+    (False, False)
+    """
+    return any(agency == a or agency.startswith(a + "-")
+               for a in SCREENING_AGENCIES.get(country, ()))
+
+
 _CONTAINERS = (dict, list)
 
 
@@ -54,4 +75,4 @@ def scrub(value: Any) -> Any:
     return value
 
 
-__all__ = ["Action", "Principal", "Role", "owns", "scrub"]
+__all__ = ["SCREENING_AGENCIES", "Action", "Principal", "Role", "may_screen", "owns", "scrub"]
