@@ -18,8 +18,9 @@ STATIC = Path(__file__).with_name("static")
 VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
-SCRIPTS = ("i18n.js", "dashboard.js", "map.js")
-"""The dashboard's own scripts, served from ``static/`` at the root."""
+SCRIPTS = ("i18n.js", "lang/dashboard.js", "dashboard.js", "map.js")
+"""The dashboard's own scripts, served from ``static/`` at the root (its strings in
+English and French in ``lang/dashboard.js``)."""
 SWAGGER = "/vendor/swagger-ui/"
 
 
@@ -82,5 +83,5 @@ def _script(name: str) -> Callable[[], Response]:
     def serve() -> Response:
         return Response((STATIC / name).read_bytes(), media_type="text/javascript",
                         headers={"Cache-Control": "no-store"})
-    serve.__name__ = f"script_{name.replace('.', '_')}"
+    serve.__name__ = f"script_{name.replace('.', '_').replace('/', '_')}"
     return serve

@@ -7,9 +7,11 @@ const ZONE = "America/Edmonton";
 const $ = (id) => document.getElementById(id);
 const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
                 responders: new Map(), plan: null, history: new Map(), selected: null,
-                evidence: new Map(),
+                evidence: new Map(), known: new Set(), primed: false, health: null,
                 dataTime: null, sim: false };
 const MAP = window.BWMap;
+const I18N = window.BWI18n;
+const t = (key, vars) => I18N.t(key, vars);
 
 function fmt(t) {
   if (!t) return "—";
@@ -194,8 +196,93 @@ function renderAlerts() {
       ${canAct && a.status === "triggered" ? `<br><button data-ack="${esc(a.alert_id)}">Acknowledge</button>` : ""}
       ${canAct && open ? ` <button data-resolve="${esc(a.alert_id)}">Resolve</button>` : ""}</div>`;
   }).join("") : '<p class="small">none</p>';
+  showBadge();
 }
-async function refreshAlerts() { const r = await api("/v1/alerts"); state.alerts = r.alerts; markSim(r.simulated); renderAlerts(); }
+async function refreshAlerts() {
+  const r = await api("/v1/alerts"); state.alerts = r.alerts; markSim(r.simulated);
+  // A tone for an alert this page has not seen before, still waiting for someone; not
+  // for those already there when the page opened.
+  let fresh = false;
+  for (const a of r.alerts) {
+    if (state.known.has(a.alert_id)) continue;
+    state.known.add(a.alert_id);
+    if (state.primed && a.status === "triggered") fresh = true;
+  }
+  if (fresh) chime();
+  renderAlerts();
+}
+
+// ---- the operator's attention: a badge of the alerts not yet acknowledged, a tone ----
+const TITLE = document.title;
+function showBadge() {
+  const waiting = state.alerts.filter((a) => a.status === "triggered").length, badge = $("alerts-badge");
+  document.title = waiting ? `(${waiting}) ${TITLE}` : TITLE;
+  badge.hidden = !waiting; badge.textContent = waiting ? I18N.num(waiting) : "";
+}
+// The tone is made here (Web Audio: two short notes), no sound file. A browser lets a
+// page play sound only after a user gesture: the toggle is that gesture, and the choice
+// is remembered; a remembered "on" waits for the first click anywhere on the page.
+const sound = { on: localStorage.getItem("bw-sound") === "on", ctx: null, last: 0, played: 0 };
+function audio() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return null;
+  if (!sound.ctx) sound.ctx = new Ctx();
+  if (sound.ctx.state === "suspended") sound.ctx.resume();
+  return sound.ctx;
+}
+function chime() {
+  if (!sound.on || Date.now() - sound.last < 1500) return;  // a burst of alerts: one tone
+  const ctx = audio();
+  if (!ctx) return;
+  sound.last = Date.now(); sound.played += 1;
+  const at = ctx.currentTime, osc = ctx.createOscillator(), gain = ctx.createGain();
+  osc.type = "sine";
+  osc.frequency.setValueAtTime(880, at); osc.frequency.setValueAtTime(660, at + 0.16);
+  gain.gain.setValueAtTime(0.0001, at);
+  gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+  gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.34);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(at); osc.stop(at + 0.36);
+}
+function showSound() {
+  $("sound").textContent = t(sound.on ? "sound.on" : "sound.off");
+  $("sound").setAttribute("aria-pressed", String(sound.on));
+}
+$("sound").addEventListener("click", () => {
+  sound.on = !sound.on;
+  try { localStorage.setItem("bw-sound", sound.on ? "on" : "off"); } catch (e) { /* this page only */ }
+  showSound();
+  if (sound.on) { sound.last = 0; chime(); }  // the gesture unlocks audio; the tone says it works
+});
+document.addEventListener("pointerdown", () => { if (sound.on && sound.ctx?.state !== "running") audio(); }, { once: true });
+
+// ---- sensor health (GET /v1/sensors/health), every 10 s -------------------------------
+// Marked: silent past its expected interval (stale), or reports refused in the window.
+function ageText(s) {
+  if (s == null) return t("age.never");
+  return s < 90 ? t("age.s", { n: I18N.num(Math.round(s)) }) : s < 5400 ? t("age.min", { n: I18N.num(Math.round(s / 60)) })
+    : t("age.h", { n: I18N.num(Math.round(s / 3600)) });
+}
+function renderHealth() {
+  const h = state.health, box = $("sensor-health");
+  if (!h) return;
+  if (!h.sensors.length) { box.textContent = t("none"); return; }
+  const rows = h.sensors.map((s) => {
+    const stale = s.silent, erroring = s.refused > 0;
+    const mark = [stale ? t("health.stale") : "", erroring ? t("health.erroring") : ""].filter(Boolean).join(", ");
+    return `<tr data-sensor="${esc(s.sensor_id)}" class="${stale ? "stale" : ""} ${erroring ? "erroring" : ""}">` +
+      `<td>${esc(s.sensor_id)}${mark ? ` <b>${esc(mark)}</b>` : ""}</td><td class="num">${esc(ageText(s.last_report_s_ago))}</td>` +
+      `<td class="num">${esc(I18N.num(s.per_minute, { maximumFractionDigits: 1 }))}</td>` +
+      `<td class="num">${esc(I18N.num(s.refused))} / ${esc(I18N.num(s.refused_total))}</td></tr>`;
+  }).join("");
+  box.innerHTML = `<table><thead><tr><th>${esc(t("health.sensor"))}</th><th class="num">${esc(t("health.last"))}</th>` +
+    `<th class="num">${esc(t("health.rate"))}</th><th class="num">${esc(t("health.errors"))}</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `<div class="small">${esc(t("health.window", { n: I18N.num(Math.round(h.window_s / 60)) }))}</div>`;
+}
+async function refreshHealth() {
+  try { state.health = await api("/v1/sensors/health"); } catch (e) { return; }
+  renderHealth();
+}
 async function refreshStats() {
   const r = await api("/v1/stats/monthly"), svg = $("stats");
   while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -277,7 +364,9 @@ function onEvent(type, data) {
     if (data.data_time) { state.dataTime = data.data_time; $("clock").textContent = fmt(data.data_time); }
     drawLive();
   } else if (type === "incident") {
-    const f = data.feature; state.incidents.set(f.properties.incident_id || f.id || Math.random(), f);
+    const f = data.feature, id = f.properties.incident_id || f.id || Math.random();
+    if (!state.known.has(id)) { state.known.add(id); if (state.primed) chime(); }
+    state.incidents.set(id, f);
     renderIncidents(); drawLive();
   } else if (type === "alert") { refreshAlerts().then(() => { if (state.selected) renderDetails(); }); }
   else if (type === "case") { refreshCase(); refreshStats(); }
@@ -318,8 +407,11 @@ async function loadPicture() {
   state.tracks = new Map(tracks.features.filter((f) => f.geometry).map((f) => [f.id || `${f.geometry.coordinates}`, f]));
   for (const [id, f] of state.tracks) remember(id, f.properties.time, f.geometry.coordinates, f.properties);
   state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
+  for (const id of state.incidents.keys()) state.known.add(id);
   markSim(tracks.simulated || incidents.simulated);
-  renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase(); refreshResponders();
+  renderIncidents(); drawLive(); refreshStats(); refreshCase(); refreshResponders();
+  await refreshAlerts();
+  state.primed = true;  // from here on, what is new is new to this operator
 }
 
 function showWho() {
@@ -359,6 +451,9 @@ async function start() {
   MAP.fit();  // once: sensors, their coverage and what is on the picture, no empty margin
   stream();
   setInterval(async () => { sensors = await allSensors(); MAP.setSensors(sensors); }, 15000);
+  refreshHealth(); setInterval(refreshHealth, 10000);
 }
+showSound();
 $("login-form").addEventListener("submit", (ev) => { ev.preventDefault(); sessionStorage.setItem("bw-key", $("key-input").value.trim()); start(); });
 start();
+window.BWDash = { state, sound, chime };
