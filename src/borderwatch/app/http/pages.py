@@ -18,7 +18,7 @@ STATIC = Path(__file__).with_name("static")
 VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
-SCRIPTS = ("i18n.js", "lang/dashboard.js", "dashboard.js", "map.js")
+SCRIPTS = ("i18n.js", "lang/dashboard.js", "dashboard.js", "map.js", "timeline.js")
 """The dashboard's own scripts, served from ``static/`` at the root (its strings in
 English and French in ``lang/dashboard.js``)."""
 SWAGGER = "/vendor/swagger-ui/"
