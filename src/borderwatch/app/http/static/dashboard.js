@@ -483,7 +483,15 @@ async function start() {
   if (drawn) {
     try { const b = await api("/v1/basemap"); if (b.basemap) MAP.addBasemap(b.basemap); } catch (e) { /* no basemap: plain */ }
   }
-  await loadPicture();
+  // A failed first load (a 500 under load once left the page without its feed) is tried
+  // again rather than leaving the operator a page that never goes live.
+  for (;;) {
+    try { await loadPicture(); break; } catch (e) {
+      if (e.message === "401") return;
+      feed("feed.retry", { why: e.message });
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+  }
   MAP.fit();  // once: sensors, their coverage and what is on the picture, no empty margin
   stream();
   setInterval(async () => { sensors = await allSensors(); MAP.setSensors(sensors); }, 15000);

@@ -44,6 +44,7 @@
     showTime();
   }
   function goLive() {
+    clearTimeout(T.timer);  // a moment chosen just before is not shown after
     T.asked += 1;
     dash().setPast(null);
     if (T.span) $("tl-slider").value = $("tl-slider").max;
