@@ -9,6 +9,12 @@ with the head-count range and centring on it, a layer toggled off, wheel and key
 the intercept drawn; and no request of the whole session went to a host other than the
 loopback. Last, the US partner's page: the crossing, and no sensor nor track identity.
 
+The operator's first hour (issue 20) runs along: the sound switched on with a click and a
+tone for the crossing's alert, the count of alerts waiting in the tab's title falling
+once the replay is paused and the alert acknowledged, the sensor health panel listing the
+night's sensors, the timeline moved back to before the crossing and Live again, and the
+page switched to French (its labels, and numbers written the French way).
+
 The screenshot is kept as a test artifact (test-artifacts/dashboard.png); with
 BORDERWATCH_SCREENSHOT=path it is also written there (scripts/dashboard-screenshot.sh
 refreshes docs/dashboard.png for the README this way).
@@ -70,6 +76,9 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             page.wait_for("document.querySelector('#who')?.textContent.includes('operator')",
                           20, "the dashboard to log in with the operator key")
             assert "key=" not in page.evaluate("location.href")
+            # The sound switched on: the click is the gesture that lets the page play.
+            page.click("#sound")
+            assert page.evaluate("BWDash.sound.on && BWDash.sound.played === 1")
 
             # The night is simulated through its frames before it plays (the fixture's run
             # fills the frames cache, but `pytest -p no:cacheprovider` has none: minutes on
@@ -90,6 +99,17 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
                      "button[data-ack]"
             alert_id = page.wait_for(f"document.querySelector('{button}')?.dataset.ack", 20,
                                      "the crossing alert's Acknowledge button")
+            tones = page.wait_for("BWDash.sound.played > 1 && BWDash.sound.played", 10,
+                                  "a tone for the crossing's alert")
+            # Paused (the operator's control), so no new alert comes between the counts.
+            page.click("#rp-toggle")
+            page.wait_for("document.querySelector('#rp-state').textContent === 'paused'", 10,
+                          "the replay paused")
+            waiting = page.wait_for(
+                "(() => { const m = document.title.match(/^\\((\\d+)\\) Borderwatch/),"
+                " n = BWDash.state.alerts.filter((a) => a.status === 'triggered').length;"
+                " return m && +m[1] === n && document.querySelector('#alerts-badge')"
+                ".textContent === m[1] ? n : 0; })()", 10, "the alerts waiting in the title")
             page.click(f'button[data-ack="{alert_id}"]')
 
             with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=10) as client:
@@ -109,10 +129,23 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             page.wait_for(
                 f"document.querySelector('[data-alert=\"{alert_id}\"]')?.dataset.status"
                 " === 'acknowledged'", 10, "the page to show the alert acknowledged")
+            fewer = waiting - 1
+            title = f"({fewer}) Borderwatch" if fewer else "Borderwatch"
+            page.wait_for(f"document.title.startsWith({title!r})", 10,
+                          f"the title to count {fewer} alerts waiting")
+            assert page.evaluate("BWDash.sound.played") == tones  # no tone for an ack
+            # Resumed at once: the map's checks ask for the intercept while the group's
+            # last position is recent on the exercise's clock (its 30-minute horizon).
+            page.click("#rp-toggle")
+            page.wait_for("['playing', 'finished'].includes(document.querySelector("
+                          "'#rp-state').textContent)", 10, "the replay resumed")
             check_the_map(page, incident_id)
 
             shot = tmp_path / "dashboard.png"
             page.screenshot(shot)
+            check_the_sensor_panel(page)
+            check_the_timeline(page, incident_id)
+            check_in_french(page)
             assert page.exceptions() == []
             hosts = {urlsplit(e["params"]["request"]["url"]).hostname for e in page.events
                      if e.get("method") == "Network.requestWillBeSent"}
@@ -270,3 +303,75 @@ def check_the_partners_map(base: str, db: Path) -> None:
         assert page.evaluate("[...BWMap.markers.tracks.keys()]"
                              ".every((id) => /^-?\\d/.test(id))")
         assert page.exceptions() == []
+
+
+def check_the_sensor_panel(page: Page) -> None:
+    """The sensor health panel lists the night's cameras and drone, the reporting ones with
+    a rate (reports per minute over the window)."""
+    rows = page.wait_for(
+        "(() => { const r = [...document.querySelectorAll('#sensor-health tr[data-sensor]')];"
+        " return r.some((x) => parseFloat(x.cells[2].textContent) > 0)"
+        " ? r.map((x) => x.dataset.sensor) : null; })()", 20,
+        "the sensor health panel with a reporting sensor")
+    assert {"cam-1", "cam-2", "cam-3", "cam-4", "drone-1"} <= set(rows), rows
+
+
+def check_the_timeline(page: Page, incident_id: str) -> None:
+    """Back to the timeline's first moment: the crossing not yet there (on the map or in
+    the list), the page saying it shows the past; a minute before the crossing was
+    detected, the group's track south of where it crossed; Live brings the crossing back."""
+    marker = f'[data-incident-marker="{incident_id}"]'
+    page.click("#tl-first")
+    page.wait_for("document.body.classList.contains('past') && !!BWDash.state.past", 10,
+                  "the picture at the timeline's start")
+    assert page.evaluate(f"document.querySelector('{marker}') === null")
+    assert page.evaluate("document.querySelector('#incidents [data-type=\"crossing\"]')"
+                         " === null")
+    assert "as at" in page.evaluate("document.querySelector('#tl-time').textContent")
+    # A minute before the crossing was detected, the slider moved there as a user would.
+    detected = page.evaluate(f"BWDash.state.incidents.get('{incident_id}')"
+                             ".properties.detected_at")
+    moment = page.evaluate(
+        "(() => { const s = document.querySelector('#tl-slider');"
+        f" s.value = String(Math.floor(Date.parse('{detected}') / 1000) - 60);"
+        " s.dispatchEvent(new Event('input')); return Number(s.value); })()")
+    before = page.wait_for(
+        f"BWDash.state.past && Date.parse(BWDash.state.past.at) / 1000 === {moment}"
+        " && BWDash.state.past.at", 10, "the picture a minute before the crossing was detected")
+    assert page.evaluate(f"!BWDash.state.past.incidents.has('{incident_id}')"), before
+    crossing = page.evaluate(f"BWDash.state.incidents.get('{incident_id}').geometry"
+                             ".coordinates")
+    tracks = page.evaluate("[...BWDash.state.past.tracks.values()]"
+                           ".map((f) => f.geometry.coordinates)")
+    assert tracks, before  # the group walking towards the line
+    assert min(lat for _, lat in tracks) < crossing[1], (tracks, crossing)
+    assert page.evaluate("BWMap.markers.tracks.size") == len(tracks)
+    page.click("#tl-live")
+    page.wait_for(f"!document.body.classList.contains('past') && "
+                  f"!!document.querySelector('{marker}')", 10, "the live picture again")
+    assert page.evaluate("document.querySelector('#tl-time').textContent") == "live"
+
+
+def check_in_french(page: Page) -> None:
+    """The FR switch: the panels, the legend and the layers in French, and a number written
+    the French way (the cursor's latitude with a decimal comma, west as O)."""
+    page.click('button[data-lang="fr"]')
+    page.wait_for("document.documentElement.lang === 'fr'", 5, "the page in French")
+    assert page.evaluate("document.querySelector('#h-alerts').textContent").startswith("Alertes")
+    assert page.evaluate("document.querySelector('#h-sensors').textContent") == "État des capteurs"
+    assert page.evaluate("document.querySelector('.bw-legend b').textContent") == "Légende"
+    layers = page.evaluate("document.querySelector('.leaflet-control-layers-overlays')"
+                           ".textContent")
+    assert "Frontière" in layers and "Intervenants et interceptions" in layers, layers
+    assert page.evaluate("document.querySelector('#tl-live').textContent") == "Direct"
+    text = page.evaluate("document.querySelector('#incidents').textContent")
+    assert "FRANCHISSEMENT" in text and "vers le nord" in text, text
+    x, y = page.evaluate("(() => { const r = document.querySelector('#map')"
+                         ".getBoundingClientRect(); return [r.left + r.width / 2,"
+                         " r.top + r.height / 2 + 3]; })()")
+    page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    latlon = page.wait_for("document.querySelector('#cursor-latlon').textContent.includes(',')"
+                           " && document.querySelector('#cursor-latlon').textContent", 5,
+                           "the cursor's position written the French way")
+    assert re.fullmatch(r"4[89],\d{5}° N  11[12],\d{5}° O", latlon), latlon
+    assert page.evaluate("document.title").endswith("Borderwatch — situation opérationnelle")

@@ -235,6 +235,7 @@ def serve(
         shown = f"[{shown}]"
     if replay is not None:
         player = Replay(service, replay, speed)
+        service.extras["replay"] = player  # the operator's controls (http/history.py)
         key, _ = service.keys.create("RCMP-K", Role.OPERATOR, note=f"replay {replay}")
         typer.echo(f"EXERCISE: replaying {replay} at x{speed:g} (simulated data)")
         typer.echo(f"Dashboard: http://{shown}:{port}/#key={key}")

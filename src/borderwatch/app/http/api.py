@@ -33,6 +33,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from borderwatch.alerts import LifecycleError
 from borderwatch.app.http.evidence import evidence_routes
 from borderwatch.app.http.export import export_routes
+from borderwatch.app.http.history import history_routes
 from borderwatch.app.http.hub import feed_stream
 from borderwatch.app.http.ingest import BodyTooLarge, ingest_batch, read_body
 from borderwatch.app.http.layers import map_layers, monthly_stats
@@ -400,6 +401,8 @@ def create_app(service: Service) -> FastAPI:
 
     app.include_router(responder_routes(service, allowed(Action.READ), allowed(Action.ASSIGN)))
     app.include_router(evidence_routes(service, allowed(Action.READ)))
+    # The replay is a producer of detections: steered by the roles that may feed them.
+    app.include_router(history_routes(service, allowed(Action.READ), allowed(Action.INGEST)))
     app.include_router(officer_routes(service, allowed(Action.READ_CASE), allowed(Action.DECIDE),
                                       allowed(Action.READ)))
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.adapters.sqlite.detections import StoredRun
 from borderwatch.app.runtime.alert_service import AlertService
+from borderwatch.app.runtime.history import TrackHistory, epoch_of
 from borderwatch.domain import Detection, Incident
 
 TRAIL_POINTS = 120
@@ -74,6 +75,8 @@ class Picture:
         self.incidents: list[dict[str, Any]] = []
         """Incidents in the order raised, in the wire format (watch.incident_to_wire)."""
         self.sensors: dict[str, SensorSeen] = {}
+        self.history = TrackHistory()
+        """Every track's past states, for the dashboard's timeline (history.py)."""
 
     def apply_tracks(self, updated: list[dict[str, Any]], ended: list[str]) -> None:
         """A track update as the live feed carries it: GeoJSON features of the tracks
@@ -88,9 +91,11 @@ class Picture:
                     trail = trails[tid] = deque(maxlen=TRAIL_POINTS)
                 trail.append((state["lon"], state["lat"]))
                 self.tracks[tid] = state
+                self.history.record(state, epoch_of(state))
             for tid in ended:
                 self.tracks.pop(tid, None)
                 trails.pop(tid, None)
+                self.history.end(tid)
 
     def add_incident(self, wire: dict[str, Any]) -> None:
         with self.lock:
@@ -115,6 +120,14 @@ class Picture:
     def snapshot_incidents(self) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.incidents)
+
+    def tracks_at(self, epoch: float) -> list[dict[str, Any]]:
+        with self.lock:
+            return self.history.at(epoch)
+
+    def history_span(self) -> tuple[float, float] | None:
+        with self.lock:
+            return self.history.span()
 
     def snapshot_sensors(self) -> list[SensorSeen]:
         with self.lock:
@@ -155,6 +168,8 @@ class LiveTracker(Protocol):
     def alert_states(self) -> list[dict[str, Any]]: ...
     def alert_state(self, alert_id: str) -> dict[str, Any] | None: ...
     def snapshot_tracks(self) -> list[dict[str, Any]]: ...
+    def tracks_at(self, epoch: float) -> list[dict[str, Any]]: ...
+    def history_span(self) -> tuple[float, float] | None: ...
     def snapshot_incidents(self) -> list[dict[str, Any]]: ...
     def snapshot_sensors(self) -> list[SensorSeen]: ...
 
@@ -219,6 +234,14 @@ class TrackerState(ABC):
     def snapshot_incidents(self) -> list[dict[str, Any]]:
         """The incidents raised, in order (wire format)."""
         return self.picture.snapshot_incidents()
+
+    def tracks_at(self, epoch: float) -> list[dict[str, Any]]:
+        """The tracks as they were at ``epoch`` (data time), with their trails then."""
+        return self.picture.tracks_at(epoch)
+
+    def history_span(self) -> tuple[float, float] | None:
+        """The data times of the first and the latest track state kept."""
+        return self.picture.history_span()
 
     def snapshot_sensors(self) -> list[SensorSeen]:
         """The sensors declared or heard from."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
@@ -81,9 +80,20 @@ def declare_sensors(service: Service, scenario: Scenario) -> None:
             sensor.sensor_id, lat, lon, "", simulated=True, info=info))
 
 
+SPEEDS = (1.0, 2_000.0)
+"""The slowest and the fastest an operator may set the replay to."""
+
+
+class ReplayError(Exception):
+    """What the replay cannot do now (paused when finished, a speed out of range)."""
+
+
 class Replay:
     """A bundled scenario fed into the running service in a thread of its own, at
-    ``speed`` times its own clock; ``done`` is set when it has all been fed."""
+    ``speed`` times its own clock; ``done`` is set when it has all been fed. An operator
+    may pause it, resume it and change its speed while it plays (the exercise's clock
+    stops and changes pace with it). It cannot be rewound: what it fed is stored, and the
+    dashboard's timeline goes back through it instead (history.py)."""
 
     def __init__(self, service: Service, scenario_name: str, speed: float) -> None:
         if speed <= 0:
@@ -92,8 +102,15 @@ class Replay:
         self.name = scenario_name
         self.scenario = load_scenario(bundled_scenario_path(scenario_name))
         self.speed = speed
+        self.state = "waiting"
+        self.paused = False
         self.done = threading.Event()
         self._stop = threading.Event()
+        self._wake = threading.Condition()
+        # The exercise's clock: at wall time ``_anchor_wall`` it read ``_anchor_epoch``,
+        # and it runs ``speed`` times faster than the wall's from there (unless paused).
+        self._anchor_wall = time.monotonic()
+        self._anchor_epoch = 0.0
         self._thread = threading.Thread(target=self._run, name="borderwatch-replay", daemon=True)
 
     def start(self) -> None:
@@ -101,6 +118,78 @@ class Replay:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+
+    # -- the operator's controls (POST /v1/replay/...) ------------------------------------
+
+    def exercise_epoch(self) -> float:
+        """The exercise's clock, in seconds since the epoch."""
+        with self._wake:
+            if self.paused:
+                return self._anchor_epoch
+            return self._anchor_epoch + (time.monotonic() - self._anchor_wall) * self.speed
+
+    def _re_anchor(self) -> None:
+        now = time.monotonic()
+        if not self.paused:
+            self._anchor_epoch += (now - self._anchor_wall) * self.speed
+        self._anchor_wall = now
+
+    def pause(self) -> None:
+        with self._wake:
+            self._refuse_when_done()
+            self._re_anchor()
+            self.paused = True
+            self._wake.notify_all()
+        self._announce()
+
+    def resume(self) -> None:
+        with self._wake:
+            self._refuse_when_done()
+            self._re_anchor()
+            self.paused = False
+            self._wake.notify_all()
+        self._announce()
+
+    def set_speed(self, speed: float) -> None:
+        if not SPEEDS[0] <= speed <= SPEEDS[1]:
+            raise ReplayError(f"speed must be from x{SPEEDS[0]:g} to x{SPEEDS[1]:g}")
+        with self._wake:
+            self._refuse_when_done()
+            self._re_anchor()
+            self.speed = speed
+            self._wake.notify_all()
+        self._announce()
+
+    def status(self) -> dict[str, object]:
+        """What ``GET /v1/replay`` answers (and each ``replay`` event carries)."""
+        playing = self.state == "playing"
+        return {"scenario": self.name, "state": "paused" if playing and self.paused
+                else self.state, "paused": self.paused, "speed": self.speed,
+                "exercise_time": format_time(epoch_to_datetime(self.exercise_epoch()))
+                if playing else None, "simulated": True}
+
+    def _refuse_when_done(self) -> None:
+        if self.state == "done":
+            raise ReplayError("the replay has finished: the timeline goes back through it")
+
+    def _announce(self) -> None:
+        if self.state == "playing":
+            self._state("playing")
+
+    def _wait_until(self, epoch: float) -> bool:
+        """Until the exercise's clock reaches ``epoch``; False if stopped meanwhile."""
+        with self._wake:
+            while not self._stop.is_set():
+                delay = None
+                if not self.paused:
+                    delay = self._anchor_wall + (epoch - self._anchor_epoch) / self.speed \
+                        - time.monotonic()
+                    if delay <= 0:
+                        return True
+                self._wake.wait(delay)
+        return False
 
     def _run(self) -> None:
         service = self.service
@@ -109,20 +198,15 @@ class Replay:
         declare_sensors(service, self.scenario)
         self._state("simulating")
         sim = simulate_with_progress(self.scenario, service.boundary, Console(stderr=True))
+        first = sim.detections[0].epoch_s if sim.detections else 0.0
+        with self._wake:
+            self._anchor_wall, self._anchor_epoch = time.monotonic(), first
         self._state("playing", detections=len(sim.detections))
         self._case_opener(sim)
-        start_wall = time.monotonic()
-        first = sim.detections[0].epoch_s if sim.detections else 0.0
-        speed = self.speed
-
-        def exercise_clock() -> datetime:
-            return epoch_to_datetime(first + (time.monotonic() - start_wall) * speed)
-
-        service.clock = exercise_clock
+        service.clock = lambda: epoch_to_datetime(self.exercise_epoch())
         for epoch, group in groupby(sim.detections, key=lambda d: d.epoch_s):
             batch: list[Detection] = list(group)
-            delay = start_wall + (epoch - first) / self.speed - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
+            if not self._wait_until(epoch):
                 return
             while not service.live.has_room(len(batch)):  # back-pressure, as any client
                 if self._stop.wait(0.5):
@@ -138,14 +222,17 @@ class Replay:
     def _state(self, state: str, **facts: object) -> None:
         """The replay's state for ``/v1/whoami`` and a ``replay`` event on the live feed
         (``done``: every detection has been fed; the tracker may still be at work)."""
+        self.state = state
         self.service.extras["replay_state"] = state
+        paused = state == "playing" and self.paused
         text = {"simulating": f"simulating {self.name} (sensors render their frames)",
-                "playing": f"replaying {self.name} at x{self.speed:g}",
+                "playing": f"replay of {self.name} paused" if paused
+                else f"replaying {self.name} at x{self.speed:g}",
                 "done": f"replay finished: all {facts.get('detections', 0)} detections of "
                         f"{self.name} played"}[state]
         self.service.hub.publish({"type": "replay", "state": state, "scenario": self.name,
-                                  "speed": self.speed, "text": text, **facts,
-                                  "simulated": True})
+                                  "speed": self.speed, "paused": paused, "text": text,
+                                  **facts, "simulated": True})
 
     def _case_opener(self, sim: object) -> None:
         """Open the demo's case when the replay raises the northbound crossing: from the

@@ -234,6 +234,13 @@ class ProcessTracker(TrackerState):
     def snapshot_tracks(self) -> list[dict[str, Any]]:
         return list(self._ask("tracks"))
 
+    def tracks_at(self, epoch: float) -> list[dict[str, Any]]:
+        return list(self._ask("tracks_at", epoch))
+
+    def history_span(self) -> tuple[float, float] | None:
+        span = self._ask("history_span")
+        return None if span is None else (float(span[0]), float(span[1]))
+
     @property
     def dirty(self) -> bool:
         return self._dirty
@@ -485,4 +492,8 @@ def _answer(live: ThreadTracker, what: str, arguments: list[Any]) -> Any:
         return live.resolve(*arguments)
     if what == "tracks":
         return live.snapshot_tracks()
+    if what == "tracks_at":
+        return live.tracks_at(*arguments)
+    if what == "history_span":
+        return live.history_span()
     raise ValueError(f"nothing is answered to {what!r}")

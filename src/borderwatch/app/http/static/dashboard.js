@@ -7,14 +7,23 @@ const ZONE = "America/Edmonton";
 const $ = (id) => document.getElementById(id);
 const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), alerts: [],
                 responders: new Map(), plan: null, history: new Map(), selected: null,
-                evidence: new Map(),
+                evidence: new Map(), known: new Set(), primed: false, health: null, past: null,
                 dataTime: null, sim: false };
 const MAP = window.BWMap;
+const I18N = window.BWI18n;
+const t = (key, vars) => I18N.t(key, vars);
 
-function fmt(t) {
-  if (!t) return "—";
-  const d = new Date(t);
-  const local = d.toLocaleTimeString("en-CA", { timeZone: ZONE, hour12: false, timeZoneName: "short" });
+// Words the server sends as values (type, direction, severity, status, kind), shown in
+// the page's language; an unknown value is shown as it came.
+function word(group, value) {
+  if (value == null || value === "") return "";
+  const key = `${group}.${value}`, s = t(key);
+  return s === key ? String(value) : s;
+}
+function fmt(time) {
+  if (!time) return "—";
+  const d = new Date(time);
+  const local = d.toLocaleTimeString(I18N.locale, { timeZone: ZONE, hour12: false, timeZoneName: "short" });
   return `${local} │ ${d.toISOString().slice(11, 19)}Z`;
 }
 function esc(s) { return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c])); }
@@ -45,19 +54,31 @@ function el(tag, attrs, parent) {
 }
 
 let mapLayers = null, sensors = null;
+// What the map and the incident list show: the live picture, or the past one the
+// timeline chose (timeline.js; the feed keeps the live one up to date meanwhile).
+function shown() { return state.past || state; }
+function setPast(past) {
+  state.past = past;
+  renderIncidents(); drawLive();
+}
 function drawLive() {
-  MAP.drawLive({ tracks: state.tracks, incidents: state.incidents, responders: state.responders,
+  const view = shown();
+  MAP.drawLive({ tracks: view.tracks, incidents: view.incidents, responders: state.responders,
                  plan: state.plan, headCount, selected: state.selected });
-  $("tracks").textContent = state.tracks.size ? [...state.tracks.values()].map((f) => `${f.id || "track"}: ${f.properties.kind} ×${headCount(f.properties)} ${f.properties.speed_ms ?? ""} m/s ${f.properties.heading_deg ?? ""}°`).join("\n") : "none";
+  $("tracks").textContent = view.tracks.size ? [...view.tracks.values()].map((f) => {
+    const p = f.properties;
+    return t("track.line", { id: f.id || t("track"), kind: word("kind", p.kind), count: headCount(p),
+      speed: p.speed_ms == null ? "—" : I18N.num(p.speed_ms), heading: p.heading_deg == null ? "—" : I18N.num(p.heading_deg) });
+  }).join("\n") : t("none");
   $("tracks").style.whiteSpace = "pre-line";
   if (state.selected) renderDetails();
 }
 
-function age(s) { return s == null ? "home" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`; }
+function age(s) { return s == null ? t("unit.home") : s < 90 ? t("unit.s", { n: I18N.num(Math.round(s)) }) : t("unit.min", { n: I18N.num(Math.round(s / 60)) }); }
 function renderResponders() {
   const items = [...state.responders.values()];
   $("responders").innerHTML = items.length ? items.map((u) =>
-    `<div data-unit-row="${esc(u.unit_id)}">${esc(u.callsign)} (${esc(u.agency)}) · ${esc(u.availability.replace("_", " "))} · position ${esc(age(u.age_s))}${u.stale ? " · <b>stale</b>" : ""}${u.simulated ? " · simulated" : ""}</div>`).join("") : "none";
+    `<div data-unit-row="${esc(u.unit_id)}">${esc(u.callsign)} (${esc(u.agency)}) · ${esc(word("avail", u.availability))} · ${esc(t("unit.position", { age: age(u.age_s) }))}${u.stale ? ` · <b>${esc(t("unit.stale"))}</b>` : ""}${u.simulated ? ` · ${esc(t("simulated"))}` : ""}</div>`).join("") : esc(t("none"));
 }
 async function refreshResponders() {
   try { const r = await api("/v1/responders"); state.responders = new Map(r.responders.map((u) => [u.unit_id, u])); markSim(r.simulated); }
@@ -68,10 +89,11 @@ function renderIntercept() {
   const plan = state.plan, mayAssign = state.who && ["operator", "admin"].includes(state.who.role);
   if (!plan) { $("intercept").innerHTML = ""; return; }
   const best = plan.proposals[0];
-  $("intercept").innerHTML = `<div class="item" data-plan="${esc(plan.incident_id)}">Intercept for <b>${esc(plan.incident_id)}</b>: ` +
-    (best ? `${esc(best.callsign)} in ${Math.round(best.travel_s / 60)} min at ${fmt(best.at)} (${(best.distance_m / 1000).toFixed(1)} km straight line)` +
-      (mayAssign ? `<br><button data-assign="${esc(plan.incident_id)}" data-unit="${esc(best.unit_id)}">Assign ${esc(best.callsign)}</button>` : "")
-      : esc(plan.reason || "no proposal")) +
+  $("intercept").innerHTML = `<div class="item" data-plan="${esc(plan.incident_id)}">${esc(t("icpt.for"))} <b>${esc(plan.incident_id)}</b>${esc(t("colon"))}` +
+    (best ? esc(t("icpt.best", { unit: best.callsign, min: I18N.num(Math.round(best.travel_s / 60)), at: fmt(best.at),
+                                 km: I18N.num(best.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })) +
+      (mayAssign ? `<br><button data-assign="${esc(plan.incident_id)}" data-unit="${esc(best.unit_id)}">${esc(t("icpt.assign", { unit: best.callsign }))}</button>` : "")
+      : esc(plan.reason || t("icpt.none"))) +
     `<br><span class="small">${esc(plan.assumptions[0])}</span></div>`;
 }
 async function showIntercept(id) {
@@ -104,8 +126,8 @@ function row(label, value) { return `<div class="row"><span class="small">${esc(
 function rangeText(p) {
   const r = p.group_size_range;
   if (!Array.isArray(r)) return `<b>${esc(p.group_size ?? "?")}</b>`;
-  return `<b>${esc(p.group_size ?? "?")}</b> · range <b data-range>${esc(r[0])}–${esc(r[1])}</b>` +
-    (r[0] === r[1] ? ' <span class="small">(the sensors agree)</span>' : ' <span class="small">(plan for the top)</span>');
+  return `<b>${esc(p.group_size ?? "?")}</b> · ${esc(t("range"))} <b data-range>${esc(r[0])}–${esc(r[1])}</b>` +
+    ` <span class="small">${esc(t(r[0] === r[1] ? "range.agree" : "range.top"))}</span>`;
 }
 // Evidence: the thermal crops near an incident (GET /v1/incidents/{id}/evidence), each
 // fetched with the key (an <img src> cannot send it) and shown from a blob URL. Asked once
@@ -125,55 +147,57 @@ async function loadEvidence(id) {
 }
 function evidenceHtml(id) {
   const ev = state.evidence.get(id);
-  if (!ev) { loadEvidence(id); return '<div class="small">Evidence: loading…</div>'; }
-  if (ev.loading) return '<div class="small">Evidence: loading…</div>';
-  if (!ev.items.length) return '<div class="small">Evidence: no camera crop near it</div>';
-  return '<div class="small">Evidence (what the sensors saw, nearest in time first)</div><div class="evidence">' +
+  if (!ev) { loadEvidence(id); return `<div class="small">${esc(t("ev.loading"))}</div>`; }
+  if (ev.loading) return `<div class="small">${esc(t("ev.loading"))}</div>`;
+  if (!ev.items.length) return `<div class="small">${esc(t("ev.none"))}</div>`;
+  return `<div class="small">${esc(t("ev.title"))}</div><div class="evidence">` +
     ev.items.map((e) => `<figure><img data-evidence="${esc(e.detection_id)}" src="${esc(e.url)}" ` +
-      `alt="${esc(e.band)} crop from ${esc(e.sensor_id)} at ${esc(e.time)}"><figcaption class="small">` +
-      `${esc(e.sensor_id)} · ${fmt(e.time)}${e.simulated ? " · simulated" : ""}</figcaption></figure>`).join("") + "</div>";
+      `alt="${esc(t("ev.alt", { band: e.band, sensor: e.sensor_id, time: e.time }))}"><figcaption class="small">` +
+      `${esc(e.sensor_id)} · ${fmt(e.time)}${e.simulated ? ` · ${esc(t("simulated"))}` : ""}</figcaption></figure>`).join("") + "</div>";
 }
 function renderDetails() {
   const sel = state.selected, box = $("details");
   if (!sel) return;
   if (sel.kind === "incident") {
-    const f = state.incidents.get(sel.id);
-    if (!f) { box.innerHTML = '<p class="small">no longer on the picture</p>'; return; }
+    const f = shown().incidents.get(sel.id);
+    if (!f) { box.innerHTML = `<p class="small">${esc(t("sel.gone"))}</p>`; return; }
     const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points);
     const alerts = state.alerts.filter((a) => a.incident_id === sel.id);
     // The lifecycle: raised, then each alert's acknowledgement and resolution by unit.
-    const life = [`<li>${fmt(p.time)} — ${esc(p.type)} ${esc(p.direction || "")}${p.segment ? ` on ${esc(p.segment)}` : ""}</li>`,
-      p.detected_at ? `<li>${fmt(p.detected_at)} — detected (incident raised)</li>` : ""]
-      .concat(alerts.map((a) => `<li>${esc(a.unit?.unit_id)}: <span class="status ${esc(a.status)}">${esc(a.status)}</span>${a.acknowledged_at ? ` · ack ${fmt(a.acknowledged_at)}${a.acknowledged_by ? ` by ${esc(a.acknowledged_by)}` : ""}` : ""}${a.resolved_at ? ` · resolved ${fmt(a.resolved_at)}` : ""}</li>`));
-    box.innerHTML = `<div class="item sev-${esc(p.severity)}" data-detail-incident="${esc(sel.id)}"><b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction || "")} · ${esc(sel.id)}` +
-      row("head count", rangeText(p)) + row("risk", `<b>${esc(p.severity)}</b>`) +
+    const life = [`<li>${fmt(p.time)} — ${esc(word("type", p.type))} ${esc(word("dir", p.direction))}${p.segment ? ` ${esc(t("sel.on", { segment: p.segment }))}` : ""}</li>`,
+      p.detected_at ? `<li>${fmt(p.detected_at)} — ${esc(t("sel.detected"))}</li>` : ""]
+      .concat(alerts.map((a) => `<li>${esc(a.unit?.unit_id)}: <span class="status ${esc(a.status)}">${esc(word("status", a.status))}</span>${a.acknowledged_at ? ` · ${esc(t("sel.ack"))} ${fmt(a.acknowledged_at)}${a.acknowledged_by ? ` ${esc(t("by", { who: a.acknowledged_by }))}` : ""}` : ""}${a.resolved_at ? ` · ${esc(t("sel.resolved"))} ${fmt(a.resolved_at)}` : ""}</li>`));
+    const where = f.geometry ? `${I18N.num(f.geometry.coordinates[1], { minimumFractionDigits: 5, maximumFractionDigits: 5 })} ; ${I18N.num(f.geometry.coordinates[0], { minimumFractionDigits: 5, maximumFractionDigits: 5 })}` : esc(t("sel.withheld"));
+    box.innerHTML = `<div class="item sev-${esc(p.severity)}" data-detail-incident="${esc(sel.id)}"><b>${esc(word("type", p.type).toUpperCase())}</b> ${esc(word("dir", p.direction))} · ${esc(sel.id)}` +
+      row(t("sel.count"), rangeText(p)) + row(t("sel.risk"), `<b>${esc(word("sev", p.severity))}</b>`) +
       (reasons.length ? `<ul class="small">${reasons.map((r) => `<li>${esc(r.text)}</li>`).join("")}</ul>` : "") +
-      row("where", `${f.geometry ? `${f.geometry.coordinates[1].toFixed(5)}, ${f.geometry.coordinates[0].toFixed(5)}` : "withheld"}`) +
-      `<div class="small">Lifecycle</div><ol class="small">${life.join("")}</ol>` +
+      row(t("sel.where"), where) +
+      `<div class="small">${esc(t("sel.life"))}</div><ol class="small">${life.join("")}</ol>` +
       evidenceHtml(sel.id) +
-      (p.simulated ? '<div class="small">simulated</div>' : "") + "</div>";
+      (p.simulated ? `<div class="small">${esc(t("simulated"))}</div>` : "") + "</div>";
   } else {
-    const f = state.tracks.get(sel.id), hist = state.history.get(sel.id) || [];
-    if (!f) { box.innerHTML = `<p class="small">track ${esc(sel.id)} ended</p>`; return; }
-    const p = f.properties;
-    box.innerHTML = `<div class="item" data-detail-track="${esc(sel.id)}"><b>${esc(p.kind || "track")}</b> · ${esc(sel.id)}` +
-      row("head count", rangeText(p)) + row("moving", `${esc(p.speed_ms ?? "—")} m/s · ${esc(p.heading_deg ?? "—")}°`) +
-      row("last seen", fmt(p.time)) +
-      `<div class="small">History (newest first)</div><ol class="small">${hist.slice().reverse().slice(0, 8).map((h) => `<li>${fmt(h.time)} · ${h.lat.toFixed(5)}, ${h.lon.toFixed(5)} · ×${esc(h.count)}</li>`).join("")}</ol>` +
-      (p.simulated ? '<div class="small">simulated</div>' : "") + "</div>";
+    const f = shown().tracks.get(sel.id), hist = state.history.get(sel.id) || [];
+    if (!f) { box.innerHTML = `<p class="small">${esc(t("sel.ended", { id: sel.id }))}</p>`; return; }
+    const p = f.properties, deg = (v) => I18N.num(v, { minimumFractionDigits: 5, maximumFractionDigits: 5 });
+    box.innerHTML = `<div class="item" data-detail-track="${esc(sel.id)}"><b>${esc(word("kind", p.kind) || t("track"))}</b> · ${esc(sel.id)}` +
+      row(t("sel.count"), rangeText(p)) +
+      row(t("sel.moving"), esc(t("sel.motion", { speed: p.speed_ms == null ? "—" : I18N.num(p.speed_ms), heading: p.heading_deg == null ? "—" : I18N.num(p.heading_deg) }))) +
+      row(t("sel.seen"), fmt(p.time)) +
+      `<div class="small">${esc(t("sel.history"))}</div><ol class="small">${hist.slice().reverse().slice(0, 8).map((h) => `<li>${fmt(h.time)} · ${deg(h.lat)} ; ${deg(h.lon)} · ×${esc(h.count)}</li>`).join("")}</ol>` +
+      (p.simulated ? `<div class="small">${esc(t("simulated"))}</div>` : "") + "</div>";
   }
 }
 
 // ---- panels ---------------------------------------------------------------------------
 function renderIncidents() {
-  const items = [...state.incidents.values()].reverse();
+  const items = [...shown().incidents.values()].reverse();
   $("incidents").innerHTML = items.length ? items.map((f) => {
     const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(r.text)).join("; ");
     return `<div class="item sev-${esc(p.severity)}" data-incident="${esc(p.incident_id)}" data-type="${esc(p.type)}">
-      <b>${esc((p.type || "").toUpperCase())}</b> ${esc(p.direction)} · group of ${esc(headCount(p))} · risk <b>${esc(p.severity)}</b><br>
+      <b>${esc(word("type", p.type).toUpperCase())}</b> ${esc(word("dir", p.direction))} · ${esc(t("inc.group", { n: headCount(p) }))} · ${esc(t("inc.risk"))} <b>${esc(word("sev", p.severity))}</b><br>
       <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}
-      ${p.incident_id ? `<br><button data-intercept="${esc(p.incident_id)}">Intercept</button>` : ""}</div>`;
-  }).join("") : '<p class="small">none</p>';
+      ${p.incident_id && !state.past ? `<br><button data-intercept="${esc(p.incident_id)}">${esc(t("inc.intercept"))}</button>` : ""}</div>`;
+  }).join("") : `<p class="small">${esc(t("none"))}</p>`;
 }
 // The server's rule (roles.owns): a key speaks for its unit, the units inside it and, if
 // it names a whole agency, that agency's units. Buttons appear only where a click can work.
@@ -188,14 +212,98 @@ function renderAlerts() {
   const items = [...state.alerts].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
   $("alerts").innerHTML = items.length ? items.map((a) => {
     const open = a.status === "triggered" || a.status === "acknowledged", canAct = mayAct && owns(a);
-    const kind = a.facts ? `${a.facts.type} ${a.facts.direction || ""} · ${a.facts.severity}` : (a.payload?.type || "");
-    return `<div class="item" data-alert="${esc(a.alert_id)}" data-incident="${esc(a.incident_id)}" data-unit="${esc(a.unit?.unit_id)}" data-status="${esc(a.status)}"><span class="status ${esc(a.status)}">${esc(a.status)}</span>
-      ${esc(kind)} → ${esc(a.unit?.unit_id)}<br><span class="small">${esc(a.alert_id)} · raised ${fmt(a.raised_at)}${a.acknowledged_by ? ` · ack by ${esc(a.acknowledged_by)}` : ""}</span>
-      ${canAct && a.status === "triggered" ? `<br><button data-ack="${esc(a.alert_id)}">Acknowledge</button>` : ""}
-      ${canAct && open ? ` <button data-resolve="${esc(a.alert_id)}">Resolve</button>` : ""}</div>`;
-  }).join("") : '<p class="small">none</p>';
+    const kind = a.facts ? `${word("type", a.facts.type)} ${word("dir", a.facts.direction)} · ${word("sev", a.facts.severity)}` : word("type", a.payload?.type);
+    return `<div class="item" data-alert="${esc(a.alert_id)}" data-incident="${esc(a.incident_id)}" data-unit="${esc(a.unit?.unit_id)}" data-status="${esc(a.status)}"><span class="status ${esc(a.status)}">${esc(word("status", a.status))}</span>
+      ${esc(kind)} → ${esc(a.unit?.unit_id)}<br><span class="small">${esc(a.alert_id)} · ${esc(t("al.raised"))} ${fmt(a.raised_at)}${a.acknowledged_by ? ` · ${esc(t("al.ackby", { who: a.acknowledged_by }))}` : ""}</span>
+      ${canAct && a.status === "triggered" ? `<br><button data-ack="${esc(a.alert_id)}">${esc(t("al.ack"))}</button>` : ""}
+      ${canAct && open ? ` <button data-resolve="${esc(a.alert_id)}">${esc(t("al.resolve"))}</button>` : ""}</div>`;
+  }).join("") : `<p class="small">${esc(t("none"))}</p>`;
+  showBadge();
 }
-async function refreshAlerts() { const r = await api("/v1/alerts"); state.alerts = r.alerts; markSim(r.simulated); renderAlerts(); }
+async function refreshAlerts() {
+  const r = await api("/v1/alerts"); state.alerts = r.alerts; markSim(r.simulated);
+  // A tone for an alert this page has not seen before, still waiting for someone; not
+  // for those already there when the page opened.
+  let fresh = false;
+  for (const a of r.alerts) {
+    if (state.known.has(a.alert_id)) continue;
+    state.known.add(a.alert_id);
+    if (state.primed && a.status === "triggered") fresh = true;
+  }
+  if (fresh) chime();
+  renderAlerts();
+}
+
+// ---- the operator's attention: a badge of the alerts not yet acknowledged, a tone ----
+function showBadge() {
+  const waiting = state.alerts.filter((a) => a.status === "triggered").length, badge = $("alerts-badge");
+  document.title = waiting ? `(${I18N.num(waiting)}) ${t("page.title")}` : t("page.title");
+  badge.hidden = !waiting; badge.textContent = waiting ? I18N.num(waiting) : "";
+}
+// The tone is made here (Web Audio: two short notes), no sound file. A browser lets a
+// page play sound only after a user gesture: the toggle is that gesture, and the choice
+// is remembered; a remembered "on" waits for the first click anywhere on the page.
+const sound = { on: localStorage.getItem("bw-sound") === "on", ctx: null, last: 0, played: 0 };
+function audio() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return null;
+  if (!sound.ctx) sound.ctx = new Ctx();
+  if (sound.ctx.state === "suspended") sound.ctx.resume();
+  return sound.ctx;
+}
+function chime() {
+  if (!sound.on || Date.now() - sound.last < 1500) return;  // a burst of alerts: one tone
+  const ctx = audio();
+  if (!ctx) return;
+  sound.last = Date.now(); sound.played += 1;
+  const at = ctx.currentTime, osc = ctx.createOscillator(), gain = ctx.createGain();
+  osc.type = "sine";
+  osc.frequency.setValueAtTime(880, at); osc.frequency.setValueAtTime(660, at + 0.16);
+  gain.gain.setValueAtTime(0.0001, at);
+  gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+  gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.34);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(at); osc.stop(at + 0.36);
+}
+function showSound() {
+  $("sound").textContent = t(sound.on ? "sound.on" : "sound.off");
+  $("sound").setAttribute("aria-pressed", String(sound.on));
+}
+$("sound").addEventListener("click", () => {
+  sound.on = !sound.on;
+  try { localStorage.setItem("bw-sound", sound.on ? "on" : "off"); } catch (e) { /* this page only */ }
+  showSound();
+  if (sound.on) { sound.last = 0; chime(); }  // the gesture unlocks audio; the tone says it works
+});
+document.addEventListener("pointerdown", () => { if (sound.on && sound.ctx?.state !== "running") audio(); }, { once: true });
+
+// ---- sensor health (GET /v1/sensors/health), every 10 s -------------------------------
+// Marked: silent past its expected interval (stale), or reports refused in the window.
+function ageText(s) {
+  if (s == null) return t("age.never");
+  return s < 90 ? t("age.s", { n: I18N.num(Math.round(s)) }) : s < 5400 ? t("age.min", { n: I18N.num(Math.round(s / 60)) })
+    : t("age.h", { n: I18N.num(Math.round(s / 3600)) });
+}
+function renderHealth() {
+  const h = state.health, box = $("sensor-health");
+  if (!h) return;
+  if (!h.sensors.length) { box.textContent = t("none"); return; }
+  const rows = h.sensors.map((s) => {
+    const stale = s.silent, erroring = s.refused > 0;
+    const mark = [stale ? t("health.stale") : "", erroring ? t("health.erroring") : ""].filter(Boolean).join(", ");
+    return `<tr data-sensor="${esc(s.sensor_id)}" class="${stale ? "stale" : ""} ${erroring ? "erroring" : ""}">` +
+      `<td>${esc(s.sensor_id)}${mark ? ` <b>${esc(mark)}</b>` : ""}</td><td class="num">${esc(ageText(s.last_report_s_ago))}</td>` +
+      `<td class="num">${esc(I18N.num(s.per_minute, { maximumFractionDigits: 1 }))}</td>` +
+      `<td class="num">${esc(I18N.num(s.refused))} / ${esc(I18N.num(s.refused_total))}</td></tr>`;
+  }).join("");
+  box.innerHTML = `<table><thead><tr><th>${esc(t("health.sensor"))}</th><th class="num">${esc(t("health.last"))}</th>` +
+    `<th class="num">${esc(t("health.rate"))}</th><th class="num">${esc(t("health.errors"))}</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `<div class="small">${esc(t("health.window", { n: I18N.num(Math.round(h.window_s / 60)) }))}</div>`;
+}
+async function refreshHealth() {
+  try { state.health = await api("/v1/sensors/health"); } catch (e) { return; }
+  renderHealth();
+}
 async function refreshStats() {
   const r = await api("/v1/stats/monthly"), svg = $("stats");
   while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -203,29 +311,29 @@ async function refreshStats() {
   r.months.forEach((m, i) => {
     const h = ((m.count || 0) / max) * 80;
     el("rect", { x: 10 + i * w, y: 95 - h, width: Math.max(4, w - 6), height: h, fill: "#6cb6ff" }, svg);
-    el("text", { x: 10 + i * w, y: 110 }, svg).textContent = `${m.month}: ${m.count ?? "--"}`;
+    el("text", { x: 10 + i * w, y: 110 }, svg).textContent = `${m.month}${t("colon")}${m.count == null ? "--" : I18N.num(m.count)}`;
   });
-  if (!r.months.length) el("text", { x: 10, y: 60 }, svg).textContent = "no cases yet";
+  if (!r.months.length) el("text", { x: 10, y: 60 }, svg).textContent = t("stats.none");
   markSim(r.simulated);
 }
 async function refreshCase() {
   if (!state.who || state.who.role !== "screening_officer") return;
   $("case-section").hidden = false;
   const list = await api("/v1/cases");
-  if (!list.cases.length) { $("case").innerHTML = '<p class="small">no case of your agency yet</p>'; return; }
+  if (!list.cases.length) { $("case").innerHTML = `<p class="small">${esc(t("case.none"))}</p>`; return; }
   const id = encodeURIComponent(list.cases[list.cases.length - 1]);
   const [c, s] = await Promise.all([api(`/v1/cases/${id}`), api(`/v1/cases/${id}/screening`)]);
   // The screening is decision support: its outcome with the rule's citation and what the
   // officer must still establish, never a decision (IRPA 100(1)).
   const screened = new Map((s.people || []).map((r) => [r.id, r]));
-  $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? "(simulated)" : ""}<br>` + (c.people || []).map((p) => {
+  $("case").innerHTML = `<b>${esc(c.case_id)}</b> ${c.simulated ? `(${esc(t("simulated"))})` : ""}<br>` + (c.people || []).map((p) => {
     const r = screened.get(p.id || p.person_id);
     // eligible_either_way has no single rule: name the open ones (each ends eligible).
     const rule = r && (r.rule || (r.branches || []).map((b) => b.rule).join(" / "));
     const outcome = r ? `<br>STCA: <b>${esc(r.outcome)}</b> ${esc(rule || "")} ${esc((r.citations || [])[0] || "")}` +
-      (r.missing.length ? ` · to establish: ${esc(r.missing.length)} fact(s)` : "") : "";
-    return `<div class="small">${esc(p.id || p.person_id)}: age ${esc(p.age ?? "?")}, ${esc((p.nationalities || []).join("/"))}${outcome}</div>`;
-  }).join("") + '<p class="small">Screening is decision support; an officer decides (IRPA 100(1)).</p>';
+      (r.missing.length ? ` · ${esc(t("case.missing", { n: I18N.num(r.missing.length) }))}` : "") : "";
+    return `<div class="small">${esc(p.id || p.person_id)}: ${esc(t("case.age", { age: p.age ?? "?" }))}, ${esc((p.nationalities || []).join("/"))}${outcome}</div>`;
+  }).join("") + `<p class="small">${esc(t("case.support"))}</p>`;
 }
 
 document.addEventListener("click", async (ev) => {
@@ -238,7 +346,7 @@ document.addEventListener("click", async (ev) => {
   if (b.dataset.intercept) { await showIntercept(b.dataset.intercept); return; }
   if (b.dataset.export) {  // fetched with the key (a plain link could not send it), saved as a file
     const r = await fetch(`/v1/export/${b.dataset.export}`, { headers: { "X-API-Key": state.key } });
-    if (!r.ok) { b.textContent = `export failed (${r.status})`; return; }
+    if (!r.ok) { b.textContent = t("export.failed", { status: r.status }); return; }
     const a = document.createElement("a");
     a.href = URL.createObjectURL(await r.blob()); a.download = `borderwatch-${b.dataset.export}`;
     a.click(); setTimeout(() => URL.revokeObjectURL(a.href), 1000);
@@ -246,7 +354,7 @@ document.addEventListener("click", async (ev) => {
   }
   if (b.dataset.assign) {
     b.disabled = true;
-    try { await api(`/v1/incidents/${encodeURIComponent(b.dataset.assign)}/assign`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ unit_id: b.dataset.unit }) }); b.textContent = "Assigned"; }
+    try { await api(`/v1/incidents/${encodeURIComponent(b.dataset.assign)}/assign`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ unit_id: b.dataset.unit }) }); b.textContent = t("icpt.assigned"); }
     finally { await refreshResponders(); }
     return;
   }
@@ -277,19 +385,22 @@ function onEvent(type, data) {
     if (data.data_time) { state.dataTime = data.data_time; $("clock").textContent = fmt(data.data_time); }
     drawLive();
   } else if (type === "incident") {
-    const f = data.feature; state.incidents.set(f.properties.incident_id || f.id || Math.random(), f);
+    const f = data.feature, id = f.properties.incident_id || f.id || Math.random();
+    if (!state.known.has(id)) { state.known.add(id); if (state.primed) chime(); }
+    state.incidents.set(id, f);
     renderIncidents(); drawLive();
   } else if (type === "alert") { refreshAlerts().then(() => { if (state.selected) renderDetails(); }); }
   else if (type === "case") { refreshCase(); refreshStats(); }
+  else if (type === "replay") { state.who.replay_state = data.state; showWho(); window.BWTimeline.onReplay(); }
   else if (type === "responder") { state.responders.set(data.responder.unit_id, data.responder); renderResponders(); drawLive(); }
-  else if (type === "resync") { $("feed").textContent = "feed: fell behind, reloading"; loadPicture().then(() => { $("feed").textContent = "feed: live"; }); }
+  else if (type === "resync") { feed("feed.behind"); loadPicture().then(() => feed("feed.live")); }
 }
 async function stream() {
   for (;;) {
     try {
       const r = await fetch("/v1/stream", { headers: { "X-API-Key": state.key } });
       if (!r.ok) throw new Error(String(r.status));
-      $("feed").textContent = "feed: live";
+      feed("feed.live");
       const reader = r.body.getReader(), dec = new TextDecoder();
       let buf = "";
       for (;;) {
@@ -307,7 +418,7 @@ async function stream() {
           if (data) onEvent(type, JSON.parse(data));
         }
       }
-    } catch (e) { $("feed").textContent = `feed: reconnecting (${e.message})`; }
+    } catch (e) { feed("feed.retry", { why: e.message }); }
     await new Promise((res) => setTimeout(res, 2000));
     await loadPicture();
   }
@@ -318,15 +429,32 @@ async function loadPicture() {
   state.tracks = new Map(tracks.features.filter((f) => f.geometry).map((f) => [f.id || `${f.geometry.coordinates}`, f]));
   for (const [id, f] of state.tracks) remember(id, f.properties.time, f.geometry.coordinates, f.properties);
   state.incidents = new Map(incidents.features.map((f) => [f.properties.incident_id || f.id, f]));
+  for (const id of state.incidents.keys()) state.known.add(id);
   markSim(tracks.simulated || incidents.simulated);
-  renderIncidents(); drawLive(); refreshAlerts(); refreshStats(); refreshCase(); refreshResponders();
+  renderIncidents(); drawLive(); refreshStats(); refreshCase(); refreshResponders();
+  await refreshAlerts();
+  state.primed = true;  // from here on, what is new is new to this operator
 }
 
+function feed(key, vars) { state.feed = [key, vars]; $("feed").textContent = t(key, vars); }
 function showWho() {
-  const w = state.who, preparing = w.replay_state === "simulating"
-    ? " (preparing: simulating the night through its thermal frames, about a minute)" : "";
-  $("who").textContent = `${w.agency} · ${w.role}${w.replay ? ` · replay ${w.replay}${preparing}` : ""}`;
+  const w = state.who;
+  if (!w) return;
+  const preparing = w.replay_state === "simulating" ? ` ${t("who.preparing")}` : "";
+  $("who").textContent = `${w.agency} · ${word("role", w.role)}${w.replay ? ` · ${t("who.replay", { name: w.replay })}${preparing}` : ""}`;
 }
+// Another language: the page's fixed text (data-i18n) and everything written here.
+function redraw() {
+  showWho(); showSound(); showBadge(); renderAlerts(); renderIncidents(); renderResponders(); renderIntercept();
+  renderHealth(); drawLive(); if (state.selected) renderDetails();
+  if (state.feed) feed(...state.feed);
+  if (state.key && state.who) { refreshStats(); refreshCase(); }
+  MAP.relabel && MAP.relabel();
+  window.BWTimeline.redraw();
+  for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === I18N.lang));
+}
+window.addEventListener("bw-lang", redraw);
+document.addEventListener("click", (ev) => { const b = ev.target.closest("[data-lang]"); if (b) I18N.set(b.dataset.lang); });
 async function waitForReplay() {
   // The scenario is simulated before it plays; say so until it starts.
   while (state.who.replay_state === "simulating") {
@@ -336,13 +464,13 @@ async function waitForReplay() {
   }
 }
 
-function showLogin() { $("login").hidden = false; $("app").hidden = true; }
+function showLogin() { $("login").hidden = false; $("app").hidden = true; $("timeline").hidden = true; }
 async function start() {
   const m = location.hash.match(/key=([^&]+)/);
   if (m) { sessionStorage.setItem("bw-key", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
   state.key = sessionStorage.getItem("bw-key");
   if (!state.key) { showLogin(); return; }
-  $("login").hidden = true; $("app").hidden = false;
+  $("login").hidden = true; $("app").hidden = false; $("timeline").hidden = false;
   state.who = await api("/v1/whoami");
   showWho();
   markSim(state.who.simulated || !!state.who.replay);
@@ -355,10 +483,22 @@ async function start() {
   if (drawn) {
     try { const b = await api("/v1/basemap"); if (b.basemap) MAP.addBasemap(b.basemap); } catch (e) { /* no basemap: plain */ }
   }
-  await loadPicture();
+  // A failed first load (a 500 under load once left the page without its feed) is tried
+  // again rather than leaving the operator a page that never goes live.
+  for (;;) {
+    try { await loadPicture(); break; } catch (e) {
+      if (e.message === "401") return;
+      feed("feed.retry", { why: e.message });
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+  }
   MAP.fit();  // once: sensors, their coverage and what is on the picture, no empty margin
   stream();
   setInterval(async () => { sensors = await allSensors(); MAP.setSensors(sensors); }, 15000);
+  refreshHealth(); setInterval(refreshHealth, 10000);
+  window.BWTimeline.start();
 }
+window.BWDash = { state, sound, chime, api, setPast };
+I18N.apply(); redraw();
 $("login-form").addEventListener("submit", (ev) => { ev.preventDefault(); sessionStorage.setItem("bw-key", $("key-input").value.trim()); start(); });
 start();

@@ -7,7 +7,10 @@
 (function () {
   const INSTALL = "make web";
   const hasLeaflet = typeof window.L !== "undefined";
-  const COUNTRY = { CA: "CANADA", US: "UNITED STATES", MX: "MEXICO" };
+  const I18N = window.BWI18n, t = (k, v) => I18N.t(k, v);
+  // A country's name on the map, in the page's language (an unknown code as it came).
+  const country = (code) => { const k = `country.${code}`, s = t(k); return s === k ? code || "" : s; };
+  const word = (group, value) => { if (!value) return ""; const k = `${group}.${value}`, s = t(k); return s === k ? value : s; };
   const colours = { person: "#ffcf5c", vehicle: "#c9a0ff", animal: "#8fd18f", unknown: "#ffcf5c" };
   const M = { available: hasLeaflet, map: null, layers: {}, markers: { tracks: new Map(), incidents: new Map() } };
   const escHtml = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -16,18 +19,19 @@
   // the set-up step): the rest of the dashboard still works.
   function missing(container) {
     container.classList.add("map-missing");
-    container.innerHTML = `<div><b>The map is not installed.</b><br>Run <code>${INSTALL}</code>` +
-      " (or <code>scripts/install-web.sh</code>) in the Borderwatch folder, then reload this page." +
-      "<br><span class=\"small\">The alerts, incidents and responders beside it work without it.</span></div>";
+    const draw = () => { container.innerHTML = `<div>${t("map.missing", { cmd: INSTALL })}</div>`; };
+    draw(); M.relabel = draw;
   }
 
   // Latitude/longitude and MGRS (1 m) under the cursor.
   function fmtLatLon(ll) {
-    const ns = ll.lat >= 0 ? "N" : "S", ew = ll.lng >= 0 ? "E" : "W";
-    return `${Math.abs(ll.lat).toFixed(5)}° ${ns}  ${Math.abs(ll.lng).toFixed(5)}° ${ew}`;
+    // N/S and E/W in both languages (French writes W as O: ouest).
+    const ns = ll.lat >= 0 ? "N" : "S", ew = ll.lng >= 0 ? "E" : I18N.lang === "fr" ? "O" : "W";
+    const deg = (v) => I18N.num(Math.abs(v), { minimumFractionDigits: 5, maximumFractionDigits: 5, useGrouping: false });
+    return `${deg(ll.lat)}° ${ns}  ${deg(ll.lng)}° ${ew}`;
   }
   function fmtMgrs(ll) {
-    if (typeof window.mgrs === "undefined") return "MGRS: not installed";
+    if (typeof window.mgrs === "undefined") return `MGRS: ${t("map.mgrs.missing")}`;
     try {
       const s = window.mgrs.forward([ll.lng, ll.lat], 5);  // [lon, lat], 1 m digits
       const m = s.match(/^(\d{1,2}[C-X])([A-Z]{2})(\d{5})(\d{5})$/);
@@ -43,16 +47,27 @@
     const c = new C({ position }); c.addTo(M.map); return c.getContainer();
   }
 
-  const LEGEND = `<b>Legend</b>
-    <div><i class="sw line"></i>boundary</div>
-    <div><i class="sw port"></i>port of entry</div>
-    <div><i class="sw sensor"></i>sensor · <i class="sw cov"></i>coverage</div>
-    <div><i class="sw dot" style="background:${colours.person}"></i>people ·
-         <i class="sw dot" style="background:${colours.vehicle}"></i>vehicle ·
-         <i class="sw dot" style="background:${colours.animal}"></i>animal</div>
-    <div><i class="sw trail"></i>trail · head count as a range</div>
-    <div><i class="sw diamond bad"></i>crossing · <i class="sw diamond warn"></i>approach</div>
-    <div><i class="sw unit"></i>field unit · <i class="sw plan"></i>intercept</div>`;
+  const legend = () => `<b>${t("map.legend")}</b>
+    <div><i class="sw line"></i>${t("map.lg.boundary")}</div>
+    <div><i class="sw port"></i>${t("map.lg.port")}</div>
+    <div><i class="sw sensor"></i>${t("map.lg.sensor")} · <i class="sw cov"></i>${t("map.lg.coverage")}</div>
+    <div><i class="sw dot" style="background:${colours.person}"></i>${t("map.lg.people")} ·
+         <i class="sw dot" style="background:${colours.vehicle}"></i>${t("map.lg.vehicle")} ·
+         <i class="sw dot" style="background:${colours.animal}"></i>${t("map.lg.animal")}</div>
+    <div><i class="sw trail"></i>${t("map.lg.trail")}</div>
+    <div><i class="sw diamond bad"></i>${t("map.lg.crossing")} · <i class="sw diamond warn"></i>${t("map.lg.approach")}</div>
+    <div><i class="sw unit"></i>${t("map.lg.unit")} · <i class="sw plan"></i>${t("map.lg.intercept")}</div>`;
+  const OVERLAYS = { boundary: "map.layer.boundary", ports: "map.layer.ports", sensors: "map.layer.sensors",
+                     coverage: "map.layer.coverage", trails: "map.layer.trails", tracks: "map.layer.tracks",
+                     incidents: "map.layer.incidents", responders: "map.layer.responders" };
+  // The layer control, named in the page's language; built again when it changes.
+  function layerControl() {
+    if (M.layersControl) M.layersControl.remove();
+    const bases = {}, overlays = {};
+    for (const [key, layer] of M.baseList) bases[t(key)] = layer;
+    for (const [name, key] of Object.entries(OVERLAYS)) overlays[t(key)] = M.layers[name];
+    M.layersControl = L.control.layers(bases, overlays, { collapsed: false, position: "topright" }).addTo(M.map);
+  }
 
   M.init = function (container, { onSelect }) {
     if (!hasLeaflet) { missing(container); return false; }
@@ -63,12 +78,12 @@
     map.attributionControl.setPrefix("Leaflet");
     map.setView([49.0, -111.93], 11);
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
-    const cursor = control("bottomleft", "bw-cursor", '<span id="cursor-latlon">move the cursor over the map</span><br><span id="cursor-mgrs">MGRS —</span>');
+    const cursor = control("bottomleft", "bw-cursor", `<span id="cursor-latlon">${escHtml(t("map.cursor"))}</span><br><span id="cursor-mgrs">MGRS —</span>`);
     map.on("mousemove", (ev) => {
       cursor.querySelector("#cursor-latlon").textContent = fmtLatLon(ev.latlng);
       cursor.querySelector("#cursor-mgrs").textContent = `MGRS ${fmtMgrs(ev.latlng)}`;
     });
-    control("bottomright", "bw-legend", LEGEND);
+    M.legend = control("bottomright", "bw-legend", legend());
     // Panes keep the drawing order whatever order the layers are toggled in: an incident's
   // diamond (hollow, so the group's dot shows through) above the tracks, to be clicked.
     for (const [name, z] of [["coverage", 350], ["reference", 400], ["trails", 420], ["live", 450], ["incidents", 455], ["units", 460], ["labels", 470]]) {
@@ -79,11 +94,8 @@
     L_.sensors = L.layerGroup(); L_.trails = L.layerGroup(); L_.tracks = L.layerGroup();
     L_.incidents = L.layerGroup(); L_.responders = L.layerGroup();
     for (const g of Object.values(L_)) g.addTo(map);
-    M.overlays = { "Boundary": L_.boundary, "Ports of entry": L_.ports, "Sensors": L_.sensors,
-                   "Sensor coverage": L_.coverage, "Track trails": L_.trails, "Tracks": L_.tracks,
-                   "Incidents": L_.incidents, "Responders and intercepts": L_.responders };
-    M.bases = { "Plain (no basemap)": L.layerGroup().addTo(map) };
-    M.layersControl = L.control.layers(M.bases, M.overlays, { collapsed: false, position: "topright" }).addTo(map);
+    M.baseList = [["map.base.plain", L.layerGroup().addTo(map)]];
+    layerControl();
     map.on("zoomend moveend overlayadd overlayremove", declutter);
     return true;
   };
@@ -92,12 +104,13 @@
   // ranges of this service's /basemap.pmtiles: nothing leaves the machine.
   M.addBasemap = function (url) {
     if (!M.map || typeof window.protomapsL === "undefined") return;
-    const layer = window.protomapsL.leafletLayer({ url, flavor: "dark", lang: "en" });
-    M.layersControl.addBaseLayer(layer, "Basemap (operator's PMTiles)");
+    const layer = window.protomapsL.leafletLayer({ url, flavor: "dark", lang: I18N.lang });
+    M.baseList.push(["map.base.pmtiles", layer]);
     map_swapBase(layer);
+    layerControl();
   };
   function map_swapBase(layer) {
-    for (const b of Object.values(M.bases)) M.map.removeLayer(b);
+    for (const [, b] of M.baseList) if (b !== layer) M.map.removeLayer(b);
     layer.addTo(M.map); layer.bringToBack && layer.bringToBack();
   }
 
@@ -144,8 +157,8 @@
     M.sideLabels.clearLayers();
     const at = (dy) => M.map.containerPointToLatLng([60, y + dy]);
     const side = (text) => L.divIcon({ className: "bw-label-icon", iconSize: [0, 0], html: `<span class="bw-label bw-side" data-priority="10">${escHtml(text)}</span>` });
-    M.sideLabels.addLayer(L.marker(at(-22), { interactive: false, pane: "labels", icon: side(`▲ ${M.sides.north}`) }));
-    M.sideLabels.addLayer(L.marker(at(8), { interactive: false, pane: "labels", icon: side(`▼ ${M.sides.south}`) }));
+    M.sideLabels.addLayer(L.marker(at(-22), { interactive: false, pane: "labels", icon: side(`▲ ${country(M.sides.north)}`) }));
+    M.sideLabels.addLayer(L.marker(at(8), { interactive: false, pane: "labels", icon: side(`▼ ${country(M.sides.south)}`) }));
     declutter();  // the names first; a place's label under them waits for the next move
   }
   M.setReference = function (fc) {
@@ -162,9 +175,9 @@
         // Walking west to east, the left side is the north one.
         const eastward = coords[coords.length - 1][0] > coords[0][0];
         const [n, so] = eastward ? [p.left, p.right] : [p.right, p.left];
-        M.sides = { coords: (M.sides ? M.sides.coords : []).concat(coords), north: COUNTRY[n] || n || "", south: COUNTRY[so] || so || "" };
+        M.sides = { coords: (M.sides ? M.sides.coords : []).concat(coords), north: n, south: so };
         const line = L.geoJSON(f, { pane: "reference", style: { color: "#e0e6ee", weight: 2.5, dashArray: "10 5", className: "bw-boundary" } });
-        line.bindTooltip(`International boundary · ${escHtml(p.label || p.segment)}`, { sticky: true });
+        line.bindTooltip(() => escHtml(t("map.boundary", { name: p.label || p.segment })), { sticky: true });
         M.layers.boundary.addLayer(line);
       } else if (p.layer === "port") {
         const [lon, lat] = f.geometry.coordinates;
@@ -190,7 +203,7 @@
         } else if (g.type === "Point") {
           const [lon, lat] = g.coordinates;
           const m = L.circleMarker([lat, lon], { pane: "reference", radius: 4, color: "#0b0f14", weight: 1, fillColor: "#9aa8b8", fillOpacity: 1 });
-          m.bindTooltip(`${escHtml(p.sensor_id)}${p.kind ? ` · ${escHtml(p.kind)}` : ""}<br>last report ${escHtml(p.last_seen || "—")} · ${escHtml(p.detections ?? 0)} detections`);
+          m.bindTooltip(() => `${escHtml(p.sensor_id)}${p.kind ? ` · ${escHtml(p.kind)}` : ""}<br>${escHtml(t("map.sensor", { time: p.last_seen ? I18N.date(p.last_seen) : "—", n: I18N.num(p.detections ?? 0) }))}`);
           M.layers.sensors.addLayer(m);
         }
       }
@@ -250,7 +263,7 @@
   M.drawLive = function ({ tracks, incidents, responders, plan, headCount, selected }) {
     if (!M.map) return;
     const L_ = M.layers, isSel = (kind, id) => !!selected && selected.kind === kind && selected.id === id;
-    sync("tracks", tracks, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.trail?.coordinates.length, headCount(f.properties), f.properties.heading_deg, isSel("track", id)]), (id, f, old) => {
+    sync("tracks", tracks, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.trail?.coordinates.length, headCount(f.properties), f.properties.heading_deg, isSel("track", id), I18N.lang]), (id, f, old) => {
       const p = f.properties, [lon, lat] = f.geometry.coordinates, colour = colours[p.kind] || colours.unknown;
       const parts = [];
       if (p.trail) {
@@ -264,7 +277,7 @@
         dot = L.circleMarker([lat, lon], { pane: "live", weight: 2, fillOpacity: 1, className: "bw-track", ...style });
         dot.on("click", () => M.onSelect && M.onSelect("track", id));
       }
-      parts.push([L_.tracks, dot], [L_.tracks, labelMarker([lat, lon], `${p.kind || ""} ×${headCount(p)}`, 5)]);
+      parts.push([L_.tracks, dot], [L_.tracks, labelMarker([lat, lon], `${word("kind", p.kind)} ×${headCount(p)}`, 5)]);
       if (p.heading_deg != null && p.speed_ms > 0.2) {  // a heading tick ~ 1 minute ahead, 60–600 m
         const h = p.heading_deg * Math.PI / 180, d = Math.min(600, Math.max(60, p.speed_ms * 60));
         const ahead = [lat + Math.cos(h) * d / 110540, lon + Math.sin(h) * d / (111320 * Math.cos(lat * Math.PI / 180))];
@@ -272,12 +285,12 @@
       }
       return { parts, marker: dot };
     });
-    sync("incidents", incidents, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.type, headCount(f.properties), isSel("incident", id)]), (id, f) => {
+    sync("incidents", incidents, (id, f) => JSON.stringify([f.geometry.coordinates, f.properties.type, headCount(f.properties), isSel("incident", id), I18N.lang]), (id, f) => {
       const p = f.properties, [lon, lat] = f.geometry.coordinates;
       const cls = `bw-incident ${p.type === "crossing" ? "bad" : "warn"}${isSel("incident", id) ? " selected" : ""}`;
-      const m = L.marker([lat, lon], { pane: "incidents", icon: L.divIcon({ className: cls, iconSize: [18, 18], html: `<span data-incident-marker="${escHtml(id)}"></span>` }), riseOnHover: true, keyboard: true, title: `${p.type} ${p.direction || ""}` });
+      const m = L.marker([lat, lon], { pane: "incidents", icon: L.divIcon({ className: cls, iconSize: [18, 18], html: `<span data-incident-marker="${escHtml(id)}"></span>` }), riseOnHover: true, keyboard: true, title: `${word("type", p.type)} ${word("dir", p.direction)}` });
       m.on("click", () => M.onSelect && M.onSelect("incident", id));
-      return { marker: m, parts: [[L_.incidents, m], [L_.incidents, labelMarker([lat, lon], `${(p.type || "").toUpperCase()} ${p.direction || ""} · ${headCount(p)}`, 9)]] };
+      return { marker: m, parts: [[L_.incidents, m], [L_.incidents, labelMarker([lat, lon], `${word("type", p.type).toUpperCase()} ${word("dir", p.direction)} · ${headCount(p)}`, 9)]] };
     });
     L_.responders.clearLayers();  // few, and changed by their own events: drawn afresh
     if (plan) {  // the group's predicted path, the unit's line to the proposed point
@@ -285,7 +298,7 @@
       const best = plan.proposals[0];
       if (best) {
         const x = L.marker([best.lat, best.lon], { pane: "units", icon: L.divIcon({ className: "bw-intercept", iconSize: [16, 16], html: "✕" }) });
-        label(L_.responders, [best.lat, best.lon], `intercept · ${best.callsign} · ${Math.round(best.travel_s / 60)} min`, 7);
+        label(L_.responders, [best.lat, best.lon], t("map.intercept", { unit: best.callsign, min: I18N.num(Math.round(best.travel_s / 60)) }), 7);
         L_.responders.addLayer(x);
         const unit = responders.get(best.unit_id);
         if (unit) L_.responders.addLayer(L.polyline([[unit.lat, unit.lon], [best.lat, best.lon]], { pane: "units", color: "#6cb6ff", weight: 1.5, opacity: 0.8, className: "bw-intercept-line" }));
@@ -293,10 +306,21 @@
     }
     for (const u of responders.values()) {
       const m = L.marker([u.lat, u.lon], { pane: "units", icon: L.divIcon({ className: `bw-unit${u.stale ? " stale" : ""}`, iconSize: [12, 12] }) });
-      label(L_.responders, [u.lat, u.lon], `${u.callsign} · ${u.age_s == null ? "home" : u.age_s < 90 ? `${Math.round(u.age_s)} s` : `${Math.round(u.age_s / 60)} min`}`, 6);
+      label(L_.responders, [u.lat, u.lon], `${u.callsign} · ${u.age_s == null ? t("unit.home") : u.age_s < 90 ? t("unit.s", { n: I18N.num(Math.round(u.age_s)) }) : t("unit.min", { n: I18N.num(Math.round(u.age_s / 60)) })}`, 6);
       L_.responders.addLayer(m);
     }
     setTimeout(zoomLabels, 0);
+  };
+
+  // Another language: the legend, the layer names, the cursor's and the countries' text
+  // (the tracks and incidents redraw with the page: their signature holds the language).
+  M.relabel = function () {
+    if (!M.map) return;
+    M.legend.innerHTML = legend();
+    layerControl();
+    const ll = M.map.getContainer().querySelector("#cursor-latlon");
+    if (ll && !ll.textContent.includes("°")) ll.textContent = t("map.cursor");
+    if (M.sides) sideNames();
   };
 
   M.centreOn = function (kind, id) {
