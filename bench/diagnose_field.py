@@ -57,7 +57,8 @@ def _record(seed: int, hours: float, cache: Path | None,
     path = cache / f"field-{seed}-{hours:g}h.pickle" if cache else None
     if path is not None and path.exists():
         with path.open("rb") as f:
-            return pickle.load(f)  # noqa: S301 - our own cache
+            cached: tuple[object, list[TrackBatch]] = pickle.load(f)  # our own cache
+            return cached
     stream = generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
     batches: list[TrackBatch] = []
     build_pipeline(boundary, route=False, track_listeners=[batches.append]).feed_all(
@@ -183,7 +184,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f" at east {e:.0f}")
             for serial in _around(log, e, n, tt):
                 print(_describe(log, serial, tt, raised))
-        matched = {m.incident.incident_id for m in result.matches}
         for r in result.false_crossings:
             inc = by_id[r.incident_id]
             tt = inc.time.timestamp()
@@ -214,7 +214,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"born {rows[0][0] - tt:+.0f} s at {rows[0][3]:+.0f} m "
                   f"({'tracked across' if born_across else 'born across'}) "
                   f"pred {log.predecessor.get(current, '-')}")
-        del matched
     n = totals["crossings"]
     print(f"TOTAL tuning: {totals['found']} of {n} found, dup {totals['duplicates']}, false "
           f"{totals['false_crossings']} ({totals['false_near_road']} road), latency p50/p95 "
