@@ -156,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     totals = defaultdict(int)
     latencies: list[float] = []
     evidence: list[float] = []
+    hidden_lat: list[float] = []
+    visible_lat: list[float] = []
     for seed in args.seeds:
         stream, batches = _record(seed, args.hours, args.cache, boundary)
         incidents, log = _replay(boundary, batches)
@@ -200,10 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for serial in _around(log, e, n, tt, radius=300.0, window=180.0):
                 print(_describe(log, serial, tt, raised))
         for m in result.matches:
-            if m.latency_s <= args.slow:
-                continue
             tt = m.truth.time.timestamp()
             seen = stream.seen_after.get(m.truth.entity_id, np.inf)
+            (hidden_lat if seen - tt > 10.0 else visible_lat).append(m.latency_s)
+            if m.latency_s <= args.slow:
+                continue
             inc = by_id[m.incident.incident_id]
             current = _serial(str(inc.extra.get("current_track_id", inc.track_id)))
             rows = log.rows[current]
@@ -219,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{totals['false_crossings']} ({totals['false_near_road']} road), latency p50/p95 "
           f"{np.median(latencies):.1f}/{np.percentile(latencies, 95):.1f} s, from first report "
           f"{np.median(evidence):.1f}/{np.percentile(evidence, 95):.1f} s")
+    for name, values in (("seen within 10 s of the line", visible_lat),
+                         ("hidden more than 10 s after the line", hidden_lat)):
+        if values:
+            print(f"  found, {name}: {len(values)}, latency from the true crossing p50/p95 "
+                  f"{np.median(values):.1f}/{np.percentile(values, 95):.1f} s")
     return 0
 
 
