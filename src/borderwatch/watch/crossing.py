@@ -20,7 +20,9 @@ length: a file of 9 people 2 m apart crosses 8 m, ~15 s at 0.55 m/s, before its 
 
 The incident carries its uncertainty: the probability of the side at the moment it was
 raised (``side_probability``), the track's position error (``position_sigma_m``) and what
-that makes of the crossing time (``time_sigma_s``, sigma over the speed across the line).
+that makes of the crossing time (``time_sigma_s``, sigma over the speed across the line;
+for a group that crossed unseen, found across after a gap, at least the spread of a moment
+anywhere in the gap, ``unseen_s`` / sqrt(12), and ``unseen_s`` says how long it was).
 
 The crossing point and time are where the track's estimated path last went from the origin
 side to the destination side (the straight move between two consecutive estimates meets the
@@ -127,6 +129,7 @@ class CrossingRule:
         self.last_pos = np.zeros((0, 3))  # east, north, time of that estimate
         self.cross = np.full((0, 4), np.nan)  # east, north, time, direction(+1/-1)
         self.firm_pos = np.full((0, 2), np.nan)  # east, north where last firm
+        self.cross_span = np.zeros(0)  # seconds between the estimates the path crossed
         self.cross_segment: dict[int, str] = {}
         self.suppressed_animal_crossings = 0
         self.continued_crossings = 0
@@ -167,6 +170,7 @@ class CrossingRule:
             self.last_pos = extend_rows(self.last_pos, size, np.nan)
             self.cross = extend_rows(self.cross, size, np.nan)
             self.firm_pos = extend_rows(self.firm_pos, size, np.nan)
+            self.cross_span = extend_rows(self.cross_span, size, 0.0)
         self._inherit_late(batch, geometry, fresh, size)
         if len(fresh) == 0:
             return batch.slot
@@ -196,6 +200,7 @@ class CrossingRule:
         self.last_pos[slots] = np.nan
         self.cross[slots] = np.nan
         self.firm_pos[slots] = np.nan
+        self.cross_span[slots] = 0.0
         for row, state in inherit.items():
             slot = int(batch.slot[row])
             self.firm_side[slot], self.last_sign[slot] = state[0], state[1]
@@ -273,6 +278,7 @@ class CrossingRule:
                 )
             t0, t1 = float(self.last_pos[slot, 2]), float(batch.epoch_s[row])
             self.cross[slot] = (east, north, t0 + fraction * (t1 - t0), float(sign[row]))
+            self.cross_span[slot] = t1 - t0
             self.cross_segment[slot] = segment
         on_side = sign != 0
         self.last_sign[slots[on_side]] = sign[on_side]
@@ -346,8 +352,10 @@ class CrossingRule:
                     float(lead_east[row]), float(lead_north[row])
                 )
                 time_s = now
+                unseen = 0.0
             else:
                 segment = self.cross_segment[slot]
+                unseen = float(self.cross_span[slot])
             here = (
                 float(batch.east_m[row]),
                 float(batch.north_m[row]),
@@ -369,6 +377,9 @@ class CrossingRule:
                 self.raised[group] = (int(firm[row]), now, "")
                 continue
             across_ms = abs(float(geometry.toward_line_ms[row]))
+            time_sigma = sigma[row] / across_ms if across_ms > 0.05 else None
+            if unseen > 5.0:  # crossed unseen: the moment is interpolated over the gap
+                time_sigma = max(time_sigma or 0.0, unseen / np.sqrt(12.0))
             incident = self.factory.make(
                 IncidentType.CROSSING,
                 batch,
@@ -383,11 +394,8 @@ class CrossingRule:
                     "side_probability": round(float(probability[row]), 6),
                     "position_sigma_m": round(float(sigma[row]), 2),
                     "leader_ahead_m": round(float(lead_ahead[row]), 1),
-                    "time_sigma_s": (
-                        round(float(sigma[row]) / across_ms, 1)
-                        if across_ms > 0.05
-                        else None
-                    ),
+                    "time_sigma_s": None if time_sigma is None else round(float(time_sigma), 1),
+                    "unseen_s": round(unseen, 1) if unseen > 5.0 else None,
                 },
             )
             self.raised[group] = (int(firm[row]), now, incident.incident_id)
