@@ -431,7 +431,7 @@ class CrossingRule:
             np.array([before[0]]), np.array([before[1]])
         )
         across = abs(signed - float(before_signed[0]))
-        return across < moved * np.sin(np.radians(s.along_angle_deg))
+        return bool(across < moved * np.sin(np.radians(s.along_angle_deg)))
 
     def _leader(
         self, batch: TrackBatch, geometry: BatchGeometry
