@@ -74,6 +74,9 @@ def test_a_pair_hidden_while_it_crosses_raises_its_crossing_once(boundary: Bound
     assert abs(crossing.time.timestamp() - (T0 + 300)) < 30
     assert crossing.extra["current_track_id"] != crossing.track_id  # found on a new track
     assert crossing.extra["side_probability"] >= CrossingSettings().probability
+    # Crossed unseen: the gap (last seen ~t 260, found ~t 340) is in the time's error.
+    assert 60 <= float(crossing.extra["unseen_s"]) <= 100
+    assert float(crossing.extra["time_sigma_s"]) >= float(crossing.extra["unseen_s"]) / 3.5
     assert len([i for i in incidents if i.type is IncidentType.APPROACH]) == 1
 
 
@@ -181,4 +184,7 @@ def test_the_crossing_is_declared_on_the_first_update_past_the_probability(
     if raised:
         assert incidents[0].extra["side_probability"] == pytest.approx(0.99957, abs=1e-5)
         assert incidents[0].extra["position_sigma_m"] == 3.0
-        assert incidents[0].extra["time_sigma_s"] == pytest.approx(3.0)
+        # 11 s without an update (t 39 to 50) around the line: the moment could be
+        # anywhere in them, 11 / sqrt(12) = 3.2 s, more than sigma / speed = 3 s.
+        assert incidents[0].extra["unseen_s"] == pytest.approx(11.0)
+        assert incidents[0].extra["time_sigma_s"] == pytest.approx(3.2)

@@ -299,6 +299,8 @@ class GroupTracker:
         ) / size
         own = np.bincount(row, weights=sigma**2, minlength=m) / size**2
         pos_sigma = np.sqrt(own + spread2 / size)
+        front, front_sigma = _front(row, at - np.column_stack([east, north])[row], sigma,
+                                    np.column_stack([v_east, v_north]), m)
         # Head count over the window.
         g = gslot[moved]
         group_size, size_sigma = recent_quantile(self.g_counts[g], self.rules.head_count_quantile)
@@ -339,7 +341,30 @@ class GroupTracker:
             cues=batch.cues,
             group_size_low=size_low,
             group_size_high=size_high,
+            front_m=front,
+            front_sigma_m=front_sigma,
         )
+
+
+def _front(row: IntArray, offset: FloatArray, sigma: FloatArray, velocity: FloatArray,
+           m: int, moving_ms: float = 0.3) -> tuple[FloatArray, FloatArray]:
+    """Each group's leading member: how far ahead of the centre along the group's velocity
+    (``offset``: each member's position less its group's centre; 0 for a group slower than
+    ``moving_ms``, whose heading means nothing) and that member's own position sigma (the
+    group's centre sigma is the average's, far smaller than one member's)."""
+    speed = np.hypot(velocity[:, 0], velocity[:, 1])
+    unit = velocity / np.maximum(speed, 1e-9)[:, None]
+    ahead = offset[:, 0] * unit[row, 0] + offset[:, 1] * unit[row, 1]
+    order = np.lexsort((ahead, row))  # by group, then by how far ahead
+    last = np.flatnonzero(np.r_[row[order][1:] != row[order][:-1], True])
+    lead = order[last]
+    front = np.zeros(m)
+    front_sigma = np.zeros(m)
+    front[row[lead]] = np.maximum(ahead[lead], 0.0)
+    front_sigma[row[lead]] = sigma[lead]
+    still = speed < moving_ms
+    front[still] = 0.0
+    return front, front_sigma
 
 
 def sensor_head_count(

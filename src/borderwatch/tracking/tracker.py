@@ -98,6 +98,12 @@ class TrackBatch:
     group_size_low: IntArray | None = None
     group_size_high: IntArray | None = None
     """The head count's plausible range (``head_count_range``); None: the count alone."""
+    front_m: FloatArray | None = None
+    """For a group: how far ahead of its centre, along its velocity, its leading member
+    is (metres, >= 0); None or 0: a single track, or a group standing still. The crossing
+    rule tests the leader: a group has crossed when its first member has (issue 18)."""
+    front_sigma_m: FloatArray | None = None
+    """... and that member's own position error (``position_sigma_m`` of its track)."""
 
     def __len__(self) -> int:
         return len(self.serial)
