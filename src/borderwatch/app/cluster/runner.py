@@ -245,8 +245,8 @@ class SegmentRunner:
             for answers in sending:  # sent one by one: answered before the commit too
                 try:
                     answers()
-                except Exception as err:  # the picture misses them; the records have them
-                    self._failed(err)
+                except Exception as unanswered:  # the picture misses them; the records don't
+                    self._failed(unanswered)
             if self._tick_error is not None:
                 err, self._tick_error = self._tick_error, None
                 raise err
