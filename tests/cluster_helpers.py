@@ -30,6 +30,8 @@ from borderwatch.ports.storage_fake import InMemoryStorage
 class MiniCluster:
     segments: Segments = field(default_factory=Segments.bundled)
     boundary: Boundary = field(default_factory=Boundary.bundled)
+    publish_soon: Any = None
+    """Given to each runner (runner.PublishSoon): tracks leave as they are made."""
 
     def __post_init__(self) -> None:
         self.bus = LocalBus(max_msgs=1_000_000)
@@ -53,7 +55,7 @@ class MiniCluster:
         return SegmentRunner(code, segments=self.segments, boundary=self.boundary,
                              bus=self.bus, storage=self.storage, center=alerts.center,
                              progress=self.coordination, publish=self.live.extend,
-                             idle_flush_s=0.0)
+                             publish_soon=self.publish_soon, idle_flush_s=0.0)
 
     def worker(self, worker_id: str) -> TrackWorker:
         worker = TrackWorker(worker_id, self.segments.codes,

@@ -301,6 +301,20 @@ def test_publish_many_acks_in_order_and_removes_repeated_ids(
     assert len(drain(bus.subscribe(">"))) == 5001
 
 
+def test_publish_soon_sends_in_call_order_and_answers_when_asked(
+    jetstream_bus: JetStreamBusFactory,
+) -> None:
+    # The tracker worker sends each track update as it is made and waits for the
+    # answers before its commit (app/cluster/runner.py).
+    bus = jetstream_bus()
+    waits = [bus.publish_soon([(f"live.{i % 2}", b"%d" % i, None)]) for i in range(200)]
+    assert [[a.seq for a in wait()] for wait in waits] == [[i] for i in range(1, 201)]
+    assert [m.data for m in drain(bus.subscribe(">"))] == [b"%d" % i for i in range(200)]
+    bus.close()
+    with pytest.raises(BusClosedError):
+        bus.publish_soon([("live.0", b"late", None)])
+
+
 def test_fetch_waits_for_a_publish_from_another_thread(
     jetstream_bus: JetStreamBusFactory,
 ) -> None:

@@ -166,3 +166,67 @@ def test_the_fetched_runs_do_not_change_the_tracks_incidents_or_alert_pages() ->
                      "tracks": [e["tracks"] for e in cluster.live if e["type"] == "tracks"][-5:]})
     assert any(a["escalation_level"] > 0 for a in seen[0]["alerts"])
     assert seen[1] == seen[0]
+
+
+def _eager_cluster(log: list[str]) -> MiniCluster:
+    """A cluster whose runners send tracks one by one (runner.PublishSoon), noting in
+    ``log`` each send, each wait for the bus's answers, and each store of a run."""
+    cluster = MiniCluster()
+
+    def soon(events):  # type: ignore[no-untyped-def]
+        cluster.live.extend(events)
+        log.append("sent " + ",".join(e["type"] for e in events))
+
+        def answers() -> None:
+            log.append("answered")
+            if len(log) == 3:  # the bus refused one: the picture misses it, the run goes on
+                raise ConnectionError("no answer")
+
+        return answers
+
+    cluster.publish_soon = soon
+    append = cluster.storage.detections.append
+
+    def stored(items):  # type: ignore[no-untyped-def]
+        log.append("stored")
+        return append(items)
+
+    cluster.storage.detections.append = stored  # type: ignore[method-assign]
+    return cluster
+
+
+def test_a_short_run_sends_each_track_update_as_it_is_made_and_before_its_commit() -> None:
+    # The live feed's latency (issue 16): a worker that keeps up sends a second's tracks
+    # the moment its window closes, not when the message's last second is tracked, and
+    # waits for the bus's answers before it stores and commits the run, as before.
+    log: list[str] = []
+    cluster = _eager_cluster(log)
+    cut = cluster.segments.get("hvm").west_lon
+    wires = walkers_along_the_line(cut, start_km=0.5, cross_km=1.5)
+    runner = cluster.runner("hvm")
+    runner.start()
+    for start in range(0, len(wires), 30):  # ten seconds of three walkers a message
+        cluster.post(wires[start:start + 30])
+        assert runner.step() == 1
+    runs = "|".join(log).split("stored")
+    assert len(runs) > 10
+    for run in runs[:-1]:
+        steps = [s for s in run.split("|") if s]
+        sent = [s for s in steps if s.startswith("sent")]
+        assert sent and all(s == "sent tracks" for s in sent), steps  # one event a send
+        assert steps == sent + ["answered"] * len(sent), steps  # all answered, then stored
+    assert runner.failures == 1 and "no answer" in runner.last_failure
+    assert cluster.storage.detections.count() == len(wires)  # every run committed
+
+
+def test_a_long_run_sends_its_tracks_together_when_its_pipeline_is_done() -> None:
+    log: list[str] = []
+    cluster = _eager_cluster(log)
+    cut = cluster.segments.get("hvm").west_lon
+    wires = walkers_along_the_line(cut, start_km=0.5, cross_km=1.5)
+    runner = cluster.runner("hvm")
+    runner.start()
+    cluster.post(wires, batch=30)
+    assert runner.step() > 4  # a catch-up: more than EAGER_RUN messages in one run
+    assert log == ["stored"], "no track was sent one by one"
+    assert any(e["type"] == "tracks" for e in cluster.live)

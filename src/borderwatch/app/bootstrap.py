@@ -14,7 +14,7 @@ their systems here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -378,11 +378,15 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
     def publish(events: list[dict[str, Any]]) -> None:
         live_bus.publish_many([(str(e["type"]), orjson.dumps(e), None) for e in events])
 
+    def publish_soon(events: list[dict[str, Any]]) -> Callable[[], object]:
+        return live_bus.publish_soon([(str(e["type"]), orjson.dumps(e), None) for e in events])
+
     def make_runner(code: str) -> SegmentRunner:
         alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
         return SegmentRunner(code, segments=segments, boundary=boundary, bus=detections,
                              storage=storage, center=alerts.center,
                              progress=storage.positions, publish=publish,
+                             publish_soon=publish_soon,
                              conditions=conditions, reorder_window_s=reorder_window_s,
                              idle_flush_s=idle_flush_s)
 

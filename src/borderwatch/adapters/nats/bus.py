@@ -17,6 +17,7 @@ a ``msg_id`` is retried only when it certainly was not stored.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import json
@@ -162,6 +163,28 @@ class JetStreamBus:
         if not outgoing:
             return []
         return self.call(self._publish_all(outgoing), f"publish {len(outgoing)} messages")
+
+    def publish_soon(
+        self, items: Sequence[tuple[str, bytes, str | None]]
+    ) -> Callable[[], list[PublishAck]]:
+        """:meth:`publish_many` without waiting: the messages are on their way when this
+        returns; call the result to wait for their answers (it raises as publish_many
+        would). Items given by successive calls from one thread are sent in that order."""
+        outgoing = [self._outgoing(subject, data, msg_id, None) for subject, data, msg_id in items]
+        if self._closed:
+            raise BusClosedError(f"cannot publish {len(outgoing)} messages: the bus is closed")
+        try:
+            future = self._loop.submit(self._publish_all(outgoing))
+        except LoopClosedError as error:
+            raise BusClosedError("cannot publish: the bus is closed") from error
+
+        def answers() -> list[PublishAck]:
+            try:
+                return future.result()
+            except concurrent.futures.CancelledError as error:
+                raise BusClosedError("the bus closed while publishing") from error
+
+        return answers
 
     def subscribe(
         self,

@@ -58,6 +58,21 @@ class LoopThread:
             future.cancel()
             raise TimeoutError(f"no answer within {timeout} s") from None
 
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coroutine`` on the loop without waiting; its future. Coroutines submitted
+        from one thread start in the order they were submitted."""
+        if self.in_loop:
+            coroutine.close()
+            raise RuntimeError("a bus call from the bus's own event loop thread would deadlock")
+        if self._stopped:
+            coroutine.close()
+            raise LoopClosedError("the event loop has stopped")
+        try:
+            return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        except RuntimeError as error:  # the loop closed between the check and the call
+            coroutine.close()
+            raise LoopClosedError("the event loop has stopped") from error
+
     def soon(self, callback: Callable[..., object], *args: object) -> None:
         """Run ``callback(*args)`` on the loop, without waiting. Calls made from one thread
         run in the order they were made, and before any later ``call`` from that thread."""

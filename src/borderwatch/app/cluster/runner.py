@@ -47,9 +47,16 @@ from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 Event = dict[str, Any]
 Publish = Callable[[list[Event]], None]
 """Sends a run's live events, in order (one batch of publishes to the live stream)."""
+PublishSoon = Callable[[list[Event]], Callable[[], object]]
+"""Sends live events without waiting; the function returned waits for the bus's answers
+(and raises as :data:`Publish` would)."""
 SERIALS_PER_SEGMENT = 100_000_000
 """Track serials of segment i start at i x this + 1: ids never meet across segments."""
 FETCH = 64
+EAGER_RUN = 4
+"""A run of at most this many messages (the worker keeps up: one or two arrive per
+fetch) sends each ``tracks`` event the moment the pipeline makes it; a longer run (a
+catch-up) sends them together when its pipeline is done."""
 
 
 class SegmentRunner:
@@ -66,6 +73,7 @@ class SegmentRunner:
         center: AlertCenter,
         progress: SegmentProgress,
         publish: Publish,
+        publish_soon: PublishSoon | None = None,
         conditions: ConditionsProvider = UNKNOWN_CONDITIONS,
         reorder_window_s: float = 5.0,
         idle_flush_s: float = 2.0,
@@ -79,6 +87,7 @@ class SegmentRunner:
         self.center = center
         self.progress = progress
         self.publish = publish
+        self.publish_soon = publish_soon
         self.idle_flush_s = idle_flush_s
         self.clock = clock
         index = segments.codes.index(code)
@@ -111,6 +120,10 @@ class SegmentRunner:
         self._tracks_out: list[Event] | None = None
         """A run's ``tracks`` events, sent together once its pipeline is done (None:
         outside a run, sent at once)."""
+        self._eager = False
+        """In a short run: each ``tracks`` event leaves as it is made (EAGER_RUN)."""
+        self._sending: list[Callable[[], object]] = []
+        """The answers to wait for of the tracks sent so far in the run."""
         self._shown: set[str] = set()
         self._replay_seen: set[str] = set()
         self._replaying = False
@@ -187,12 +200,18 @@ class SegmentRunner:
         # catch-up wait a JetStream round trip per data second). Tracks are not records:
         # a run that fails is replayed by the next owner to the same tracks, sent again,
         # which the picture takes as updates. Incidents and alerts are records: they are
-        # sent after the commit.
+        # sent after the commit. A short run (a worker that keeps up, EAGER_RUN) sends each
+        # `tracks` event the moment its window closes, without waiting for the bus, and
+        # waits for the answers when its pipeline is done: a message holds a few data
+        # seconds, and the first of them no longer waits for the others to be tracked.
         self._tracks_out = []
+        self._eager = self.publish_soon is not None and len(messages) <= EAGER_RUN
         try:
             self._run(messages)
         finally:
             self._tracks_out = None
+            self._eager = False
+            self._sending.clear()
         self.position = self._committed = max(m.seq for m in messages)
         for message in messages:
             message.ack()
@@ -222,6 +241,12 @@ class SegmentRunner:
             tracks, self._tracks_out = self._tracks_out or [], []
             if tracks:
                 self._send(tracks)
+            sending, self._sending = self._sending, []
+            for answers in sending:  # sent one by one: answered before the commit too
+                try:
+                    answers()
+                except Exception as unanswered:  # the picture misses them; the records don't
+                    self._failed(unanswered)
             if self._tick_error is not None:
                 err, self._tick_error = self._tick_error, None
                 raise err
@@ -309,7 +334,12 @@ class SegmentRunner:
                               if self.data_time is not None else None),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
             }
-            if self._tracks_out is not None:
+            if self._eager and self.publish_soon is not None:
+                try:
+                    self._sending.append(self.publish_soon([event]))
+                except Exception as err:  # the bus is closing: as a failed publish
+                    self._failed(err)
+            elif self._tracks_out is not None:
                 self._tracks_out.append(event)
             else:
                 self._send([event])

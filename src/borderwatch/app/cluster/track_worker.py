@@ -16,11 +16,13 @@ stalls and comes back finds its position moved (coordination.LostSegment) and dr
 segment, having committed nothing over the new owner.
 
 How it runs. :meth:`TrackWorker.run` gives each held segment a thread of its own that
-fetches with a short wait and processes: one segment's database and bus waits overlap
-another's tracking, and a busy segment's run does not hold a quiet one's message back
-(the live feed's latency). The runners share nothing but thread-safe adapters; each
-has its own pipeline, alert centre and subscription. :meth:`work_once` steps every
-runner in the calling thread, for tests that want one order of events.
+fetches and processes (a fetch returns as soon as a message is there; ``fetch_wait_s``,
+0.25 s, is only how often a quiet segment's thread wakes up to tick or to stop): one
+segment's database and bus waits overlap another's tracking, and a busy segment's run
+does not hold a quiet one's message back (the live feed's latency). The runners share
+nothing but thread-safe adapters; each has its own pipeline, alert centre and
+subscription. :meth:`work_once` steps every runner in the calling thread, for tests that
+want one order of events.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class TrackWorker:
         alive_within_s: float = 2.0,
         max_segments: int | None = None,
         on_status: Callable[[WorkerStatus], None] | None = None,
-        fetch_wait_s: float = 0.05,
+        fetch_wait_s: float = 0.25,
     ) -> None:
         self.worker_id = worker_id
         self.codes = list(codes)
