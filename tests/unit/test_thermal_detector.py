@@ -10,7 +10,7 @@ import pytest
 from borderwatch.adapters.sources.thermal.background import TemporalBackground
 from borderwatch.adapters.sources.thermal.candidates import extract, head_peaks
 from borderwatch.adapters.sources.thermal.classifier import Classifier, load_classifier
-from borderwatch.adapters.sources.thermal.detector import Found, group_people
+from borderwatch.adapters.sources.thermal.detector import Found, Measured, group_people
 from borderwatch.adapters.sources.thermal.scoring import covers, separable_groups
 from borderwatch.sim.lwir.scenes import SceneSpec, build
 from borderwatch.sim.lwir.training import detector_for, truth_objects
@@ -217,3 +217,61 @@ def test_grouping_allows_for_the_error_of_a_separation_not_of_each_position() ->
     assert sorted(f.count for f in behind if f.kind == "person") == [1, 2]
     # Without the split, the absolute sigmas are allowed for (the old, looser rule).
     assert [f.count for f in group_people([blob(100.0), blob(116.0)], 8.0)] == [2]
+
+
+def test_range_errors_do_not_join_blobs_side_by_side_across_the_view() -> None:
+    # 800 m out from a 25 m mast: each foot's range is uncertain by tens of metres (relief,
+    # its row in the image), but that moves it along the line of sight (north here), not
+    # across it. A deer 60 m to the side of a person is not joined to them; one 20 m
+    # behind along the line of sight still is (its separation is within the range error).
+    def blob(east: float, north: float) -> Found:
+        return replace(
+            _found(east, 1),
+            north=north,
+            sigma_m=40.0,
+            pixel_sigma_m=4.0,
+            relief_gain=31.0,
+            across_sigma_m=0.2,
+        )
+
+    beside = group_people([blob(0.0, 800.0), blob(60.0, 800.0)], 8.0, relief_m=1.0)
+    assert sorted(f.count for f in beside) == [1, 1]
+    behind = group_people([blob(0.0, 800.0), blob(0.0, 820.0)], 8.0, relief_m=1.0)
+    assert [f.count for f in behind] == [2]
+
+
+def test_a_blob_taller_than_any_body_is_scenery_unless_warmer_than_scenery() -> None:
+    scene = build(SceneSpec(seed=503, range_m=200.0, focal_mm=50.0, frames=1))
+    detector = detector_for(scene, CLASSIFIER)
+    px_per_m = scene.intrinsics.focal_px / 200.0  # 20.8 px a metre
+
+    def measured(height_m: float, peak_k: float) -> Measured:
+        rows = int(height_m * px_per_m) + 2
+        contrast = np.full((rows, 20), peak_k, np.float32)
+        blob = extract(contrast, low=0.4, high=1.0)[0]
+        return Measured(blob, np.zeros(18), 0.0, 200.0, 200.0, 5.0, 5.0, 0.4, 0.5, 10.0)
+
+    person = np.array([[1.0, 0.0, 0.0, 0.0]])
+    tree = measured(6.0, 3.0)
+    assert detector.scenery(tree)
+    assert detector._classify(tree, person[0]) is None  # never reported
+    assert detector.bodies([tree], person) == []  # learnt into the background
+    # A person in front of a tree: the blob is as tall, but their face is 40 K warm.
+    merged = measured(6.0, 40.0)
+    assert not detector.scenery(merged)
+    assert detector.bodies([merged], person) == [merged.blob]
+    assert not detector.scenery(measured(1.8, 3.0))  # a person's height
+
+
+def test_looking_down_a_person_needs_more_confidence() -> None:
+    scene = build(SceneSpec(seed=504, camera="drone", range_m=90.0, focal_mm=13.5, frames=1))
+    detector = detector_for(scene, CLASSIFIER)
+    contrast = np.full((9, 9), 5.0, np.float32)
+    blob = extract(contrast, low=0.4, high=1.0)[0]
+    shifted = replace(blob, box=(300, 250, 309, 259))
+    top = Measured(shifted, np.zeros(18), 0.0, 0.0, 90.0, 90.0, 3.0, 0.4, 0.2, 0.0)
+    side = replace(top, depression_deg=10.0)
+    sure, unsure = np.array([0.9, 0.0, 0.0, 0.1]), np.array([0.7, 0.0, 0.0, 0.3])
+    assert detector._classify(top, sure).kind == "person"  # type: ignore[union-attr]
+    assert detector._classify(top, unsure).kind == "unknown"  # type: ignore[union-attr]
+    assert detector._classify(side, unsure).kind == "person"  # type: ignore[union-attr]

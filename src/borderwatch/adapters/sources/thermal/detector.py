@@ -68,6 +68,21 @@ class DetectorSettings:
     closer, proportionally less (rolling ground, not steps: an assumption, as is the
     renderer's terrain of 150-400 m waves, whose height differences reach one standard
     deviation at about 55 m)."""
+    max_body_height_m: float = 4.0
+    """Seen from the side, a blob taller than this (less a pixel of blur at each end) is
+    no body: people stand under 2 m, deer and cars too (a lorry 4 m). It is scenery (a
+    tree, 4-12 m), or scenery with a body in front of it: never reported (the classifier,
+    trained on bodies of their own size, called such blobs people)."""
+    scenery_max_contrast_k: float = 12.0
+    """A too-tall blob no warmer than this above its background (kelvin, radiometric
+    frames: the only ones with a learnt background) is scenery alone and is learnt: at
+    night trees and rocks stay within a few kelvin of the air (thermal inertia; up to
+    ~10 K sunlit at dawn in the renderer), while every body has a part 15 K or more above
+    it (a face, a deer's eyes and nose, an engine, an exhaust)."""
+    top_person_probability: float = 0.85
+    """Looking down (depression 45 degrees or more), a person is called so only above this:
+    from above only the head and shoulders show, not the side view's head-over-torso-over-
+    legs profile, and a sun-warmed rock of a person's size is as warm as a hood."""
     recognition_px: float = 4.0
     """Smaller blobs (larger extent, pixels) are warm things, never called people."""
     age_min_px: float = 10.0
@@ -101,6 +116,9 @@ class Found:
     """The part of ``sigma_m`` from locating this blob's foot in the image alone."""
     relief_gain: float | None = None
     """Metres its ground point moves per metre of ground above the camera's plane."""
+    across_sigma_m: float | None = None
+    """Error of its ground point across the line of sight from locating it in the image:
+    the budget's pixel error at its range (range errors move a point along the line)."""
 
 
 @dataclass(frozen=True)
@@ -152,13 +170,7 @@ class FrameDetector:
         found = [
             f for f in (self._classify(m, p) for m, p in zip(measured, probs, strict=True)) if f
         ]
-        self.learn(
-            [
-                m.blob
-                for m, p in zip(measured, probs, strict=True)
-                if CLASSES[int(np.argmax(p))] != "clutter"
-            ]
-        )
+        self.learn(self.bodies(measured, probs))
         settings = self.settings
         return group_people(
             found,
@@ -166,6 +178,25 @@ class FrameDetector:
             relief_m=self.errors.ground_m,
             relief_length_m=settings.relief_length_m,
         )
+
+    def scenery(self, m: Measured) -> bool:
+        """Scenery, whatever the classifier says: seen from the side, taller than any body
+        (``max_body_height_m``, less a pixel of blur at each end) and nowhere warmer than
+        scenery gets (``scenery_max_contrast_k``). A tall blob with a hotter part is a body
+        merged with scenery (a person in front of a tree) and is left to the classifier."""
+        px_per_m = self.intrinsics.focal_px / m.range_m
+        side = m.depression_deg < 45.0
+        tall = (m.blob.height_px - 2) / px_per_m > self.settings.max_body_height_m
+        return side and tall and m.blob.peak < self.settings.scenery_max_contrast_k
+
+    def bodies(self, measured: list[Measured], probs: F64) -> list[Candidate]:
+        """The blobs the background must not learn (it learns them slowly): those the
+        classifier calls a body and :meth:`scenery` does not overrule."""
+        return [
+            m.blob
+            for m, p in zip(measured, probs, strict=True)
+            if CLASSES[int(np.argmax(p))] != "clutter" and not self.scenery(m)
+        ]
 
     def _recognisable(self, blob: Candidate) -> bool:
         """Whether a blob can be called a person at all: at least ``recognition_px`` across
@@ -246,9 +277,11 @@ class FrameDetector:
     def _classify(self, m: Measured, probs: F64) -> Found | None:
         best = int(np.argmax(probs))
         kind = CLASSES[best]
-        if kind == "clutter":
+        if kind == "clutter" or self.scenery(m):
             return None
         unsure = float(probs[best]) < self.settings.min_probability
+        if kind == "person" and m.depression_deg >= 45.0:
+            unsure = float(probs[best]) < self.settings.top_person_probability
         if unsure or (kind == "person" and not self._recognisable(m.blob)):
             kind = "unknown"
         count, children = 1, None
@@ -268,6 +301,7 @@ class FrameDetector:
             sigma_m=m.sigma_m,
             pixel_sigma_m=m.pixel_sigma_m,
             relief_gain=m.relief_gain,
+            across_sigma_m=self.errors.pixel * m.range_m / self.intrinsics.focal_px,
             heights_m=heights,
             members=(m.blob.box,),
         )
@@ -404,7 +438,16 @@ def group_people(
 def _separation_sigma(
     a: Found, b: Found, apart: float, relief_m: float | None, relief_length_m: float
 ) -> float:
-    """1-sigma error of the distance between two blobs' ground points (group_people)."""
+    """1-sigma error of the distance between two blobs' ground points (group_people).
+
+    The errors that do not cancel between two blobs of one frame — a foot's row in the
+    image, the ground under it above or below the plane — move its ground point along the
+    line of sight (a ray meeting the ground higher or lower), not across it; across, a
+    foot's column error moves it by ``across_sigma_m``, a pixel's width at its range. So
+    only the share of the separation that lies along the line of sight carries the range
+    errors: two blobs side by side across the view at 800 m are not allowed the tens of
+    metres their range errors reach (a deer 60 m to the side of a group, from a 25 m mast,
+    was joined to it before 2026-12-06)."""
     parts = (a.pixel_sigma_m, b.pixel_sigma_m, a.relief_gain, b.relief_gain)
     if relief_m is None or any(p is None for p in parts):
         return max(a.sigma_m, b.sigma_m)
@@ -412,7 +455,20 @@ def _separation_sigma(
     # The relief term grows with the separation it blurs; up to the whole relief it is
     # never more than the absolute error (whose relief term it is a part of).
     relief = relief_m * min(1.0, apart / relief_length_m) * max(ga, gb)
-    return min(math.sqrt(pa**2 + pb**2 + relief**2), max(a.sigma_m, b.sigma_m))
+    along = math.sqrt(pa**2 + pb**2 + relief**2)
+    if a.across_sigma_m is None or b.across_sigma_m is None:
+        return min(along, max(a.sigma_m, b.sigma_m))
+    # The line of sight is the direction from the camera (the origin) to the pair's middle;
+    # cos_los is the share of their separation along it.
+    mid_e, mid_n = (a.east + b.east) / 2.0, (a.north + b.north) / 2.0
+    reach = math.hypot(mid_e, mid_n)
+    if apart < 1e-6 or reach < 1e-6:
+        cos_los = 1.0
+    else:
+        cos_los = abs((b.east - a.east) * mid_e + (b.north - a.north) * mid_n) / (apart * reach)
+    across = math.hypot(a.across_sigma_m, b.across_sigma_m)
+    projected = math.sqrt((along * cos_los) ** 2 + (across * (1.0 - cos_los**2) ** 0.5) ** 2)
+    return min(projected, max(a.sigma_m, b.sigma_m))
 
 
 def _merge(members: list[Found]) -> Found:
@@ -439,6 +495,7 @@ def _merge(members: list[Found]) -> Found:
         sigma_m=max(f.sigma_m for f in members),
         pixel_sigma_m=_largest([f.pixel_sigma_m for f in members]),
         relief_gain=_largest([f.relief_gain for f in members]),
+        across_sigma_m=_largest([f.across_sigma_m for f in members]),
         heights_m=tuple(h for f in members for h in f.heights_m),
         members=tuple(b for f in members for b in f.members),
     )
