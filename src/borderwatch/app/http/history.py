@@ -78,25 +78,27 @@ def history_routes(service: Service, reader: Any, controller: Any) -> APIRouter:
             raise HTTPException(409, str(err)) from None
         return player.status()
 
-    @router.get("/v1/replay", tags=["replay"])
+    not_replaying = {404: {"description": "This service is not replaying a scenario"}}
+    finished = {**not_replaying, 409: {"description": "The replay has finished"}}
+
+    @router.get("/v1/replay", tags=["replay"], responses=not_replaying)
     def replay_status(who: Reader) -> dict[str, Any]:
         """The scenario replay's state (waiting, simulating, playing, paused, done), its
         speed and the exercise's clock; 404 when the service is not replaying."""
         return replay().status()
 
-    @router.post("/v1/replay/pause", tags=["replay"], responses={409: {"description":
-                 "The replay has finished"}})
+    @router.post("/v1/replay/pause", tags=["replay"], responses=finished)
     def replay_pause(who: Controller) -> dict[str, Any]:
         """Hold the replay: no detection is fed and the exercise's clock stops."""
         return steer("pause")
 
-    @router.post("/v1/replay/resume", tags=["replay"], responses={409: {"description":
-                 "The replay has finished"}})
+    @router.post("/v1/replay/resume", tags=["replay"], responses=finished)
     def replay_resume(who: Controller) -> dict[str, Any]:
         return steer("resume")
 
-    @router.post("/v1/replay/speed", tags=["replay"], responses={409: {"description":
-                 "The replay has finished, or the speed is out of range"}})
+    @router.post("/v1/replay/speed", tags=["replay"], responses={
+        **not_replaying, 409: {"description": "The replay has finished, or the speed is "
+                                              "out of range"}})
     def replay_speed(
         who: Controller,
         x: Annotated[float, Query(ge=SPEEDS[0], le=SPEEDS[1],
