@@ -78,8 +78,10 @@ def history_routes(service: Service, reader: Any, controller: Any) -> APIRouter:
             raise HTTPException(409, str(err)) from None
         return player.status()
 
-    not_replaying = {404: {"description": "This service is not replaying a scenario"}}
-    finished = {**not_replaying, 409: {"description": "The replay has finished"}}
+    not_replaying: dict[int | str, dict[str, Any]] = {
+        404: {"description": "This service is not replaying a scenario"}}
+    finished: dict[int | str, dict[str, Any]] = {
+        **not_replaying, 409: {"description": "The replay has finished"}}
 
     @router.get("/v1/replay", tags=["replay"], responses=not_replaying)
     def replay_status(who: Reader) -> dict[str, Any]:
