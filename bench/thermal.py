@@ -306,6 +306,9 @@ def table(totals: Totals, fixed_fps: float, drone_fps: float) -> list[str]:
         ("unknown reports per frame (warm, not named)", "unknown_per_frame"),
         ("deer/coyotes not reported as people", "animals_not_people"),
         ("separable groups: exact head count", "count_exact"),
+        ("separable groups: head count within ±1", "count_within_1"),
+        ("separable groups: count range holds the truth", "count_range_covered"),
+        ("count range width (high - low, mean)", "count_range_width"),
         ("groups scored for head count", "groups"),
         ("children count exact (where judged)", "children_exact"),
         ("group positions inside 2 sigma", "inside_2_sigma"),
@@ -331,6 +334,9 @@ SIDE_BY_SIDE = (
     ("false person reports per frame", "fp_per_frame"),
     ("deer/coyotes not reported as people", "animals_not_people"),
     ("separable groups: exact head count", "count_exact"),
+    ("separable groups: head count within ±1", "count_within_1"),
+    ("separable groups: count range holds the truth", "count_range_covered"),
+    ("count range width (high - low, mean)", "count_range_width"),
     ("groups scored for head count", "groups"),
     ("children count exact (where judged)", "children_exact"),
     ("group positions inside 2 sigma", "inside_2_sigma"),
@@ -356,6 +362,8 @@ def split_line(split: str, totals: Totals) -> str:
     return (
         f"thermal/{split}: recall={_fmt(ours['recall'])} "
         f"fp_per_frame={_fmt(ours['fp_per_frame'])} count_exact={_fmt(ours['count_exact'])} "
+        f"count_within_1={_fmt(ours['count_within_1'])} "
+        f"count_range_covered={_fmt(ours['count_range_covered'])} "
         f"animals_not_people={_fmt(ours['animals_not_people'])}"
     )
 

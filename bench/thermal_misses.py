@@ -138,6 +138,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"{(v1 - v0) / px_per_m:.1f} m at {rng_m:.0f} m), count {f.count}, "
                     f"{_probs(p)}; under: {under}"
                 )
+            # Missed people (recall): a person at least 8 px tall no person report covers.
+            for t in people:
+                if t.size_px < 8 or any(
+                    covers(b, t) for f, _, _ in blobs if f.kind == "person" for b in f.members
+                ):
+                    continue
+                blob = next((f for f, _, _ in blobs if covers(f.box, t)), None)
+                h = t.box[3] - t.box[1]
+                how = "no blob" if blob is None else f"blob called {blob.kind}"
+                causes[f"missed: {spec.camera}, {'child' if t.child else 'adult'} {how}"] += 1
+                print(f"MISS {where}: {'child' if t.child else 'adult'} {h:.0f} px, {how}")
             # Wrong head counts of separable groups.
             reports = []
             for g in grouped:
@@ -161,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
                 if best.count == len(members):
                     continue
                 why = _why(best, covering, members, objects, blobs, causes, spec.camera)
-                print(f"COUNT {where}: true {len(members)} reported {best.count}; {why}")
+                low, high = best.count_range or (best.count, best.count)
+                print(f"COUNT {where}: true {len(members)} reported {best.count} "
+                      f"(range {low}-{high}); {why}")  # fmt: skip
     for key, score in scores.items():
         s = score.summary()
         print(f"{key}: frames {s['frames']} recall {s['recall']} fp_per_frame "
               f"{s['fp_per_frame']} count_exact {s['count_exact']} ({s['groups']} groups) "
+              f"within_1 {s['count_within_1']} range_covered {s['count_range_covered']} "
+              f"range_width {s['count_range_width']} "
               f"animals_not_people {s['animals_not_people']}")  # fmt: skip
     for cause, n in causes.most_common():
         print(f"{n:5d}  {cause}")

@@ -195,6 +195,21 @@ def test_people_close_together_are_one_group() -> None:
     assert sum(1 for f in grouped if f.kind == "animal") == 1
 
 
+def test_a_warm_blob_not_called_a_person_near_a_group_widens_its_count_range() -> None:
+    # A child the classifier was unsure of (unknown) 2 m from a group of 2 may be a third
+    # member; an animal 200 m away and a vehicle beside it may not.
+    grouped = group_people(
+        [_found(0.0, 2), _found(2.0, 1, "unknown"), _found(200.0, 1, "animal"),
+         _found(1.0, 1, "vehicle")],
+        8.0,
+    )  # fmt: skip
+    group = next(f for f in grouped if f.kind == "person")
+    assert (group.count, group.count_range) == (2, (2, 3))
+    alone = group_people([_found(0.0, 1), _found(200.0, 1, "unknown")], 8.0)
+    assert [f.count_range for f in alone if f.kind == "person"] == [(1, 1)]
+    assert [f.kind for f in alone] == ["person", "unknown"]  # the order found, nothing joined
+
+
 def test_classifier_weights_round_trip_and_refuse_other_features() -> None:
     again = Classifier.from_json(CLASSIFIER.to_json())
     x = np.random.default_rng(0).normal(size=(5, len(CLASSIFIER.mean)))

@@ -43,6 +43,18 @@ def test_found_missed_false_and_animals_taken_for_people() -> None:
     assert s["groups"] == 1 and s["count_exact"] == 1.0
 
 
+def test_a_head_count_is_scored_exact_within_one_and_by_its_range() -> None:
+    truth = [person(10), person(20), person(30)]
+    box = (9.0, 99.0, 35.0, 121.0)
+    score = Score()
+    # Two of three counted, the range 2-4 holds the truth; then 1 counted, range 1-1 does not.
+    score.add([Reported(boxes=(box,), kind="person", count=2, count_range=(2, 4))], truth)
+    score.add([Reported(boxes=(box,), kind="person", count=1)], truth)
+    s = score.summary()
+    assert (s["groups"], s["count_exact"], s["count_within_1"]) == (2, 0.0, 0.5)
+    assert (s["count_range_covered"], s["count_range_width"]) == (0.5, 1.0)
+
+
 def test_small_people_are_scored_apart() -> None:
     tiny = TruthObject(box=(10.0, 10.0, 12.0, 14.0), kind="person")
     score = Score(min_person_px=8.0)

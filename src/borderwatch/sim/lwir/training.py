@@ -59,6 +59,7 @@ def reported(found: Found) -> Reported:
         boxes=tuple(tuple(float(x) for x in b) for b in found.members),  # type: ignore[misc]
         kind=found.kind,
         count=found.count,
+        count_range=found.count_range,
         children=found.children,
         east=found.east,
         north=found.north,

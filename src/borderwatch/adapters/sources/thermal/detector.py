@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 import numpy as np
@@ -119,6 +119,17 @@ class Found:
     across_sigma_m: float | None = None
     """Error of its ground point across the line of sight from locating it in the image:
     the budget's pixel error at its range (range errors move a point along the line)."""
+    count_low: int | None = None
+    count_high: int | None = None
+    """The head count's plausible range in this frame (:func:`count_range`); None: the
+    count alone."""
+
+    @property
+    def count_range(self) -> tuple[int, int]:
+        """(low, high), ``count`` at both ends when no range was set."""
+        low = self.count if self.count_low is None else self.count_low
+        high = self.count if self.count_high is None else self.count_high
+        return low, high
 
 
 @dataclass(frozen=True)
@@ -412,8 +423,6 @@ def group_people(
     larger absolute sigma of the two is allowed for instead."""
     people = [f for f in found if f.kind == "person"]
     others = [f for f in found if f.kind != "person"]
-    if len(people) < 2:
-        return found
     parent = list(range(len(people)))
 
     def root(i: int) -> int:
@@ -422,17 +431,42 @@ def group_people(
             i = parent[i]
         return i
 
+    def near(a: Found, b: Found) -> bool:
+        apart = math.hypot(a.east - b.east, a.north - b.north)
+        sigma = _separation_sigma(a, b, apart, relief_m, relief_length_m)
+        return apart <= radius_m + 2.0 * sigma
+
     for i in range(len(people)):
         for j in range(i + 1, len(people)):
-            a, b = people[i], people[j]
-            apart = math.hypot(a.east - b.east, a.north - b.north)
-            sigma = _separation_sigma(a, b, apart, relief_m, relief_length_m)
-            if apart <= radius_m + 2.0 * sigma:
+            if near(people[i], people[j]):
                 parent[root(i)] = root(j)
     clusters: dict[int, list[Found]] = {}
     for i, person in enumerate(people):
         clusters.setdefault(root(i), []).append(person)
-    return [_merge(members) for members in clusters.values()] + others
+    groups = []
+    for members in clusters.values():
+        unnamed = [
+            o for o in others if o.kind in UNNAMED_KINDS and any(near(m, o) for m in members)
+        ]
+        groups.append(count_range(_merge(members), unnamed))
+    if len(people) < 2:  # nothing joined: the order found (callers number detections by it)
+        return [groups[0] if f.kind == "person" else f for f in found]
+    return groups + others
+
+
+UNNAMED_KINDS = ("unknown", "animal")
+"""Warm blobs not called people that may yet be one (a small child the classifier was not
+sure of, a far adult taken for a coyote): near a group, each widens its head count's range."""
+
+
+def count_range(group: Found, unnamed: list[Found]) -> Found:
+    """``group`` with its head count's plausible range in this frame.
+
+    Low: the count. High: the count plus one for each warm blob within the group's reach
+    that the classifier would not call a person (``unnamed``, :data:`UNNAMED_KINDS`): a
+    child under 10 px or a far adult is as often called unknown or an animal as a person,
+    and a group's count misses that member."""
+    return replace(group, count_low=group.count, count_high=group.count + len(unnamed))
 
 
 def _separation_sigma(

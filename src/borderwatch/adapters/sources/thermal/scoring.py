@@ -70,6 +70,8 @@ class Reported:
     boxes: tuple[Box, ...]
     kind: str
     count: int = 1
+    count_range: tuple[int, int] | None = None
+    """(low, high) plausible head count; None: the count alone."""
     children: int | None = None
     east: float | None = None
     north: float | None = None
@@ -97,6 +99,10 @@ class Score:
     groups: int = 0
     groups_counted: int = 0
     count_errors: list[int] = field(default_factory=list)
+    range_covered: int = 0
+    """Groups whose reported head count range holds the true count."""
+    range_widths: list[int] = field(default_factory=list)
+    """high - low of each scored group's range (0: the count alone)."""
     position_errors: list[tuple[float, float]] = field(default_factory=list)
     """(error metres, reported sigma metres) for each found group with a true position."""
     children_judged: int = 0
@@ -151,6 +157,9 @@ class Score:
                 self.groups += 1
                 self.groups_counted += best.count == len(members)
                 self.count_errors.append(best.count - len(members))
+                low, high = best.count_range or (best.count, best.count)
+                self.range_covered += low <= len(members) <= high
+                self.range_widths.append(high - low)
             seen = [m for m in members if any(covers(b, m) for b in best.boxes)]
             truth_e = [m.east for m in seen if m.east is not None]
             truth_n = [m.north for m in seen if m.north is not None]
@@ -180,6 +189,11 @@ class Score:
             "animals_not_people": ratio(self.animals - self.animals_as_people, self.animals),
             "groups": self.groups,
             "count_exact": ratio(self.groups_counted, self.groups),
+            "count_within_1": ratio(sum(abs(e) <= 1 for e in self.count_errors), self.groups),
+            "count_range_covered": ratio(self.range_covered, self.groups),
+            "count_range_width": round(float(np.mean(self.range_widths)), 2)
+            if self.range_widths
+            else None,
             "positions": len(self.position_errors),
             "inside_2_sigma": ratio(inside, len(self.position_errors)),
             "children_judged": self.children_judged,
