@@ -77,10 +77,10 @@ def test_a_worker_that_dies_is_taken_over_without_a_loss_or_a_repeat() -> None:
     assert set(heir.runners) == set(cluster.segments.codes)
     cluster.post(wires[half:])
     cluster.drain(heir)
-    assert sorted(map(essence, cluster.incidents())) == sorted(
-        map(essence, reference.incidents()))
+    assert sorted(map(essence, cluster.incidents())) == sorted(map(essence, reference.incidents()))
     assert [i["incident_id"] for i in cluster.incidents()] == [
-        i["incident_id"] for i in reference.incidents()]
+        i["incident_id"] for i in reference.incidents()
+    ]
     assert cluster.storage.detections.count() == len(wires)
 
 
@@ -113,7 +113,8 @@ def test_a_run_that_fails_half_way_is_rebuilt_from_the_committed_position() -> N
     assert calls["n"] > 2, "the failure came after the last run"
     assert worker.errors == 1 and "server closed" in worker.last_error
     assert [i["incident_id"] for i in cluster.incidents()] == [
-        i["incident_id"] for i in reference.incidents()]
+        i["incident_id"] for i in reference.incidents()
+    ]
     assert cluster.storage.detections.count() == len(wires)
 
 
@@ -128,11 +129,13 @@ def test_a_crossing_suite_astride_a_segment_cut_gives_one_pipelines_incidents(se
     from borderwatch.sim.crossing_suite import CrossingSuiteSpec, generate
 
     cut = MiniCluster().segments.get("hvm").west_lon
-    spec = replace(CrossingSuiteSpec(), west_lon=cut - 0.17, east_lon=cut + 0.17, seed=seed,
-                   hours=0.5)
+    spec = replace(
+        CrossingSuiteSpec(), west_lon=cut - 0.17, east_lon=cut + 0.17, seed=seed, hours=0.5
+    )
     suite = generate(spec)
-    wires = [detection_to_wire(d._replace(id=f"s{seed}-{n}"))
-             for n, d in enumerate(suite.detections)]
+    wires = [
+        detection_to_wire(d._replace(id=f"s{seed}-{n}")) for n, d in enumerate(suite.detections)
+    ]
     cluster = MiniCluster()
     first, second = cluster.worker("a"), cluster.worker("b")
     for worker in (first, second, first, second):
@@ -161,9 +164,13 @@ def test_the_fetched_runs_do_not_change_the_tracks_incidents_or_alert_pages() ->
         worker.rebalance()
         cluster.post(wires, batch=batch)
         cluster.drain(worker)
-        seen.append({"alerts": [state_to_json(s) for s in cluster.storage.alerts.all_alerts()],
-                     "incidents": cluster.incidents(),
-                     "tracks": [e["tracks"] for e in cluster.live if e["type"] == "tracks"][-5:]})
+        seen.append(
+            {
+                "alerts": [state_to_json(s) for s in cluster.storage.alerts.all_alerts()],
+                "incidents": cluster.incidents(),
+                "tracks": [e["tracks"] for e in cluster.live if e["type"] == "tracks"][-5:],
+            }
+        )
     assert any(a["escalation_level"] > 0 for a in seen[0]["alerts"])
     assert seen[1] == seen[0]
 
@@ -206,7 +213,7 @@ def test_a_short_run_sends_each_track_update_as_it_is_made_and_before_its_commit
     runner = cluster.runner("hvm")
     runner.start()
     for start in range(0, len(wires), 30):  # ten seconds of three walkers a message
-        cluster.post(wires[start:start + 30])
+        cluster.post(wires[start : start + 30])
         assert runner.step() == 1
     runs = "|".join(log).split("stored")
     assert len(runs) > 10
@@ -230,3 +237,60 @@ def test_a_long_run_sends_its_tracks_together_when_its_pipeline_is_done() -> Non
     assert runner.step() > 4  # a catch-up: more than EAGER_RUN messages in one run
     assert log == ["stored"], "no track was sent one by one"
     assert any(e["type"] == "tracks" for e in cluster.live)
+
+
+def _resent(cluster: MiniCluster, worker, wires: list[dict]) -> int:  # type: ignore[no-untyped-def]
+    """Post ``wires``, track them, then post a part again in other batches (other message
+    ids: as if sent after the bus's de-duplication window) and track that too, taking
+    dropped segments again; returns the detections tracked before the repeat."""
+    cluster.post(wires, batch=30)
+    cluster.drain(worker)
+    before = worker.status().processed
+    cluster.post(wires[300:600], batch=45)
+    for _ in range(40):
+        worker.work_once()
+        worker.rebalance()
+    cluster.drain(worker)
+    return before
+
+
+def test_a_detection_sent_again_is_settled_by_the_runner_s_memory_before_tracking() -> None:
+    # The runner asks the database which ids are new only after tracking (the live feed's
+    # path, issue 16); the repeats the bus brings back are in its memory of recent ids.
+    cluster = MiniCluster()
+    worker = cluster.worker("a")
+    worker.rebalance()
+    wires = walkers_along_the_line(cluster.segments.get("hvm").west_lon, start_km=0.5, cross_km=1.5)
+    before = _resent(cluster, worker, wires)
+    assert before > 0 and worker.status().processed == before  # tracked once
+    assert worker.rebuilds == 0 and worker.errors == 0
+    assert cluster.storage.detections.count() == len(wires)
+
+
+def test_a_repeat_the_memory_lost_rolls_the_run_back_and_is_tracked_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The database settles what the memory cannot: the run that tracked a repeat is
+    # rolled back, the segment rebuilt, and its next runner asks before tracking that run.
+    from borderwatch.app.cluster import runner as runner_module
+
+    wires = walkers_along_the_line(
+        MiniCluster().segments.get("hvm").west_lon, start_km=0.5, cross_km=1.5
+    )
+    reference = MiniCluster()
+    alone = reference.worker("ref")
+    alone.rebalance()
+    reference.post(wires, batch=30)
+    reference.drain(alone)
+
+    monkeypatch.setattr(runner_module, "RECENT_IDS", 0)  # remembers nothing
+    cluster = MiniCluster()
+    worker = cluster.worker("a")
+    worker.rebalance()
+    before = _resent(cluster, worker, wires)
+    assert worker.status().processed == before  # the repeat was not tracked again
+    assert 1 <= worker.rebuilds <= 2 and worker.errors == 0  # once per segment it reached
+    assert cluster.storage.detections.count() == len(wires)
+    assert [i["incident_id"] for i in cluster.incidents()] == [
+        i["incident_id"] for i in reference.incidents()
+    ]

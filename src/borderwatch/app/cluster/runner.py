@@ -18,7 +18,8 @@ inside the overlap is on the map once; an incident only where its place lies in 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
@@ -57,6 +58,58 @@ EAGER_RUN = 4
 """A run of at most this many messages (the worker keeps up: one or two arrive per
 fetch) sends each ``tracks`` event the moment the pipeline makes it; a longer run (a
 catch-up) sends them together when its pipeline is done."""
+RECENT_IDS = 100_000
+"""Detection ids a runner remembers per segment (about three minutes of a busy segment at
+5,000 detections/s over eight): a repeat among them is settled without the database."""
+
+
+class SeenBefore(RuntimeError):
+    """A run tracked a detection the segment had already tracked (its id was recorded in
+    ``segment_seen`` before this runner knew it): the run is rolled back, and the segment
+    is rebuilt from its committed position by a runner that checks ids before tracking
+    up to stream position ``through``."""
+
+    def __init__(self, segment: str, ids: list[str], through: int) -> None:
+        super().__init__(
+            f"segment {segment} had already tracked {len(ids)} of the run's"
+            f" ids (e.g. {ids[0]!r}); rebuilt, checked up to {through}"
+        )
+        self.through = through
+
+
+class RecentIds:
+    """The last ``size`` detection ids a runner committed or replayed, oldest out first.
+
+    >>> recent = RecentIds(2)
+    >>> recent.add_all(["a", "b", "c"])
+    >>> [i in recent for i in "abc"]
+    [False, True, True]
+    """
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = RECENT_IDS if size is None else size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, det_id: object) -> bool:
+        return det_id in self._ids
+
+    def add_all(self, ids: Iterable[str]) -> None:
+        for det_id in ids:
+            if det_id in self._ids:
+                self._ids.move_to_end(det_id)
+            else:
+                self._ids[det_id] = None
+                if len(self._ids) > self.size:
+                    self._ids.popitem(last=False)
+
+    def fresh(self, ids: list[str]) -> list[bool]:
+        """For each id, whether it is neither remembered nor earlier in ``ids``."""
+        out: list[bool] = []
+        run: set[str] = set()
+        for det_id in ids:
+            out.append(det_id not in self._ids and det_id not in run)
+            run.add(det_id)
+        return out
 
 
 class SegmentRunner:
@@ -126,6 +179,11 @@ class SegmentRunner:
         """The answers to wait for of the tracks sent so far in the run."""
         self._shown: set[str] = set()
         self._replay_seen: set[str] = set()
+        self.recent = RecentIds()
+        """Ids this runner replayed or committed: settles most repeats before tracking."""
+        self.check_through = 0
+        """A run holding a message at or below this position asks the database which ids
+        are new before tracking them (after a SeenBefore); later runs ask after."""
         self._replaying = False
         self._dirty = False
         self._quiet_since = clock()
@@ -178,9 +236,13 @@ class SegmentRunner:
                     self._flush()
                     continue
                 ids = [str(w.get("id")) for w in batch.detections]
-                keep = [w for w, i in zip(batch.detections, ids, strict=True)
-                        if i not in self._replay_seen]
+                keep = [
+                    w
+                    for w, i in zip(batch.detections, ids, strict=True)
+                    if i not in self._replay_seen
+                ]
                 self._replay_seen.update(ids)
+                self.recent.add_all(ids)
                 self._feed(keep)
         finally:
             self.pipeline.router = self.router
@@ -194,7 +256,7 @@ class SegmentRunner:
 
     def _process(self, messages: list[Message]) -> None:
         # One statement marks the run's ids seen and one stores its new detections, not
-        # two per message. The pipeline runs in between: its `tracks` events leave when
+        # two per message, both after the pipeline (_run): its `tracks` events leave when
         # it is done, in one pipelined publish, before the commit (the live feed's latency
         # is the pipeline's, not the database's; one publish per event made a backlog's
         # catch-up wait a JetStream round trip per data second). Tracks are not records:
@@ -207,25 +269,37 @@ class SegmentRunner:
         self._tracks_out = []
         self._eager = self.publish_soon is not None and len(messages) <= EAGER_RUN
         try:
-            self._run(messages)
+            ids = self._run(messages)
         finally:
             self._tracks_out = None
             self._eager = False
             self._sending.clear()
         self.position = self._committed = max(m.seq for m in messages)
+        self.recent.add_all(ids)
         for message in messages:
             message.ack()
         events, self._events = self._events, []
         if events:
             self._send(events)
 
-    def _run(self, messages: list[Message]) -> None:
-        """Track, send the tracks, store and commit one run (see _process)."""
+    def _run(self, messages: list[Message]) -> list[str]:
+        """Track, send the tracks, store and commit one run (see _process); returns the
+        run's ids, all recorded as seen now."""
         with self.storage.transaction():
             batches = [self._decode(message) for message in messages]
-            ids = [str(w["id"]) for b in batches if b is not None and not b.tick
-                   for w in b.detections]
-            first = iter(self.progress.first_seen(self.code, ids))
+            ids = [
+                str(w["id"]) for b in batches if b is not None and not b.tick for w in b.detections
+            ]
+            # Which ids are new: asked of the database after tracking, not before (one
+            # statement off the live feed's path), with the runner's memory of recent ids
+            # settling repeats first. A run that tracked an id the database had seen is
+            # rolled back and rebuilt (SeenBefore): rare, as the memory holds what the bus
+            # brings back. After a rebuild, the failed run's messages ask before.
+            last = max(m.seq for m in messages)
+            ask_first = min(m.seq for m in messages) <= self.check_through
+            first = iter(
+                self.progress.first_seen(self.code, ids) if ask_first else self.recent.fresh(ids)
+            )
             stored: list[tuple[str, dict[str, Any]]] = []
             for batch in batches:
                 if batch is None:
@@ -236,7 +310,6 @@ class SegmentRunner:
                 new = [w for w in batch.detections if next(first)]
                 stored.extend((str(w["id"]), w) for w in new)
                 self._feed(new)
-                self.processed += len(new)
                 self._dirty = True
             tracks, self._tracks_out = self._tracks_out or [], []
             if tracks:
@@ -250,9 +323,17 @@ class SegmentRunner:
             if self._tick_error is not None:
                 err, self._tick_error = self._tick_error, None
                 raise err
+            if not ask_first:
+                tracked = [i for i, _ in stored]
+                new_ids = self.progress.first_seen(self.code, tracked)
+                if not all(new_ids):
+                    raise SeenBefore(
+                        self.code, [i for i, n in zip(tracked, new_ids, strict=True) if not n], last
+                    )
             self.storage.detections.append(stored)
-            last = max(m.seq for m in messages)
             self.progress.advance(self.code, self._committed, last)
+        self.processed += len(stored)
+        return ids
 
     def _send(self, events: list[Event]) -> None:
         try:
@@ -265,8 +346,9 @@ class SegmentRunner:
         on the segment's own subject so that a replay releases them at the same point."""
         if self._dirty and self.clock() - self._quiet_since >= self.idle_flush_s:
             self._dirty = False
-            self.bus.publish(detection_subject(self.code), TICK_BODY,
-                             msg_id=tick_id(self.code, self.position))
+            self.bus.publish(
+                detection_subject(self.code), TICK_BODY, msg_id=tick_id(self.code, self.position)
+            )
 
     def _flush(self) -> None:
         try:
@@ -307,8 +389,7 @@ class SegmentRunner:
         # however the stream was fetched (runtime/live.py ``_tick`` does the same).
         # A tick that fails fails the run, as before (the pipeline would count it and
         # skip the window's incidents): ``_run`` raises it once the run is fed.
-        if self.data_time is not None and (self._ticked is None
-                                           or self.data_time > self._ticked):
+        if self.data_time is not None and (self._ticked is None or self.data_time > self._ticked):
             self._ticked = self.data_time
             try:
                 self.center.tick(epoch_to_datetime(self.data_time))
@@ -319,19 +400,29 @@ class SegmentRunner:
         elsewhere: list[dict[str, Any]] = []
         for feature in track_features(self.boundary, batch):
             state = feature["properties"]
-            (mine if owner(state["lat"], state["lon"]).code == self.code
-             else elsewhere).append(feature)
+            (mine if owner(state["lat"], state["lon"]).code == self.code else elsewhere).append(
+                feature
+            )
         # A track that ended, or walked out of this core (the neighbour shows it now),
         # leaves this segment's part of the map.
-        gone = [t for t in (*(track_id(int(s)) for s in batch.ended),
-                            *(f["id"] for f in elsewhere)) if t in self._shown]
+        gone = [
+            t
+            for t in (*(track_id(int(s)) for s in batch.ended), *(f["id"] for f in elsewhere))
+            if t in self._shown
+        ]
         self._shown.difference_update(gone)
         self._shown.update(f["id"] for f in mine)
         if mine or gone:
             event = {
-                "type": "tracks", "tracks": mine, "ended": gone, "segment": self.code,
-                "data_time": (format_time(epoch_to_datetime(self.data_time))
-                              if self.data_time is not None else None),
+                "type": "tracks",
+                "tracks": mine,
+                "ended": gone,
+                "segment": self.code,
+                "data_time": (
+                    format_time(epoch_to_datetime(self.data_time))
+                    if self.data_time is not None
+                    else None
+                ),
                 "simulated": any(f["properties"]["simulated"] for f in mine),
             }
             if self._eager and self.publish_soon is not None:
@@ -347,13 +438,25 @@ class SegmentRunner:
     def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
         self.incidents += 1
         if not self._replaying:
-            self._events.append({"type": "incident", "incident": incident_to_wire(incident),
-                                 "segment": self.code, "simulated": incident.simulated})
+            self._events.append(
+                {
+                    "type": "incident",
+                    "incident": incident_to_wire(incident),
+                    "segment": self.code,
+                    "simulated": incident.simulated,
+                }
+            )
 
     def _on_alert_event(self, event: AlertEvent) -> None:
         if self._replaying:
             return
-        self._events.append({"type": "alert", "event": event.kind, "text": event.text,
-                             "alert": state_to_json(event.state), "segment": self.code,
-                             "simulated": event.state.simulated})
-
+        self._events.append(
+            {
+                "type": "alert",
+                "event": event.kind,
+                "text": event.text,
+                "alert": state_to_json(event.state),
+                "segment": self.code,
+                "simulated": event.state.simulated,
+            }
+        )

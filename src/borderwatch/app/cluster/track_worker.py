@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from borderwatch.app.cluster.runner import SegmentRunner
+from borderwatch.app.cluster.runner import SeenBefore, SegmentRunner
 from borderwatch.ports.coordination import (
     LostSegment,
     Membership,
@@ -122,9 +122,17 @@ class TrackWorker:
         self._stop = threading.Event()
         self._last_beat = -1e18
         self._ended_counts = [0, 0, 0]
+        self.rebuilds = 0
+        """Segments rebuilt after a run tracked a detection seen before (SeenBefore)."""
+        self._check_through: dict[str, int] = {}
+        """Per segment dropped on a SeenBefore: its next runner asks before tracking up to
+        there (else it would track the repeat again, and be dropped again)."""
         start = int(hashlib.blake2b(worker_id.encode(), digest_size=4).hexdigest(), 16)
-        self._order = [self.codes[(start + i) % len(self.codes)]
-                       for i in range(len(self.codes))] if self.codes else []
+        self._order = (
+            [self.codes[(start + i) % len(self.codes)] for i in range(len(self.codes))]
+            if self.codes
+            else []
+        )
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -170,6 +178,11 @@ class TrackWorker:
     def _ended(self, code: str, err: Exception | None) -> None:
         if isinstance(err, LostSegment):
             log.warning("worker %s lost segment %s: %s", self.worker_id, code, err)
+        elif isinstance(err, SeenBefore):
+            # Not a fault: a detection sent again long after; rebuilt like a failed run.
+            log.info("worker %s: %s", self.worker_id, err)
+            self.rebuilds += 1
+            self._check_through[code] = max(err.through, self._check_through.get(code, 0))
         else:
             # A run that failed half-way (the database restarted, the bus was away) left
             # the tracker ahead of what was committed: the runner is dropped and the
@@ -205,12 +218,17 @@ class TrackWorker:
                 break
             if code not in self.runners and self.leases.try_acquire(code):
                 runner = self.make_runner(code)
+                runner.check_through = self._check_through.pop(code, 0)
                 runner.start()
                 self.runners[code] = runner
                 if self._threads is not None:
                     self._threads[code] = _SegmentThread(code, runner, self.fetch_wait_s)
-                log.info("worker %s took segment %s from position %d", self.worker_id,
-                         code, runner.position)
+                log.info(
+                    "worker %s took segment %s from position %d",
+                    self.worker_id,
+                    code,
+                    runner.position,
+                )
         if self.on_status is not None:
             self.on_status(self.status())
 
