@@ -33,7 +33,8 @@
       this.fields = {};
       for (const d of items) {
         const loc = (d.loc || []).filter((p, i) => !(i === 0 && ["body", "query", "path"].includes(p)));
-        this.fields[loc.join(".")] = d.msg;
+        // In the page's language when the server coded its reason (lang/server.js).
+        this.fields[loc.join(".")] = window.BWServerText ? window.BWServerText.refusal(d) : d.msg;
       }
     }
   }
