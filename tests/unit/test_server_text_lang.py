@@ -14,13 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.unit.test_dashboard_lang import strings as dashboard_strings
 
+from borderwatch.alerts.lifecycle import Status
 from borderwatch.app.http.pages import STATIC
-from borderwatch.domain import Kind
+from borderwatch.domain import IncidentType, Kind, Severity
+from borderwatch.domain.access import Role
 from borderwatch.domain.errors import REASON_PARAMS, InputError
 from borderwatch.domain.incident import RISK_REASON_PARAMS, RiskReason
+from borderwatch.domain.sides import Direction
 from borderwatch.respond.field_report import parse_field_report
 from borderwatch.respond.intercept import ASSUMPTION_CODES, NO_PROPOSAL
+from borderwatch.respond.registry import Availability
+from borderwatch.screening.ruleset import RULES
 from borderwatch.watch.risk import Conditions, FixedConditions, RiskModel
 
 LANG = STATIC / "lang" / "server.js"
@@ -51,6 +57,7 @@ def expected() -> dict[str, set[str]]:
     keys["icpt.assume.by_road"] = {"source"}
     keys |= {f"err.{code}": set(names) for code, names in REASON_PARAMS.items()}
     keys |= {f"err.{code}": set(names) for code, names in FASTAPI_TYPES.items()}
+    keys |= {f"prog.{removal.programme}": set() for removal in RULES.removal_lists}
     return keys
 
 
@@ -66,6 +73,27 @@ def test_every_code_the_server_sends_has_its_english_and_french() -> None:
     # an optional value (the wind chill) has a string of its own.
     assert [k for k, values in wanted.items() if set(PLACEHOLDER.findall(en[k])) != values] == []
     assert [k for k, values in wanted.items() if set(PLACEHOLDER.findall(fr[k])) != values] == []
+
+
+def test_every_value_the_dashboard_shows_as_a_word_has_its_french() -> None:
+    # dashboard.js word(group, value) shows an unknown value as it came: in English.
+    french = dashboard_strings("fr")
+    groups = {
+        "type": IncidentType,
+        "dir": Direction,
+        "kind": Kind,
+        "sev": Severity,
+        "status": Status,
+        "avail": Availability,
+        "role": Role,
+    }
+    missing = [
+        f"{group}.{v.value}"
+        for group, enum in groups.items()
+        for v in enum
+        if f"{group}.{v.value}" not in french
+    ]
+    assert missing == []
 
 
 def test_a_code_outside_the_catalogue_is_refused_where_it_is_made() -> None:

@@ -4,7 +4,9 @@
 // values with its English text; these strings say it in the page's language, the numbers
 // in its locale's format (BWI18n.coded), and an unknown code shows the server's English.
 // tests/unit/test_server_text_lang.py checks that every code the server can send is here
-// in both languages. One string a line.
+// in both languages. One string a line. The removal programmes (screening/rules.yaml) are
+// named by their French acronyms in French: SAR (sursis administratif aux renvois), STR
+// (suspension temporaire des renvois).
 "use strict";
 window.BWI18n.add({
   en: {
@@ -54,6 +56,8 @@ window.BWI18n.add({
     "err.nationality_null": "must not contain an empty nationality",
     "err.claim_before_agreement": "{date} is before the Agreement came into force",
     "err.officer_required": "must name the officer",
+    "prog.ADR": "ADR",
+    "prog.TSR": "TSR",
   },
   fr: {
     "risk.temperature_unknown": "température inconnue",
@@ -102,6 +106,8 @@ window.BWI18n.add({
     "err.nationality_null": "ne doit pas contenir de nationalité vide",
     "err.claim_before_agreement": "le {date} est antérieur à l’entrée en vigueur de l’Entente",
     "err.officer_required": "doit nommer l’agent",
+    "prog.ADR": "SAR",
+    "prog.TSR": "STR",
   },
 });
 
@@ -125,6 +131,10 @@ window.BWServerText = (function () {
     assumption(plan, i) {
       const code = (plan.assumption_codes || [])[i];
       return code ? I.coded(`icpt.assume.${code}`, plan.assumption_params, plan.assumptions[i]) : plan.assumptions[i];
+    },
+    // A removal programme's acronym (ADR, TSR) in the page's language.
+    programme(name) {
+      return name ? I.coded(`prog.${name}`, {}, name) : "";
     },
     // One item of a 422's detail ({loc, msg, type, ctx}): the server's code in ctx, else
     // FastAPI's own type (missing, string_too_long, with its values in ctx).
