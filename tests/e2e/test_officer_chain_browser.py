@@ -192,6 +192,15 @@ def the_field_team_records_the_interception(page: Page, base: str, key: str,
     assert page.evaluate(f"document.querySelector('{age}').value") == "150"
     assert page.evaluate("document.querySelector('#belongings').value") == "two backpacks, water"
     page.screenshot(ARTIFACTS / "officer-chain-field-error.png")
+    # The same refusal on the French page: the API's reason code, said in French.
+    page.click('button[data-lang="fr"]')
+    page.click("#send")
+    said = page.wait_for(
+        f"(() => {{ const h = document.querySelector('{age}').closest('label, .fld');"
+        " const t = h.querySelector(':scope > .err')?.textContent || '';"
+        " return t.includes('ans') && t; })()", 10, "the refused age in French")
+    assert said == "de 0 à 120 ans, ou vide", said
+    page.click('button[data-lang="en"]')
 
     set_value(page, age, "45")
     page.click("#send")

@@ -39,12 +39,21 @@ def test_the_officers_workflow_over_http(tmp_path: Path) -> None:
         person = r.json()["people"][0]
         assert person["outcome"] == "needs_information"
         assert person["questions"][0]["citations"] == ["RIPR 159.5f)"]
+        # The explanation's first line in French; the English explanation stays on the wire.
+        assert person["summary"]["text"].startswith("Droit applicable à la date du 2025-02-03")
+        assert person["explanation"][0].startswith("Law date 2025-02-03")
         assert client.get(f"{base}/facts", headers=officer).json()["entered_by"].startswith(
             "Cst. Tremblay (key-")
 
         bad = dict(entered, people=entered["people"][:8])
         r = client.put(f"{base}/facts", headers=officer, json={"facts": bad})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["facts", "people"]
+        # A refused nationality carries its reason's code for the page to translate.
+        bad = facts()
+        bad["people"][0]["nationalities"] = ["Venezuela"]
+        r = client.put(f"{base}/facts", headers=officer, json={"facts": bad})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["ctx"] == {"code": "country_code", "params": {}}
 
         client.put(f"{base}/facts", headers=officer, json={"facts": facts()})
         decided = []

@@ -29,14 +29,40 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+RISK_REASON_PARAMS: dict[str, tuple[str, ...]] = {
+    "temperature_unknown": (),
+    "extreme_cold": ("temperature_c", "wind_chill_c"),
+    "severe_cold": ("temperature_c", "wind_chill_c"),
+    "cold": ("temperature_c", "wind_chill_c"),
+    "night": ("sun_below_deg",),
+    "snow": (),
+    "ages_unknown": (),
+    "children": ("children",),
+    "large_group": ("group_size",),
+}
+"""Every reason code and the numbers it carries. A page writes the reason in its own
+language from the code and these numbers (static/lang/server.js has each code in English
+and French); ``text`` stays English for older readers. ``wind_chill_c`` is None when the
+wind does not make it feel colder."""
+
+
 @dataclass(frozen=True, slots=True)
 class RiskReason:
     """One reason a group is at risk, with its weight in the score."""
 
     code: str
-    """Stable machine id: ``extreme_cold``, ``night``, ``children``, ``large_group`` ..."""
+    """Stable machine id, one of :data:`RISK_REASON_PARAMS`."""
     text: str
     points: int
+    params: tuple[tuple[str, int | None], ...] = ()
+    """The numbers in ``text`` by name (pairs, so that an incident stays hashable)."""
+
+    def __post_init__(self) -> None:
+        names = RISK_REASON_PARAMS.get(self.code)
+        if names is None:
+            raise ValueError(f"risk reason code {self.code!r} is not in RISK_REASON_PARAMS")
+        if tuple(name for name, _ in self.params) != names:
+            raise ValueError(f"risk reason {self.code!r} carries {names}, got {self.params}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +75,10 @@ class Risk:
         return {
             "score": self.score,
             "level": self.severity.value,
-            "reasons": [{"code": r.code, "text": r.text, "points": r.points} for r in self.reasons],
+            "reasons": [
+                {"code": r.code, "text": r.text, "points": r.points, "params": dict(r.params)}
+                for r in self.reasons
+            ],
         }
 
 

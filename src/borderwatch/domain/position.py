@@ -27,7 +27,7 @@ def check_lat_lon(lat: object, lon: object) -> tuple[float, float]:
 
 def _degrees(name: str, value: object, limit: float) -> float:
     if value is None:
-        raise InputError(name, "is required (a number in degrees)")
+        raise InputError(name, "is required (a number in degrees)", code="degrees_required")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(name, f"must be a number, got {type(value).__name__}")
     try:
@@ -37,7 +37,12 @@ def _degrees(name: str, value: object, limit: float) -> float:
             name, f"must be within [-{limit:g}, {limit:g}], got a huge integer"
         ) from None
     if not math.isfinite(number) or not -limit <= number <= limit:
-        raise InputError(name, f"must be within [-{limit:g}, {limit:g}], got {value!r}")
+        raise InputError(
+            name,
+            f"must be within [-{limit:g}, {limit:g}], got {value!r}",
+            code="out_of_range",
+            params={"min": -limit, "max": limit},
+        )
     return number
 
 

@@ -57,8 +57,10 @@ def parse_time(value: object, field: str = "time") -> datetime:
     match = _RFC3339.fullmatch(value) if len(value) <= _MAX_TIME_CHARS else None
     if match is None:
         if _RFC3339.fullmatch(value + "Z") is not None:
-            raise InputError(field, f"needs a UTC offset (e.g. Z or -07:00): {shown!r}")
-        raise InputError(field, f"not an RFC 3339 date-time ({_TIME_HINT}): {shown!r}")
+            raise InputError(field, f"needs a UTC offset (e.g. Z or -07:00): {shown!r}",
+                             code="time_offset")
+        raise InputError(field, f"not an RFC 3339 date-time ({_TIME_HINT}): {shown!r}",
+                         code="time_format")
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
     if second == "60":
         raise InputError(field, f"a leap second (:60) cannot be represented: {shown!r}")

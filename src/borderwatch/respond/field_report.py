@@ -106,18 +106,22 @@ def parse_field_report(body: Any, *, incident_id: str, reported_by: str,
     try:
         lat, lon = check_lat_lon(body.get("lat"), body.get("lon"))
     except InputError as err:
-        raise InputError(err.field, err.reason) from None
+        raise err.at() from None
     unit_id = body.get("unit_id")
     if not isinstance(unit_id, str) or not unit_id.strip() or len(unit_id) > 100:
-        raise InputError("unit_id", "the unit that intercepted: a non-empty id")
+        raise InputError("unit_id", "the unit that intercepted: a non-empty id",
+                         code="unit_required")
     people = body.get("people")
     if not isinstance(people, list) or not people:
-        raise InputError("people", "list each person found (at least one)")
+        raise InputError("people", "list each person found (at least one)",
+                         code="people_required")
     if len(people) > MAX_PEOPLE:
-        raise InputError("people", f"at most {MAX_PEOPLE} people in one report")
+        raise InputError("people", f"at most {MAX_PEOPLE} people in one report",
+                         code="people_max", params={"max": MAX_PEOPLE})
     belongings = body.get("belongings", "")
     if not isinstance(belongings, str) or len(belongings) > MAX_BELONGINGS:
-        raise InputError("belongings", f"a text of at most {MAX_BELONGINGS} characters")
+        raise InputError("belongings", f"a text of at most {MAX_BELONGINGS} characters",
+                         code="belongings_max", params={"max": MAX_BELONGINGS})
     return FieldInterception(
         incident_id=incident_id, time=parse_time(body.get("time"), "time"), lat=lat, lon=lon,
         unit_id=unit_id.strip(),
@@ -130,9 +134,10 @@ def _refuse_unknown(item: Mapping[str, Any], allowed: frozenset[str], where: str
     for key in item:
         name = f"{where}{key}"
         if str(key).lower() in IDENTIFIERS:
-            raise InputError(name, NOT_THEIRS)
+            raise InputError(name, NOT_THEIRS, code="identifier_refused")
         if key not in allowed:
-            raise InputError(name, f"not a field of the report (use {', '.join(sorted(allowed))})")
+            raise InputError(name, f"not a field of the report (use {', '.join(sorted(allowed))})",
+                             code="not_a_report_field")
 
 
 def _person(item: Any, where: str) -> PersonFound:
@@ -142,18 +147,23 @@ def _person(item: Any, where: str) -> PersonFound:
     age = item.get("apparent_age")
     if age is not None and (isinstance(age, bool) or not isinstance(age, int | float)
                             or not math.isfinite(age) or not 0 <= age <= MAX_AGE):
-        raise InputError(f"{where}.apparent_age", f"years from 0 to {MAX_AGE}, or null")
+        raise InputError(f"{where}.apparent_age", f"years from 0 to {MAX_AGE}, or null",
+                         code="apparent_age_range", params={"max": MAX_AGE})
     child = item.get("child")
     if child is None and age is not None:
         child = age < 18
     if not isinstance(child, bool):
-        raise InputError(f"{where}.child", "true or false (under 18 as judged)")
+        raise InputError(f"{where}.child", "true or false (under 18 as judged)",
+                         code="child_bool")
     if age is not None and child != (age < 18):
         raise InputError(f"{where}.child", f"says {'a child' if child else 'an adult'} but "
-                         f"the apparent age is {age:g}")
+                         f"the apparent age is {age:g}",
+                         code="child_but_adult_age" if child else "adult_but_child_age",
+                         params={"age": age})
     conditions = item.get("conditions") or []
     if not isinstance(conditions, list) or any(c not in CONDITIONS for c in conditions):
-        raise InputError(f"{where}.conditions", f"a list of {', '.join(CONDITIONS)}")
+        raise InputError(f"{where}.conditions", f"a list of {', '.join(CONDITIONS)}",
+                         code="conditions_list")
     return PersonFound(None if age is None else round(age), child,
                        tuple(c for c in CONDITIONS if c in conditions))
 

@@ -58,6 +58,9 @@ ASSUMPTIONS = (
     "the group keeps its last known speed and heading",
     "the unit is at its last reported (or declared home) position and leaves now",
 )
+ASSUMPTION_CODES = ("straight_line", "keeps_heading", "leaves_now")
+"""``ASSUMPTIONS``' stable ids, in order: a page writes them in its language
+(static/lang/server.js); the English text stays on the wire for older readers."""
 ROAD_ASSUMPTION = (
     "by road where the deployment's road network ({source}) gets there sooner: off road "
     "to a nearby road node, along the roads at the slower of the unit's road speed and "
@@ -65,6 +68,14 @@ ROAD_ASSUMPTION = (
     "a vertex; otherwise the straight line at the unit's off-road speed; road_bound_s is "
     "the straight line at its road speed"
 )
+NO_PROPOSAL = {
+    "no_units": "no responder unit is declared or has reported",
+    "too_old": "the group's last known position is older than the prediction horizon",
+    "none_available": "no unit is available (all assigned or off duty)",
+    "all_stale": "every available unit's position is stale",
+    "out_of_reach": "no available unit can reach the group within the horizon",
+}
+"""Why a plan has no proposal, by code (``reason_code``), in English (``reason``)."""
 
 
 def assumptions(roads: RoadNetwork | None) -> tuple[str, ...]:
@@ -72,6 +83,11 @@ def assumptions(roads: RoadNetwork | None) -> tuple[str, ...]:
     if roads is None:
         return ASSUMPTIONS
     return (ROAD_ASSUMPTION.format(source=roads.source), *ASSUMPTIONS[1:])
+
+
+def assumption_codes(roads: RoadNetwork | None) -> tuple[str, ...]:
+    """The codes of :func:`assumptions`, in the same order (``by_road`` with roads)."""
+    return ASSUMPTION_CODES if roads is None else ("by_road", *ASSUMPTION_CODES[1:])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,10 +187,18 @@ class InterceptPlan:
     proposals: tuple[Proposal, ...]
     skipped: tuple[tuple[str, str], ...]
     """``(unit_id, why)`` for each unit not proposed."""
-    reason: str | None
-    """Why there is no proposal (None when there is one)."""
+    reason_code: str | None
+    """Why there is no proposal, a key of :data:`NO_PROPOSAL` (None when there is one)."""
     simulated: bool
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    assumption_codes: tuple[str, ...] = ASSUMPTION_CODES
+    road_source: str | None = None
+    """The road network's source, the value ``by_road``'s text names (None: no roads)."""
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no proposal, in English."""
+        return None if self.reason_code is None else NO_PROPOSAL[self.reason_code]
 
     @property
     def best(self) -> Proposal | None:
@@ -197,7 +221,10 @@ class InterceptPlan:
             "best": best.unit_id if best is not None else None,
             "skipped": [{"unit_id": u, "why": why} for u, why in self.skipped],
             "reason": self.reason,
+            "reason_code": self.reason_code,
             "assumptions": list(self.assumptions),
+            "assumption_codes": list(self.assumption_codes),
+            "assumption_params": {} if self.road_source is None else {"source": self.road_source},
             "simulated": self.simulated,
         }
 
@@ -307,9 +334,11 @@ def propose(
     return InterceptPlan(
         incident_id=incident_id, computed_at=now, group=group, horizon_s=horizon_s,
         path=path, proposals=tuple(proposals), skipped=tuple(skipped),
-        reason=None if proposals else _no_proposal(units, left_s),
+        reason_code=None if proposals else _no_proposal(units, left_s),
         simulated=simulated or any(p.simulated for p in proposals),
         assumptions=assumptions(roads),
+        assumption_codes=assumption_codes(roads),
+        road_source=None if roads is None else roads.source,
     )
 
 
@@ -321,12 +350,12 @@ def _steps(horizon_s: float) -> list[float]:
 
 def _no_proposal(units: Sequence[UnitView], left: timedelta) -> str:
     if not units:
-        return "no responder unit is declared or has reported"
+        return "no_units"
     if left.total_seconds() <= 0:
-        return "the group's last known position is older than the prediction horizon"
+        return "too_old"
     available = [u for u in units if u.availability is Availability.AVAILABLE]
     if not available:
-        return "no unit is available (all assigned or off duty)"
+        return "none_available"
     if all(u.stale for u in available):
-        return "every available unit's position is stale"
-    return "no available unit can reach the group within the horizon"
+        return "all_stale"
+    return "out_of_reach"

@@ -124,7 +124,9 @@ class ScreeningCase:
 def _nullable_bool(raw: dict[str, Any], key: str, where: str) -> bool | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, bool):
-        raise InputError(f"{where}.{key}", f"must be true, false or null, got {value!r}")
+        raise InputError(
+            f"{where}.{key}", f"must be true, false or null, got {value!r}", code="bool_or_null"
+        )
     return value
 
 
@@ -137,7 +139,11 @@ def _nullable_date(raw: dict[str, Any], key: str, where: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise InputError(f"{where}.{key}", f"must be an ISO date YYYY-MM-DD or null, got {value!r}")
+    raise InputError(
+        f"{where}.{key}",
+        f"must be an ISO date YYYY-MM-DD or null, got {value!r}",
+        code="date_or_null",
+    )
 
 
 def _nullable_choice(
@@ -147,7 +153,9 @@ def _nullable_choice(
     # A list or object is no choice (and `in` a frozenset would raise TypeError on it).
     if value is not None and (not isinstance(value, str) or value not in allowed):
         raise InputError(
-            f"{where}.{key}", f"must be one of {sorted(allowed)} or null, got {value!r}"
+            f"{where}.{key}",
+            f"must be one of {sorted(allowed)} or null, got {value!r}",
+            code="choice_or_null",
         )
     return value
 
@@ -158,7 +166,10 @@ def _nullable_age(raw: dict[str, Any], key: str, where: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 130:
         raise InputError(
-            f"{where}.{key}", f"must be a whole number of years 0-130 or null, got {value!r}"
+            f"{where}.{key}",
+            f"must be a whole number of years 0-130 or null, got {value!r}",
+            code="age_years",
+            params={"max": 130},
         )
     return value
 
@@ -168,7 +179,11 @@ def _nullable_country(raw: dict[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not (isinstance(value, str) and len(value) == 2 and value.isalpha() and value.isupper()):
-        raise InputError(f"{where}.{key}", f"must be an ISO 3166-1 alpha-2 code, got {value!r}")
+        raise InputError(
+            f"{where}.{key}",
+            f"must be an ISO 3166-1 alpha-2 code, got {value!r}",
+            code="country_code",
+        )
     return value
 
 
@@ -231,7 +246,9 @@ def _claimant(raw: Any, where: str) -> Claimant:
             for i, code in enumerate(raw_nationalities)
         )
         if "" in nationalities:
-            raise InputError(f"{where}.nationalities", "must not contain null")
+            raise InputError(
+                f"{where}.nationalities", "must not contain null", code="nationality_null"
+            )
     family = _nullable_list(item, "family_in_canada", where)
     documents = _nullable_list(item, "documents", where)
     return Claimant(

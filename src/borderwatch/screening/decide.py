@@ -98,6 +98,8 @@ class PersonResult:
     """A separate question: never changes the outcome."""
     law_date: date | None
     rule_set: str | None
+    law_date_source: Literal["claim_date", "what_if"] = "claim_date"
+    """Where ``law_date`` came from: the claim date, or a what-if date given to screen."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -358,6 +360,8 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         raise InputError(
             f"people[{person.person_id}].claim_date",
             f"{law_date} is before the Agreement came into force",
+            code="claim_before_agreement",
+            params={"date": law_date.isoformat()},
         )
     rule_set = RULES.rule_set_id(law_date)
     ctx = Context(case=case, claimant=person, law_date=law_date, claim_date=person.claim_date)
@@ -450,4 +454,5 @@ def _screen_person(case: ScreeningCase, person: Claimant, override: date | None)
         removal=removal,
         law_date=law_date,
         rule_set=rule_set,
+        law_date_source="what_if" if override else "claim_date",
     )

@@ -98,27 +98,45 @@ class RiskModel:
         elif on_foot:
             felt = wind_chill_c(weather.temperature_c, weather.wind_ms)
             text = f"{weather.temperature_c:.0f} °C"
+            chill: int | None = None
             if felt < weather.temperature_c - 0.5:
+                chill = round(felt)
                 text += f" (wind chill {felt:.0f})"
+            cold = (("temperature_c", round(weather.temperature_c)), ("wind_chill_c", chill))
             if felt <= -27:
-                reasons.append(RiskReason("extreme_cold", f"extreme cold: {text}", 4))
+                reasons.append(RiskReason("extreme_cold", f"extreme cold: {text}", 4, cold))
             elif felt <= -15:
-                reasons.append(RiskReason("severe_cold", f"severe cold: {text}", 2))
+                reasons.append(RiskReason("severe_cold", f"severe cold: {text}", 2, cold))
             elif felt <= 0:
-                reasons.append(RiskReason("cold", f"cold: {text}", 1))
+                reasons.append(RiskReason("cold", f"cold: {text}", 1, cold))
         sun = sun_elevation_deg(lat, lon, time)
         if sun < -6.0:
             # Said as a depression ("16° below"), never "-16° below": a double negative.
-            reasons.append(RiskReason("night", f"dark (sun {-sun:.0f}° below the horizon)", 2))
+            reasons.append(
+                RiskReason(
+                    "night",
+                    f"dark (sun {-sun:.0f}° below the horizon)",
+                    2,
+                    (("sun_below_deg", round(-sun)),),
+                )
+            )
         if on_foot and weather.snow_cover:
             reasons.append(RiskReason("snow", "on foot in snow", 1))
         if children is None:
             if on_foot:
                 reasons.append(RiskReason("ages_unknown", "group composition not seen", 0))
         elif children > 0:
-            reasons.append(RiskReason("children", f"children in group: {children}", 3))
+            reasons.append(
+                RiskReason(
+                    "children", f"children in group: {children}", 3, (("children", children),)
+                )
+            )
         if group_size >= 5:
-            reasons.append(RiskReason("large_group", f"group of about {group_size}", 1))
+            reasons.append(
+                RiskReason(
+                    "large_group", f"group of about {group_size}", 1, (("group_size", group_size),)
+                )
+            )
         score = sum(r.points for r in reasons)
         return Risk(score=score, severity=severity_for(score), reasons=tuple(reasons))
 

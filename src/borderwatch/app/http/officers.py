@@ -28,6 +28,7 @@ from borderwatch.domain import Case, InputError, Side
 from borderwatch.domain.access import Principal
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.screening.decisions import DecisionConflict
+from borderwatch.screening.explain import summary
 from borderwatch.screening.returns import ReturnConflict
 
 Lang = Literal["en", "fr"]
@@ -117,10 +118,13 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
 
     def proposal_of(case_id: str, lang: str) -> dict[str, Any]:
         with _unprocessable("case"):
-            answer = screening_json(desk().screening(case_id))
+            screened = desk().screening(case_id)
+            answer = screening_json(screened)
             asked = {p["id"]: p["questions"] for p in desk().questions(case_id, lang)["people"]}
+        said = {p.person_id: summary(p, lang) for p in screened.people}
         for person in answer["people"]:
             person["questions"] = asked[person["id"]]
+            person["summary"] = said[person["id"]]  # the explanation's first line, in lang
         answer["lang"] = lang
         return answer
 
@@ -238,5 +242,6 @@ def _unprocessable(where: str) -> Iterator[None]:
         yield
     except InputError as err:
         loc = [where, *(err.field.split(".") if err.field else [])]
-        raise HTTPException(422, [{"loc": loc, "msg": str(err), "type": "value_error"}]
-                            ) from None
+        # ctx: the reason's code and values, for the page to say it in its language.
+        raise HTTPException(422, [{"loc": loc, "msg": str(err), "type": "value_error",
+                                   "ctx": err.wire()}]) from None

@@ -19,9 +19,11 @@ VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
 SCRIPTS = ("i18n.js", "lang/dashboard.js", "dashboard.js", "map.js", "timeline.js",
-           "forms.js", "field.js", "officer.js", "notices.js", "stats.js", "lang/pages.js")
+           "forms.js", "field.js", "officer.js", "notices.js", "stats.js", "lang/pages.js",
+           "lang/server.js")
 """The pages' own scripts, served from ``static/`` at the root (the dashboard's strings in
-English and French in ``lang/dashboard.js``, the people's pages' in ``lang/pages.js``)."""
+English and French in ``lang/dashboard.js``, the people's pages' in ``lang/pages.js``, what
+the server writes in ``lang/server.js``)."""
 PAGES = {"/field": "field.html", "/officer": "officer.html", "/notices": "notices.html",
          "/stats": "stats.html"}
 """The people's pages (docs/officers.md): the field team's report, the screening officer's

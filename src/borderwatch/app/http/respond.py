@@ -87,7 +87,7 @@ def responder_routes(service: Service, reader: Any, assigner: Any) -> APIRouter:
                 simulated=bool(incident.get("simulated")))
         except InputError as err:
             raise HTTPException(422, [{"loc": ["body", err.field or ""], "msg": err.reason,
-                                       "type": "value_error"}]) from None
+                                       "type": "value_error", "ctx": err.wire()}]) from None
         return record_field_interception(
             service, incident, report,
             lambda a: owns(who.agency, a["unit"]["unit_id"], a["unit"]["agency"])

@@ -103,7 +103,7 @@ class OfficerDesk:
         if not isinstance(facts, dict):
             raise InputError(None, "the facts must be a JSON object")
         if not isinstance(officer_id, str) or not officer_id.strip():
-            raise InputError("officer_id", "must name the officer")
+            raise InputError("officer_id", "must name the officer", code="officer_required")
         if facts.get("case_id", case_id) != case_id:
             raise InputError("case_id", f"must be {case_id!r} (the case entered), "
                              f"got {facts.get('case_id')!r}")

@@ -11,6 +11,7 @@ const state = { key: null, who: null, tracks: new Map(), incidents: new Map(), a
                 dataTime: null, sim: false };
 const MAP = window.BWMap;
 const I18N = window.BWI18n;
+const SERVER = window.BWServerText;  // what the server wrote, in the page's language (lang/server.js)
 const t = (key, vars) => I18N.t(key, vars);
 
 // Words the server sends as values (type, direction, severity, status, kind), shown in
@@ -93,8 +94,8 @@ function renderIntercept() {
     (best ? esc(t("icpt.best", { unit: best.callsign, min: I18N.num(Math.round(best.travel_s / 60)), at: fmt(best.at),
                                  km: I18N.num(best.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })) +
       (mayAssign ? `<br><button data-assign="${esc(plan.incident_id)}" data-unit="${esc(best.unit_id)}">${esc(t("icpt.assign", { unit: best.callsign }))}</button>` : "")
-      : esc(plan.reason || t("icpt.none"))) +
-    `<br><span class="small">${esc(plan.assumptions[0])}</span></div>`;
+      : esc(SERVER.noProposal(plan) || t("icpt.none"))) +
+    `<br><span class="small">${esc(SERVER.assumption(plan, 0))}</span></div>`;
 }
 async function showIntercept(id) {
   state.plan = await api(`/v1/incidents/${encodeURIComponent(id)}/intercept`);
@@ -170,7 +171,7 @@ function renderDetails() {
     const where = f.geometry ? `${I18N.num(f.geometry.coordinates[1], { minimumFractionDigits: 5, maximumFractionDigits: 5 })} ; ${I18N.num(f.geometry.coordinates[0], { minimumFractionDigits: 5, maximumFractionDigits: 5 })}` : esc(t("sel.withheld"));
     box.innerHTML = `<div class="item sev-${esc(p.severity)}" data-detail-incident="${esc(sel.id)}"><b>${esc(word("type", p.type).toUpperCase())}</b> ${esc(word("dir", p.direction))} · ${esc(sel.id)}` +
       row(t("sel.count"), rangeText(p)) + row(t("sel.risk"), `<b>${esc(word("sev", p.severity))}</b>`) +
-      (reasons.length ? `<ul class="small">${reasons.map((r) => `<li>${esc(r.text)}</li>`).join("")}</ul>` : "") +
+      (reasons.length ? `<ul class="small">${reasons.map((r) => `<li data-reason="${esc(r.code)}">${esc(SERVER.risk(r))}</li>`).join("")}</ul>` : "") +
       row(t("sel.where"), where) +
       `<div class="small">${esc(t("sel.life"))}</div><ol class="small">${life.join("")}</ol>` +
       evidenceHtml(sel.id) +
@@ -192,7 +193,7 @@ function renderDetails() {
 function renderIncidents() {
   const items = [...shown().incidents.values()].reverse();
   $("incidents").innerHTML = items.length ? items.map((f) => {
-    const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(r.text)).join("; ");
+    const p = f.properties, reasons = (p.risk?.reasons || []).filter((r) => r.points).map((r) => esc(SERVER.risk(r))).join("; ");
     return `<div class="item sev-${esc(p.severity)}" data-incident="${esc(p.incident_id)}" data-type="${esc(p.type)}">
       <b>${esc(word("type", p.type).toUpperCase())}</b> ${esc(word("dir", p.direction))} · ${esc(t("inc.group", { n: headCount(p) }))} · ${esc(t("inc.risk"))} <b>${esc(word("sev", p.severity))}</b><br>
       <span class="small">${fmt(p.time)} · ${esc(p.incident_id)}</span>${reasons ? `<br><span class="small">${reasons}</span>` : ""}

@@ -24,16 +24,18 @@
     return sessionStorage.getItem(STORE);
   }
 
-  // An error of the API: status, the message, and the fields it names (path -> message).
+  // An error of the API: status, the message, and the fields it names (path -> message),
+  // each in the page's language when the server coded its reason (lang/server.js).
+  const say = (d) => (window.BWServerText ? window.BWServerText.refusal(d) : d.msg);
   class ApiError extends Error {
     constructor(status, detail) {
       const items = Array.isArray(detail) ? detail : [];
-      super(items.length ? items.map((d) => d.msg).join("; ") : String(detail ?? status));
+      super(items.length ? items.map(say).join("; ") : String(detail ?? status));
       this.status = status;
       this.fields = {};
       for (const d of items) {
         const loc = (d.loc || []).filter((p, i) => !(i === 0 && ["body", "query", "path"].includes(p)));
-        this.fields[loc.join(".")] = d.msg;
+        this.fields[loc.join(".")] = say(d);
       }
     }
   }

@@ -35,6 +35,24 @@
     return s;
   }
 
+  // A text the server wrote, from its code and values (a risk reason, an intercept
+  // assumption, a refused field's reason): the catalogue's string for `key` with the values
+  // in this language's number format, else the server's English `fallback` when the key or
+  // one of its values is missing (an older server, a new code): never blank, never a key.
+  function coded(key, params, fallback) {
+    let s = strings[lang][key];
+    if (s === undefined) s = strings.en[key];
+    if (s === undefined) return fallback ?? key;
+    const vals = params || {};
+    let gap = false;
+    s = s.replace(/\{(\w+)\}/g, (m, name) => {
+      const v = vals[name];
+      if (v === undefined || v === null) { gap = true; return m; }
+      return typeof v === "number" ? new Intl.NumberFormat(LOCALES[lang]).format(v) : String(v);
+    });
+    return gap && fallback ? fallback : s;
+  }
+
   const ATTRS = [["data-i18n-placeholder", "placeholder"], ["data-i18n-title", "title"],
                  ["data-i18n-aria-label", "aria-label"]];
   function apply(root) {
@@ -70,6 +88,7 @@
     add(dict) { for (const l of LANGS) Object.assign(strings[l], (dict && dict[l]) || {}); },
     keys(l) { return Object.keys(strings[l || "en"]); },
     t,
+    coded,
     apply,
     set,
     num(value, opts) { return new Intl.NumberFormat(LOCALES[lang], opts).format(value); },

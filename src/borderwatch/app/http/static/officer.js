@@ -159,8 +159,8 @@
           ${r.rule ? `<span class="small">· ${esc(T("off.rule"))} ${esc(r.rule)}</span>` : ""}
           ${r.exception ? `<span class="small">· ${esc(r.exception)}</span>` : ""}</div>
         <div class="small" data-citations>${esc(T("off.citations"))}: ${r.citations.map(esc).join(" · ") || "—"}</div>
-        ${r.explanation?.length ? `<div class="small">${esc(r.explanation[0])}</div>` : ""}
-        ${(r.removal || []).map((n) => `<div class="deferral small" data-deferral="${esc(n.country)}"><b>${esc(n.deferred ? T("off.deferred", { c: n.country, p: n.programme || "" }) : T("off.not_deferred", { c: n.country }))}</b> — ${esc(T("off.deferral_note"))}</div>`).join("")}
+        ${r.summary ? `<div class="small" data-summary="${esc(r.summary.code)}">${esc(r.summary.text)}</div>` : r.explanation?.length ? `<div class="small">${esc(r.explanation[0])}</div>` : ""}
+        ${(r.removal || []).map((n) => `<div class="deferral small" data-deferral="${esc(n.country)}"><b>${esc(n.deferred ? T("off.deferred", { c: n.country, p: window.BWServerText.programme(n.programme) }) : T("off.not_deferred", { c: n.country }))}</b> — ${esc(T("off.deferral_note"))}</div>`).join("")}
         <div data-questions="${esc(r.id)}">${qs.length ? `<div class="small">${esc(T("off.questions", { n: I.num(qs.length) }))}</div><ol class="questions">${qs.map((q) => question(r.id, q)).join("")}</ol>`
           : `<div class="small ok">${esc(T("off.no_questions"))}</div>`}</div>`;
     }
