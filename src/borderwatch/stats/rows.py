@@ -8,7 +8,7 @@ the direction. How each is decided: docs/statistics.md ("Where, when and which w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -133,14 +133,15 @@ class CaseStoreEncounters:
         self,
         store: CaseStore,
         geography: Geography | None = None,
-        entered: Callable[[str], Mapping[str, Any] | None] | None = None,
+        entered: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._store = store
         self._geography = geography or Geography()
-        self._entered = entered
-        """The officer's facts in force for a case id (cases/in_force.py), when the store
-        has an audit log: citizenship and demographic come from them, not from the case
-        as the field team opened it."""
+        self._entered = entered or {}
+        """The officer's facts in force by case id (cases/in_force.py ``entered_by_case``,
+        read from the audit log at once, not case by case): citizenship and demographic
+        come from them, not from the case as the field team opened it; a case no officer
+        has entered counts as opened."""
 
     def encounters(self) -> Encounters:
         return Encounters.from_rows(rows_from_cases(self._cases(), self._geography))
@@ -148,4 +149,4 @@ class CaseStoreEncounters:
     def _cases(self) -> Iterator[Case]:
         for case_id in self._store.list_cases():
             opened = self._store.get_case(case_id)
-            yield opened if self._entered is None else case_in_force(opened, self._entered(case_id))
+            yield case_in_force(opened, self._entered.get(case_id))
