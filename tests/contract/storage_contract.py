@@ -436,6 +436,26 @@ class StorageContract(OfficerContract):
         assert [r["seq"] for r in audit.records()] == [1, 2, 3, 4]
         assert audit.verify() == []
 
+    def test_the_latest_screening_of_each_case_is_read_at_once(self, storage: Storage) -> None:
+        audit = storage.audit
+        assert audit.latest_screenings() == []
+        first = screen(SCREENED_CASE)
+        other = {**SCREENED_CASE, "case_id": "AB-other"}
+        audit.record_screening(SCREENED_CASE, first)
+        audit.record_screening(other, screen(other))
+        audit.record_decision("AB-2025-0203-001", "p1", "officer-7", "confirm", "ok")
+        again = {**SCREENED_CASE, "people": SCREENED_CASE["people"][:1]}
+        audit.record_screening(again, screen(again))
+        audit.record_decision("AB-2025-0203-001", "p1", "officer-7", "confirm", "ok")
+        latest = audit.latest_screenings()
+        # The same records as each case's own read: its last screening, decisions left out.
+        assert latest == [
+            [r for r in audit.records(case_id) if r["kind"] == "screening"][-1]
+            for case_id in ("AB-other", "AB-2025-0203-001")
+        ]
+        assert [r["seq"] for r in latest] == [2, 4]
+        assert latest[1]["data"]["case"] == again
+
     def test_an_edited_audit_record_is_reported(
         self, storage: Storage, edit_audit_body: EditAuditBody
     ) -> None:

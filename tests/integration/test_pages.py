@@ -22,16 +22,16 @@ LINKS = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url:\s*["']([^"']+)["
 
 def client_for(tmp_path: Path, **config: object) -> TestClient:
     # Not entered as a context: the lifespan (tracker, feed) is not needed for these files.
-    return TestClient(create_app(build_service(ServiceConfig(db=tmp_path / "s.db",
-                                                             **config))))  # type: ignore[arg-type]
+    return TestClient(create_app(build_service(ServiceConfig(db=tmp_path / "s.db", **config))))  # type: ignore[arg-type]
 
 
 def links(html: str) -> list[str]:
     return [a or b for a, b in LINKS.findall(html)]
 
 
-needs_vendor = pytest.mark.skipif(not pages.vendor_installed(),
-                                  reason="front-end packages not installed: make web")
+needs_vendor = pytest.mark.skipif(
+    not pages.vendor_installed(), reason="front-end packages not installed: make web"
+)
 
 
 @needs_vendor
@@ -118,26 +118,53 @@ def test_serve_refuses_a_basemap_that_is_not_pmtiles(tmp_path: Path) -> None:
     wrong = tmp_path / "map.mbtiles"
     wrong.write_bytes(b"SQLite format 3\x00" + bytes(100))
     result = subprocess.run(
-        [sys.executable, "-m", "borderwatch", "serve", "--db", str(tmp_path / "s.db"),
-         "--port", "0", "--allow-undeclared-sensors", "--basemap", str(wrong)],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "borderwatch",
+            "serve",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--port",
+            "0",
+            "--allow-undeclared-sensors",
+            "--basemap",
+            str(wrong),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     said = " ".join((result.stdout + result.stderr).split())
     assert "--basemap" in said and "is not a PMTiles archive" in said, said
 
 
 @pytest.mark.parametrize("path", ["/field", "/officer", "/notices", "/stats"])
-def test_the_peoples_pages_and_their_files_load_from_this_service(tmp_path: Path,
-                                                                  path: str) -> None:
+def test_the_peoples_pages_and_their_files_load_from_this_service(
+    tmp_path: Path, path: str
+) -> None:
     """The field, officer, partner and statistics pages (docs/officers.md): served with
     their scripts, strings and style, nothing from another host."""
     client = client_for(tmp_path)
     page = client.get(path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     found = links(page.text)
-    assert {"/i18n.js", "/lang/pages.js", "/forms.js", "/pages.css"} <= set(found), found
-    if path in ("/field", "/officer"):  # they show what the server writes (its 422s)
-        assert "/lang/server.js" in found, found
+    assert {
+        "/i18n.js",
+        "/lang/pages.js",
+        "/forms.js",
+        "/pages.css",
+        "/lang/server.js",
+        "/pages.js",
+        f"{path}.js",
+    } <= set(found), found
+    # The page's title goes into the shared frame's head (pages.py page_html), once.
+    head = page.text.split("</head>")[0]
+    assert page.text.startswith("<!doctype html>") and page.text.count("<head>") == 1
+    assert re.search(r"<title>Borderwatch — [^<]+</title>", head), head
+    assert "<!--" not in page.text
     assert not [u for u in found if re.match(r"^(https?:)?//", u)], found
     for url in found:
         answer = client.get(url)

@@ -154,3 +154,13 @@ def test_bad_boundary_files_name_the_field(tmp_path, mutate, field) -> None:  # 
 def test_missing_coordinate_is_never_zero() -> None:
     with pytest.raises(InputError, match="lat"):
         Boundary.from_geojson(_collection([[-112.0, None], [-111.8, 49.0]]))
+
+
+def test_a_point_is_in_the_country_of_its_side_and_on_the_line_in_the_one_ahead(
+    boundary: Boundary,
+) -> None:
+    assert boundary.country_at(*geo(0, 1), from_country="CA") == "CA"
+    assert boundary.country_at(*geo(0, -1), from_country="US") == "US"
+    assert boundary.country_at(49.0, VERTEX_LON, from_country="US") == "CA"
+    assert boundary.country_at(49.0, VERTEX_LON, from_country="CA") == "US"
+    assert boundary.country_at(49.0, VERTEX_LON, from_country="MX") is None

@@ -46,6 +46,17 @@ def entered_facts(records: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None
     return None if latest is None else dict(copy.deepcopy(latest))
 
 
+def entered_by_case(latest: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The officer's latest facts per case id, from the latest screening record of each
+    case (the storage's ``audit.latest_screenings()``: one read for every case).
+
+    >>> entered_by_case([{"kind": "screening", "case_id": "A",
+    ...                   "data": {"case": {"case_id": "A", "n": 2}}}])
+    {'A': {'case_id': 'A', 'n': 2}}
+    """
+    return {str(r["case_id"]): facts for r in latest if (facts := entered_facts([r])) is not None}
+
+
 def case_in_force(opened: Case, facts: Mapping[str, Any] | None) -> Case:
     """``opened`` with the people, relations and assumptions of the officer's ``facts``.
 
@@ -56,8 +67,9 @@ def case_in_force(opened: Case, facts: Mapping[str, Any] | None) -> Case:
     if facts is None:
         return opened
     if facts.get("case_id") != opened.case_id:
-        raise InputError("case_id", f"the entry is for {facts.get('case_id')!r}, "
-                         f"not {opened.case_id!r}")
+        raise InputError(
+            "case_id", f"the entry is for {facts.get('case_id')!r}, not {opened.case_id!r}"
+        )
     record = copy.deepcopy(dict(facts))
     for person in record.get("people") or []:
         if isinstance(person, dict):
@@ -70,7 +82,13 @@ def case_in_force(opened: Case, facts: Mapping[str, Any] | None) -> Case:
         if isinstance(relation, dict):
             relation.pop("assumed", None)
     entered = case_from_json(record)
-    return replace(opened, people=entered.people, relations=entered.relations,
-                   assumptions=entered.assumptions, entry_kind=entered.entry_kind,
-                   entry_date=entered.entry_date, from_country=entered.from_country,
-                   simulated=opened.simulated or entered.simulated)
+    return replace(
+        opened,
+        people=entered.people,
+        relations=entered.relations,
+        assumptions=entered.assumptions,
+        entry_kind=entered.entry_kind,
+        entry_date=entered.entry_date,
+        from_country=entered.from_country,
+        simulated=opened.simulated or entered.simulated,
+    )

@@ -331,6 +331,24 @@ class Boundary:
         """
         return side_of(self.signed_distance(lat, lon))
 
+    def country_at(self, lat: float, lon: float, from_country: str) -> str | None:
+        """The country whose side of the line a point is on; a point on the line is on
+        neither, so it takes the side people coming from ``from_country`` were going to
+        (None when that is not one of the line's two countries).
+
+        >>> line = Boundary.bundled()
+        >>> line.country_at(49.001, -111.9, "US"), line.country_at(49.0, -111.9583, "US")
+        ('CA', 'CA')
+        >>> line.country_at(48.999, -111.9, "US"), line.country_at(49.0, -111.9583, "")
+        ('US', None)
+        """
+        side = self.side(lat, lon)
+        if side is Side.NORTH:
+            return self.north
+        if side is Side.SOUTH:
+            return self.south
+        return {self.north: self.south, self.south: self.north}.get(from_country)
+
     def segment_at(self, piece: int) -> BoundarySegment:
         return self.segments[int(self._owner[piece])]
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,15 @@ class Places:
 
     ports: tuple[Port, ...]
     units: tuple[ResponsibleUnit, ...]
+    _by_id: Mapping[str, AgencyUnit] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built once: every case read and every row of the statistics looks a unit up.
+        object.__setattr__(self, "_by_id", {r.unit.unit_id: r.unit for r in self.units})
+
+    def unit(self, unit_id: str) -> AgencyUnit | None:
+        """The declared unit with this id, None for a unit these places do not know."""
+        return self._by_id.get(unit_id)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "places") -> Places:

@@ -148,6 +148,12 @@ class AuditTrail(Protocol):
         """Every record (of one case, if given) in the order written."""
         ...
 
+    def latest_screenings(self) -> list[dict[str, Any]]:
+        """The latest screening record of each case, in the order written: in one read,
+        what the last screening of every case's ``records`` would give (the facts in
+        force of all cases, for the statistics)."""
+        ...
+
     def verify(self) -> list[str]:
         """Empty when the hash chain is consistent; otherwise one message per problem (an
         edited, a deleted or a reordered record). The chain alone cannot see records cut

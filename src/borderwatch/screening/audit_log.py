@@ -35,8 +35,9 @@ class ChainedAuditLog(ABC):
     A checkpoint is written only outside a transaction: a checkpoint of a row that is
     then rolled back would later read as tampering."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now,
-                 seal: AuditSeal | None = None) -> None:
+    def __init__(
+        self, *, clock: Callable[[], datetime] = utc_now, seal: AuditSeal | None = None
+    ) -> None:
         self._clock = clock
         self._seal = seal
         self._unanchored = 0
@@ -116,6 +117,15 @@ class ChainedAuditLog(ABC):
         """Every record (of one case, if given) in the order written."""
         return [row.record() for row in self._rows(case_id)]
 
+    def latest_screenings(self) -> list[dict[str, Any]]:
+        """The latest screening record of each case, in the order written."""
+        return [row.record() for row in self._latest_screening_rows()]
+
+    def _latest_screening_rows(self) -> list[AuditRow]:
+        """The latest screening row of each case, by ``seq`` (SQL stores ask the database)."""
+        latest = {r.case_id: r for r in self._rows(None) if r.kind == "screening"}
+        return sorted(latest.values(), key=lambda r: r.seq)
+
     def verify(self) -> list[str]:
         """Empty when the hash chain is consistent; otherwise one message per problem.
         The chain alone cannot see a cut-off tail or a recomputed chain: the full check
@@ -155,13 +165,20 @@ class ChainedAuditLog(ABC):
         anchored = self._seal.anchor.log_id()
         first, _ = self._ends()
         if anchored is not None and (first is None or first.hash != anchored):
-            raise InputError("audit keys", (
-                "the checkpoint file belongs to another audit log "
-                f"(first record {anchored[:12]}…) than this database "
-                + ("(empty: were its records deleted?)" if first is None
-                   else f"(first record {first.hash[:12]}…)")
-                + "; run `borderwatch audit verify`, and give each audit log its own key "
-                  "directory"))
+            raise InputError(
+                "audit keys",
+                (
+                    "the checkpoint file belongs to another audit log "
+                    f"(first record {anchored[:12]}…) than this database "
+                    + (
+                        "(empty: were its records deleted?)"
+                        if first is None
+                        else f"(first record {first.hash[:12]}…)"
+                    )
+                    + "; run `borderwatch audit verify`, and give each audit log its own key "
+                    "directory"
+                ),
+            )
         self._anchor_checked = True
 
     def _append(self, kind: str, case_id: str, person_id: str | None, data: Any) -> str:
@@ -171,8 +188,15 @@ class ChainedAuditLog(ABC):
         seal = self._seal
 
         def make(last: AuditRow | None) -> AuditRow:
-            row = next_row(last, record_id=record_id, kind=kind, case_id=case_id,
-                           person_id=person_id, created_at=created_at, data=data)
+            row = next_row(
+                last,
+                record_id=record_id,
+                kind=kind,
+                case_id=case_id,
+                person_id=person_id,
+                created_at=created_at,
+                data=data,
+            )
             return row if seal is None else replace(row, sig=sign_record(seal.signer, row.hash))
 
         self._append_row(make)

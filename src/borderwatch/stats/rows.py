@@ -8,7 +8,7 @@ the direction. How each is decided: docs/statistics.md ("Where, when and which w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -18,13 +18,11 @@ import yaml
 
 from borderwatch.cases.base import CaseStore
 from borderwatch.cases.in_force import case_in_force
-from borderwatch.domain import Case, Side
+from borderwatch.domain import Case
 from borderwatch.geo import Boundary, Places
 from borderwatch.stats.base import UNKNOWN, EncounterRow, Encounters
 from borderwatch.stats.demographic import demographics
 from borderwatch.stats.periods import month_of
-
-NEIGHBOUR = {"US": "CA", "CA": "US"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +65,6 @@ class Geography:
         self.boundary = boundary or Boundary.bundled()
         self.places = places or Places.bundled()
         self.regions = regions or load_regions()
-        self._units = {u.unit.unit_id: u.unit for u in self.places.units}
 
     def region_of(self, segment: str, country: str) -> Region | None:
         # Segment ids are <province>-<state>[-suffix] on the bundled line (module docstring).
@@ -81,16 +78,12 @@ class Geography:
         """One row per person of the case."""
         i = case.interception
         direction = {"US": "northbound", "CA": "southbound"}.get(case.from_country, UNKNOWN)
-        side = self.boundary.side(i.lat, i.lon)
-        if side is Side.ON_LINE:
-            country = NEIGHBOUR.get(case.from_country, UNKNOWN)
-        else:
-            country = "CA" if side is Side.NORTH else "US"
+        country = self.boundary.country_at(i.lat, i.lon, case.from_country) or UNKNOWN
         segment = self.boundary.segment_id_near(i.lat, i.lon)
         region = self.region_of(segment, country)
         province = self.region_of(segment, "CA")
         sector = self.places.unit_for(segment, i.lon, "US")
-        unit = self._units.get(i.unit_id)
+        unit = self.places.unit(i.unit_id)
         zone = ZoneInfo(region.timezone) if region else ZoneInfo("UTC")
         month = month_of(i.time.astimezone(zone).date())
         groups = demographics(case.people, case.relations)
@@ -136,14 +129,19 @@ class CaseStoreEncounters:
     and on its in-memory fake alike; the counting itself happens in the engine.
     """
 
-    def __init__(self, store: CaseStore, geography: Geography | None = None,
-                 entered: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
+    def __init__(
+        self,
+        store: CaseStore,
+        geography: Geography | None = None,
+        entered: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self._store = store
         self._geography = geography or Geography()
-        self._entered = entered
-        """The officer's facts in force for a case id (cases/in_force.py), when the store
-        has an audit log: citizenship and demographic come from them, not from the case
-        as the field team opened it."""
+        self._entered = entered or {}
+        """The officer's facts in force by case id (cases/in_force.py ``entered_by_case``,
+        read from the audit log at once, not case by case): citizenship and demographic
+        come from them, not from the case as the field team opened it; a case no officer
+        has entered counts as opened."""
 
     def encounters(self) -> Encounters:
         return Encounters.from_rows(rows_from_cases(self._cases(), self._geography))
@@ -151,5 +149,4 @@ class CaseStoreEncounters:
     def _cases(self) -> Iterator[Case]:
         for case_id in self._store.list_cases():
             opened = self._store.get_case(case_id)
-            yield opened if self._entered is None else case_in_force(opened,
-                                                                     self._entered(case_id))
+            yield case_in_force(opened, self._entered.get(case_id))

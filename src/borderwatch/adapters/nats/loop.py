@@ -39,17 +39,7 @@ class LoopThread:
 
         Raises ``LoopClosedError`` when the loop is stopped, before or while it runs, and
         ``TimeoutError`` after ``timeout`` seconds (the coroutine is then cancelled)."""
-        if self.in_loop:
-            coroutine.close()
-            raise RuntimeError("a bus call from the bus's own event loop thread would deadlock")
-        if self._stopped:
-            coroutine.close()
-            raise LoopClosedError("the event loop has stopped")
-        try:
-            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        except RuntimeError as error:  # the loop closed between the check and the call
-            coroutine.close()
-            raise LoopClosedError("the event loop has stopped") from error
+        future = self.submit(coroutine)
         try:
             return future.result(timeout)
         except concurrent.futures.CancelledError as error:
@@ -61,11 +51,10 @@ class LoopThread:
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start ``coroutine`` on the loop without waiting; its future. Coroutines submitted
         from one thread start in the order they were submitted."""
-        if self.in_loop:
-            coroutine.close()
-            raise RuntimeError("a bus call from the bus's own event loop thread would deadlock")
-        if self._stopped:
-            coroutine.close()
+        if self.in_loop or self._stopped:
+            coroutine.close()  # never started: closed, so it is not reported as never awaited
+            if self.in_loop:
+                raise RuntimeError("a bus call from the bus's own event loop thread would deadlock")
             raise LoopClosedError("the event loop has stopped")
         try:
             return asyncio.run_coroutine_threadsafe(coroutine, self.loop)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from borderwatch.adapters.postgres.database import ADVISORY_NAMESPACE, AUDIT_LOCK, Database
+from borderwatch.adapters.sqlite.audit import LATEST_SCREENINGS
 from borderwatch.domain.time import utc_now
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_log import ChainedAuditLog
@@ -26,8 +27,13 @@ class PostgresAuditLog(ChainedAuditLog):
     records are signed and its head checkpointed (``audit_log.py``); each process writes
     its own checkpoints, in any order: every one is a head the log once had."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now,
-                 seal: AuditSeal | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        seal: AuditSeal | None = None,
+    ) -> None:
         super().__init__(clock=clock, seal=seal)
         self.db = db
 
@@ -36,8 +42,7 @@ class PostgresAuditLog(ChainedAuditLog):
 
     def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
         first = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
-        last = self.db.execute(
-            f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        last = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
         return (_row(first[0]) if first else None, _row(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
@@ -50,11 +55,15 @@ class PostgresAuditLog(ChainedAuditLog):
             )
         return [_row(r) for r in rows]
 
+    def _latest_screening_rows(self) -> list[AuditRow]:
+        return [_row(r) for r in self.db.execute(LATEST_SCREENINGS)]
+
     def _append_row(self, make: Callable[[AuditRow | None], AuditRow]) -> None:
         with self.db.transaction() as connection:
             # Held until this transaction ends: the next appender reads our row as last.
             connection.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", (ADVISORY_NAMESPACE, AUDIT_LOCK))
+                "SELECT pg_advisory_xact_lock(%s, %s)", (ADVISORY_NAMESPACE, AUDIT_LOCK)
+            )
             last = connection.execute(
                 f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1"
             ).fetchone()
@@ -62,8 +71,18 @@ class PostgresAuditLog(ChainedAuditLog):
             connection.execute(
                 f"INSERT INTO screening_audit ({_COLUMNS})"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (row.seq, row.record_id, row.kind, row.case_id, row.person_id, row.created_at,
-                 row.body, row.prev_hash, row.hash, row.sig),
+                (
+                    row.seq,
+                    row.record_id,
+                    row.kind,
+                    row.case_id,
+                    row.person_id,
+                    row.created_at,
+                    row.body,
+                    row.prev_hash,
+                    row.hash,
+                    row.sig,
+                ),
             )
 
 

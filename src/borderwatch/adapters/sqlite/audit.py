@@ -22,7 +22,7 @@ from borderwatch.screening.audit_chain import GENESIS, AuditRow, chain_hash
 from borderwatch.screening.audit_log import DECISIONS, ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
 
-__all__ = ["DECISIONS", "GENESIS", "AuditLog", "chain_hash", "read_audit_file"]
+__all__ = ["DECISIONS", "GENESIS", "LATEST_SCREENINGS", "AuditLog", "chain_hash", "read_audit_file"]
 
 # The same table as files written before (by SQLAlchemy) hold, so they open as they are;
 # the DDL is PostgreSQL's too. ``sig`` came later: older files get it added, empty.
@@ -45,6 +45,11 @@ CREATE INDEX IF NOT EXISTS ix_screening_audit_case_id ON screening_audit (case_i
 """
 _BASE = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash"
 _COLUMNS = _BASE + ", sig"
+LATEST_SCREENINGS = f"""
+SELECT {_COLUMNS} FROM screening_audit WHERE seq IN (
+    SELECT MAX(seq) FROM screening_audit WHERE kind = 'screening' GROUP BY case_id
+) ORDER BY seq"""
+"""The latest screening of each case; PostgreSQL's adapter asks the same."""
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html)."""
 
@@ -55,7 +60,10 @@ class AuditLog(ChainedAuditLog):
     checkpoints what is not yet, then closes its :class:`Database`."""
 
     def __init__(
-        self, where: str | Path | Database, *, clock: Callable[[], datetime] = utc_now,
+        self,
+        where: str | Path | Database,
+        *,
+        clock: Callable[[], datetime] = utc_now,
         seal: AuditSeal | None = None,
     ) -> None:
         super().__init__(clock=clock, seal=seal)
@@ -75,8 +83,7 @@ class AuditLog(ChainedAuditLog):
 
     def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
         first = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
-        last = self.db.read(
-            f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        last = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
         return (_row(first[0]) if first else None, _row(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
@@ -89,6 +96,9 @@ class AuditLog(ChainedAuditLog):
             )
         return [_row(r) for r in rows]
 
+    def _latest_screening_rows(self) -> list[AuditRow]:
+        return [_row(r) for r in self.db.read(LATEST_SCREENINGS)]
+
     def _append_row(self, make: Callable[[AuditRow | None], AuditRow]) -> None:
         with self.db.transaction():
             last = self.db.execute(
@@ -97,8 +107,18 @@ class AuditLog(ChainedAuditLog):
             row = make(_row(last[0]) if last else None)
             self.db.execute(
                 f"INSERT INTO screening_audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.seq, row.record_id, row.kind, row.case_id, row.person_id, row.created_at,
-                 row.body, row.prev_hash, row.hash, row.sig),
+                (
+                    row.seq,
+                    row.record_id,
+                    row.kind,
+                    row.case_id,
+                    row.person_id,
+                    row.created_at,
+                    row.body,
+                    row.prev_hash,
+                    row.hash,
+                    row.sig,
+                ),
             )
 
 
@@ -115,8 +135,7 @@ def read_audit_file(path: Path) -> list[AuditRow] | None:
         raise InputError(None, f"cannot read it ({err.strerror})", source=str(path)) from None
     if head and head != SQLITE_MAGIC:
         hint = " (it looks like JSON)" if head.lstrip()[:1] in (b"{", b"[") else ""
-        raise InputError(None, f"not an audit log: not a SQLite database{hint}",
-                         source=str(path))
+        raise InputError(None, f"not an audit log: not a SQLite database{hint}", source=str(path))
     # mode=ro: SQLite writes nothing. When no writer has left a WAL beside the file
     # (closed cleanly, or a copy), immutable=1 too: then SQLite does not even create the
     # -shm and -wal files (which it cannot on read-only media); with a WAL present it
@@ -133,14 +152,18 @@ def read_audit_file(path: Path) -> list[AuditRow] | None:
             return None
         missing = [c.strip() for c in _BASE.split(",") if c.strip() not in columns]
         if missing:
-            raise InputError(None, "not an audit log: table screening_audit lacks "
-                             + ", ".join(missing), source=str(path))
+            raise InputError(
+                None,
+                "not an audit log: table screening_audit lacks " + ", ".join(missing),
+                source=str(path),
+            )
         select = _COLUMNS if "sig" in columns else _BASE + ", NULL"
         rows = connection.execute(f"SELECT {select} FROM screening_audit ORDER BY seq")
         return [_row(r) for r in rows]
     except sqlite3.DatabaseError as err:
-        raise InputError(None, f"not a readable SQLite database ({err})",
-                         source=str(path)) from None
+        raise InputError(
+            None, f"not a readable SQLite database ({err})", source=str(path)
+        ) from None
     finally:
         connection.close()
 

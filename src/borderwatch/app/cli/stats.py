@@ -91,7 +91,7 @@ def _encounters(db: Path) -> Encounters:
     if not db.is_file():
         raise InputError("--db", f"no case store at {db} (run `borderwatch demo` to make one)")
     from borderwatch.adapters.sqlite.audit import AuditLog
-    from borderwatch.cases.in_force import entered_facts
+    from borderwatch.cases.in_force import entered_by_case
 
     # The officer's facts in force (the audit log's latest entry per case) give citizenship
     # and demographic; a case no officer has entered counts as the field team opened it.
@@ -99,7 +99,7 @@ def _encounters(db: Path) -> Encounters:
         audit = AuditLog(db)
         try:
             return CaseStoreEncounters(
-                store, entered=lambda case_id: entered_facts(audit.records(case_id))
+                store, entered=entered_by_case(audit.latest_screenings())
             ).encounters()
         finally:
             audit.close()

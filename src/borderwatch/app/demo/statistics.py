@@ -21,7 +21,7 @@ from rich.console import Console
 from borderwatch.adapters.sqlite.audit import AuditLog
 from borderwatch.adapters.sqlite.cases import SqlCaseStore
 from borderwatch.app.cli.stats import print_table
-from borderwatch.cases.in_force import entered_facts
+from borderwatch.cases.in_force import entered_by_case
 from borderwatch.stats import (
     CaseStoreEncounters,
     DuckDbEngine,
@@ -56,7 +56,7 @@ def run_statistics_stage(
         audit = AuditLog(out / "borderwatch.db")
         try:  # citizenship and demographic from the officer's entry (cases/in_force.py)
             encounters = CaseStoreEncounters(
-                store, entered=lambda case_id: entered_facts(audit.records(case_id))
+                store, entered=entered_by_case(audit.latest_screenings())
             ).encounters()
         finally:
             audit.close()

@@ -286,7 +286,7 @@ def create_app(service: Service) -> FastAPI:
         for the responsible side; a partner gets only the publishable figures)."""
         # Citizenship and demographic come from the officer's facts in force, when the
         # service has an officers' desk (its audit log holds the entries).
-        entered = service.officers.entered if service.officers is not None else None
+        entered = service.officers.entered_all() if service.officers is not None else None
         return monthly_stats(service.cases, publishable=service.viewer.restricted(who),
                              entered=entered)
 

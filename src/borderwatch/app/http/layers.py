@@ -4,7 +4,7 @@ monthly statistics, as the API returns them."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pyproj import Geod
@@ -28,10 +28,16 @@ def map_layers(boundary: Boundary, places: Places) -> dict[str, Any]:
             "type": "Feature",
             "id": seg.segment_id,
             "geometry": {
-                "type": "LineString", "coordinates": [[lon, lat] for lat, lon in seg.coords]
+                "type": "LineString",
+                "coordinates": [[lon, lat] for lat, lon in seg.coords],
             },
-            "properties": {"layer": "boundary", "segment": seg.segment_id, "label": seg.name,
-                           "left": seg.left, "right": seg.right},
+            "properties": {
+                "layer": "boundary",
+                "segment": seg.segment_id,
+                "label": seg.name,
+                "left": seg.left,
+                "right": seg.right,
+            },
         }
         for seg in boundary.segments
     ]
@@ -44,8 +50,13 @@ def map_layers(boundary: Boundary, places: Places) -> dict[str, Any]:
         }
         for port in places.ports
     ]
-    return {"type": "FeatureCollection", "features": features, "simulated": False,
-            "source": boundary.source, "accuracy": boundary.accuracy}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "simulated": False,
+        "source": boundary.source,
+        "accuracy": boundary.accuracy,
+    }
 
 
 def coverage_ring(sensor: SensorSeen) -> list[list[float]] | None:
@@ -83,32 +94,46 @@ def sensor_features(
         point = {"type": "Point", "coordinates": [s.lon, s.lat]}
         ring = coverage_ring(s)
         geometry: dict[str, Any] = (
-            point if ring is None else
-            {"type": "GeometryCollection",
-             "geometries": [point, {"type": "Polygon", "coordinates": [ring]}]}
+            point
+            if ring is None
+            else {
+                "type": "GeometryCollection",
+                "geometries": [point, {"type": "Polygon", "coordinates": [ring]}],
+            }
         )
-        out.append({
-            "type": "Feature",
-            "id": s.sensor_id,
-            "geometry": geometry,
-            "properties": {"sensor_id": s.sensor_id, "last_seen": s.last_seen or None,
-                           "detections": s.detections, "simulated": s.simulated, **s.info},
-        })
+        out.append(
+            {
+                "type": "Feature",
+                "id": s.sensor_id,
+                "geometry": geometry,
+                "properties": {
+                    "sensor_id": s.sensor_id,
+                    "last_seen": s.last_seen or None,
+                    "detections": s.detections,
+                    "simulated": s.simulated,
+                    **s.info,
+                },
+            }
+        )
     return out
 
 
-def monthly_stats(cases: CaseStore, *, publishable: bool,
-                  entered: Callable[[str], Mapping[str, Any] | None] | None = None,
-                  ) -> dict[str, Any]:
+def monthly_stats(
+    cases: CaseStore,
+    *,
+    publishable: bool,
+    entered: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """People intercepted per local month (the month of the interception's local date)."""
     rows = CaseStoreEncounters(cases, entered=entered).encounters().rows()
     per_month = Counter(row.month for row in rows)
     months = [
-        {"month": month_label(m),
-         "count": (published(n) if publishable else n)}
+        {"month": month_label(m), "count": (published(n) if publishable else n)}
         for m, n in sorted(per_month.items())
     ]
-    return {"months": months, "publishable": publishable,
-            "simulated": any(row.simulated for row in rows), "total": None if publishable
-            else sum(per_month.values())}
-
+    return {
+        "months": months,
+        "publishable": publishable,
+        "simulated": any(row.simulated for row in rows),
+        "total": None if publishable else sum(per_month.values()),
+    }

@@ -24,9 +24,10 @@ from borderwatch.app.http.roles import may_screen, owns
 from borderwatch.app.runtime.officers import RECORD_MEDIA, OfficerDesk, screening_json
 from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound
-from borderwatch.domain import Case, InputError, Side
+from borderwatch.domain import Case, InputError
 from borderwatch.domain.access import Principal
 from borderwatch.domain.time import format_time, parse_time
+from borderwatch.geo import Boundary, Places
 from borderwatch.screening.decisions import DecisionConflict
 from borderwatch.screening.explain import summary
 from borderwatch.screening.returns import ReturnConflict
@@ -34,29 +35,25 @@ from borderwatch.screening.returns import ReturnConflict
 Lang = Literal["en", "fr"]
 
 
-def case_country(service: Service, case: Case) -> str:
+def case_country(places: Places, boundary: Boundary, case: Case) -> str:
     """The country where the case's people were met: the intercepting unit's own (a unit
     acts on its side; a point placed on or a metre past the line must not move a case
     the RCMP opened out of Canada); for a unit the service does not know, the side of
     the line, and on the line the side the people were going to."""
-    unit = next((r.unit for r in service.places.units
-                 if r.unit.unit_id == case.interception.unit_id), None)
+    i = case.interception
+    unit = places.unit(i.unit_id)
     if unit is not None:
         return unit.country
-    side = service.boundary.side(case.interception.lat, case.interception.lon)
-    if side is Side.ON_LINE:
-        return {"US": "CA", "CA": "US"}.get(case.from_country, "")
-    return "CA" if side is Side.NORTH else "US"
+    return boundary.country_at(i.lat, i.lon, case.from_country) or ""
 
 
 def may_read_case(service: Service, who: Principal, case: Case) -> bool:
     """The agency that intercepted (or its unit), or an agency that screens claims in the
     country where the people were met (roles.py ``may_screen``: CBSA in Canada)."""
-    unit_id = case.interception.unit_id
-    unit_agency = next((r.unit.agency for r in service.places.units
-                        if r.unit.unit_id == unit_id), None)
-    return (owns(who.agency, unit_id, unit_agency)
-            or may_screen(who.agency, case_country(service, case)))
+    unit = service.places.unit(case.interception.unit_id)
+    return owns(who.agency, case.interception.unit_id, unit.agency if unit else None) or may_screen(
+        who.agency, case_country(service.places, service.boundary, case)
+    )
 
 
 def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any) -> APIRouter:
@@ -81,14 +78,22 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
             case = None
         if case is None or not may_read_case(service, who, case):
             raise HTTPException(404, "no such case")
-        service.alerts.disclosures.record({
-            "time": format_time(datetime.now(UTC)), "kind": kind, "case_id": case_id,
-            "alert_id": f"{kind.replace('_', '-')}:{case_id}", "recipient": who.agency,
-            "agency": who.agency, "key_id": who.key_id, "role": who.role.value,
-            "channel": "api", "fields": fields,
-            "basis": "screening officer of an agency that owns or screens the case",
-            "simulated": case.simulated,
-        })
+        service.alerts.disclosures.record(
+            {
+                "time": format_time(datetime.now(UTC)),
+                "kind": kind,
+                "case_id": case_id,
+                "alert_id": f"{kind.replace('_', '-')}:{case_id}",
+                "recipient": who.agency,
+                "agency": who.agency,
+                "key_id": who.key_id,
+                "role": who.role.value,
+                "channel": "api",
+                "fields": fields,
+                "basis": "screening officer of an agency that owns or screens the case",
+                "simulated": case.simulated,
+            }
+        )
         return case
 
     def officer_id(who: Principal, officer: str | None) -> str:
@@ -104,10 +109,13 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         return desk().facts(case_id)
 
     @router.put("/v1/cases/{case_id}/facts")
-    def enter_facts(case_id: str, who: Decider,
-                    facts: Annotated[dict[str, Any], Body(embed=True)],
-                    officer: Annotated[str | None, Body(embed=True)] = None,
-                    lang: Annotated[Lang, Query()] = "en") -> dict[str, Any]:
+    def enter_facts(
+        case_id: str,
+        who: Decider,
+        facts: Annotated[dict[str, Any], Body(embed=True)],
+        officer: Annotated[str | None, Body(embed=True)] = None,
+        lang: Annotated[Lang, Query()] = "en",
+    ) -> dict[str, Any]:
         """Enter the facts of every person of the case (``facts``: the screening input,
         ``case.json``'s format; ``assumptions`` mark what is assumed); answers the
         engine's proposal and the questions still to ask, as ``/proposal``."""
@@ -129,8 +137,9 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         return answer
 
     @router.get("/v1/cases/{case_id}/proposal")
-    def proposal(case_id: str, who: CaseReader,
-                 lang: Annotated[Lang, Query()] = "en") -> dict[str, Any]:
+    def proposal(
+        case_id: str, who: CaseReader, lang: Annotated[Lang, Query()] = "en"
+    ) -> dict[str, Any]:
         """The engine's proposal per person on the facts in force, with its citations, and
         ``questions``: the facts still to establish, each a plain question (``lang``: en
         or fr) with the citations of the rules that need it. Decision support only."""
@@ -138,21 +147,31 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         return proposal_of(case_id, lang)
 
     @router.post("/v1/cases/{case_id}/people/{person_id}/decision")
-    def decide(case_id: str, person_id: str, who: Decider,
-               action: Annotated[Literal["confirm", "override"], Body(embed=True)],
-               reason: Annotated[str, Body(embed=True, max_length=4000)] = "",
-               outcome: Annotated[str | None, Body(embed=True)] = None,
-               replaces: Annotated[str | None, Body(embed=True)] = None,
-               officer: Annotated[str | None, Body(embed=True)] = None) -> dict[str, Any]:
+    def decide(
+        case_id: str,
+        person_id: str,
+        who: Decider,
+        action: Annotated[Literal["confirm", "override"], Body(embed=True)],
+        reason: Annotated[str, Body(embed=True, max_length=4000)] = "",
+        outcome: Annotated[str | None, Body(embed=True)] = None,
+        replaces: Annotated[str | None, Body(embed=True)] = None,
+        officer: Annotated[str | None, Body(embed=True)] = None,
+    ) -> dict[str, Any]:
         """Confirm the engine's outcome for the person, or ``override`` it with an
         ``outcome`` and a written ``reason``. A revision names the decision in force
         (``replaces``); 409 when it does not (someone decided since)."""
         owned(case_id, who, "decision_made", ["people"])
         with _unprocessable("body"):
             try:
-                made = desk().decide(case_id, person_id, action=action, reason=reason,
-                                     outcome=outcome, replaces=replaces,
-                                     officer_id=officer_id(who, officer))
+                made = desk().decide(
+                    case_id,
+                    person_id,
+                    action=action,
+                    reason=reason,
+                    outcome=outcome,
+                    replaces=replaces,
+                    officer_id=officer_id(who, officer),
+                )
             except DecisionConflict as err:
                 raise HTTPException(409, str(err)) from None
         return made.to_json()
@@ -164,13 +183,15 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         return desk().decisions(case_id)
 
     @router.post("/v1/cases/{case_id}/returns")
-    def record_return(case_id: str, who: Decider,
-                      port_of_entry: Annotated[str, Body(embed=True, max_length=200)],
-                      receiving_agency: Annotated[str, Body(embed=True, max_length=16)],
-                      people: Annotated[list[str], Body(embed=True, max_length=500)],
-                      time: Annotated[str | None, Body(embed=True)] = None,
-                      officer: Annotated[str | None, Body(embed=True)] = None
-                      ) -> dict[str, Any]:
+    def record_return(
+        case_id: str,
+        who: Decider,
+        port_of_entry: Annotated[str, Body(embed=True, max_length=200)],
+        receiving_agency: Annotated[str, Body(embed=True, max_length=16)],
+        people: Annotated[list[str], Body(embed=True, max_length=500)],
+        time: Annotated[str | None, Body(embed=True)] = None,
+        officer: Annotated[str | None, Body(embed=True)] = None,
+    ) -> dict[str, Any]:
         """Record the return of ``people`` to the US under the Agreement (each with a
         decision in force of ``ineligible``), at ``port_of_entry``, ``time`` (RFC 3339;
         default now) to ``receiving_agency``. Answers the record and the handoff notice as
@@ -180,9 +201,13 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
             at = parse_time(time, "time") if time is not None else desk().clock()
             try:
                 record, notice = desk().record_return(
-                    case_id, port_of_entry=port_of_entry, time=at,
-                    receiving_agency=receiving_agency, people=people,
-                    officer_id=officer_id(who, officer))
+                    case_id,
+                    port_of_entry=port_of_entry,
+                    time=at,
+                    receiving_agency=receiving_agency,
+                    people=people,
+                    officer_id=officer_id(who, officer),
+                )
             except ReturnConflict as err:
                 raise HTTPException(409, str(err)) from None
         return {"return": record.to_json(), "notice": notice}
@@ -191,15 +216,20 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
     def returns(case_id: str, who: CaseReader) -> dict[str, Any]:
         """The case's returns, in the order recorded."""
         case = owned(case_id, who, "returns_read", ["people"])
-        return {"case_id": case_id, "returns": desk().returns(case_id),
-                "simulated": case.simulated}
+        return {"case_id": case_id, "returns": desk().returns(case_id), "simulated": case.simulated}
 
-    @router.get("/v1/cases/{case_id}/people/{person_id}/record",
-                responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
-    def record(case_id: str, person_id: str, who: CaseReader,
-               lang: Annotated[Lang, Query()] = "en",
-               format: Annotated[Literal["html", "pdf"], Query()] = "html",
-               tz: Annotated[str, Query(max_length=64)] = "UTC") -> Response:
+    @router.get(
+        "/v1/cases/{case_id}/people/{person_id}/record",
+        responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+    )
+    def record(
+        case_id: str,
+        person_id: str,
+        who: CaseReader,
+        lang: Annotated[Lang, Query()] = "en",
+        format: Annotated[Literal["html", "pdf"], Query()] = "html",
+        tz: Annotated[str, Query(max_length=64)] = "UTC",
+    ) -> Response:
         """The person's printable decision record (``format`` html or pdf, ``lang`` en or
         fr, times in the IANA zone ``tz``): the person, the proposal with its citations,
         the decision and reason, the rule set, earlier records, removal deferrals."""
@@ -207,13 +237,24 @@ def officer_routes(service: Service, case_reader: Any, decider: Any, reader: Any
         try:
             ZoneInfo(tz)
         except (ValueError, ZoneInfoNotFoundError):
-            raise HTTPException(422, [{"loc": ["query", "tz"], "type": "value_error",
-                                       "msg": f"field tz: not a time zone: {tz!r}"}]) from None
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "loc": ["query", "tz"],
+                        "type": "value_error",
+                        "msg": f"field tz: not a time zone: {tz!r}",
+                    }
+                ],
+            ) from None
         with _unprocessable("path"):
             body = desk().record(case_id, person_id, lang=lang, form=format, tz=tz)
         name = f"{case_id}-{person_id}-{lang}.{format}"
-        return Response(body, media_type=RECORD_MEDIA[format],
-                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return Response(
+            body,
+            media_type=RECORD_MEDIA[format],
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
 
     @router.get("/v1/stats/decisions", tags=["statistics"])
     def decision_stats(who: Reader) -> dict[str, Any]:

@@ -18,16 +18,34 @@ STATIC = Path(__file__).with_name("static")
 VENDOR = STATIC / "vendor"
 INSTALL_HINT = "make web (or scripts/install-web.sh)"
 """The command that installs the front-end packages, as the pages name it."""
-SCRIPTS = ("i18n.js", "lang/dashboard.js", "dashboard.js", "map.js", "timeline.js",
-           "forms.js", "field.js", "officer.js", "notices.js", "stats.js", "lang/pages.js",
-           "lang/server.js")
+SCRIPTS = (
+    "i18n.js",
+    "lang/dashboard.js",
+    "dashboard.js",
+    "map.js",
+    "timeline.js",
+    "forms.js",
+    "pages.js",
+    "field.js",
+    "officer.js",
+    "notices.js",
+    "stats.js",
+    "lang/pages.js",
+    "lang/server.js",
+)
 """The pages' own scripts, served from ``static/`` at the root (the dashboard's strings in
 English and French in ``lang/dashboard.js``, the people's pages' in ``lang/pages.js``, what
 the server writes in ``lang/server.js``)."""
-PAGES = {"/field": "field.html", "/officer": "officer.html", "/notices": "notices.html",
-         "/stats": "stats.html"}
+PAGES = {
+    "/field": "field.html",
+    "/officer": "officer.html",
+    "/notices": "notices.html",
+    "/stats": "stats.html",
+}
 """The people's pages (docs/officers.md): the field team's report, the screening officer's
-desk, the partner's handoff notices, the decision statistics."""
+desk, the partner's handoff notices, the decision statistics. Each file holds its
+``<title>`` line, then its body; ``static/page.html`` is the frame around it (:func:`page_html`)."""
+FRAME = "page.html"
 SWAGGER = "/vendor/swagger-ui/"
 
 
@@ -42,8 +60,9 @@ def page_routes(*, openapi_url: str, title: str, basemap: Path | None) -> APIRou
 
     @router.get("/")
     def dashboard() -> HTMLResponse:
-        return HTMLResponse((STATIC / "dashboard.html").read_text("utf-8"),
-                            headers={"Cache-Control": "no-store"})
+        return HTMLResponse(
+            (STATIC / "dashboard.html").read_text("utf-8"), headers={"Cache-Control": "no-store"}
+        )
 
     for path, name in PAGES.items():
         router.add_api_route(path, _page(name), methods=["GET"])
@@ -52,8 +71,11 @@ def page_routes(*, openapi_url: str, title: str, basemap: Path | None) -> APIRou
 
     @router.get("/pages.css")
     def pages_css() -> Response:
-        return Response((STATIC / "pages.css").read_bytes(), media_type="text/css",
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            (STATIC / "pages.css").read_bytes(),
+            media_type="text/css",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @router.get("/vendor/{path:path}")
     def vendor(path: str) -> FileResponse:
@@ -70,12 +92,15 @@ def page_routes(*, openapi_url: str, title: str, basemap: Path | None) -> APIRou
             return HTMLResponse(
                 f"<!doctype html><title>{title} — API</title><p>The API documentation page "
                 f"needs Swagger UI, which is not installed: run <code>{INSTALL_HINT}</code>. "
-                f'The OpenAPI document is at <a href="{openapi_url}">{openapi_url}</a>.</p>')
+                f'The OpenAPI document is at <a href="{openapi_url}">{openapi_url}</a>.</p>'
+            )
         return get_swagger_ui_html(
-            openapi_url=openapi_url, title=f"{title} — API",
+            openapi_url=openapi_url,
+            title=f"{title} — API",
             swagger_js_url=f"{SWAGGER}swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER}favicon-32x32.png")
+            swagger_favicon_url=f"{SWAGGER}favicon-32x32.png",
+        )
 
     @router.get("/v1/basemap")
     def basemap_info() -> dict[str, object]:
@@ -83,27 +108,51 @@ def page_routes(*, openapi_url: str, title: str, basemap: Path | None) -> APIRou
         return {"basemap": "/basemap.pmtiles" if basemap is not None else None}
 
     if basemap is not None:
+
         @router.get("/basemap.pmtiles")
         def basemap_file() -> FileResponse:
             # The reader asks for byte ranges (the PMTiles header, then directories and
             # tiles); Starlette's FileResponse answers Range with 206 (docs/gotchas.md).
-            return FileResponse(basemap, media_type="application/vnd.pmtiles",
-                                headers={"Cache-Control": "max-age=3600"})
+            return FileResponse(
+                basemap,
+                media_type="application/vnd.pmtiles",
+                headers={"Cache-Control": "max-age=3600"},
+            )
 
     return router
 
 
 def _script(name: str) -> Callable[[], Response]:
     def serve() -> Response:
-        return Response((STATIC / name).read_bytes(), media_type="text/javascript",
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            (STATIC / name).read_bytes(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-store"},
+        )
+
     serve.__name__ = f"script_{name.replace('.', '_').replace('/', '_')}"
     return serve
 
 
+def page_html(name: str) -> str:
+    """A people's page: the shared frame (the head, the style, the scripts every page
+    loads) around the page's own file, then the page's script (``field.html``:
+    ``field.js``)."""
+    title, body = (STATIC / name).read_text("utf-8").split("\n", 1)
+    if not title.startswith("<title>"):
+        raise ValueError(f"static/{name} must open with its <title> line")
+    script = f'<script src="/{name.removesuffix(".html")}.js"></script>'
+    frame = (STATIC / FRAME).read_text("utf-8")
+    return (
+        frame.replace("<!--title-->", title)
+        .replace("<!--body-->\n", body)
+        .replace("<!--script-->", script)
+    )
+
+
 def _page(name: str) -> Callable[[], HTMLResponse]:
     def page() -> HTMLResponse:
-        return HTMLResponse((STATIC / name).read_text("utf-8"),
-                            headers={"Cache-Control": "no-store"})
+        return HTMLResponse(page_html(name), headers={"Cache-Control": "no-store"})
+
     page.__name__ = f"page_{name.replace('.', '_')}"
     return page

@@ -26,7 +26,7 @@ from typing import Any
 
 from borderwatch.alerts.gate import SharingGate
 from borderwatch.cases import case_to_json
-from borderwatch.cases.in_force import entered_facts
+from borderwatch.cases.in_force import entered_by_case, entered_facts
 from borderwatch.domain import AgencyUnit, Case, InputError
 from borderwatch.domain.lang import Lang, check_lang
 from borderwatch.domain.time import format_time, utc_now
@@ -92,8 +92,11 @@ class OfficerDesk:
         """The officer's latest entry for the case, or None before any (cases/in_force.py)."""
         return entered_facts(self.storage.audit.records(case_id))
 
-    def enter_facts(self, case_id: str, facts: dict[str, Any], officer_id: str
-                    ) -> ScreeningResult:
+    def entered_all(self) -> dict[str, dict[str, Any]]:
+        """The officer's latest entry of every case entered, by case id, in one read."""
+        return entered_by_case(self.storage.audit.latest_screenings())
+
+    def enter_facts(self, case_id: str, facts: dict[str, Any], officer_id: str) -> ScreeningResult:
         """Store the officer's facts for the whole case and screen them.
 
         ``facts`` is the screening input (``case.json``'s format; null is unknown) for the
@@ -105,13 +108,13 @@ class OfficerDesk:
         if not isinstance(officer_id, str) or not officer_id.strip():
             raise InputError("officer_id", "must name the officer", code="officer_required")
         if facts.get("case_id", case_id) != case_id:
-            raise InputError("case_id", f"must be {case_id!r} (the case entered), "
-                             f"got {facts.get('case_id')!r}")
+            raise InputError(
+                "case_id", f"must be {case_id!r} (the case entered), got {facts.get('case_id')!r}"
+            )
         entered = {**copy.deepcopy(facts), "case_id": case_id}
         # The case says whether it is simulated; the entry may repeat it, never change it.
         if entered.get("simulated", case.simulated) is not case.simulated:
-            raise InputError("simulated", f"must be {str(case.simulated).lower()}, as the "
-                             "case is")
+            raise InputError("simulated", f"must be {str(case.simulated).lower()}, as the case is")
         entered["simulated"] = case.simulated
         parsed = parse_case(entered)
         ids = [p.person_id for p in parsed.people]
@@ -141,17 +144,33 @@ class OfficerDesk:
         chosen: Lang = check_lang(lang)
         result = self.screening(case_id)
         return {
-            "case_id": case_id, "lang": chosen, "simulated": result.simulated,
-            "people": [{"id": p.person_id, "outcome": p.outcome,
-                        "questions": [q.to_json() for q in interview(p, chosen)]}
-                       for p in result.people],
+            "case_id": case_id,
+            "lang": chosen,
+            "simulated": result.simulated,
+            "people": [
+                {
+                    "id": p.person_id,
+                    "outcome": p.outcome,
+                    "questions": [q.to_json() for q in interview(p, chosen)],
+                }
+                for p in result.people
+            ],
         }
 
     # --- decisions -----------------------------------------------------------------------
 
-    def decide(self, case_id: str, person_id: str, *, action: str, officer_id: str,
-               reason: str = "", outcome: str | None = None, replaces: str | None = None,
-               extra: dict[str, Any] | None = None) -> OfficerDecision:
+    def decide(
+        self,
+        case_id: str,
+        person_id: str,
+        *,
+        action: str,
+        officer_id: str,
+        reason: str = "",
+        outcome: str | None = None,
+        replaces: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> OfficerDecision:
         """Record the officer's decision on the person's proposal (screening/decisions.py
         for the rules); the proposal is the engine's on the facts in force, written to the
         audit log first when no facts were entered. Raises ``InputError`` or
@@ -166,17 +185,34 @@ class OfficerDesk:
             if not any(r["kind"] == "screening" for r in storage.audit.records(case_id)):
                 storage.audit.record_screening(facts, result)
             made = decide(
-                decision_id=self.new_id(), case_id=case_id, person=person, action=action,
-                officer_id=officer_id, at=self.clock(), reason=reason, outcome=outcome,
-                replaces=replaces, current=storage.decisions.latest(case_id, person_id),
-                simulated=result.simulated, extra=extra)
+                decision_id=self.new_id(),
+                case_id=case_id,
+                person=person,
+                action=action,
+                officer_id=officer_id,
+                at=self.clock(),
+                reason=reason,
+                outcome=outcome,
+                replaces=replaces,
+                current=storage.decisions.latest(case_id, person_id),
+                simulated=result.simulated,
+                extra=extra,
+            )
             storage.decisions.append(made)
             storage.audit.record_decision(
-                case_id, person_id, made.officer_id, made.action, made.reason,
+                case_id,
+                person_id,
+                made.officer_id,
+                made.action,
+                made.reason,
                 outcome=made.outcome if made.action == "override" else None,
-                details={"decision_id": made.decision_id, "replaces": made.replaces,
-                         "rule_set": made.rule_set,
-                         "citations": list(made.proposal.citations)})
+                details={
+                    "decision_id": made.decision_id,
+                    "replaces": made.replaces,
+                    "rule_set": made.rule_set,
+                    "citations": list(made.proposal.citations),
+                },
+            )
         return made
 
     def decisions(self, case_id: str) -> dict[str, Any]:
@@ -186,9 +222,10 @@ class OfficerDesk:
         in_force = {d.person_id: d for d in history}
         return {
             "case_id": case_id,
-            "in_force": {p.person_id: (in_force[p.person_id].to_json()
-                                       if p.person_id in in_force else None)
-                         for p in case.people},
+            "in_force": {
+                p.person_id: (in_force[p.person_id].to_json() if p.person_id in in_force else None)
+                for p in case.people
+            },
             "history": [d.to_json() for d in history],
             "simulated": case.simulated,
         }
@@ -206,12 +243,19 @@ class OfficerDesk:
             raise InputError("person_id", f"{person_id} has no decision recorded yet")
         facts = self.facts(case_id)
         person = next(p for p in screen(facts).people if p.person_id == person_id)
-        return RecordInput(case=case, person_id=person_id, decision=history[-1],
-                           earlier=tuple(history[:-1]), removal=person.removal,
-                           law_date=person.law_date, facts=facts)
+        return RecordInput(
+            case=case,
+            person_id=person_id,
+            decision=history[-1],
+            earlier=tuple(history[:-1]),
+            removal=person.removal,
+            law_date=person.law_date,
+            facts=facts,
+        )
 
-    def record(self, case_id: str, person_id: str, *, lang: str = "en", form: str = "html",
-               tz: str = "UTC") -> bytes:
+    def record(
+        self, case_id: str, person_id: str, *, lang: str = "en", form: str = "html", tz: str = "UTC"
+    ) -> bytes:
         """The person's decision record as HTML or PDF bytes, in ``lang`` (en, fr), times
         shown in ``tz`` (an IANA zone)."""
         if form not in RECORD_FORMS:
@@ -221,9 +265,16 @@ class OfficerDesk:
 
     # --- the return and the handoff notice -----------------------------------------------
 
-    def record_return(self, case_id: str, *, port_of_entry: str, time: datetime,
-                      receiving_agency: str, officer_id: str, people: list[str]
-                      ) -> tuple[ReturnRecord, dict[str, Any]]:
+    def record_return(
+        self,
+        case_id: str,
+        *,
+        port_of_entry: str,
+        time: datetime,
+        receiving_agency: str,
+        officer_id: str,
+        people: list[str],
+    ) -> tuple[ReturnRecord, dict[str, Any]]:
         """Record the return and release its handoff notice to the receiving agency (the
         disclosure is logged in the same transaction). Returns the record and the notice
         as released. Raises ``InputError`` or ``ReturnConflict``; nothing is written then."""
@@ -233,12 +284,18 @@ class OfficerDesk:
             if not isinstance(people, list) or not all(isinstance(p, str) for p in people):
                 raise InputError("people", "must be a list of person ids")
             record = make_return(
-                return_id=self.new_id(), case_id=case_id, port_of_entry=port_of_entry,
-                time=time, receiving_agency=receiving_agency, officer_id=officer_id,
-                people=people, case_people=[p.person_id for p in case.people],
+                return_id=self.new_id(),
+                case_id=case_id,
+                port_of_entry=port_of_entry,
+                time=time,
+                receiving_agency=receiving_agency,
+                officer_id=officer_id,
+                people=people,
+                case_people=[p.person_id for p in case.people],
                 in_force={p: storage.decisions.latest(case_id, p) for p in people},
                 returned=[p for r in storage.returns.for_case(case_id) for p in r.people],
-                simulated=case.simulated)
+                simulated=case.simulated,
+            )
             storage.returns.append(record)
             notice = self.release_notice(record, HANDOFF_CHANNEL)
         return record, notice
@@ -248,15 +305,20 @@ class OfficerDesk:
         case = self.case(record.case_id)
         ages = {p.person_id: p.age for p in case.people}
         minors = sum(1 for p in record.people if (age := ages.get(p)) is not None and age < 18)
-        unit = AgencyUnit(record.receiving_agency, record.receiving_agency,
-                          record.receiving_agency, "")
-        return self.gate.release_notice(NOTICE_KIND, handoff_notice(record, minors=minors),
-                                        unit, channel)
+        unit = AgencyUnit(
+            record.receiving_agency, record.receiving_agency, record.receiving_agency, ""
+        )
+        return self.gate.release_notice(
+            NOTICE_KIND, handoff_notice(record, minors=minors), unit, channel
+        )
 
     def notices_for(self, agency: str, channel: str) -> list[dict[str, Any]]:
         """Every return notice whose receiving agency is ``agency``, as released to it."""
-        return [self.release_notice(r, channel) for r in self.storage.returns.all()
-                if r.receiving_agency == agency]
+        return [
+            self.release_notice(r, channel)
+            for r in self.storage.returns.all()
+            if r.receiving_agency == agency
+        ]
 
     # --- statistics ----------------------------------------------------------------------
 
@@ -273,17 +335,25 @@ class OfficerDesk:
             returned = {p for r in self.storage.returns.for_case(case_id) for p in r.people}
             for person in case.people:
                 decision = self.storage.decisions.latest(case_id, person.person_id)
-                rows.append(DecisionRow(
-                    month=month, outcome=decision.outcome if decision else UNDECIDED,
-                    exception=_exception_of(decision),
-                    returned=person.person_id in returned,
-                    simulated=case.simulated,
-                    child=bool(person.is_minor)))
-        times = [t.to_json().get("detection_to_interception_s")
-                 for t in self.storage.interventions.all()]
-        return {**decision_tables(rows, publishable=publishable),
-                "detection_to_interception": interception_times(
-                    [float(t) for t in times if t is not None])}
+                rows.append(
+                    DecisionRow(
+                        month=month,
+                        outcome=decision.outcome if decision else UNDECIDED,
+                        exception=_exception_of(decision),
+                        returned=person.person_id in returned,
+                        simulated=case.simulated,
+                        child=bool(person.is_minor),
+                    )
+                )
+        times = [
+            t.to_json().get("detection_to_interception_s") for t in self.storage.interventions.all()
+        ]
+        return {
+            **decision_tables(rows, publishable=publishable),
+            "detection_to_interception": interception_times(
+                [float(t) for t in times if t is not None]
+            ),
+        }
 
     def returns(self, case_id: str) -> list[dict[str, Any]]:
         self.case(case_id)
@@ -313,5 +383,6 @@ def _check_assumptions(assumptions: Any) -> None:
         for key in ("field", "value", "reason"):
             value = item.get(key)
             if not isinstance(value, str) or (key != "value" and not value.strip()):
-                raise InputError(f"{where}.{key}", "must be text" + (
-                    "" if key == "value" else " and not empty"))
+                raise InputError(
+                    f"{where}.{key}", "must be text" + ("" if key == "value" else " and not empty")
+                )

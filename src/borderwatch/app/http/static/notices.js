@@ -4,8 +4,6 @@
 "use strict";
 (function () {
   const F = window.BWForms, I = window.BWI18n, T = I.t, esc = F.esc;
-  const $ = (id) => document.getElementById(id);
-  let notices = [];
 
   function value(k, v) {
     if (typeof v === "number") return esc(I.num(v));
@@ -13,25 +11,10 @@
     if (typeof v === "boolean") return esc(T(v ? "a.yes" : "a.no"));
     return esc(typeof v === "string" ? v : JSON.stringify(v));
   }
-  function render() {
-    $("notices").innerHTML = notices.length ? notices.map((n, i) => `<section data-notice="${i}"><h2>${esc(T("not.notice", { n: I.num(i + 1) }))}</h2>
+  function render({ notices }) {
+    document.getElementById("notices").innerHTML = notices.length ? notices.map((n, i) => `<section data-notice="${i}"><h2>${esc(T("not.notice", { n: I.num(i + 1) }))}</h2>
       <table>${Object.entries(n).map(([k, v]) => `<tr data-key="${esc(k)}"><th>${esc(T("nf." + k) === "nf." + k ? k : T("nf." + k))}</th><td>${value(k, v)}</td></tr>`).join("")}</table></section>`).join("")
       : `<p class="small" data-none>${esc(T("not.none"))}</p>`;
   }
-  async function start() {
-    if (!F.key()) { F.login($("login"), start); return; }
-    let who;
-    try { who = await F.call("/v1/whoami"); } catch (e) { sessionStorage.removeItem("bw-key"); F.login($("login"), start); return; }
-    $("who").textContent = `${who.agency} · ${who.role}`;
-    $("app").hidden = false;
-    const r = await F.call("/v1/notices");
-    notices = r.notices;
-    if (r.simulated) $("sim").hidden = false;
-    render();
-    document.body.dataset.loaded = "true";
-  }
-  F.langSwitch($("langs"));
-  I.apply();
-  window.addEventListener("bw-lang", render);
-  start();
+  window.BWPage.read("/v1/notices", render);
 })();

@@ -5,8 +5,6 @@
 "use strict";
 (function () {
   const F = window.BWForms, I = window.BWI18n, T = I.t, esc = F.esc;
-  const $ = (id) => document.getElementById(id);
-  let data = null;
 
   const n = (v) => (v === null || v === undefined ? T("st.suppressed") : I.num(v));
   function minutes(s) { return s == null ? "—" : T("st.minutes", { n: I.num(s / 60, { maximumFractionDigits: 1 }) }); }
@@ -15,10 +13,9 @@
       `<tr>${cols.map(([, f, cls]) => `<td${cls ? ` class="${cls}"` : ""}>${f(r)}</td>`).join("")}</tr>`).join("")}</table>`
       : `<p class="small">${esc(T("st.none"))}</p>`;
   }
-  function render() {
-    if (!data) return;
-    const d = data, t = d.detection_to_interception || {};
-    $("stats").innerHTML = `<section><h2>${esc(T("st.totals"))}</h2><table>
+  function render(d) {
+    const t = d.detection_to_interception || {};
+    document.getElementById("stats").innerHTML = `<section><h2>${esc(T("st.totals"))}</h2><table>
         <tr data-stat="interceptions"><th>${esc(T("st.interceptions"))}</th><td class="n">${n(t.interceptions)}</td></tr>
         <tr data-stat="people"><th>${esc(T("st.people"))}</th><td class="n">${n(d.people)}</td></tr>
         <tr data-stat="children"><th>${esc(T("st.children"))}</th><td class="n">${n(d.children)}</td></tr>
@@ -30,19 +27,5 @@
       <section><h2>${esc(T("st.by_exception"))}</h2>${table(d.by_exception, [["st.month", (r) => esc(r.month)], ["st.exception", (r) => esc(r.exception === "not recorded" ? T("st.not_recorded") : r.exception)], ["st.count", (r) => n(r.count), "n"]])}</section>
       <section><h2>${esc(T("st.returns"))}</h2>${table(d.returned.months, [["st.month", (r) => esc(r.month)], ["st.count", (r) => n(r.count), "n"]])}</section>`;
   }
-  async function start() {
-    if (!F.key()) { F.login($("login"), start); return; }
-    let who;
-    try { who = await F.call("/v1/whoami"); } catch (e) { sessionStorage.removeItem("bw-key"); F.login($("login"), start); return; }
-    $("who").textContent = `${who.agency} · ${who.role}`;
-    $("app").hidden = false;
-    data = await F.call("/v1/stats/decisions");
-    if (data.simulated) $("sim").hidden = false;
-    render();
-    document.body.dataset.loaded = "true";
-  }
-  F.langSwitch($("langs"));
-  I.apply();
-  window.addEventListener("bw-lang", render);
-  start();
+  window.BWPage.read("/v1/stats/decisions", render);
 })();
