@@ -191,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     evidence: list[float] = []
     hidden_lat: list[float] = []
     visible_lat: list[float] = []
+    moment: list[tuple[float, float]] = []
+    """Crossings found after a gap: |estimated moment - true moment| and time_sigma_s."""
     for seed in args.seeds:
         stream, batches = _record(seed, args.hours, args.cache, boundary)
         incidents, log = _replay(boundary, batches)
@@ -247,6 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             tt = m.truth.time.timestamp()
             seen = stream.seen_after.get(m.truth.entity_id, np.inf)
             (hidden_lat if seen - tt > 10.0 else visible_lat).append(m.latency_s)
+            found = by_id[m.incident.incident_id]
+            if found.extra.get("unseen_s") is not None:
+                sigma = found.extra.get("time_sigma_s")
+                error = abs(found.time.timestamp() - tt)
+                moment.append((error, float(sigma) if isinstance(sigma, float | int) else 0.0))
             if m.latency_s <= args.slow:
                 continue
             inc = by_id[m.incident.incident_id]
@@ -277,6 +284,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  found, {name}: {len(values)}, latency from the true crossing p50/p95 "
                 f"{np.median(values):.1f}/{np.percentile(values, 95):.1f} s"
             )
+    if moment:
+        errors = np.array([e for e, _ in moment])
+        within = np.mean([e <= 2.0 * sd for e, sd in moment])
+        print(
+            f"  found after a gap across the line: {len(moment)}, estimated moment of crossing "
+            f"off by p50/p95 {np.median(errors):.1f}/{np.percentile(errors, 95):.1f} s, "
+            f"within 2 time_sigma_s on {within:.1%}"
+        )
     return 0
 
 
