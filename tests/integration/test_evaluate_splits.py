@@ -97,3 +97,6 @@ def test_the_field_seeds_are_disjoint() -> None:
     # held out means never tuned on: the two splits share no seed
     assert not set(FIELD_SEEDS["tuning"]) & set(FIELD_SEEDS["held-out"])
     assert not set(SUITE_SEEDS["tuning"]) & set(SUITE_SEEDS["held-out"])
+    # the diagnostic streams are traced and adjusted on: neither tuning nor held out
+    diagnostic = set(FIELD_SEEDS["diagnostic"])
+    assert not diagnostic & (set(FIELD_SEEDS["tuning"]) | set(FIELD_SEEDS["held-out"]))

@@ -74,11 +74,13 @@ def test_parts_of_a_group_crossing_at_one_place_and_moment_are_one_crossing() ->
     recent.observe(_batch(7, 1010 - T0, 0.0, -15.0))  # the first part is still tracked
     # 12 s later, 15 m along the line, by a part 45 m from the first now (a group in file,
     # split in two by the group layer): the same crossing.
-    assert recent.is_repeat(15.0, 0.0, 1012.0, -1, now=1012.0, here=(60.0, -10.0, 0.0, -1.0),
-                            born_s=900.0)
+    assert recent.is_repeat(
+        15.0, 0.0, 1012.0, -1, now=1012.0, here=(60.0, -10.0, 0.0, -1.0), born_s=900.0
+    )
     # 150 m along the line (another group beside it) is not.
-    assert not recent.is_repeat(150.0, 0.0, 1012.0, -1, now=1012.0,
-                                here=(150.0, -10.0, 0.0, -1.0), born_s=900.0)
+    assert not recent.is_repeat(
+        150.0, 0.0, 1012.0, -1, now=1012.0, here=(150.0, -10.0, 0.0, -1.0), born_s=900.0
+    )
 
 
 def test_a_part_lost_while_its_group_goes_on_elsewhere_is_not_a_lost_group() -> None:
@@ -113,7 +115,8 @@ def test_a_group_followed_through_a_gap_is_not_taken_for_a_restart_of_another(
     for t in range(100, 140):
         raised += watch.observe(_batch(3, t, e0 + 150.0, n0 - 120.0 + t, v_north=1.0))
     assert [(i.track_id, i.direction) for i in raised] == [
-        ("trk-000001", Direction.NORTHBOUND), ("trk-000002", Direction.NORTHBOUND)
+        ("trk-000001", Direction.NORTHBOUND),
+        ("trk-000002", Direction.NORTHBOUND),
     ]
 
 
@@ -135,3 +138,20 @@ def test_a_young_track_that_raised_its_own_crossing_keeps_it_when_it_settles(
     assert watch.continuity.seen[2].identity == 1  # it did settle into group 1
     assert rule.raised[1][2] == raised[0].incident_id  # the group's crossing is that one
     assert watch.observe(_batch(2, 94, e0, n0 - 11.0, v_north=-1.0)) == []
+
+
+def test_a_young_group_settles_on_the_member_that_counts_it() -> None:
+    # Group 1, nine people, followed south and lost at t = 30. Its first member out of
+    # the dead ground is tracked alone (a count of 1, a heading back north) and stays one;
+    # the member track beside it that counts the nine is the one that matches the lost
+    # group, and it takes the whole young group into group 1's chain.
+    continuity = GroupContinuity()
+    for t in range(30):
+        continuity.observe(_batch(1, t, 0.0, 100.0 - t, size=9))
+    identity, _ = continuity.observe(_batch(2, 90, 5.0, 10.0, v_north=+1.5, size=1))
+    assert int(identity[0]) == 2
+    identity, before = continuity.observe(_batch(3, 91, 8.0, 9.0, v_north=-1.0, size=9))
+    assert (int(identity[0]), int(before[0])) == (2, -1)  # beside track 2: joined it
+    identity, before = continuity.observe(_batch(3, 92, 8.0, 8.0, v_north=-1.0, size=9))
+    assert (int(identity[0]), int(before[0])) == (1, 1)
+    assert continuity.seen[2].identity == 1

@@ -30,7 +30,8 @@ heading off by a metre a second. So a track that started a group of its own is t
 again at each update for ``settle_s`` (against the groups lost before it began); found
 to continue one, it takes its identity from then on, with the tracks that joined it, and
 the crossing rule raises the crossing made in the gap on that update (measured on the
-field streams' tuning seeds: docs/accuracy.md).
+field streams' tuning seeds: docs/accuracy.md). The tracks that joined a young group are
+tested too: the first member out may stay a track of one while another counts the group.
 
 **Head count through a gap.** A track a few seconds old has seen a few members in a few
 scans: it undercounts (a fragment, or the first member out of the dead ground). A track
@@ -161,9 +162,7 @@ class GroupContinuity:
         carried: dict[int, tuple[int, int, int]] = {}
         chain_first: dict[int, float] = {}
         if fresh:
-            alive = [
-                seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s
-            ]
+            alive = [seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s]
             alive_at = np.array(
                 [
                     (a.time_s, a.east_m, a.north_m, a.velocity_east_ms, a.velocity_north_ms)
@@ -192,16 +191,31 @@ class GroupContinuity:
                     self.continued += 1
         self._settle(batch, identity, predecessor, carried, now, set(fresh))
         columns = zip(
-            batch.serial.tolist(), batch.slot.tolist(), batch.epoch_s.tolist(),
-            batch.east_m.tolist(), batch.north_m.tolist(), batch.velocity_east_ms.tolist(),
-            batch.velocity_north_ms.tolist(), batch.group_size.tolist(), strict=True,
+            batch.serial.tolist(),
+            batch.slot.tolist(),
+            batch.epoch_s.tolist(),
+            batch.east_m.tolist(),
+            batch.north_m.tolist(),
+            batch.velocity_east_ms.tolist(),
+            batch.velocity_north_ms.tolist(),
+            batch.group_size.tolist(),
+            strict=True,
         )
         for row, (serial, slot, t, e, nn, ve, vn, size) in enumerate(columns):
             seen = self.seen.get(serial)
             if seen is None:
                 seen = self.seen[serial] = Sighting(
-                    int(identity[row]), slot, t, e, nn, ve, vn, max(1, size), t,
-                    carried=carried.get(row), chain_first_s=chain_first.get(row, t),
+                    int(identity[row]),
+                    slot,
+                    t,
+                    e,
+                    nn,
+                    ve,
+                    vn,
+                    max(1, size),
+                    t,
+                    carried=carried.get(row),
+                    chain_first_s=chain_first.get(row, t),
                 )
             else:
                 seen.slot, seen.time_s, seen.east_m, seen.north_m = slot, t, e, nn
@@ -214,27 +228,31 @@ class GroupContinuity:
             self.seen = {k: v for k, v in self.seen.items() if now - v.time_s <= s.window_s}
         return identity, predecessor
 
-    def _settle(self, batch: TrackBatch, identity: IntArray, predecessor: IntArray,
-                carried: dict[int, tuple[int, int, int]], now: float, fresh: set[int]) -> None:
+    def _settle(
+        self,
+        batch: TrackBatch,
+        identity: IntArray,
+        predecessor: IntArray,
+        carried: dict[int, tuple[int, int, int]],
+        now: float,
+        fresh: set[int],
+    ) -> None:
         """Test again the young tracks that started a group of their own (``settle_s``):
         one found to continue a lost group takes its identity from now on, and so do the
         tracks that joined it meanwhile. Only groups lost before the young track began
         are candidates, as at its first sight."""
         s = self.settings
-        young = [
-            row for row in range(len(batch))
-            if row not in fresh
-            and (seen := self.seen.get(int(batch.serial[row]))) is not None
-            and seen.identity == int(batch.serial[row])
-            and seen.carried is None
-            and float(batch.epoch_s[row]) - seen.first_s <= s.settle_s
-        ]
+        young = [row for row in range(len(batch)) if row not in fresh and self._young(batch, row)]
         pool = self._lost(now, now) if young else {}
         for row in young:
+            if not self._young(batch, row):  # its chain continued a group on an earlier row
+                continue
             mine = self.seen[int(batch.serial[row])]
+            began = self.seen[mine.identity].first_s
             lost = {
-                serial: seen for serial, seen in pool.items()
-                if not seen.continued and s.lost_after_s <= mine.first_s - seen.time_s
+                serial: seen
+                for serial, seen in pool.items()
+                if not seen.continued and s.lost_after_s <= began - seen.time_s
             }
             found = self._continues(batch, row, lost) if lost else None
             if found is None:
@@ -251,6 +269,22 @@ class GroupContinuity:
                 if other.identity == before:
                     other.identity = int(identity[row])
                     other.chain_first_s = mine.chain_first_s
+
+    def _young(self, batch: TrackBatch, row: int) -> bool:
+        """Whether the track in ``row`` is of a young group that started on its own (not
+        continuing nor beside another), within ``settle_s`` of its first track: the first
+        track, or one that joined it. A member that joined may be the one that counts the
+        group (the first track out of the dead ground is a single member, and stays one)."""
+        seen = self.seen.get(int(batch.serial[row]))
+        if seen is None:
+            return False
+        first = self.seen.get(seen.identity)
+        return (
+            first is not None
+            and first.identity == seen.identity
+            and first.carried is None
+            and float(batch.epoch_s[row]) - first.first_s <= self.settings.settle_s
+        )
 
     def _lost(self, now: float, lost_by: float) -> dict[int, Sighting]:
         """The lost groups a new track may continue: not updated since ``lost_by`` -
@@ -273,8 +307,9 @@ class GroupContinuity:
             and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) <= s.max_speed_ms
         }
 
-    def _beside(self, batch: TrackBatch, row: int, alive: list[Sighting],
-                columns: np.ndarray) -> Sighting | None:
+    def _beside(
+        self, batch: TrackBatch, row: int, alive: list[Sighting], columns: np.ndarray
+    ) -> Sighting | None:
         """The tracked group (``alive``; ``columns``: their time, east, north, velocity
         east and north) that the new track in ``row`` walks with, if any: the nearest."""
         s = self.settings
@@ -309,16 +344,20 @@ class GroupContinuity:
                 math.hypot(ve, vn) >= 0.4
                 and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) >= 0.4
                 and ve * seen.velocity_east_ms + vn * seen.velocity_north_ms
-                < -0.5 * math.hypot(ve, vn) * math.hypot(seen.velocity_east_ms,
-                                                         seen.velocity_north_ms)
+                < -0.5
+                * math.hypot(ve, vn)
+                * math.hypot(seen.velocity_east_ms, seen.velocity_north_ms)
             ):
                 continue
             # Distance from the new track to the stretch the lost group could have walked.
             ae, an = seen.east_m, seen.north_m
             de, dn = seen.velocity_east_ms * dt, seen.velocity_north_ms * dt
             length2 = de * de + dn * dn
-            u = 0.0 if length2 == 0 else min(1.0, max(0.0, ((east - ae) * de + (north - an) * dn)
-                                                  / length2))
+            u = (
+                0.0
+                if length2 == 0
+                else min(1.0, max(0.0, ((east - ae) * de + (north - an) * dn) / length2))
+            )
             off = math.hypot(east - ae - u * de, north - an - u * dn)
             reach = s.reach_m + s.drift_ms * dt
             if off <= reach and (best is None or off / reach < best[0]):

@@ -35,6 +35,9 @@ inherits that group's side, its last position and the crossings it raised: a gro
 before the line and found after it raises its crossing (the path from where it was lost to
 where it was found met the line), and a crossing in the direction the group last crossed
 is the same crossing seen again, never raised twice (``continued_crossings`` counts them).
+A group seen back on its origin side within ``return_s`` of its crossing (a track of it
+the group layer split off, or its leader's estimate, wandering over the line) is not
+crossing back; after a gap, within ``merge_window_s``.
 As a last guard, two tracks not linked by continuity that cross in the same direction
 within ``merge_distance_m`` and ``merge_window_s`` make one incident, unless the first is
 still being tracked (then they are two groups).
@@ -87,6 +90,10 @@ class CrossingSettings:
     """... for this many consecutive updates."""
     merge_distance_m: float = 300.0
     merge_window_s: float = 180.0
+    return_s: float = 30.0
+    """A group seen back across within this long of raising its crossing is not crossing
+    back: the same group's estimate (a track of it the group layer split off, or its
+    leader's) wandering over the line. Found back after a gap, ``merge_window_s``."""
     along_speed_ms: float = 4.0
     along_angle_deg: float = 15.0
     """A track at least this fast (no one walks at 4 m/s) whose move from where it was
@@ -130,6 +137,7 @@ class CrossingRule:
         self.cross = np.full((0, 4), np.nan)  # east, north, time, direction(+1/-1)
         self.firm_pos = np.full((0, 2), np.nan)  # east, north where last firm
         self.cross_span = np.zeros(0)  # seconds between the estimates the path crossed
+        self.cross_start = np.zeros(0)  # ... and the time of the first of them
         self.cross_segment: dict[int, str] = {}
         self.suppressed_animal_crossings = 0
         self.continued_crossings = 0
@@ -171,6 +179,7 @@ class CrossingRule:
             self.cross = extend_rows(self.cross, size, np.nan)
             self.firm_pos = extend_rows(self.firm_pos, size, np.nan)
             self.cross_span = extend_rows(self.cross_span, size, 0.0)
+            self.cross_start = extend_rows(self.cross_start, size, 0.0)
         self._inherit_late(batch, geometry, fresh, size)
         if len(fresh) == 0:
             return batch.slot
@@ -201,6 +210,7 @@ class CrossingRule:
         self.cross[slots] = np.nan
         self.firm_pos[slots] = np.nan
         self.cross_span[slots] = 0.0
+        self.cross_start[slots] = 0.0
         for row, state in inherit.items():
             slot = int(batch.slot[row])
             self.firm_side[slot], self.last_sign[slot] = state[0], state[1]
@@ -210,8 +220,9 @@ class CrossingRule:
             self.cross_segment[slot] = state[9]
         return batch.slot
 
-    def _inherit_late(self, batch: TrackBatch, geometry: BatchGeometry,
-                      fresh: np.ndarray, size: int) -> None:
+    def _inherit_late(
+        self, batch: TrackBatch, geometry: BatchGeometry, fresh: np.ndarray, size: int
+    ) -> None:
         """A young track found to continue a lost group after its first update
         (``ContinuitySettings.settle_s``) takes the group's side and last position now, so
         that this update's side test raises the crossing made in the gap (its point where
@@ -279,6 +290,7 @@ class CrossingRule:
             t0, t1 = float(self.last_pos[slot, 2]), float(batch.epoch_s[row])
             self.cross[slot] = (east, north, t0 + fraction * (t1 - t0), float(sign[row]))
             self.cross_span[slot] = t1 - t0
+            self.cross_start[slot] = t0
             self.cross_segment[slot] = segment
         on_side = sign != 0
         self.last_sign[slots[on_side]] = sign[on_side]
@@ -317,7 +329,10 @@ class CrossingRule:
                 self.suppressed_animal_crossings += 1
                 continue
             if self._along_the_line(
-                geometry, row, firm_before[row], (float(lead_east[row]), float(lead_north[row])),
+                geometry,
+                row,
+                firm_before[row],
+                (float(lead_east[row]), float(lead_north[row])),
                 float(signed[row]),
             ):
                 self.along_the_line += 1
@@ -330,10 +345,8 @@ class CrossingRule:
                 self.continued_crossings += 1
                 self._note_update(last[2], batch, row, now)
                 continue
-            if (
-                last is not None
-                and was_inherited[row]
-                and now - last[1] <= s.merge_window_s
+            if last is not None and now - last[1] <= (
+                s.merge_window_s if was_inherited[row] else s.return_s
             ):
                 # Found back on the side it had just crossed from, after a gap (the crossing
                 # was raised early, or it turned back unseen): not a crossing of its own;
@@ -353,9 +366,11 @@ class CrossingRule:
                 )
                 time_s = now
                 unseen = 0.0
+                gap = (now, now)
             else:
                 segment = self.cross_segment[slot]
                 unseen = float(self.cross_span[slot])
+                gap = (float(self.cross_start[slot]), float(self.cross_start[slot]) + unseen)
             here = (
                 float(batch.east_m[row]),
                 float(batch.north_m[row]),
@@ -370,9 +385,9 @@ class CrossingRule:
                 now=now,
                 here=here,
                 born_s=(
-                    np.inf if geometry.first_seen_s is None
-                    else float(geometry.first_seen_s[row])
+                    np.inf if geometry.first_seen_s is None else float(geometry.first_seen_s[row])
                 ),
+                gap=gap,
             ):
                 self.raised[group] = (int(firm[row]), now, "")
                 continue
@@ -407,17 +422,21 @@ class CrossingRule:
                 int(batch.serial[row]),
                 now=now,
                 here=here,
+                gap=gap,
             )
             incidents.append(incident)
         if len(self.raised) > 1024:
-            self.raised = {
-                k: v for k, v in self.raised.items() if now_of(batch) - v[1] <= 86_400.0
-            }
+            self.raised = {k: v for k, v in self.raised.items() if now_of(batch) - v[1] <= 86_400.0}
         return incidents
 
-
-    def _along_the_line(self, geometry: BatchGeometry, row: int, before: np.ndarray,
-                        here: tuple[float, float], signed: float) -> bool:
+    def _along_the_line(
+        self,
+        geometry: BatchGeometry,
+        row: int,
+        before: np.ndarray,
+        here: tuple[float, float],
+        signed: float,
+    ) -> bool:
         """Whether the track in ``row``, now firmly across at ``here``, drove along the
         line rather than across it since it was last firmly on the other side
         (``before``; NaN: not known, e.g. inherited from a lost group)."""
@@ -450,15 +469,14 @@ class CrossingRule:
         north = batch.north_m + front * batch.velocity_north_ms / speed
         signed, _ = self.boundary.signed_distance_local(east, north)
         sigma = np.where(
-            front > 0, np.maximum(batch.front_sigma_m, batch.position_sigma_m),
+            front > 0,
+            np.maximum(batch.front_sigma_m, batch.position_sigma_m),
             batch.position_sigma_m,
         )
         return east, north, signed, sigma
 
     def _note_update(self, incident_id: str, batch: TrackBatch, row: int, now: float) -> None:
-        self.updates.append(
-            CrossingUpdate(incident_id, track_id(int(batch.serial[row])), now)
-        )
+        self.updates.append(CrossingUpdate(incident_id, track_id(int(batch.serial[row])), now))
         if len(self.updates) > 1000:
             del self.updates[:-1000]
 

@@ -24,6 +24,7 @@ from borderwatch.sim.crossing_suite import (
     score,
 )
 from borderwatch.sim.field_streams import (
+    DIAGNOSTIC_SEEDS,
     HELD_OUT_SEEDS,
     TUNING_SEEDS,
     FieldStream,
@@ -42,7 +43,8 @@ from borderwatch.watch import (
 
 SUITE_SEEDS = {"tuning": (1, 2), "held-out": (31, 32)}
 """Crossing suite seeds: 1 and 2 are the metrics baseline's, long used in development."""
-FIELD_SEEDS = {"tuning": TUNING_SEEDS, "held-out": HELD_OUT_SEEDS}
+FIELD_SEEDS = {"tuning": TUNING_SEEDS, "held-out": HELD_OUT_SEEDS, "diagnostic": DIAGNOSTIC_SEEDS}
+"""Field stream seeds; "diagnostic" has no suite counterpart (bench/diagnose_field.py)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,9 @@ class SplitFigures:
         return float(np.percentile(values, q)) if values else float("nan")
 
 
-def _add(scores: list[SuiteScore], generator: str, split: str,
-         seeds: tuple[int, ...]) -> SplitFigures:
+def _add(
+    scores: list[SuiteScore], generator: str, split: str, seeds: tuple[int, ...]
+) -> SplitFigures:
     crossings = sum(s.crossings for s in scores)
     return SplitFigures(
         generator=generator,
@@ -133,7 +136,7 @@ def measure_split(
     boundary = Boundary.bundled()
     table = SUITE_SEEDS if generator == "suite" else FIELD_SEEDS
     if split not in table:
-        raise ValueError(f"split must be tuning or held-out, got {split!r}")
+        raise ValueError(f"split must be one of {sorted(table)}, got {split!r}")
     seeds = tuple(table[split])
     scores = []
     for seed in seeds:
@@ -237,7 +240,7 @@ def recorded_streams(split: str, *, hours: float = 1.0) -> list[tuple[Stream, li
     boundary = Boundary.bundled()
     out: list[tuple[Stream, list[TrackBatch]]] = []
     streams: list[Stream] = [
-        generate(CrossingSuiteSpec(hours=hours, seed=seed)) for seed in SUITE_SEEDS[split]
+        generate(CrossingSuiteSpec(hours=hours, seed=seed)) for seed in SUITE_SEEDS.get(split, ())
     ] + [
         generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
         for seed in FIELD_SEEDS[split]
