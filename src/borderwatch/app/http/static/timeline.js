@@ -37,6 +37,9 @@
   const replayPaces = () => !!T.replay && T.replay.state !== "done";
   const playSpeed = () => (replayPaces() ? T.replay.speed : Number($("pb-speed").value) || SPEEDS[1]);
 
+  // Written only when it changed: a playback redraws twice a second, and a button whose
+  // text is replaced under the pointer need not be.
+  function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
   function showTime() {
     const past = dash().state.past, play = T.play, live = liveEpoch();
     let text = t("tl.live");
@@ -44,12 +47,13 @@
       const at = past ? Date.parse(past.at) / 1000 : play.at;  // what the map shows
       text = t(play.paused ? "pb.paused" : "pb.playing", { time: clock(at), live: live == null ? "—" : clock(live) });
     } else if (past) text = t("tl.past", { time: I18N.date(past.at) });
-    $("tl-time").textContent = text;
+    setText($("tl-time"), text);
+    $("tl-time").title = text;  // in full, where the bar cuts it short
     $("tl-time").setAttribute("aria-live", play && !play.paused ? "off" : "polite");  // not twice a second
     $("tl-live").setAttribute("aria-pressed", String(!past));
     document.body.classList.toggle("past", !!past);
     document.body.classList.toggle("playback", !!play);
-    $("tl-play").textContent = t(play ? (play.paused ? "pb.resume" : "pb.pause") : "pb.play");
+    setText($("tl-play"), t(play ? (play.paused ? "pb.resume" : "pb.pause") : "pb.play"));
     $("tl-play").disabled = !play && !past;
     $("tl-play").setAttribute("aria-pressed", String(!!play && !play.paused));
     $("pb-speed").hidden = replayPaces();
@@ -64,7 +68,7 @@
     slider.min = String(Math.floor(T.span[0])); slider.max = String(Math.ceil(T.span[1]));
     slider.disabled = false;
     if (!past) slider.value = slider.max;  // live: the slider's end follows now
-    $("tl-start").textContent = I18N.date(T.span[0]);
+    $("tl-start").textContent = $("tl-start").title = I18N.date(T.span[0]);
   }
 
   // The picture at a moment; answers that come back out of order are dropped.
