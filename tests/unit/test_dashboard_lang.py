@@ -13,13 +13,19 @@ PAGE_FILES = ("dashboard.html", "dashboard.js", "map.js", "timeline.js")
 
 
 def strings(lang: str) -> dict[str, str]:
+    """The language's strings from every ``BWI18n.add`` block of the file (a feature may
+    bring its strings in a block of its own)."""
     text = LANG.read_text("utf-8")
-    block = re.search(rf"^  {lang}: \{{\n(.*?)^  \}},$", text, re.S | re.M)
-    assert block is not None, f"no {lang} block in {LANG.name}"
-    pairs = re.findall(r'^    "([^"]+)": "((?:[^"\\]|\\.)*)",$', block.group(1), re.M)
-    lines = [line for line in block.group(1).splitlines() if line.strip()]
-    assert len(pairs) == len(lines), "a line the test cannot read: one string a line"
-    return dict(pairs)
+    blocks = re.findall(rf"^  {lang}: \{{\n(.*?)^  \}},$", text, re.S | re.M)
+    assert blocks, f"no {lang} block in {LANG.name}"
+    found: dict[str, str] = {}
+    for block in blocks:
+        pairs = re.findall(r'^    "([^"]+)": "((?:[^"\\]|\\.)*)",$', block, re.M)
+        lines = [line for line in block.splitlines() if line.strip()]
+        assert len(pairs) == len(lines), "a line the test cannot read: one string a line"
+        assert not set(found) & {k for k, _ in pairs}, "a key given twice"
+        found.update(pairs)
+    return found
 
 
 def test_every_english_string_has_a_french_one() -> None:
