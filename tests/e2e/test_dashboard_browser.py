@@ -555,6 +555,10 @@ def check_in_french(page: Page) -> None:
     assert nav == "Terrain · Examen · Avis · Statistiques", nav
     text = page.evaluate("document.querySelector('#incidents').textContent")
     assert "FRANCHISSEMENT" in text and "vers le nord" in text, text
+    # What the server wrote, in French too: the risk reasons and the intercept's assumption.
+    assert "froid extrême : " in text and "enfants dans le groupe : " in text, text
+    plan = page.evaluate("document.querySelector('#intercept').textContent")
+    assert re.search(r"ligne droite de l’unité|par la route là où", plan), plan
     x, y = page.evaluate(
         "(() => { const r = document.querySelector('#map')"
         ".getBoundingClientRect(); return [r.left + r.width / 2,"

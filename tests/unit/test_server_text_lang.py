@@ -17,7 +17,9 @@ import pytest
 from tests.unit.test_dashboard_lang import strings as dashboard_strings
 
 from borderwatch.alerts.lifecycle import Status
+from borderwatch.alerts.sharing import PERSONAL_FIELDS
 from borderwatch.app.http.pages import STATIC
+from borderwatch.app.http.roles import scrub
 from borderwatch.domain import IncidentType, Kind, Severity
 from borderwatch.domain.access import Role
 from borderwatch.domain.errors import REASON_PARAMS, InputError
@@ -105,6 +107,17 @@ def test_a_code_outside_the_catalogue_is_refused_where_it_is_made() -> None:
         InputError("age", "too cold", code="too_cold")
     with pytest.raises(ValueError, match="expected values"):
         InputError("people", "at most 200", code="people_max")
+
+
+def test_the_values_a_page_needs_survive_the_views_scrub() -> None:
+    """The operators' views drop every key named after a personal field at any depth
+    (app/http/roles.py ``scrub``): a reason's value so named never reaches the page, which
+    then writes the English (the dashboard's browser test found ``children`` so lost)."""
+    reason = RiskReason("children", "children in group: 4", 3, (("count", 4),))
+    risk = {"reasons": [{"code": reason.code, "params": dict(reason.params)}]}
+    assert scrub(risk) == risk
+    for code, names in RISK_REASON_PARAMS.items():  # a 422 goes to its sender, unscrubbed
+        assert not set(names) & PERSONAL_FIELDS, code
 
 
 def _node(script: str) -> Any:

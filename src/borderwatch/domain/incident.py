@@ -37,13 +37,15 @@ RISK_REASON_PARAMS: dict[str, tuple[str, ...]] = {
     "night": ("sun_below_deg",),
     "snow": (),
     "ages_unknown": (),
-    "children": ("children",),
+    "children": ("count",),
     "large_group": ("group_size",),
 }
 """Every reason code and the numbers it carries. A page writes the reason in its own
 language from the code and these numbers (static/lang/server.js has each code in English
 and French); ``text`` stays English for older readers. ``wind_chill_c`` is None when the
-wind does not make it feel colder."""
+wind does not make it feel colder. No value is named after a personal field
+(alerts/sharing.py ``PERSONAL_FIELDS``): the views scrub such keys at any depth, and the
+page would fall back to the English (``children`` is ``count``)."""
 
 
 @dataclass(frozen=True, slots=True)

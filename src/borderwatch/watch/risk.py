@@ -128,7 +128,7 @@ class RiskModel:
         elif children > 0:
             reasons.append(
                 RiskReason(
-                    "children", f"children in group: {children}", 3, (("children", children),)
+                    "children", f"children in group: {children}", 3, (("count", children),)
                 )
             )
         if group_size >= 5:
