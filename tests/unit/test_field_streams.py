@@ -41,7 +41,8 @@ def test_a_stream_is_seeded_simulated_and_varied() -> None:
 
 
 def test_an_unknown_split_or_generator_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="split must be tuning or held-out, got 'test'"):
+    refused = r"split must be one of \['diagnostic', 'held-out', 'tuning'\], got 'test'"
+    with pytest.raises(ValueError, match=refused):
         measure_split("field", "test")
     with pytest.raises(ValueError, match="generator must be suite or field, got 'fields'"):
         measure_split("fields", "tuning")
