@@ -13,7 +13,7 @@ from tests.pg_fixtures import postgres_server, postgres_url  # noqa: F401
 
 from borderwatch.adapters.audit.checkpoints import CheckpointFile
 from borderwatch.adapters.audit.keys import CHECKPOINTS, init_key_dir, load_check, load_seal
-from borderwatch.adapters.postgres.audit import _COLUMNS
+from borderwatch.adapters.audit.rows import COLUMNS as _COLUMNS
 from borderwatch.adapters.postgres.storage import PostgresStorage
 from borderwatch.screening import screen
 from borderwatch.screening.audit_chain import AuditRow

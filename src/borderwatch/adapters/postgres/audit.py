@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from borderwatch.adapters.audit.rows import COLUMNS, LATEST_SCREENINGS, row_from, row_values
 from borderwatch.adapters.postgres.database import ADVISORY_NAMESPACE, AUDIT_LOCK, Database
-from borderwatch.adapters.sqlite.audit import LATEST_SCREENINGS
 from borderwatch.domain.time import utc_now
 from borderwatch.screening.audit_chain import AuditRow
 from borderwatch.screening.audit_log import ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
-
-_COLUMNS = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash, sig"
 
 
 class PostgresAuditLog(ChainedAuditLog):
@@ -41,22 +38,22 @@ class PostgresAuditLog(ChainedAuditLog):
         return self.db.in_transaction
 
     def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
-        first = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
-        last = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
-        return (_row(first[0]) if first else None, _row(last[0]) if last else None)
+        first = self.db.execute(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
+        last = self.db.execute(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        return (row_from(first[0]) if first else None, row_from(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
         if case_id is None:
-            rows = self.db.execute(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq")
+            rows = self.db.execute(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq")
         else:
             rows = self.db.execute(
-                f"SELECT {_COLUMNS} FROM screening_audit WHERE case_id = %s ORDER BY seq",
+                f"SELECT {COLUMNS} FROM screening_audit WHERE case_id = %s ORDER BY seq",
                 (case_id,),
             )
-        return [_row(r) for r in rows]
+        return [row_from(r) for r in rows]
 
     def _latest_screening_rows(self) -> list[AuditRow]:
-        return [_row(r) for r in self.db.execute(LATEST_SCREENINGS)]
+        return [row_from(r) for r in self.db.execute(LATEST_SCREENINGS)]
 
     def _append_row(self, make: Callable[[AuditRow | None], AuditRow]) -> None:
         with self.db.transaction() as connection:
@@ -65,37 +62,11 @@ class PostgresAuditLog(ChainedAuditLog):
                 "SELECT pg_advisory_xact_lock(%s, %s)", (ADVISORY_NAMESPACE, AUDIT_LOCK)
             )
             last = connection.execute(
-                f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1"
+                f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1"
             ).fetchone()
-            row = make(None if last is None else _row(last))
+            row = make(None if last is None else row_from(last))
             connection.execute(
-                f"INSERT INTO screening_audit ({_COLUMNS})"
+                f"INSERT INTO screening_audit ({COLUMNS})"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    row.seq,
-                    row.record_id,
-                    row.kind,
-                    row.case_id,
-                    row.person_id,
-                    row.created_at,
-                    row.body,
-                    row.prev_hash,
-                    row.hash,
-                    row.sig,
-                ),
+                row_values(row),
             )
-
-
-def _row(r: tuple[Any, ...]) -> AuditRow:
-    return AuditRow(
-        seq=int(r[0]),
-        record_id=str(r[1]),
-        kind=str(r[2]),
-        case_id=str(r[3]),
-        person_id=None if r[4] is None else str(r[4]),
-        created_at=str(r[5]),
-        body=str(r[6]),
-        prev_hash=str(r[7]),
-        hash=str(r[8]),
-        sig=None if r[9] is None else str(r[9]),
-    )

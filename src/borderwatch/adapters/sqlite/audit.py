@@ -13,8 +13,14 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from borderwatch.adapters.audit.rows import (
+    BASE_COLUMNS,
+    COLUMNS,
+    LATEST_SCREENINGS,
+    row_from,
+    row_values,
+)
 from borderwatch.adapters.sqlite.database import Database
 from borderwatch.domain import InputError
 from borderwatch.domain.time import utc_now
@@ -22,7 +28,7 @@ from borderwatch.screening.audit_chain import GENESIS, AuditRow, chain_hash
 from borderwatch.screening.audit_log import DECISIONS, ChainedAuditLog
 from borderwatch.screening.audit_proof import AuditSeal
 
-__all__ = ["DECISIONS", "GENESIS", "LATEST_SCREENINGS", "AuditLog", "chain_hash", "read_audit_file"]
+__all__ = ["DECISIONS", "GENESIS", "AuditLog", "chain_hash", "read_audit_file"]
 
 # The same table as files written before (by SQLAlchemy) hold, so they open as they are;
 # the DDL is PostgreSQL's too. ``sig`` came later: older files get it added, empty.
@@ -43,13 +49,6 @@ CREATE TABLE IF NOT EXISTS screening_audit (
 );
 CREATE INDEX IF NOT EXISTS ix_screening_audit_case_id ON screening_audit (case_id);
 """
-_BASE = "seq, record_id, kind, case_id, person_id, created_at, body, prev_hash, hash"
-_COLUMNS = _BASE + ", sig"
-LATEST_SCREENINGS = f"""
-SELECT {_COLUMNS} FROM screening_audit WHERE seq IN (
-    SELECT MAX(seq) FROM screening_audit WHERE kind = 'screening' GROUP BY case_id
-) ORDER BY seq"""
-"""The latest screening of each case; PostgreSQL's adapter asks the same."""
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html)."""
 
@@ -82,43 +81,32 @@ class AuditLog(ChainedAuditLog):
         return self.db.in_transaction
 
     def _ends(self) -> tuple[AuditRow | None, AuditRow | None]:
-        first = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
-        last = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
-        return (_row(first[0]) if first else None, _row(last[0]) if last else None)
+        first = self.db.read(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq LIMIT 1")
+        last = self.db.read(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1")
+        return (row_from(first[0]) if first else None, row_from(last[0]) if last else None)
 
     def _rows(self, case_id: str | None) -> list[AuditRow]:
         if case_id is None:
-            rows = self.db.read(f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq")
+            rows = self.db.read(f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq")
         else:
             rows = self.db.read(
-                f"SELECT {_COLUMNS} FROM screening_audit WHERE case_id = ? ORDER BY seq",
+                f"SELECT {COLUMNS} FROM screening_audit WHERE case_id = ? ORDER BY seq",
                 (case_id,),
             )
-        return [_row(r) for r in rows]
+        return [row_from(r) for r in rows]
 
     def _latest_screening_rows(self) -> list[AuditRow]:
-        return [_row(r) for r in self.db.read(LATEST_SCREENINGS)]
+        return [row_from(r) for r in self.db.read(LATEST_SCREENINGS)]
 
     def _append_row(self, make: Callable[[AuditRow | None], AuditRow]) -> None:
         with self.db.transaction():
             last = self.db.execute(
-                f"SELECT {_COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1"
+                f"SELECT {COLUMNS} FROM screening_audit ORDER BY seq DESC LIMIT 1"
             )
-            row = make(_row(last[0]) if last else None)
+            row = make(row_from(last[0]) if last else None)
             self.db.execute(
-                f"INSERT INTO screening_audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    row.seq,
-                    row.record_id,
-                    row.kind,
-                    row.case_id,
-                    row.person_id,
-                    row.created_at,
-                    row.body,
-                    row.prev_hash,
-                    row.hash,
-                    row.sig,
-                ),
+                f"INSERT INTO screening_audit ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row_values(row),
             )
 
 
@@ -150,44 +138,19 @@ def read_audit_file(path: Path) -> list[AuditRow] | None:
         columns = {r[1] for r in connection.execute("PRAGMA table_info(screening_audit)")}
         if not columns:
             return None
-        missing = [c.strip() for c in _BASE.split(",") if c.strip() not in columns]
+        missing = [c.strip() for c in BASE_COLUMNS.split(",") if c.strip() not in columns]
         if missing:
             raise InputError(
                 None,
                 "not an audit log: table screening_audit lacks " + ", ".join(missing),
                 source=str(path),
             )
-        select = _COLUMNS if "sig" in columns else _BASE + ", NULL"
+        select = COLUMNS if "sig" in columns else BASE_COLUMNS + ", NULL"
         rows = connection.execute(f"SELECT {select} FROM screening_audit ORDER BY seq")
-        return [_row(r) for r in rows]
+        return [row_from(r) for r in rows]
     except sqlite3.DatabaseError as err:
         raise InputError(
             None, f"not a readable SQLite database ({err})", source=str(path)
         ) from None
     finally:
         connection.close()
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _row(r: tuple[Any, ...]) -> AuditRow:
-    # Tolerant of what an editor of the file may have put in a column: the chain check
-    # then reports the record instead of the reader failing.
-    try:
-        seq = int(r[0])
-    except (TypeError, ValueError):
-        seq = -1
-    return AuditRow(
-        seq=seq,
-        record_id=_text(r[1]),
-        kind=_text(r[2]),
-        case_id=_text(r[3]),
-        person_id=None if r[4] is None else _text(r[4]),
-        created_at=_text(r[5]),
-        body=_text(r[6]),
-        prev_hash=_text(r[7]),
-        hash=_text(r[8]),
-        sig=None if r[9] is None else _text(r[9]),
-    )

@@ -9,6 +9,14 @@
   const F = window.BWForms, I = window.BWI18n, T = I.t, esc = F.esc;
   const $ = (id) => document.getElementById(id);
   const OUTCOMES = ["ineligible", "exception", "eligible_either_way", "not_applicable", "needs_information", "no_claim"];
+  // A removal note's three states (screening/removal.py): on a list, not on one, or
+  // partly on one (deferred: null), which holds for some regions only, so never "no deferral".
+  const deferralText = (n) => {
+    const p = window.BWServerText.programme(n.programme);
+    if (n.deferred === true) return T("off.deferred", { c: n.country, p });
+    if (n.deferred === null) return T("off.partly_deferred", { c: n.country, p });
+    return T("off.not_deferred", { c: n.country });
+  };
   const RELATIONS = ["mother", "father", "legal_guardian", "child", "spouse", "common_law_partner", "sister", "brother",
                      "aunt", "uncle", "niece", "nephew", "grandmother", "grandfather", "grandchild"];
   const DOCUMENTS = ["passport", "permanent_resident_visa", "temporary_resident_visa", "temporary_resident_permit",
@@ -160,7 +168,7 @@
           ${r.exception ? `<span class="small">· ${esc(r.exception)}</span>` : ""}</div>
         <div class="small" data-citations>${esc(T("off.citations"))}: ${r.citations.map(esc).join(" · ") || "—"}</div>
         ${r.summary ? `<div class="small" data-summary="${esc(r.summary.code)}">${esc(r.summary.text)}</div>` : r.explanation?.length ? `<div class="small">${esc(r.explanation[0])}</div>` : ""}
-        ${(r.removal || []).map((n) => `<div class="deferral small" data-deferral="${esc(n.country)}"><b>${esc(n.deferred ? T("off.deferred", { c: n.country, p: window.BWServerText.programme(n.programme) }) : T("off.not_deferred", { c: n.country }))}</b> — ${esc(T("off.deferral_note"))}</div>`).join("")}
+        ${(r.removal || []).map((n) => `<div class="deferral small" data-deferral="${esc(n.country)}"><b>${esc(deferralText(n))}</b> — ${esc(T("off.deferral_note"))}</div>`).join("")}
         <div data-questions="${esc(r.id)}">${qs.length ? `<div class="small">${esc(T("off.questions", { n: I.num(qs.length) }))}</div><ol class="questions">${qs.map((q) => question(r.id, q)).join("")}</ol>`
           : `<div class="small ok">${esc(T("off.no_questions"))}</div>`}</div>`;
     }
