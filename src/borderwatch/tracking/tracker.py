@@ -29,7 +29,12 @@ from borderwatch.tracking.base import (
     TrackTable,
 )
 from borderwatch.tracking.gating import MahalanobisGate
-from borderwatch.tracking.head_count import head_count_range, recent_quantile
+from borderwatch.tracking.head_count import (
+    head_count_range,
+    recent_quantile,
+    stated_range,
+    widen_to_stated,
+)
 from borderwatch.tracking.kalman import ConstantVelocity
 from borderwatch.tracking.kind_evidence import (
     LOG_LIKELIHOOD_TABLE,
@@ -167,6 +172,9 @@ class Tracker:
         self.serial = np.zeros(capacity, np.intp)
         self.counts = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.count_cursor = np.zeros(capacity, np.intp)
+        self.stated_low = np.full((capacity, _COUNT_WINDOW), np.nan)
+        self.stated_high = np.full((capacity, _COUNT_WINDOW), np.nan)
+        self.stated = np.zeros(capacity, bool)  # ever given a stated range: only those pay
         self.children = np.full(capacity, -1, np.intp)
         self.children_judged = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.children_cursor = np.zeros(capacity, np.intp)
@@ -193,6 +201,7 @@ class Tracker:
                 "serial",
                 "counts",
                 "count_cursor",
+                "stated_low", "stated_high", "stated",
                 "children",
                 "children_judged",
                 "children_cursor",
@@ -398,6 +407,9 @@ class Tracker:
         self._next_serial += n
         self.counts[slots] = np.nan
         self.count_cursor[slots] = 0
+        self.stated_low[slots] = np.nan
+        self.stated_high[slots] = np.nan
+        self.stated[slots] = False
         self.children[slots] = -1
         self.children_judged[slots] = np.nan
         self.children_cursor[slots] = 0
@@ -411,7 +423,10 @@ class Tracker:
 
     def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
         """Head count, class evidence, ages and provenance from the detections taken."""
-        self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = scan.count[rows]
+        at_cursor = self.count_cursor[slots] % _COUNT_WINDOW
+        self.counts[slots, at_cursor] = scan.count[rows]
+        if scan.count_low is not None or scan.count_high is not None or self.stated[slots].any():
+            self._absorb_stated(slots, at_cursor, scan, rows)
         self.count_cursor[slots] += 1
         # Older labels fade (EVIDENCE_MEMORY): hundreds of correlated labels must not make a
         # track so sure of itself that it could never notice it now follows something else.
@@ -450,6 +465,23 @@ class Tracker:
         for serial, code in zip(self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True):
             self._sensors.setdefault(serial, set()).add(names[code])
         self.last_sensor[slots] = codes
+
+    def _absorb_stated(self, slots: IntArray, at: IntArray, scan: Scan, rows: IntArray) -> None:
+        """The reports' own count ranges beside their counts (NaN: the report gave none)."""
+        for window, column in ((self.stated_low, scan.count_low),
+                               (self.stated_high, scan.count_high)):
+            given = np.full(len(rows), -1) if column is None else column[rows]
+            window[slots, at] = np.where(given > 0, given, np.nan)
+            self.stated[slots] |= given > 0
+
+    def stated_range(self, slots: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Per track: median stated low, largest stated high in its window (NaN: none)."""
+        low, high = np.full(len(slots), np.nan), np.full(len(slots), np.nan)
+        some = np.flatnonzero(self.stated[slots])
+        if len(some):
+            low[some], high[some] = stated_range(
+                self.stated_low[slots[some]], self.stated_high[slots[some]])
+        return low, high
 
     def _code_of(self, name: str) -> int:
         code = self._sensor_code.get(name)
@@ -498,6 +530,8 @@ class Tracker:
         kind_code, kind_p = decide(self.evidence[slots])
         size = np.rint(head).astype(np.intp)
         low, high = head_count_range(self.counts[slots], size)
+        if self.stated[slots].any():
+            low, high = widen_to_stated(low, high, *self.stated_range(slots))
         return TrackBatch(
             slot=slots.copy(),
             serial=self.serial[slots].copy(),
