@@ -96,14 +96,12 @@ class GroupTracker:
         counts = np.full((capacity, w), np.nan)
         cursor = np.zeros(capacity, np.intp)
         stated_low, stated_high = np.full((capacity, w), np.nan), np.full((capacity, w), np.nan)
-        stated = np.zeros(capacity, bool)
         if old:
             serial[:old] = self.g_serial
             active[:old] = self.g_active
             counts[:old] = self.g_counts
             cursor[:old] = self.g_cursor
             stated_low[:old], stated_high[:old] = self.g_stated_low, self.g_stated_high
-            stated[:old] = self.g_stated
         self.g_serial: IntArray = serial
         """Group id (its lead track's serial) per group slot."""
         self.g_active: NDArray[np.bool_] = active
@@ -113,9 +111,7 @@ class GroupTracker:
         self.g_stated_low: FloatArray = stated_low
         self.g_stated_high: FloatArray = stated_high
         """Beside ``g_counts``: the range the members' sensors stated, per scan (NaN: none;
-        :meth:`_note_stated`) ..."""
-        self.g_stated: NDArray[np.bool_] = stated
-        """... and whether a group was ever given one (only those pay for it)."""
+        :meth:`_note_stated`)."""
         self._capacity = capacity
 
     def _fit_members(self, size: int) -> None:
@@ -138,7 +134,6 @@ class GroupTracker:
         self.g_cursor[slots] = 0
         self.g_stated_low[slots] = np.nan
         self.g_stated_high[slots] = np.nan
-        self.g_stated[slots] = False
         self.groups_started += n
         return slots
 
@@ -200,7 +195,7 @@ class GroupTracker:
             )
         at = self.g_cursor[gslot] % rules.head_count_window
         self.g_counts[gslot, at] = raw
-        if n and (tracker.stated[slots].any() or self.g_stated[gslot].any()):
+        if n and tracker.any_stated:
             self._note_stated(tracker, slots, label, gslot, at, raw, np.rint(head))
         self.g_cursor[gslot] += 1
         # Report groups with a member updated by this scan.
@@ -226,7 +221,6 @@ class GroupTracker:
             some = np.bincount(label, weights=given, minlength=n_groups) > 0
             widened = raw + sign * np.bincount(label, weights=reach, minlength=n_groups)
             window[gslot, at] = np.where(some, widened, np.nan)
-            self.g_stated[gslot] |= some
 
     def _identify(
         self, slots: IntArray, tracker: Tracker, n_groups: int, label: IntArray, head: FloatArray
@@ -343,7 +337,7 @@ class GroupTracker:
         group_size, size_sigma = recent_quantile(self.g_counts[g], self.rules.head_count_quantile)
         size = np.rint(group_size).astype(np.intp)
         size_low, size_high = head_count_range(self.g_counts[g], size)
-        if self.g_stated[g].any():
+        if tracker.any_stated:
             size_low, size_high = widen_to_stated(
                 size_low, size_high, *stated_range(self.g_stated_low[g], self.g_stated_high[g]))
         # Class: the members' evidence together; ages: children summed where judged.

@@ -154,6 +154,7 @@ class Tracker:
         self._next_serial = first_serial
         self._window_index = 0
         self._last_housekeeping = -np.inf
+        self.any_stated = False  # a stated range ever seen: until then none of it costs a thing
         self._sensors: dict[int, set[str]] = {}
         self._sensor_code: dict[str, int] = {}
         self._sensor_names: list[str] = []
@@ -174,7 +175,7 @@ class Tracker:
         self.count_cursor = np.zeros(capacity, np.intp)
         self.stated_low = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.stated_high = np.full((capacity, _COUNT_WINDOW), np.nan)
-        self.stated = np.zeros(capacity, bool)  # ever given a stated range: only those pay
+        self.stated = np.zeros(capacity, bool)  # tracks ever given a stated range
         self.children = np.full(capacity, -1, np.intp)
         self.children_judged = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.children_cursor = np.zeros(capacity, np.intp)
@@ -423,10 +424,9 @@ class Tracker:
 
     def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
         """Head count, class evidence, ages and provenance from the detections taken."""
-        at_cursor = self.count_cursor[slots] % _COUNT_WINDOW
-        self.counts[slots, at_cursor] = scan.count[rows]
-        if scan.count_low is not None or scan.count_high is not None or self.stated[slots].any():
-            self._absorb_stated(slots, at_cursor, scan, rows)
+        self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = scan.count[rows]
+        if self.any_stated or scan.count_low is not None or scan.count_high is not None:
+            self._absorb_stated(slots, scan, rows)
         self.count_cursor[slots] += 1
         # Older labels fade (EVIDENCE_MEMORY): hundreds of correlated labels must not make a
         # track so sure of itself that it could never notice it now follows something else.
@@ -466,21 +466,21 @@ class Tracker:
             self._sensors.setdefault(serial, set()).add(names[code])
         self.last_sensor[slots] = codes
 
-    def _absorb_stated(self, slots: IntArray, at: IntArray, scan: Scan, rows: IntArray) -> None:
+    def _absorb_stated(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
         """The reports' own count ranges beside their counts (NaN: the report gave none)."""
+        at = self.count_cursor[slots] % _COUNT_WINDOW
         for window, column in ((self.stated_low, scan.count_low),
                                (self.stated_high, scan.count_high)):
             given = np.full(len(rows), -1) if column is None else column[rows]
             window[slots, at] = np.where(given > 0, given, np.nan)
             self.stated[slots] |= given > 0
+        self.any_stated = True
 
     def stated_range(self, slots: IntArray) -> tuple[FloatArray, FloatArray]:
         """Per track: median stated low, largest stated high in its window (NaN: none)."""
+        on = self.stated[slots]
         low, high = np.full(len(slots), np.nan), np.full(len(slots), np.nan)
-        some = np.flatnonzero(self.stated[slots])
-        if len(some):
-            low[some], high[some] = stated_range(
-                self.stated_low[slots[some]], self.stated_high[slots[some]])
+        low[on], high[on] = stated_range(self.stated_low[slots[on]], self.stated_high[slots[on]])
         return low, high
 
     def _code_of(self, name: str) -> int:
@@ -530,7 +530,7 @@ class Tracker:
         kind_code, kind_p = decide(self.evidence[slots])
         size = np.rint(head).astype(np.intp)
         low, high = head_count_range(self.counts[slots], size)
-        if self.stated[slots].any():
+        if self.any_stated:
             low, high = widen_to_stated(low, high, *self.stated_range(slots))
         return TrackBatch(
             slot=slots.copy(),
