@@ -107,16 +107,7 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
     simulated = obj.get("simulated", False)
     if type(simulated) is not bool:
         raise InputError("simulated", f"must be true or false, got {simulated!r}")
-    count_low = obj.get("count_low")
-    if count_low is not None and not (type(count_low) is int and 1 <= count_low <= count):
-        raise InputError("count_low", f"must be an integer in [1, count] (count is {count}), "
-                         f"got {count_low!r}")
-    count_high = obj.get("count_high")
-    if count_high is not None and not (type(count_high) is int
-                                       and count <= count_high <= MAX_COUNT):
-        raise InputError("count_high", f"must be an integer in [count, {MAX_COUNT}] (count is "
-                         f"{count}), got {count_high!r}")
-    return Detection(
+    det = Detection(
         time=time,
         epoch_s=epoch_s,
         sensor_id=sensor_id,
@@ -129,9 +120,21 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
         id=det_id,
         children=children,
         simulated=simulated,
-        count_low=count_low,
-        count_high=count_high,
     )
+    # The count's range is rare: a report without one is built without passing it (each
+    # keyword costs a million times per replay; docs/performance.md).
+    count_low = obj.get("count_low")
+    count_high = obj.get("count_high")
+    if count_low is None and count_high is None:
+        return det
+    if count_low is not None and not (type(count_low) is int and 1 <= count_low <= count):
+        raise InputError("count_low", f"must be an integer in [1, count] (count is {count}), "
+                         f"got {count_low!r}")
+    if count_high is not None and not (type(count_high) is int
+                                       and count <= count_high <= MAX_COUNT):
+        raise InputError("count_high", f"must be an integer in [count, {MAX_COUNT}] (count is "
+                         f"{count}), got {count_high!r}")
+    return det._replace(count_low=count_low, count_high=count_high)
 
 
 def detection_to_wire(det: Detection) -> dict[str, Any]:
