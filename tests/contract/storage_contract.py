@@ -14,8 +14,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import orjson
 import pytest
 
+from borderwatch.adapters.sources.detection_wire import (
+    detection_to_wire,
+    parse_detection,
+    parse_stored,
+)
 from borderwatch.alerts.lifecycle import AlertState, Status
 from borderwatch.alerts.outbox import Backoff, Message, MessageStatus
 from borderwatch.alerts.policy import IncidentFacts
@@ -188,6 +194,21 @@ class StorageContract(OfficerContract):
         assert [d["n"] for c in chunks for d in c] == list(range(8))
         assert [d["n"] for c in log.replay(chunk=3, upto=upto) for d in c] == list(range(5))
         assert list(log.replay(upto=0)) == []
+
+    def test_a_stored_detection_keeps_its_extensions_through_a_restart(
+            self, storage: Storage) -> None:
+        # The sensor's own count range and the children travel as wire fields: what a
+        # restart replays into the tracker is the detection as accepted (issue 18).
+        det = parse_detection({
+            "time": "2025-02-03T06:16:00Z", "sensor_id": "cam-7", "lat": 49.0, "lon": -111.9,
+            "kind": "person", "count": 5, "count_low": 4, "count_high": 7, "children": 2,
+            "id": "cam-7-f000012-0", "simulated": True,
+        })
+        wire = detection_to_wire(det)
+        storage.detections.append([(det.id, wire), ("as-bytes", orjson.dumps(wire))])
+        stored = [d for chunk in storage.detections.replay() for d in chunk]
+        again, errors = parse_stored(stored, now_s=det.epoch_s, max_ahead_s=5.0)
+        assert errors == [] and again == [det, det]
 
     # keys
 

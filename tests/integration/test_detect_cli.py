@@ -68,6 +68,9 @@ def test_detect_writes_georeferenced_simulated_detections(fixed_dir: Path, tmp_p
     people = [d for d in detections if d.kind.value == "person"]
     assert len({d.time for d in people}) == 6, "the group is seen in every frame"
     assert all(d.count == 4 for d in people)
+    # The detector's own range of each count is in the detections (issue 18).
+    assert all(d.count_low is not None and d.count_high is not None for d in people)
+    assert all(d.count_low <= d.count <= d.count_high for d in people)  # type: ignore[operator]
     assert {d.id for d in detections} == {d.id for d in detections if d.id}  # all have ids
     # The group is where the renderer put it, within the error each detection reports.
     scene = build(FIXED)

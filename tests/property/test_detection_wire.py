@@ -34,6 +34,8 @@ VALID = {
     "id": "d-1",
     "children": 1,
     "simulated": True,
+    "count_low": 2,
+    "count_high": 5,
 }
 
 
@@ -47,6 +49,8 @@ def _check(det: Detection | None) -> None:
     assert type(det.count) is int and det.count >= 1
     assert det.confidence is None or 0 <= det.confidence <= 1
     assert det.children is None or 0 <= det.children <= det.count
+    assert det.count_low is None or 1 <= det.count_low <= det.count
+    assert det.count_high is None or det.count <= det.count_high <= 10_000
     assert isinstance(det.sensor_id, str) and det.sensor_id
     # What was accepted goes back on the wire and is accepted again.
     assert parse_detection(detection_to_wire(det)).kind is det.kind

@@ -51,6 +51,15 @@ def test_sensor_registry_sigma_is_the_fallback() -> None:
         ({"sensor_id": ""}, "sensor_id"),
         ({"children": 3}, "children"),
         ({"simulated": "yes"}, "simulated"),
+        ({"count": 5, "count_low": 0}, "count_low"),
+        ({"count": 5, "count_low": 6}, "count_low"),
+        ({"count": 5, "count_low": 4.0}, "count_low"),
+        ({"count": 5, "count_low": True}, "count_low"),
+        ({"count": 5, "count_low": "4"}, "count_low"),
+        ({"count": 5, "count_high": 4}, "count_high"),
+        ({"count": 5, "count_high": 10_001}, "count_high"),
+        ({"count": 5, "count_high": 7.5}, "count_high"),
+        ({"count": 5, "count_high": False}, "count_high"),
     ],
 )
 def test_bad_fields_are_named(change: dict[str, Any], field: str) -> None:
@@ -77,10 +86,39 @@ def test_round_trip() -> None:
         "confidence": 0.8,
         "id": "x-1",
         "simulated": True,
+        "count_low": 8,
+        "count_high": 12,
     }
     det = parse_detection(obj)
+    assert (det.count_low, det.count_high) == (8, 12)
     assert parse_detection(detection_to_wire(det)) == det
+
+
+def test_a_count_range_is_optional_and_may_be_given_at_either_end() -> None:
+    assert parse_detection({**GOOD, "count": 5}).count_low is None
+    assert "count_low" not in detection_to_wire(parse_detection(GOOD))
+    only_high = parse_detection({**GOOD, "count": 5, "count_high": 7})
+    assert (only_high.count_low, only_high.count_high) == (None, 7)
+    exact = parse_detection({**GOOD, "count": 5, "count_low": 5, "count_high": 5})
+    assert (exact.count_low, exact.count_high) == (5, 5)
+
+
+def test_a_bad_count_range_is_refused_with_the_count_in_the_reason() -> None:
+    with pytest.raises(InputError) as err:
+        parse_detection({**GOOD, "count": 5, "count_low": 4, "count_high": 3})
+    assert err.value.field == "count_high" and "count is 5" in err.value.reason
 
 
 def test_unknown_fields_are_ignored_so_producers_can_extend() -> None:
     assert parse_detection({**GOOD, "camera_azimuth": 180}).sensor_id == "cam-1"
+
+
+def test_ingest_stores_every_field_the_wire_format_writes() -> None:
+    # Ingest stores an item's wire fields only (WIRE_FIELDS): a field missing there is
+    # lost at the first restart, as the count range would have been.
+    from borderwatch.app.http.ingest import WIRE_FIELDS
+
+    det = parse_detection({**GOOD, "sigma_m": 3.0, "kind": "person", "count": 5,
+                           "confidence": 0.9, "id": "d-1", "children": 1, "simulated": True,
+                           "count_low": 4, "count_high": 7})
+    assert set(detection_to_wire(det)) <= set(WIRE_FIELDS)

@@ -93,3 +93,9 @@ class Detection(NamedTuple):
     """Extension: how many of ``count`` the sensor judged to be children (None: not judged)."""
     simulated: bool = False
     """Extension: produced by a simulator or replay; carried into every output."""
+    count_low: int | None = None
+    count_high: int | None = None
+    """Extension: the sensor's own plausible range of ``count`` in this report (a thermal
+    camera: the people it named, and those plus each warm blob near the group it would not
+    name); ``count_low <= count <= count_high``. None: the sensor gave the count alone.
+    Last, after ``simulated``, so that no existing positional construction moves."""

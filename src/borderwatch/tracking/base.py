@@ -47,6 +47,11 @@ class Scan:
     children: IntArray
     """-1 where the sensor did not judge ages."""
     simulated: IntArray
+    count_low: IntArray | None = None
+    count_high: IntArray | None = None
+    """The sensors' own ranges of ``count`` (the wire's ``count_low``, ``count_high``), -1
+    where a report gave none; None: no report of the scan gave one (the usual case, which
+    then costs the tracker nothing)."""
 
     def __len__(self) -> int:
         return len(self.epoch_s)
@@ -69,6 +74,14 @@ class Scan:
         def cat(name: str) -> np.ndarray:
             return np.concatenate([getattr(s, name) for s in scans])
 
+        def stated(name: str) -> np.ndarray | None:
+            if all(getattr(s, name) is None for s in scans):
+                return None
+            return np.concatenate([
+                np.full(len(s), -1, np.intp) if getattr(s, name) is None else getattr(s, name)
+                for s in scans
+            ])
+
         return cls(
             detections=(
                 tuple(d for s in scans for d in s.detections)
@@ -85,6 +98,8 @@ class Scan:
             count=cat("count"),
             children=cat("children"),
             simulated=cat("simulated"),
+            count_low=stated("count_low"),
+            count_high=stated("count_high"),
         )
 
 

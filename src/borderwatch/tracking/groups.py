@@ -18,7 +18,12 @@ from scipy.spatial import cKDTree
 
 from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.components import components
-from borderwatch.tracking.head_count import head_count_range, recent_quantile
+from borderwatch.tracking.head_count import (
+    head_count_range,
+    recent_quantile,
+    stated_range,
+    widen_to_stated,
+)
 from borderwatch.tracking.kind_evidence import PRIOR_LOG, decide
 from borderwatch.tracking.track_lifecycle import CONFIRMED
 from borderwatch.tracking.tracker import TrackBatch, Tracker
@@ -90,17 +95,23 @@ class GroupTracker:
         active = np.zeros(capacity, bool)
         counts = np.full((capacity, w), np.nan)
         cursor = np.zeros(capacity, np.intp)
+        stated_low, stated_high = np.full((capacity, w), np.nan), np.full((capacity, w), np.nan)
         if old:
             serial[:old] = self.g_serial
             active[:old] = self.g_active
             counts[:old] = self.g_counts
             cursor[:old] = self.g_cursor
+            stated_low[:old], stated_high[:old] = self.g_stated_low, self.g_stated_high
         self.g_serial: IntArray = serial
         """Group id (its lead track's serial) per group slot."""
         self.g_active: NDArray[np.bool_] = active
         self.g_counts: FloatArray = counts
         """Recent raw head counts per group slot (a ring of ``head_count_window``)."""
         self.g_cursor: IntArray = cursor
+        self.g_stated_low: FloatArray = stated_low
+        self.g_stated_high: FloatArray = stated_high
+        """Beside ``g_counts``: the range the members' sensors stated, per scan (NaN: none;
+        :meth:`_note_stated`)."""
         self._capacity = capacity
 
     def _fit_members(self, size: int) -> None:
@@ -121,6 +132,8 @@ class GroupTracker:
         self.g_serial[slots] = lead_serials
         self.g_counts[slots] = np.nan
         self.g_cursor[slots] = 0
+        self.g_stated_low[slots] = np.nan
+        self.g_stated_high[slots] = np.nan
         self.groups_started += n
         return slots
 
@@ -180,8 +193,10 @@ class GroupTracker:
                 label, n_groups, tracker.sensor_count[slots], tracker.sensor_count_time[slots],
                 now=now, fresh_s=rules.count_fresh_s, fallback=raw,
             )
-        w = rules.head_count_window
-        self.g_counts[gslot, self.g_cursor[gslot] % w] = raw
+        at = self.g_cursor[gslot] % rules.head_count_window
+        self.g_counts[gslot, at] = raw
+        if n and tracker.any_stated:
+            self._note_stated(tracker, slots, label, gslot, at, raw, np.rint(head))
         self.g_cursor[gslot] += 1
         # Report groups with a member updated by this scan.
         touched = np.zeros(len(tracker.status), bool)
@@ -190,6 +205,22 @@ class GroupTracker:
         return self._report(
             tracker, slots, label, gslot, moved_labels, ended, batch, head, position, velocity
         )
+
+    def _note_stated(self, tracker: Tracker, slots: IntArray, label: IntArray, gslot: IntArray,
+                     at: IntArray, raw: FloatArray, head: FloatArray) -> None:
+        """This scan's stated range of each group beside its count ``raw``: each member
+        whose sensors stated a range (``Tracker.stated_range``) widens the group's by as
+        much as it widens its own head count ``head``, below and above; NaN for a group
+        no member's sensor stated one."""
+        n_groups = len(gslot)
+        low, high = tracker.stated_range(slots)
+        for window, member_stated, sign in ((self.g_stated_low, low, -1.0),
+                                            (self.g_stated_high, high, 1.0)):
+            given = ~np.isnan(member_stated)
+            reach = np.where(given, np.maximum(sign * (member_stated - head), 0.0), 0.0)
+            some = np.bincount(label, weights=given, minlength=n_groups) > 0
+            widened = raw + sign * np.bincount(label, weights=reach, minlength=n_groups)
+            window[gslot, at] = np.where(some, widened, np.nan)
 
     def _identify(
         self, slots: IntArray, tracker: Tracker, n_groups: int, label: IntArray, head: FloatArray
@@ -306,6 +337,9 @@ class GroupTracker:
         group_size, size_sigma = recent_quantile(self.g_counts[g], self.rules.head_count_quantile)
         size = np.rint(group_size).astype(np.intp)
         size_low, size_high = head_count_range(self.g_counts[g], size)
+        if tracker.any_stated:
+            size_low, size_high = widen_to_stated(
+                size_low, size_high, *stated_range(self.g_stated_low[g], self.g_stated_high[g]))
         # Class: the members' evidence together; ages: children summed where judged.
         evidence = np.zeros((m, tracker.evidence.shape[1]))
         np.add.at(evidence, row, tracker.evidence[slots[member]] - PRIOR_LOG)

@@ -2,7 +2,9 @@
 people far more often than they invent them) and its plausible range.
 
 Pure functions over windows of recent counts (rows: tracks or groups; NaN where no count
-yet), used by the tracker for each track and by the group tracker for each group.
+yet), used by the tracker for each track and by the group tracker for each group. A
+sensor that states its own range (the wire's ``count_low``, ``count_high``) widens the
+range to hold it; the estimate never depends on it.
 """
 
 from __future__ import annotations
@@ -46,6 +48,35 @@ def head_count_range(window: FloatArray, estimate: IntArray) -> tuple[IntArray, 
     low = np.where(any_seen, np.clip(np.floor(np.where(any_seen, low_q, 1.0)), 1, est), est)
     high = np.where(any_seen, np.maximum(np.where(any_seen, top, 1.0) + margin, est), est)
     return low.astype(np.intp), high.astype(np.intp)
+
+
+def stated_range(lows: FloatArray, highs: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per row of ``lows`` and ``highs`` (recent ranges the sensors stated themselves,
+    ``count_low`` and ``count_high``; NaN where a report gave none): the median of the
+    stated lows (the lower median, as :func:`head_count_range`'s) and the largest stated
+    high; NaN where the window holds none."""
+    rows = len(lows)
+    if rows == 0:
+        return np.empty(0), np.empty(0)
+    seen = ~np.isnan(lows)
+    n_seen = seen.sum(axis=1)
+    ordered = np.sort(np.where(seen, lows, np.inf), axis=1)
+    median = ordered[np.arange(rows), np.floor(0.5 * np.maximum(n_seen - 1, 0)).astype(np.intp)]
+    top = np.where(np.isnan(highs), -np.inf, highs).max(axis=1)
+    return np.where(n_seen > 0, median, np.nan), np.where(np.isfinite(top), top, np.nan)
+
+
+def widen_to_stated(
+    low: IntArray, high: IntArray, stated_low: FloatArray, stated_high: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """A range (:func:`head_count_range`) widened to hold what the sensors stated
+    (:func:`stated_range`): low the smaller of the two lows, high the larger of the two
+    highs. A row whose sensors stated nothing (NaN) keeps its range exactly, and the
+    estimate inside it is not touched (it stays within: the range only grows)."""
+    low_s = np.where(np.isnan(stated_low), low, np.maximum(np.floor(stated_low), 1.0))
+    high_s = np.where(np.isnan(stated_high), high, np.ceil(stated_high))
+    return (np.minimum(low, low_s).astype(np.intp),
+            np.maximum(high, high_s).astype(np.intp))
 
 
 def recent_quantile(window: FloatArray, quantile: float) -> tuple[FloatArray, FloatArray]:

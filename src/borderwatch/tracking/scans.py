@@ -72,6 +72,7 @@ class ScanBuilder:
         count = np.array(columns["count"], np.intp)
         children = np.array([-1 if c is None else c for c in columns["children"]], np.intp)
         simulated = np.array(columns["simulated"], np.intp)
+        count_low, count_high = _stated(columns["count_low"]), _stated(columns["count_high"])
         east, north = self.frame.to_local(lat, lon)
         placed = np.isfinite(east) & np.isfinite(north)
         if not placed.all():  # rare: cut again without them
@@ -99,5 +100,16 @@ class ScanBuilder:
                 count=count,
                 children=children,
                 simulated=simulated,
+                count_low=count_low,
+                count_high=count_high,
             )
         ]
+
+
+def _stated(column: tuple[int | None, ...]) -> np.ndarray | None:
+    """A column of optional counts as integers (-1: none), or None when the scan has none:
+    ``tuple.count`` looks at every report in C, so a scan without ranges (nearly all)
+    costs no Python work per report."""
+    if column.count(None) == len(column):
+        return None
+    return np.array([-1 if c is None else c for c in column], np.intp)

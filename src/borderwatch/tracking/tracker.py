@@ -29,7 +29,12 @@ from borderwatch.tracking.base import (
     TrackTable,
 )
 from borderwatch.tracking.gating import MahalanobisGate
-from borderwatch.tracking.head_count import head_count_range, recent_quantile
+from borderwatch.tracking.head_count import (
+    head_count_range,
+    recent_quantile,
+    stated_range,
+    widen_to_stated,
+)
 from borderwatch.tracking.kalman import ConstantVelocity
 from borderwatch.tracking.kind_evidence import (
     LOG_LIKELIHOOD_TABLE,
@@ -149,6 +154,7 @@ class Tracker:
         self._next_serial = first_serial
         self._window_index = 0
         self._last_housekeeping = -np.inf
+        self.any_stated = False  # a stated range ever seen: until then none of it costs a thing
         self._sensors: dict[int, set[str]] = {}
         self._sensor_code: dict[str, int] = {}
         self._sensor_names: list[str] = []
@@ -167,6 +173,9 @@ class Tracker:
         self.serial = np.zeros(capacity, np.intp)
         self.counts = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.count_cursor = np.zeros(capacity, np.intp)
+        self.stated_low = np.full((capacity, _COUNT_WINDOW), np.nan)
+        self.stated_high = np.full((capacity, _COUNT_WINDOW), np.nan)
+        self.stated = np.zeros(capacity, bool)  # tracks ever given a stated range
         self.children = np.full(capacity, -1, np.intp)
         self.children_judged = np.full((capacity, _COUNT_WINDOW), np.nan)
         self.children_cursor = np.zeros(capacity, np.intp)
@@ -193,6 +202,7 @@ class Tracker:
                 "serial",
                 "counts",
                 "count_cursor",
+                "stated_low", "stated_high", "stated",
                 "children",
                 "children_judged",
                 "children_cursor",
@@ -398,6 +408,9 @@ class Tracker:
         self._next_serial += n
         self.counts[slots] = np.nan
         self.count_cursor[slots] = 0
+        self.stated_low[slots] = np.nan
+        self.stated_high[slots] = np.nan
+        self.stated[slots] = False
         self.children[slots] = -1
         self.children_judged[slots] = np.nan
         self.children_cursor[slots] = 0
@@ -412,6 +425,8 @@ class Tracker:
     def _absorb(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
         """Head count, class evidence, ages and provenance from the detections taken."""
         self.counts[slots, self.count_cursor[slots] % _COUNT_WINDOW] = scan.count[rows]
+        if self.any_stated or scan.count_low is not None or scan.count_high is not None:
+            self._absorb_stated(slots, scan, rows)
         self.count_cursor[slots] += 1
         # Older labels fade (EVIDENCE_MEMORY): hundreds of correlated labels must not make a
         # track so sure of itself that it could never notice it now follows something else.
@@ -450,6 +465,23 @@ class Tracker:
         for serial, code in zip(self.serial[slots[new]].tolist(), codes[new].tolist(), strict=True):
             self._sensors.setdefault(serial, set()).add(names[code])
         self.last_sensor[slots] = codes
+
+    def _absorb_stated(self, slots: IntArray, scan: Scan, rows: IntArray) -> None:
+        """The reports' own count ranges beside their counts (NaN: the report gave none)."""
+        at = self.count_cursor[slots] % _COUNT_WINDOW
+        for window, column in ((self.stated_low, scan.count_low),
+                               (self.stated_high, scan.count_high)):
+            given = np.full(len(rows), -1) if column is None else column[rows]
+            window[slots, at] = np.where(given > 0, given, np.nan)
+            self.stated[slots] |= given > 0
+        self.any_stated = True
+
+    def stated_range(self, slots: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Per track: median stated low, largest stated high in its window (NaN: none)."""
+        on = self.stated[slots]
+        low, high = np.full(len(slots), np.nan), np.full(len(slots), np.nan)
+        low[on], high[on] = stated_range(self.stated_low[slots[on]], self.stated_high[slots[on]])
+        return low, high
 
     def _code_of(self, name: str) -> int:
         code = self._sensor_code.get(name)
@@ -498,6 +530,8 @@ class Tracker:
         kind_code, kind_p = decide(self.evidence[slots])
         size = np.rint(head).astype(np.intp)
         low, high = head_count_range(self.counts[slots], size)
+        if self.any_stated:
+            low, high = widen_to_stated(low, high, *self.stated_range(slots))
         return TrackBatch(
             slot=slots.copy(),
             serial=self.serial[slots].copy(),

@@ -107,7 +107,7 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
     simulated = obj.get("simulated", False)
     if type(simulated) is not bool:
         raise InputError("simulated", f"must be true or false, got {simulated!r}")
-    return Detection(
+    det = Detection(
         time=time,
         epoch_s=epoch_s,
         sensor_id=sensor_id,
@@ -121,6 +121,20 @@ def parse_detection(obj: Any, *, default_sigma_m: float | None = None) -> Detect
         children=children,
         simulated=simulated,
     )
+    # The count's range is rare: a report without one is built without passing it (each
+    # keyword costs a million times per replay; docs/performance.md).
+    count_low = obj.get("count_low")
+    count_high = obj.get("count_high")
+    if count_low is None and count_high is None:
+        return det
+    if count_low is not None and not (type(count_low) is int and 1 <= count_low <= count):
+        raise InputError("count_low", f"must be an integer in [1, count] (count is {count}), "
+                         f"got {count_low!r}")
+    if count_high is not None and not (type(count_high) is int
+                                       and count <= count_high <= MAX_COUNT):
+        raise InputError("count_high", f"must be an integer in [count, {MAX_COUNT}] (count is "
+                         f"{count}), got {count_high!r}")
+    return det._replace(count_low=count_low, count_high=count_high)
 
 
 def detection_to_wire(det: Detection) -> dict[str, Any]:
@@ -142,6 +156,10 @@ def detection_to_wire(det: Detection) -> dict[str, Any]:
         out["children"] = det.children
     if det.simulated:
         out["simulated"] = True
+    if det.count_low is not None:
+        out["count_low"] = det.count_low
+    if det.count_high is not None:
+        out["count_high"] = det.count_high
     return out
 
 

@@ -49,6 +49,7 @@ from borderwatch.app.runtime.service import Service
 from borderwatch.cases import CaseNotFound, case_to_json
 from borderwatch.domain import Case, InputError
 from borderwatch.domain.access import Action, Principal, Role
+from borderwatch.domain.detection import MAX_COUNT
 from borderwatch.domain.limits import Limiter
 from borderwatch.domain.time import format_time, parse_time
 from borderwatch.screening import result_to_json, screen
@@ -466,6 +467,8 @@ def _add_schemas(app: FastAPI) -> None:
                 "confidence": {"type": "number", "minimum": 0, "maximum": 1},
                 "id": {"type": "string"},
                 "simulated": {"type": "boolean"},
+                "count_low": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+                "count_high": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
             },
         }
         schemas = schema["components"]["schemas"]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 RETRY_AFTER_S = 1
 WIRE_FIELDS = ("time", "sensor_id", "lat", "lon", "sigma_m", "kind", "count", "confidence",
-               "id", "children", "simulated")
+               "id", "children", "simulated", "count_low", "count_high")
 """The fields of the detection wire format; anything else in an item is not stored."""
 _WIRE_SET = frozenset(WIRE_FIELDS)
 

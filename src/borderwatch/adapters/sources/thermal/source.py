@@ -3,8 +3,10 @@
 Runs the per-frame detector over a frame input and turns what it finds into
 :class:`~borderwatch.domain.Detection` (the detection wire format): WGS 84 position from the
 camera model, ``sigma_m`` from the pose error budget, kind, head count, children where
-judged, the classifier's probability as confidence. A frame that cannot be used (unreadable,
-wrong bit depth or size, no pose) is recorded with its name and skipped; the run goes on.
+judged, the classifier's probability as confidence, and the detector's own plausible range
+of the head count (``count_low``, ``count_high``: :func:`~.detector.count_range`). A frame
+that cannot be used (unreadable, wrong bit depth or size, no pose) is recorded with its
+name and skipped; the run goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from borderwatch.adapters.sources.thermal.classifier import Classifier, load_cla
 from borderwatch.adapters.sources.thermal.detector import DetectorSettings, Found, FrameDetector
 from borderwatch.adapters.sources.thermal.frames import FrameProblem, Radiometry, read_frames
 from borderwatch.domain import Detection, InputError, Kind
+from borderwatch.domain.detection import MAX_COUNT
 
 _KINDS = {
     "person": Kind.PERSON,
@@ -111,4 +114,8 @@ class ThermalFrameSource:
                 id=f"{self.camera.sensor_id}-f{index:06d}-{k}",
                 children=f.children,
                 simulated=self.camera.simulated,
+                # The detector's range as the wire takes it (low <= count <= high).
+                count_low=None if f.count_low is None else max(1, min(f.count_low, f.count)),
+                count_high=(None if f.count_high is None
+                            else min(max(f.count_high, f.count), MAX_COUNT)),
             )
