@@ -43,6 +43,11 @@ class BatchGeometry:
     serial (else -1); None: none does."""
     predecessor_slot: IntArray | None = None
     """... and the slot that group's track last had (else -1)."""
+    beside_slot: IntArray | None = None
+    """For a track seen for the first time beside a tracked group (it takes that group's
+    identity: watch.continuity), the slot of the group's track it walks with (else -1)."""
+    beside: IntArray | None = None
+    """... and that track's serial (else -1)."""
     first_seen_s: FloatArray | None = None
     """When each row's group was first seen by the watch (data time): the first track of
     its chain (``Sighting.chain_first_s``). A group followed through a gap is not one
@@ -347,6 +352,13 @@ class Watch:
         slot_before = np.full(len(batch), -1, np.intp)
         for row in np.flatnonzero(predecessor >= 0).tolist():
             slot_before[row] = seen[int(predecessor[row])].slot
+        beside = np.full(len(batch), -1, np.intp)
+        beside_slot = np.full(len(batch), -1, np.intp)
+        if self.continuity.beside:
+            for row, serial in enumerate(batch.serial.tolist()):
+                companion = self.continuity.beside.get(serial)
+                if companion is not None and companion in seen:
+                    beside[row], beside_slot[row] = companion, seen[companion].slot
         signed, piece = self.boundary.signed_distance_local(batch.east_m, batch.north_m)
         normal = self.boundary.north_normal(piece)
         v_north = batch.velocity_east_ms * normal[:, 0] + batch.velocity_north_ms * normal[:, 1]
@@ -359,6 +371,8 @@ class Watch:
             identity=identity,
             predecessor=predecessor,
             predecessor_slot=slot_before,
+            beside=beside,
+            beside_slot=beside_slot,
             first_seen_s=np.fromiter((s.chain_first_s for s in sightings), float, len(batch)),
         )
         return Prepared(batch, geometry)

@@ -194,6 +194,21 @@ class CrossingRule:
                     inherit[row] = self._state(old_slot)
                 elif before in self.retired:
                     inherit[row] = self.retired[before]
+        if geometry.beside is not None and geometry.beside_slot is not None:
+            # A track first seen beside a tracked group (a member out of the dead ground,
+            # or one the group layer had not joined yet) is of that group: it takes the
+            # group's side of the line, so that the group's crossing is raised when it is
+            # the one seen firmly across (the track that had the side may end short of it).
+            for row in fresh[geometry.beside[fresh] >= 0].tolist():
+                if row in inherit:
+                    continue
+                companion = int(geometry.beside_slot[row])
+                if (
+                    0 <= companion < size
+                    and int(self.memory.serial[companion]) == int(geometry.beside[row])
+                    and self.firm_side[companion] != 0
+                ):
+                    inherit[row] = self._state(companion)
         for slot in slots[self.memory.serial[slots] > 0].tolist():
             self.retired[int(self.memory.serial[slot])] = self._state(slot)
         if len(self.retired) > 256:
