@@ -131,7 +131,13 @@ class RecentIncidents:
         together_m: float = 30.0,
         together_s: float = 30.0,
         unseen_s: float = 5.0,
+        memory_s: float = 240.0,
     ) -> None:
+        """``memory_s``: how long before the update that raises it a crossing's moment
+        may lie (a group found across after a gap, up to the continuity window,
+        ``ContinuitySettings.window_s``): incidents are kept that much longer than
+        ``window_s`` in data time, not pruned by the moment of the latest query."""
+        self.memory_s = memory_s
         self.distance_m = distance_m
         self.unseen_s = unseen_s
         self.window_s = window_s
@@ -179,7 +185,9 @@ class RecentIncidents:
         two estimates the moment was interpolated between (None: seen across)."""
         now = time_s if now is None else now
         start, end = gap if gap is not None else (time_s, time_s)
-        self._seen = [r for r in self._seen if time_s - r[2] <= self.window_s]
+        # Pruned by data time: a crossing raised now may have a moment up to ``memory_s``
+        # back (found across after a gap), and must still meet those raised around it.
+        self._seen = [r for r in self._seen if now - r[2] <= self.window_s + self.memory_s]
         live = {r[4] for r in self._seen}
         self._last_update = {k: v for k, v in self._last_update.items() if k in live}
         for e, n, t, d, serial, t_start, t_end in self._seen:
