@@ -35,6 +35,9 @@ inherits that group's side, its last position and the crossings it raised: a gro
 before the line and found after it raises its crossing (the path from where it was lost to
 where it was found met the line), and a crossing in the direction the group last crossed
 is the same crossing seen again, never raised twice (``continued_crossings`` counts them).
+A track first seen beside a tracked group (it takes that group's identity) takes the
+side of the group's track it walks with, the same way: the member seen firmly across
+raises the group's crossing when the track that had the side ended short of the line.
 A group seen back on its origin side within ``return_s`` of its crossing (a track of it
 the group layer split off, or its leader's estimate, wandering over the line) is not
 crossing back; after a gap, within ``merge_window_s``.
