@@ -114,3 +114,25 @@ def test_a_group_back_over_the_line_just_after_its_crossing_is_not_crossing_back
 
 def test_a_group_crossing_back_later_is_raised(boundary: Boundary) -> None:
     assert _cross_south_then_back(boundary, 120) == [Direction.SOUTHBOUND, Direction.NORTHBOUND]
+
+
+def test_a_crossing_found_long_after_its_moment_still_meets_the_one_seen_then() -> None:
+    # A pair crossing north is seen across at t = 1000 (track 7). Meanwhile, 4 km away,
+    # another crossing is raised with its moment at t = 1230. At t = 1240 a track found
+    # 230 s after a pair was lost there continues it: its crossing's moment, interpolated
+    # over the gap, is t = 1003 at the same place. It is the crossing seen at t = 1000,
+    # however late it is raised: the later query must not have forgotten that one.
+    recent = RecentIncidents(300.0, 180.0)
+    recent.add(0.0, 0.0, 1000.0, +1, serial=7, now=1001.0, here=(0.0, 2.0, 0.0, 1.0))
+    assert not recent.is_repeat(4000.0, 0.0, 1230.0, -1, now=1232.0, born_s=1100.0)
+    recent.add(4000.0, 0.0, 1230.0, -1, serial=9, now=1232.0, here=(4000.0, -2.0, 0.0, -1.0))
+    assert recent.is_repeat(
+        3.0,
+        0.0,
+        1003.0,
+        +1,
+        now=1240.0,
+        here=(10.0, 300.0, 0.0, 1.0),
+        born_s=1240.0,
+        gap=(1006.0 - 10.0, 1240.0),
+    )

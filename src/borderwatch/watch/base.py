@@ -43,6 +43,11 @@ class BatchGeometry:
     serial (else -1); None: none does."""
     predecessor_slot: IntArray | None = None
     """... and the slot that group's track last had (else -1)."""
+    beside_slot: IntArray | None = None
+    """For a track seen for the first time beside a tracked group (it takes that group's
+    identity: watch.continuity), the slot of the group's track it walks with (else -1)."""
+    beside: IntArray | None = None
+    """... and that track's serial (else -1)."""
     first_seen_s: FloatArray | None = None
     """When each row's group was first seen by the watch (data time): the first track of
     its chain (``Sighting.chain_first_s``). A group followed through a gap is not one
@@ -126,7 +131,13 @@ class RecentIncidents:
         together_m: float = 30.0,
         together_s: float = 30.0,
         unseen_s: float = 5.0,
+        memory_s: float = 240.0,
     ) -> None:
+        """``memory_s``: how long before the update that raises it a crossing's moment
+        may lie (a group found across after a gap, up to the continuity window,
+        ``ContinuitySettings.window_s``): incidents are kept that much longer than
+        ``window_s`` in data time, not pruned by the moment of the latest query."""
+        self.memory_s = memory_s
         self.distance_m = distance_m
         self.unseen_s = unseen_s
         self.window_s = window_s
@@ -174,7 +185,9 @@ class RecentIncidents:
         two estimates the moment was interpolated between (None: seen across)."""
         now = time_s if now is None else now
         start, end = gap if gap is not None else (time_s, time_s)
-        self._seen = [r for r in self._seen if time_s - r[2] <= self.window_s]
+        # Pruned by data time: a crossing raised now may have a moment up to ``memory_s``
+        # back (found across after a gap), and must still meet those raised around it.
+        self._seen = [r for r in self._seen if now - r[2] <= self.window_s + self.memory_s]
         live = {r[4] for r in self._seen}
         self._last_update = {k: v for k, v in self._last_update.items() if k in live}
         for e, n, t, d, serial, t_start, t_end in self._seen:
@@ -347,6 +360,13 @@ class Watch:
         slot_before = np.full(len(batch), -1, np.intp)
         for row in np.flatnonzero(predecessor >= 0).tolist():
             slot_before[row] = seen[int(predecessor[row])].slot
+        beside = np.full(len(batch), -1, np.intp)
+        beside_slot = np.full(len(batch), -1, np.intp)
+        if self.continuity.beside:
+            for row, serial in enumerate(batch.serial.tolist()):
+                companion = self.continuity.beside.get(serial)
+                if companion is not None and companion in seen:
+                    beside[row], beside_slot[row] = companion, seen[companion].slot
         signed, piece = self.boundary.signed_distance_local(batch.east_m, batch.north_m)
         normal = self.boundary.north_normal(piece)
         v_north = batch.velocity_east_ms * normal[:, 0] + batch.velocity_north_ms * normal[:, 1]
@@ -359,6 +379,8 @@ class Watch:
             identity=identity,
             predecessor=predecessor,
             predecessor_slot=slot_before,
+            beside=beside,
+            beside_slot=beside_slot,
             first_seen_s=np.fromiter((s.chain_first_s for s in sightings), float, len(batch)),
         )
         return Prepared(batch, geometry)

@@ -145,6 +145,10 @@ class GroupContinuity:
         """How many new tracks were found to continue a lost group."""
         self.joined = 0
         """How many new tracks were found to be part of a group being tracked."""
+        self.beside: dict[int, int] = {}
+        """Serial of each track first seen in the last batch beside a tracked group ->
+        the serial of that group's track it walks with (the crossing rule takes that
+        track's side of the line for it)."""
         self._pruned_at = -math.inf
 
     def observe(self, batch: TrackBatch) -> tuple[IntArray, IntArray]:
@@ -158,11 +162,15 @@ class GroupContinuity:
         now = float(batch.epoch_s.max())
         s = self.settings
         fresh = [row for row in range(n) if int(batch.serial[row]) not in self.seen]
+        self.beside = {}
         joined: set[int] = set()
         carried: dict[int, tuple[int, int, int]] = {}
         chain_first: dict[int, float] = {}
         if fresh:
-            alive = [seen for seen in self.seen.values() if now - seen.time_s < s.lost_after_s]
+            alive_serials = [
+                serial for serial, seen in self.seen.items() if now - seen.time_s < s.lost_after_s
+            ]
+            alive = [self.seen[serial] for serial in alive_serials]
             alive_at = np.array(
                 [
                     (a.time_s, a.east_m, a.north_m, a.velocity_east_ms, a.velocity_north_ms)
@@ -170,8 +178,10 @@ class GroupContinuity:
                 ]
             ).reshape(-1, 5)
             for row in fresh:
-                beside = self._beside(batch, row, alive, alive_at) if alive else None
-                if beside is not None:
+                near = self._beside(batch, row, alive, alive_at) if alive else None
+                if near is not None:
+                    beside = alive[near]
+                    self.beside[int(batch.serial[row])] = alive_serials[near]
                     identity[row] = beside.identity
                     self.joined += 1
                     joined.add(row)
@@ -309,9 +319,10 @@ class GroupContinuity:
 
     def _beside(
         self, batch: TrackBatch, row: int, alive: list[Sighting], columns: np.ndarray
-    ) -> Sighting | None:
-        """The tracked group (``alive``; ``columns``: their time, east, north, velocity
-        east and north) that the new track in ``row`` walks with, if any: the nearest."""
+    ) -> int | None:
+        """The index in ``alive`` of the tracked group (``columns``: their time, east,
+        north, velocity east and north) that the new track in ``row`` walks with, if any:
+        the nearest."""
         s = self.settings
         lag = float(batch.epoch_s[row]) - columns[:, 0]
         off = np.hypot(
@@ -323,7 +334,7 @@ class GroupContinuity:
             float(batch.velocity_north_ms[row]) - columns[:, 4],
         )
         near = np.flatnonzero((off <= s.together_m) & (dv <= s.together_ms))
-        return alive[int(near[np.argmin(off[near])])] if len(near) else None
+        return int(near[np.argmin(off[near])]) if len(near) else None
 
     def _continues(self, batch: TrackBatch, row: int, lost: dict[int, Sighting]) -> int | None:
         s = self.settings

@@ -35,6 +35,9 @@ inherits that group's side, its last position and the crossings it raised: a gro
 before the line and found after it raises its crossing (the path from where it was lost to
 where it was found met the line), and a crossing in the direction the group last crossed
 is the same crossing seen again, never raised twice (``continued_crossings`` counts them).
+A track first seen beside a tracked group (it takes that group's identity) takes the
+side of the group's track it walks with, the same way: the member seen firmly across
+raises the group's crossing when the track that had the side ended short of the line.
 A group seen back on its origin side within ``return_s`` of its crossing (a track of it
 the group layer split off, or its leader's estimate, wandering over the line) is not
 crossing back; after a gap, within ``merge_window_s``.
@@ -194,6 +197,21 @@ class CrossingRule:
                     inherit[row] = self._state(old_slot)
                 elif before in self.retired:
                     inherit[row] = self.retired[before]
+        if geometry.beside is not None and geometry.beside_slot is not None:
+            # A track first seen beside a tracked group (a member out of the dead ground,
+            # or one the group layer had not joined yet) is of that group: it takes the
+            # group's side of the line, so that the group's crossing is raised when it is
+            # the one seen firmly across (the track that had the side may end short of it).
+            for row in fresh[geometry.beside[fresh] >= 0].tolist():
+                if row in inherit:
+                    continue
+                companion = int(geometry.beside_slot[row])
+                if (
+                    0 <= companion < size
+                    and int(self.memory.serial[companion]) == int(geometry.beside[row])
+                    and self.firm_side[companion] != 0
+                ):
+                    inherit[row] = self._state(companion)
         for slot in slots[self.memory.serial[slots] > 0].tolist():
             self.retired[int(self.memory.serial[slot])] = self._state(slot)
         if len(self.retired) > 256:
