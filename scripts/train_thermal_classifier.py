@@ -24,7 +24,7 @@ from borderwatch.adapters.sources.thermal.classifier import CLASSES, WEIGHTS_FIL
 from borderwatch.sim.lwir.training import labelled_candidates, training_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "src" / "borderwatch" / "sources" / "thermal" / WEIGHTS_FILE
+DEFAULT_OUT = ROOT / "src" / "borderwatch" / "adapters" / "sources" / "thermal" / WEIGHTS_FILE
 
 
 def _untrained() -> Classifier:
