@@ -72,6 +72,10 @@ class Observations:
     confidence: FloatArray
     children: IntArray
     """Children judged in the detection, or :data:`NOT_JUDGED`."""
+    count_low: IntArray | None = None
+    count_high: IntArray | None = None
+    """The head count's plausible range the sensor stated per detection (frame sensors:
+    the detector's ``Found.count_range``); None: the sensors state the count alone."""
     snapshots: dict[int, bytes] = field(default_factory=dict)
     """Evidence: the PNG crop of the frame behind some detections, by index (frame
     sensors only, adapters/sources/thermal/snapshot.py)."""
@@ -88,6 +92,13 @@ class Observations:
         def ints(name: str) -> IntArray:
             return np.concatenate([getattr(p, name) for p in parts]).astype(np.int64)[order]
 
+        def stated(name: str) -> IntArray | None:
+            # A part that states no range states its count at both ends.
+            if all(getattr(p, name) is None for p in parts):
+                return None
+            values = [p.count if getattr(p, name) is None else getattr(p, name) for p in parts]
+            return np.concatenate(values).astype(np.int64)[order]
+
         offsets = np.cumsum([0] + [len(p.epoch_s) for p in parts])
         moved = np.empty_like(order)
         moved[order] = np.arange(len(order))  # where each old index went
@@ -103,6 +114,8 @@ class Observations:
             count=ints("count"),
             confidence=floats("confidence"),
             children=ints("children"),
+            count_low=stated("count_low"),
+            count_high=stated("count_high"),
             snapshots=snapshots,
         )
 

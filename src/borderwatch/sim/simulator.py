@@ -20,6 +20,7 @@ import orjson
 
 from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.domain import Detection
+from borderwatch.domain.detection import MAX_COUNT
 from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.geo import Boundary
 from borderwatch.sim.frame_sensors import FrameJob, run_frame_jobs
@@ -30,6 +31,7 @@ from borderwatch.sim.sensors import (
     NOT_JUDGED,
     DroneFlight,
     FrameProgress,
+    IntArray,
     Observations,
     camera_observations,
     drone_observations,
@@ -220,6 +222,7 @@ def _detection_id(sensor_id: str, index: int) -> str:
 
 def _to_detections(obs: Observations, line: Boundary) -> list[Detection]:
     lat, lon = line.frame.to_geo(obs.east, obs.north)
+    low, high = _stated_range(obs)
     return [
         Detection(
             time=epoch_to_datetime(float(obs.epoch_s[i])),
@@ -234,6 +237,18 @@ def _to_detections(obs: Observations, line: Boundary) -> list[Detection]:
             id=_detection_id(obs.sensor_id, i),
             children=None if obs.children[i] == NOT_JUDGED else int(obs.children[i]),
             simulated=True,
+            count_low=None if low is None else int(low[i]),
+            count_high=None if high is None else int(high[i]),
         )
         for i in range(len(obs.epoch_s))
     ]
+
+
+def _stated_range(obs: Observations) -> tuple[IntArray | None, IntArray | None]:
+    """The sensor's stated head-count range as the wire takes it, 1 <= low <= count <=
+    high <= MAX_COUNT (the detector's range can start below a count it then rounded up)."""
+    if obs.count_low is None or obs.count_high is None:
+        return None, None
+    low = np.clip(obs.count_low, 1, obs.count)
+    high = np.clip(obs.count_high, obs.count, MAX_COUNT)
+    return low, high

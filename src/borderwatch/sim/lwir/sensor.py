@@ -419,4 +419,6 @@ def _to_observations(
         children=np.array(
             [NOT_JUDGED if f.children is None else f.children for _, f in rows], np.int64
         ),
+        count_low=np.array([f.count_range[0] for _, f in rows], np.int64),
+        count_high=np.array([f.count_range[1] for _, f in rows], np.int64),
     )
