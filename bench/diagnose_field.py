@@ -18,6 +18,8 @@ scores the incidents (``sim.crossing_suite.score``) and prints:
   predecessor), and the crossing incidents it raised (in any direction);
 * every **false** or **duplicate** crossing incident: its track, kind, speed, head count,
   signed distance, and the tracks around it;
+* every found crossing whose incident's head count is off by more than one (**count**):
+  what it was raised with and from when the track following it counted the group;
 * every crossing raised more than ``--slow`` seconds after the truth, split into the
   hidden part (truth to first report after the line) and the rest (first report to the
   incident), with the track that raised it: was it across the line at birth (a
@@ -160,6 +162,20 @@ def _describe(log: _Log, serial: int, t0: float, raised: dict[int, list[str]]) -
     )
 
 
+def _wrong_count(log: _Log, incident: Incident, group: str, true_size: int) -> None:
+    """A found crossing whose incident's head count is off by more than one: the count
+    and range it was raised with, and what the group track following it counted later."""
+    current = _serial(str(incident.extra.get("current_track_id", incident.track_id)))
+    raised = incident.detected_at.timestamp()
+    later = [(r[0] - raised, r[6]) for r in log.rows.get(current, []) if r[0] >= raised]
+    firm = next((f"{t:+.0f} s" for t, size in later if abs(size - true_size) <= 1), "never")
+    print(
+        f"  COUNT {group} size {true_size}: raised as {incident.group_size} "
+        f"{incident.group_size_range} on track {current}; its track within one of the "
+        f"truth from {firm} after the raise, last count {later[-1][1] if later else '-'}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=1.0)
@@ -254,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sigma = found.extra.get("time_sigma_s")
                 error = abs(found.time.timestamp() - tt)
                 moment.append((error, float(sigma) if isinstance(sigma, float | int) else 0.0))
+            true_size = m.truth.group_size
+            if true_size is not None and abs(int(found.group_size) - true_size) > 1:
+                _wrong_count(log, found, m.truth.entity_id, true_size)
             if m.latency_s <= args.slow:
                 continue
             inc = by_id[m.incident.incident_id]
