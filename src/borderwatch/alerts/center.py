@@ -22,7 +22,7 @@ from typing import Any
 from borderwatch.alerts import cap, cot
 from borderwatch.alerts.base import AlertSink
 from borderwatch.alerts.gate import Release, SharingGate
-from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page
+from borderwatch.alerts.lifecycle import AlertBook, AlertState, Outcome, Page, revised
 from borderwatch.alerts.mqtt import mqtt_messages
 from borderwatch.alerts.outbox import Drain, Message, Outbox
 from borderwatch.alerts.routing import PolicyRouter
@@ -37,7 +37,7 @@ class AlertEvent:
     """Something that happened to an alert, for operators' screens and the demo."""
 
     kind: str
-    """``notified``, ``folded``, ``repeat``, ``inhibited``, ``escalated``,
+    """``notified``, ``folded``, ``repeat``, ``revised``, ``inhibited``, ``escalated``,
     ``acknowledged``, ``resolved``, ``channel_error``."""
     state: AlertState
     at: datetime
@@ -99,6 +99,8 @@ class AlertCenter:
         return notified
 
     def _route(self, incident: Incident) -> list[Alert]:
+        if incident.revision:
+            return self._revise(incident)
         notified = []
         now = incident.detected_at
         for routed in self.router.route(incident):
@@ -131,6 +133,39 @@ class AlertCenter:
                                 if c in ("cot", "cap", "webhook", "mqtt"))
                 self._notify(state, routed.alert, durable, "trigger", now, [])
         return notified
+
+    def _revise(self, incident: Incident) -> list[Alert]:
+        """A revision of a raised incident (its head count firmed up: watch/revision.py)
+        is an update of each open alert the incident raised, never a new alert: CAP
+        ``Update`` referencing the alert's CAP messages, CoT with the alert's uid (the map
+        redraws it), webhook event ``revised-<n>`` with its own dedup key; each through
+        the sharing gate as the alert was, on the channels it went on. An incident routed
+        nowhere, or whose alert is closed, sends nothing."""
+        updated = []
+        now = incident.detected_at
+        event = f"revised-{incident.revision}"
+        for routed in self.router.route(incident):
+            state = self.book.revise(
+                routed.alert.alert_id, routed.alert.payload, incident.revision, now
+            )
+            if state is None:
+                known = self.book.store.get(routed.alert.alert_id)
+                if known is not None and known.status.open and revised(known) >= (
+                    incident.revision
+                ):
+                    # A replay after a crash: enqueue again what may not have been stored;
+                    # the outbox ignores the dedup keys it already holds.
+                    durable = tuple(c for c in known.channels
+                                    if c in ("cot", "cap", "webhook", "mqtt"))
+                    refs = [r for r in known.refs.get("cap", []) if event not in r]
+                    self._notify(known, routed.alert, durable, event, now, refs)
+                continue
+            self._notify(state, routed.alert, state.channels, event, now,
+                         state.refs.get("cap", []))
+            self._emit("revised", state, now,
+                       f"{state.alert_id} revised ({event}): group of {incident.group_size}")
+            updated.append(routed.alert)
+        return updated
 
     # -- time and operators -----------------------------------------------------------
 

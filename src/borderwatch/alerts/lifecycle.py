@@ -342,6 +342,28 @@ class AlertBook:
                 self.store.put(current)
         return pages
 
+    def revise(self, alert_id: str, payload: dict[str, Any], revision: int,
+               now: datetime) -> AlertState | None:
+        """The open alert ``alert_id`` told of its incident's ``revision`` (a new head
+        count: watch/revision.py): the new payload, one more notification, and the
+        revision noted (``refs["revision"]``), so a replay of the same revision after a
+        restart is recognised. None: no such alert, it is closed, or it already had this
+        revision. Escalation and acknowledgement are untouched: it is the same alert."""
+        state = self.store.get(alert_id)
+        if state is None or not state.status.open or revision <= revised(state):
+            return None
+        refs = {k: list(v) for k, v in state.refs.items()}
+        refs["revision"] = [str(revision)]
+        updated = replace(
+            state,
+            payload=dict(payload),
+            notifications=state.notifications + 1,
+            last_notified_at=now,
+            refs=refs,
+        )
+        self.store.put(updated)
+        return updated
+
     def remember(self, alert_id: str, channel: str, ref: str) -> None:
         """Note a message id sent for this alert (an Update or Cancel will reference it)."""
         state = self._existing(alert_id)
@@ -392,6 +414,11 @@ class AlertBook:
         return state
 
 
+def revised(state: AlertState) -> int:
+    """The latest revision of its incident this alert told of (0: as raised)."""
+    return max((int(r) for r in state.refs.get("revision", [])), default=0)
+
+
 def _equal(fields: tuple[str, ...], state: AlertState) -> dict[str, str]:
     return {name: state.facts.value(name) for name in fields}
 
@@ -411,4 +438,5 @@ __all__ = [
     "Page",
     "Routed",
     "Status",
+    "revised",
 ]

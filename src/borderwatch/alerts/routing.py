@@ -42,6 +42,10 @@ class Router:
         self._seq = itertools.count(1)
 
     def route(self, incident: Incident) -> list[Alert]:
+        if incident.revision:
+            # No lifecycle here to update an alert with: a revision raises nothing (the
+            # AlertCenter sends it as an update of the alert it raised).
+            return []
         record = incident_to_wire(incident)
         destination = incident.direction.destination if incident.direction is not None else None
         country_in = (

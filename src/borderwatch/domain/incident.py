@@ -113,6 +113,10 @@ class Incident:
     """The head count's plausible range (low, high), low <= group_size <= high; None where
     the producer gave only a number. Operators act on the range: "7 to 10 people"."""
     simulated: bool = False
+    revision: int = 0
+    """0 as raised; n for its n-th revision, when the group's head count firmed up after
+    it was raised (watch/revision.py): the same ``incident_id``, place and time, a new
+    count, range, children and risk, and ``detected_at`` the data time of the revision."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -30,11 +30,11 @@ from borderwatch.watch import (
     ConditionsProvider,
     CrossingRule,
     IncidentFactory,
-    Prepared,
     RiskModel,
     Watch,
     WatchRule,
 )
+from borderwatch.watch.revision import CountRevisions
 from borderwatch.watch.risk import UNKNOWN_CONDITIONS
 
 TrackListener = Callable[[TrackBatch], None]
@@ -57,6 +57,7 @@ class RunCounts:
     track_updates: int = 0
     incidents: int = 0
     alerts: int = 0
+    revisions: int = 0
     cues: list[Detection] = field(default_factory=list)
 
 
@@ -67,13 +68,12 @@ class PlacedWatch(Watch):
     those left out are still used up, so each pipeline's ids stay deterministic."""
 
     def __init__(self, boundary: Boundary, rules: Sequence[WatchRule],
-                 raises_at: PlaceFilter) -> None:
-        super().__init__(boundary, rules)
+                 raises_at: PlaceFilter, revisions: CountRevisions | None = None) -> None:
+        super().__init__(boundary, rules, revisions=revisions)
         self.raises_at = raises_at
         self.left_to_neighbours = 0
 
-    def judge(self, prepared: Prepared) -> list[Incident]:
-        incidents = super().judge(prepared)
+    def keep(self, incidents: list[Incident]) -> list[Incident]:
         kept = [i for i in incidents if self.raises_at(i.lat, i.lon)]
         self.left_to_neighbours += len(incidents) - len(kept)
         return kept
@@ -96,7 +96,11 @@ class Pipeline:
         sinks: Sequence[AlertSink] = (),
         track_listeners: Sequence[TrackListener] = (),
         incident_listeners: Sequence[IncidentListener] = (),
+        revision_listeners: Sequence[IncidentListener] = (),
     ) -> None:
+        """``revision_listeners`` hear each revision of a raised incident (its head count
+        firmed up: watch/revision.py) with the alerts it updated; ``incident_listeners``
+        hear raised incidents only, so what counts incidents counts each once."""
         self.reorder = reorder
         self.scans = scans
         self.tracker = tracker
@@ -106,8 +110,11 @@ class Pipeline:
         self.sinks = tuple(sinks)
         self.track_listeners = tuple(track_listeners)
         self.incident_listeners = tuple(incident_listeners)
+        self.revision_listeners = tuple(revision_listeners)
         self.counts = RunCounts()
         self.incidents: list[Incident] = []
+        self.revisions: list[Incident] = []
+        """Every revision made, in order (the raised incidents are in ``incidents``)."""
 
     def feed(self, detection: Detection) -> list[Incident]:
         """Take one detection (arrival order); return incidents it led to."""
@@ -169,7 +176,15 @@ class Pipeline:
         prepared = self.watch.prepare(batch)  # the head counts of groups through gaps
         for listener in self.track_listeners:
             listener(prepared.batch)
-        incidents = self.watch.judge(prepared)
+        incidents, revisions = self.watch.judge_revised(prepared)
+        for revision in revisions:
+            # Sent as an update of the alerts the incident raised (AlertCenter), never as
+            # a new alert; the pipeline's own sinks saw the alert once already.
+            updated = self.router.route(revision) if self.router else []
+            for revision_listener in self.revision_listeners:
+                revision_listener(revision, updated)
+        counts.revisions += len(revisions)
+        self.revisions.extend(revisions)
         for incident in incidents:
             alerts = self.router.route(incident) if self.router else []
             for incident_listener in self.incident_listeners:
@@ -199,6 +214,7 @@ def build_pipeline(
     scan_window_s: float = 1.0,
     track_listeners: Sequence[TrackListener] = (),
     incident_listeners: Sequence[IncidentListener] = (),
+    revision_listeners: Sequence[IncidentListener] = (),
     alert_router: AlertRouter | None = None,
     incident_prefix: str = "INC",
     first_track_serial: int = 1,
@@ -214,8 +230,9 @@ def build_pipeline(
     exactly one of them."""
     factory = IncidentFactory(boundary, RiskModel(conditions), prefix=incident_prefix)
     rules: list[WatchRule] = [CrossingRule(boundary, factory), ApproachRule(boundary, factory)]
-    watch: Watch = (Watch(boundary, rules) if raises_at is None
-                    else PlacedWatch(boundary, rules, raises_at))
+    revisions = CountRevisions(factory.risk)
+    watch: Watch = (Watch(boundary, rules, revisions=revisions) if raises_at is None
+                    else PlacedWatch(boundary, rules, raises_at, revisions))
     router: AlertRouter | None = alert_router or (
         Router(boundary, places or Places.bundled(), sharing or SharingPolicy.bundled())
         if route
@@ -231,4 +248,5 @@ def build_pipeline(
         sinks=sinks,
         track_listeners=track_listeners,
         incident_listeners=incident_listeners,
+        revision_listeners=revision_listeners,
     )

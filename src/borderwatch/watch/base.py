@@ -11,7 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.kind_evidence import kind_of
 from borderwatch.watch.continuity import GroupContinuity
 from borderwatch.watch.risk import RiskModel
+
+if TYPE_CHECKING:
+    from borderwatch.watch.revision import CountRevisions
 
 
 @dataclass(frozen=True)
@@ -328,12 +331,16 @@ class Watch:
         boundary: Boundary,
         rules: Sequence[WatchRule],
         continuity: GroupContinuity | None = None,
+        revisions: CountRevisions | None = None,
     ) -> None:
         """``continuity``: re-identifies lost groups (watch.continuity); the default
-        does, pass ``GroupContinuity(ContinuitySettings(window_s=0))`` to turn it off."""
+        does, pass ``GroupContinuity(ContinuitySettings(window_s=0))`` to turn it off.
+        ``revisions``: revises raised crossings whose head count firmed up
+        (watch/revision.py); None: incidents keep the count they were raised with."""
         self.boundary = boundary
         self.rules = tuple(rules)
         self.continuity = continuity or GroupContinuity()
+        self.revisions = revisions
 
     def observe(self, batch: TrackBatch) -> list[Incident]:
         """:meth:`prepare` then :meth:`judge`: the incidents ``batch`` raises."""
@@ -386,11 +393,28 @@ class Watch:
         return Prepared(batch, geometry)
 
     def judge(self, prepared: Prepared) -> list[Incident]:
-        """The incidents of a prepared batch, rule by rule."""
+        """The incidents of a prepared batch, rule by rule (raised ones only; the
+        revisions of earlier ones are :meth:`judge_revised`'s second part)."""
+        return self.judge_revised(prepared)[0]
+
+    def judge_revised(self, prepared: Prepared) -> tuple[list[Incident], list[Incident]]:
+        """The incidents a prepared batch raises, and the revisions it makes of incidents
+        raised before (``revisions``, watch/revision.py: their groups' head counts firmed
+        up). Only incidents :meth:`keep` keeps are followed, so a pipeline revises only
+        what it raised itself."""
         batch, geometry = prepared.batch, prepared.geometry
         if geometry is None:
-            return []
+            return [], []
         incidents: list[Incident] = []
         for rule in self.rules:
             incidents.extend(rule.observe(batch, geometry))
+        incidents = self.keep(incidents)
+        if self.revisions is None:
+            return incidents, []
+        revised = self.revisions.observe(batch, geometry)
+        self.revisions.follow(incidents)
+        return incidents, revised
+
+    def keep(self, incidents: list[Incident]) -> list[Incident]:
+        """The incidents raised here (all of them; PlacedWatch keeps its place's)."""
         return incidents

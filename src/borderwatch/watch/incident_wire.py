@@ -40,6 +40,8 @@ def incident_to_wire(incident: Incident) -> dict[str, Any]:
     }
     if incident.eta_s is not None:
         out["eta_s"] = round(incident.eta_s, 0)
+    if incident.revision:  # absent means 0, as raised: older readers see nothing new
+        out["revision"] = incident.revision
     out.update(incident.extra)
     return out
 
@@ -57,6 +59,15 @@ class IncidentRecord:
     lon: float
     group_size: int | None
     group_size_range: tuple[int, int] | None = None
+    revision: int = 0
+    """0 as raised, n for the n-th revision of its head count (absent on the wire: 0)."""
+
+
+def _revision(obj: dict[str, Any]) -> int:
+    value = obj.get("revision", 0)
+    if type(value) is not int or value < 0:
+        raise InputError("revision", f"must be an integer >= 0, got {value!r}")
+    return value
 
 
 def _size_range(obj: dict[str, Any], group: int | None) -> tuple[int, int] | None:
@@ -95,4 +106,5 @@ def incident_from_wire(obj: dict[str, Any]) -> IncidentRecord:
         lon=lon,
         group_size=group if type(group) is int else None,
         group_size_range=_size_range(obj, group if type(group) is int else None),
+        revision=_revision(obj),
     )

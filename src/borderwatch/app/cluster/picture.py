@@ -89,7 +89,8 @@ class BusPicture(TrackerState):
             self.picture.apply_tracks(event["tracks"], event["ended"])
         elif kind == "incident":
             self.picture.add_incident(event["incident"])
-            self.counters.incidents += 1
+            if not event["incident"].get("revision"):  # a revision is not a new incident
+                self.counters.incidents += 1
         elif kind == "alert" and event.get("event") == "notified":
             self.counters.alerts_notified += 1
         if event.get("simulated"):

@@ -150,6 +150,7 @@ class SegmentRunner:
             reorder_window_s=reorder_window_s,
             track_listeners=[self._on_tracks],
             incident_listeners=[self._on_incident],
+            revision_listeners=[self._on_revision],
             alert_router=center,
             incident_prefix=f"INC-{code.upper()}",
             first_track_serial=index * SERIALS_PER_SEGMENT + 1,
@@ -437,6 +438,19 @@ class SegmentRunner:
 
     def _on_incident(self, incident: Incident, alerts: list[Alert]) -> None:
         self.incidents += 1
+        if not self._replaying:
+            self._events.append(
+                {
+                    "type": "incident",
+                    "incident": incident_to_wire(incident),
+                    "segment": self.code,
+                    "simulated": incident.simulated,
+                }
+            )
+
+    def _on_revision(self, incident: Incident, alerts: list[Alert]) -> None:
+        """A raised incident's firmer head count (watch/revision.py): on the feed as the
+        same incident again, which the picture puts in its place; not counted."""
         if not self._replaying:
             self._events.append(
                 {

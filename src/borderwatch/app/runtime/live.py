@@ -93,6 +93,7 @@ class ThreadTracker(TrackerState):
             reorder_window_s=reorder_window_s,
             track_listeners=[self._on_tracks],
             incident_listeners=[self._on_incident_raised],
+            revision_listeners=[self._on_incident_revised],
             alert_router=alerts.center,
         )
         # The detection log already refused every repeated id, across restarts too.
@@ -293,6 +294,14 @@ class ThreadTracker(TrackerState):
         if not self._replaying:
             self.publish({"type": "incident", "incident": wire, "simulated": incident.simulated})
         self._incident_raised(incident)
+
+    def _on_incident_revised(self, incident: Incident, alerts: list[Alert]) -> None:
+        # The same incident with a firmer head count: it replaces the raised one on the
+        # picture and the map (the dashboard keys incidents by id), and is not counted.
+        wire = incident_to_wire(incident)
+        self.picture.add_incident(wire)
+        if not self._replaying:
+            self.publish({"type": "incident", "incident": wire, "simulated": incident.simulated})
 
     def _on_alert_event(self, event: AlertEvent) -> None:
         if event.kind == "notified":

@@ -98,7 +98,14 @@ class Picture:
                 self.history.end(tid)
 
     def add_incident(self, wire: dict[str, Any]) -> None:
+        """A raised incident, or a revision of one (same ``incident_id``, a firmer head
+        count: watch/revision.py), which takes its place: the picture shows the latest."""
         with self.lock:
+            if wire.get("revision"):
+                for n, known in enumerate(self.incidents):
+                    if known.get("incident_id") == wire["incident_id"]:
+                        self.incidents[n] = wire
+                        return
             self.incidents.append(wire)
 
     def set_incidents(self, incidents: list[dict[str, Any]]) -> None:

@@ -1,0 +1,123 @@
+"""An incident revised when its head count firms up (watch/revision.py, issue 18)."""
+
+from __future__ import annotations
+
+import numpy as np
+from tests.conftest import T0
+
+from borderwatch.domain import Incident, IncidentType
+from borderwatch.geo import Boundary
+from borderwatch.tracking import TrackBatch
+from borderwatch.watch import CrossingRule, IncidentFactory, RiskModel, Watch
+from borderwatch.watch.incident_wire import incident_from_wire, incident_to_wire
+from borderwatch.watch.revision import CountRevisions
+
+
+def _batch(t: float, north: float, size: int, size_range: tuple[int, int],
+           children: int = -1) -> TrackBatch:
+    one_i, one_f = np.ones(1, np.intp), np.ones(1)
+    return TrackBatch(
+        slot=np.array([3], np.intp),
+        serial=np.array([41], np.intp),
+        epoch_s=np.array([T0 + t]),
+        east_m=np.array([0.0]),
+        north_m=np.array([north]),
+        velocity_east_ms=np.zeros(1),
+        velocity_north_ms=np.array([1.0]),
+        position_sigma_m=np.array([2.0]),
+        group_size=np.array([size], np.intp),
+        group_size_sigma=np.zeros(1),
+        children=children * one_i,
+        kind_code=0 * one_i,
+        kind_probability=0.5 * one_f,
+        confirmed=one_i,
+        hits=10 * one_i,
+        simulated=one_i,
+        group_size_low=np.array([size_range[0]], np.intp),
+        group_size_high=np.array([size_range[1]], np.intp),
+    )
+
+
+def _run(boundary: Boundary,
+         after: list[tuple[int, tuple[int, int]]]) -> tuple[list[Incident], list[Incident]]:
+    """A group counted 2 walks north across the line (one update a second), then its
+    counts after the crossing are ``after``: the raised incidents and the revisions."""
+    factory = IncidentFactory(boundary, RiskModel())
+    watch = Watch(boundary, [CrossingRule(boundary, factory)],
+                  revisions=CountRevisions(factory.risk))
+    raised: list[Incident] = []
+    revised: list[Incident] = []
+    steps = [(2, (2, 2))] * 40 + after
+    for t, (size, size_range) in enumerate(steps):
+        incidents, revisions = watch.judge_revised(
+            watch.prepare(_batch(float(t), -20.0 + t, size, size_range)))
+        raised += incidents
+        revised += revisions
+    return raised, revised
+
+
+def test_a_count_that_firms_up_from_2_to_5_revises_the_incident_once(
+    boundary: Boundary,
+) -> None:
+    raised, revised = _run(boundary, [(5, (4, 6))] * 30)
+    assert [i.type for i in raised] == [IncidentType.CROSSING]
+    first = raised[0]
+    assert (first.group_size, first.group_size_range, first.revision) == (2, (2, 2), 0)
+    assert len(revised) == 1
+    revision = revised[0]
+    assert revision.incident_id == first.incident_id
+    assert revision.revision == 1
+    assert (revision.group_size, revision.group_size_range) == (5, (4, 6))
+    assert (revision.time, revision.lat, revision.lon, revision.direction) == (
+        first.time, first.lat, first.lon, first.direction)
+    assert revision.detected_at > first.detected_at  # the data time of the revision
+    # The risk is assessed again with the new count (a group of 5 is large, of 2 not).
+    assert "large_group" not in {r.code for r in first.risk.reasons}
+    assert "large_group" in {r.code for r in revision.risk.reasons}
+    # Held for HOLD (3) updates after the crossing was raised with 2, not at once.
+    assert revision.detected_at.timestamp() - T0 >= 42
+
+
+def test_a_one_update_flicker_revises_nothing(boundary: Boundary) -> None:
+    raised, revised = _run(boundary, [(2, (2, 2))] * 3 + [(5, (4, 6))] + [(2, (2, 2))] * 20)
+    assert len(raised) == 1
+    assert revised == []
+
+
+def test_a_range_narrowing_inside_the_one_told_is_not_sent(boundary: Boundary) -> None:
+    raised, revised = _run(boundary, [(5, (4, 7))] * 5 + [(5, (5, 6))] * 10)
+    assert [(r.revision, r.group_size_range) for r in revised] == [(1, (4, 7))]
+
+
+def test_children_and_risk_are_revised_with_the_count(boundary: Boundary) -> None:
+    factory = IncidentFactory(boundary, RiskModel())
+    revisions = CountRevisions(factory.risk)
+    watch = Watch(boundary, [CrossingRule(boundary, factory)], revisions=revisions)
+    out: list[Incident] = []
+    for t in range(60):
+        size, children = (2, -1) if t < 40 else (12, 3)
+        out += watch.judge_revised(watch.prepare(
+            _batch(float(t), -20.0 + t, size, (size, size), children)))[1]
+    assert [(r.group_size, r.children) for r in out] == [(12, 3)]
+    assert {"children", "large_group"} <= {r.code for r in out[0].risk.reasons}
+
+
+def test_nothing_is_revised_after_the_window(boundary: Boundary) -> None:
+    factory = IncidentFactory(boundary, RiskModel())
+    watch = Watch(boundary, [CrossingRule(boundary, factory)],
+                  revisions=CountRevisions(factory.risk, window_s=5.0))
+    out: list[Incident] = []
+    for t in range(60):
+        size = 2 if t < 40 else 5
+        out += watch.judge_revised(watch.prepare(_batch(float(t), -20.0 + t, size, (size, size))))[1]
+    assert out == []
+
+
+def test_the_wire_carries_the_revision_and_absent_means_0(boundary: Boundary) -> None:
+    raised, revised = _run(boundary, [(5, (4, 6))] * 10)
+    as_raised = incident_to_wire(raised[0])
+    assert "revision" not in as_raised  # the raised incident's wire is as before
+    assert incident_from_wire(as_raised).revision == 0
+    wire = incident_to_wire(revised[0])
+    assert wire["revision"] == 1 and wire["group_size_range"] == [4, 6]
+    assert incident_from_wire(wire).revision == 1
