@@ -11,7 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -23,9 +23,6 @@ from borderwatch.tracking.base import FloatArray, IntArray
 from borderwatch.tracking.kind_evidence import kind_of
 from borderwatch.watch.continuity import GroupContinuity
 from borderwatch.watch.risk import RiskModel
-
-if TYPE_CHECKING:
-    from borderwatch.watch.revision import CountRevisions
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,14 @@ class Prepared:
 
 class WatchRule(Protocol):
     def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]: ...
+
+
+class Revisions(Protocol):
+    """Revises raised incidents as their groups' head counts firm up
+    (watch/revision.py ``CountRevisions``)."""
+
+    def observe(self, batch: TrackBatch, geometry: BatchGeometry) -> list[Incident]: ...
+    def follow(self, incidents: list[Incident]) -> None: ...
 
 
 class SlotMemory:
@@ -331,7 +336,7 @@ class Watch:
         boundary: Boundary,
         rules: Sequence[WatchRule],
         continuity: GroupContinuity | None = None,
-        revisions: CountRevisions | None = None,
+        revisions: Revisions | None = None,
     ) -> None:
         """``continuity``: re-identifies lost groups (watch.continuity); the default
         does, pass ``GroupContinuity(ContinuitySettings(window_s=0))`` to turn it off.
