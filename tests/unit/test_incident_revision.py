@@ -85,7 +85,7 @@ def test_a_one_update_flicker_revises_nothing(boundary: Boundary) -> None:
 
 
 def test_a_range_narrowing_inside_the_one_told_is_not_sent(boundary: Boundary) -> None:
-    raised, revised = _run(boundary, [(5, (4, 7))] * 5 + [(5, (5, 6))] * 10)
+    _, revised = _run(boundary, [(5, (4, 7))] * 5 + [(5, (5, 6))] * 10)
     assert [(r.revision, r.group_size_range) for r in revised] == [(1, (4, 7))]
 
 
@@ -109,7 +109,8 @@ def test_nothing_is_revised_after_the_window(boundary: Boundary) -> None:
     out: list[Incident] = []
     for t in range(60):
         size = 2 if t < 40 else 5
-        out += watch.judge_revised(watch.prepare(_batch(float(t), -20.0 + t, size, (size, size))))[1]
+        batch = _batch(float(t), -20.0 + t, size, (size, size))
+        out += watch.judge_revised(watch.prepare(batch))[1]
     assert out == []
 
 
@@ -121,3 +122,33 @@ def test_the_wire_carries_the_revision_and_absent_means_0(boundary: Boundary) ->
     wire = incident_to_wire(revised[0])
     assert wire["revision"] == 1 and wire["group_size_range"] == [4, 6]
     assert incident_from_wire(wire).revision == 1
+
+
+def test_scoring_takes_the_count_as_revised_within_60_s_and_never_a_new_crossing(
+    boundary: Boundary,
+) -> None:
+    from dataclasses import dataclass, replace
+    from datetime import timedelta
+
+    from borderwatch.sim.crossing_suite import score
+    from borderwatch.sim.evaluation.crossings import TruthCrossing
+
+    raised, revised = _run(boundary, [(5, (4, 6))] * 10)
+    crossing = raised[0]
+    assert crossing.direction is not None
+
+    @dataclass
+    class Stream:
+        crossings: tuple[TruthCrossing, ...]
+        group_paths: dict[str, tuple[float, float]]
+
+    truth = TruthCrossing("g1", "person", crossing.direction.value, crossing.time,
+                          crossing.lat, crossing.lon, 5)
+    stream = Stream((truth,), {"g1": (T0, T0 + 100)})
+    late = replace(revised[0], group_size=9, group_size_range=(8, 10), revision=2,
+                   detected_at=crossing.detected_at + timedelta(seconds=61))
+    scored = score(stream, [crossing], [revised[0], late])
+    assert (scored.found, scored.duplicates, scored.false_crossings) == (1, 0, 0)
+    assert scored.head_counts == ((5, 2, 2, 2),)
+    assert scored.head_counts_revised == ((5, 5, 4, 6),)  # the one after 60 s is left out
+    assert score(stream, [crossing]).head_counts_revised == ((5, 2, 2, 2),)

@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from borderwatch.domain import Detection, Kind
 from borderwatch.domain.time import epoch_to_datetime
 from borderwatch.sim.evaluation.crossings import TruthCrossing
 from borderwatch.sim.sphere import LINE_LAT, M_PER_DEG_LAT, ParallelStrip
+
+if TYPE_CHECKING:
+    from borderwatch.watch import IncidentRecord
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +240,15 @@ class SuiteScore:
     """Each found crossing's (true size, counted, range low, range high), where the truth
     knows the size: how far the incident's head count was off, and whether its range held
     the truth."""
+    head_counts_revised: tuple[tuple[int, int, int, int], ...] = ()
+    """The same, as last revised within ``REVISED_WITHIN_S`` of the raise
+    (watch/revision.py; as raised when not revised by then)."""
+
+
+REVISED_WITHIN_S = 60.0
+"""A revision counts for the "as revised" head count only if it came within this long
+(data time) of the incident being raised: the count an operator has while sending a team,
+not one from long after (by then the team counts the group itself)."""
 
 
 class ScoredStream(Protocol):
@@ -250,15 +262,25 @@ class ScoredStream(Protocol):
     def group_paths(self) -> dict[str, tuple[float, float]]: ...
 
 
-def score(suite: ScoredStream, incidents: list[object]) -> SuiteScore:
+def score(suite: ScoredStream, incidents: list[object],
+          revisions: Sequence[object] = ()) -> SuiteScore:
     """Crossings matched to truth (``evaluate``), duplicates told from false crossings, and
-    approach warnings before each crossing (and repeated ones)."""
+    approach warnings before each crossing (and repeated ones). ``revisions``: the
+    revisions of those incidents (``Pipeline.revisions``), for the head count as revised;
+    they are never matched or counted as incidents."""
     from borderwatch.domain import Incident, IncidentType
     from borderwatch.geo.measure import great_circle_m
     from borderwatch.sim.evaluation.crossings import evaluate
     from borderwatch.watch import incident_from_wire, incident_to_wire
 
-    typed = [i for i in incidents if isinstance(i, Incident)]
+    typed = [i for i in incidents if isinstance(i, Incident) and i.revision == 0]
+    latest: dict[str, Incident] = {}
+    raised_at = {i.incident_id: i.detected_at for i in typed}
+    for r in revisions:
+        if (isinstance(r, Incident) and r.incident_id in raised_at
+                and (r.detected_at - raised_at[r.incident_id]).total_seconds()
+                <= REVISED_WITHIN_S):
+            latest[r.incident_id] = r  # in order: the last within the window wins
     records = [incident_from_wire(incident_to_wire(i)) for i in typed]
     result = evaluate(records, list(suite.crossings))
     found_truth = [m.truth for m in result.matches]
@@ -337,4 +359,20 @@ def score(suite: ScoredStream, incidents: list[object]) -> SuiteScore:
              *(m.incident.group_size_range or (m.incident.group_size or 0,) * 2))
             for m in result.matches if m.truth.group_size is not None
         ),
+        head_counts_revised=tuple(
+            (m.truth.group_size, *_count_of(latest.get(m.incident.incident_id), m.incident))
+            for m in result.matches if m.truth.group_size is not None
+        ),
     )
+
+
+def _count_of(revised: object, raised: IncidentRecord) -> tuple[int, int, int]:
+    """(count, range low, range high) as last revised, else as raised."""
+    from borderwatch.domain import Incident
+
+    if isinstance(revised, Incident):
+        low, high = revised.group_size_range or (revised.group_size,) * 2
+        return revised.group_size, low, high
+    size = int(raised.group_size or 0)
+    low, high = raised.group_size_range or (size, size)
+    return size, low, high

@@ -14,11 +14,12 @@ serial, through gaps and continued tracks alike.
 
 **When.** A new head count revises the incident once it has been the group's count on
 ``hold`` consecutive updates of the group: another count or number of children, or a
-range reaching beyond the one told (``differs``; a range narrowing inside it is not sent). The count is
-already a high quantile over 20 updates (tracking/groups.py), yet one update can flick it:
-a member's report missed for a scan, another group's member passing within 10 m. Three
-updates is about 3 s at the sensors' 1 Hz: short beside an operator's minutes, long enough
-that a one-update flicker (or two) is not sent to every agency as a revision. A group is
+range reaching beyond the one told (``differs``; a range narrowing inside it is not
+sent). The count is already a high quantile over 20 updates (tracking/groups.py), yet
+one update can flick it: a member's report missed for a scan, another group's member
+passing within 10 m. Three updates is about 3 s at the sensors' 1 Hz: short beside an
+operator's minutes, long enough that a one-update flicker (or two) is not sent to every
+agency as a revision. A group is
 followed for ``window_s`` of data time after its incident was raised (10 minutes: by then a
 team is on its way and counts the group itself); after that nothing is revised.
 

@@ -65,18 +65,27 @@ class SplitFigures:
     (SuiteScore.evidence_latencies_s)."""
     head_counts: tuple[tuple[int, int, int, int], ...] = ()
     """(true size, counted, range low, range high) of each found crossing (SuiteScore)."""
+    head_counts_revised: tuple[tuple[int, int, int, int], ...] = ()
+    """... as last revised within a minute of the raise (SuiteScore.head_counts_revised)."""
+
+    @property
+    def head_count_within_one_revised(self) -> float:
+        """:attr:`head_count_within_one` as last revised within a minute of the raise."""
+        return _within_one(self.head_counts_revised)
+
+    @property
+    def range_covered_revised(self) -> float:
+        return _covered(self.head_counts_revised)
 
     @property
     def head_count_within_one(self) -> float:
         """Share of found crossings whose incident counted the group within one person."""
-        rows = self.head_counts
-        return sum(abs(c - t) <= 1 for t, c, _, _ in rows) / len(rows) if rows else float("nan")
+        return _within_one(self.head_counts)
 
     @property
     def range_covered(self) -> float:
         """Share of found crossings whose incident's head count range held the true size."""
-        rows = self.head_counts
-        return sum(lo <= t <= hi for t, _, lo, hi in rows) / len(rows) if rows else float("nan")
+        return _covered(self.head_counts)
 
     @property
     def recall(self) -> float:
@@ -88,6 +97,14 @@ class SplitFigures:
     def evidence_latency(self, q: float) -> float:
         values = self.evidence_latencies_s
         return float(np.percentile(values, q)) if values else float("nan")
+
+
+def _within_one(rows: tuple[tuple[int, int, int, int], ...]) -> float:
+    return sum(abs(c - t) <= 1 for t, c, _, _ in rows) / len(rows) if rows else float("nan")
+
+
+def _covered(rows: tuple[tuple[int, int, int, int], ...]) -> float:
+    return sum(lo <= t <= hi for t, _, lo, hi in rows) / len(rows) if rows else float("nan")
 
 
 def _add(
@@ -110,6 +127,7 @@ def _add(
         latencies_s=tuple(x for s in scores for x in s.latencies_s),
         evidence_latencies_s=tuple(x for s in scores for x in s.evidence_latencies_s),
         head_counts=tuple(x for s in scores for x in s.head_counts),
+        head_counts_revised=tuple(x for s in scores for x in s.head_counts_revised),
     )
 
 
@@ -145,8 +163,9 @@ def measure_split(
             if generator == "suite"
             else generate_field_stream(FieldStreamSpec(hours=hours, seed=seed))
         )
-        incidents: list[Incident] = make_pipeline(boundary).feed_all(stream.detections)
-        scores.append(score(stream, list(incidents)))
+        pipeline = make_pipeline(boundary)
+        incidents: list[Incident] = pipeline.feed_all(stream.detections)
+        scores.append(score(stream, list(incidents), pipeline.revisions))
         if on_seed is not None:
             on_seed(seed)
     return _add(scores, generator, split, seeds)
@@ -199,6 +218,10 @@ def side_by_side(figures: list[SplitFigures]) -> tuple[list[str], list[list[str]
             "n/a" if np.isnan(f.approach_share) else f"{f.approach_share:.1%}")),
         row("head count within one", lambda f: share(f.head_count_within_one)),
         row("head count range holds the truth", lambda f: share(f.range_covered)),
+        row("head count within one, as revised within 60 s",
+            lambda f: share(f.head_count_within_one_revised)),
+        row("head count range holds the truth, as revised within 60 s",
+            lambda f: share(f.range_covered_revised)),
     ]  # fmt: skip
     return header, rows
 
@@ -227,6 +250,8 @@ def as_json(figures: SplitFigures) -> dict[str, object]:
         "approach_share": num(figures.approach_share, 3),
         "head_count_within_one": num(figures.head_count_within_one, 3),
         "head_count_range_covered": num(figures.range_covered, 3),
+        "head_count_within_one_revised": num(figures.head_count_within_one_revised, 3),
+        "head_count_range_covered_revised": num(figures.range_covered_revised, 3),
     }
 
 

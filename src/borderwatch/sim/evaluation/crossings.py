@@ -153,7 +153,9 @@ def evaluate(
     time, each used once) and return the :class:`Evaluation`."""
     alarmable = [t for t in truth if t.kind in ALARMABLE]
     result = Evaluation(truth_alarmable=len(alarmable), truth_animal=len(truth) - len(alarmable))
-    crossings = [i for i in incidents if i.type == "crossing"]
+    # A revision (its head count firmed up: watch/revision.py) is the same incident again,
+    # never a crossing of its own.
+    crossings = [i for i in incidents if i.type == "crossing" and i.revision == 0]
     used: set[int] = set()
     for t in sorted(alarmable, key=lambda x: x.time):
         best: tuple[float, int, float] | None = None
