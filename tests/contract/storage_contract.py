@@ -255,6 +255,24 @@ class StorageContract(OfficerContract):
         assert storage.alerts.get("ALR-1") == acked
         assert storage.alerts.all_alerts() == [acked]
 
+    def test_a_revised_alert_keeps_its_new_payload_and_revision(self, storage: Storage) -> None:
+        # An incident revised when its head count firmed up (watch/revision.py) updates its
+        # open alert in place: the new payload, and the revision noted, so that a replay
+        # after a restart recognises it (AlertBook.revise).
+        from borderwatch.alerts import AlertBook, AlertPolicy
+        from borderwatch.alerts.lifecycle import revised
+
+        storage.alerts.put(alert())
+        book = AlertBook(AlertPolicy.bundled(), storage.alerts)
+        payload = {"group_size": 5, "group_size_range": [4, 6], "revision": 1}
+        at = T0 + timedelta(minutes=1)
+        assert book.revise("ALR-1", payload, 1, at) is not None
+        again = AlertBook(AlertPolicy.bundled(), storage.alerts)
+        stored = storage.alerts.get("ALR-1")
+        assert stored is not None and stored.payload == payload and revised(stored) == 1
+        assert stored.refs["cap"] == ["msg-1"] and stored.last_notified_at == at
+        assert again.revise("ALR-1", payload, 1, at) is None  # the same revision replayed
+
     def test_open_alerts_of_a_unit_with_equal_facts(self, storage: Storage) -> None:
         for state in (
             alert("A1"),
