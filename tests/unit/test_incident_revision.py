@@ -152,3 +152,11 @@ def test_scoring_takes_the_count_as_revised_within_60_s_and_never_a_new_crossing
     assert scored.head_counts == ((5, 2, 2, 2),)
     assert scored.head_counts_revised == ((5, 5, 4, 6),)  # the one after 60 s is left out
     assert score(stream, [crossing]).head_counts_revised == ((5, 2, 2, 2),)
+
+
+def test_a_count_one_off_the_one_told_is_not_sent(boundary: Boundary) -> None:
+    # Quoted within one, and a large group's count swings by one (field streams).
+    _, revised = _run(boundary, [(3, (2, 3))] * 20)
+    assert revised == []
+    _, revised = _run(boundary, [(3, (2, 3))] * 5 + [(4, (3, 5))] * 5)
+    assert [(r.group_size, r.group_size_range) for r in revised] == [(4, (3, 5))]

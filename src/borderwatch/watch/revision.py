@@ -13,9 +13,13 @@ later track of the same group carries; so the revision follows the identity, not
 serial, through gaps and continued tracks alike.
 
 **When.** A new head count revises the incident once it has been the group's count on
-``hold`` consecutive updates of the group: another count or number of children, or a
-range reaching beyond the one told (``differs``; a range narrowing inside it is not
-sent). The count is already a high quantile over 20 updates (tracking/groups.py), yet
+``hold`` consecutive updates of the group: a count ``step`` (2) or more from the one told,
+another number of children, or a range reaching ``step`` or more beyond the one told
+(``differs``). A change of one is not sent: the count is quoted within one, and a large
+group's count swings by one from update to update (on the field streams' tuning seeds a
+change-of-one rule sent a group of 8-9 to every agency 20 times in 8 minutes, 145
+revisions for 29 incidents); a range narrowing inside the one told is not news either.
+The count is already a high quantile over 20 updates (tracking/groups.py), yet
 one update can flick it: a member's report missed for a scan, another group's member
 passing within 10 m. Three updates is about 3 s at the sensors' 1 Hz: short beside an
 operator's minutes, long enough that a one-update flicker (or two) is not sent to every
@@ -39,6 +43,8 @@ from borderwatch.watch.risk import RiskModel
 
 HOLD = 3
 """Consecutive updates a new head count must hold before it revises the incident."""
+STEP = 2
+"""How far a count (or its range) must move from the one told to be news (``differs``)."""
 WINDOW_S = 600.0
 """Data time after the raise during which the incident is revised."""
 
@@ -63,9 +69,11 @@ class CountRevisions:
     """Follows the groups of raised crossing incidents and revises each incident when its
     group's head count changed and held (module docstring)."""
 
-    def __init__(self, risk: RiskModel, *, hold: int = HOLD, window_s: float = WINDOW_S) -> None:
-        if hold < 1:
-            raise ValueError(f"hold must be >= 1, got {hold}")
+    def __init__(self, risk: RiskModel, *, hold: int = HOLD, window_s: float = WINDOW_S,
+                 step: int = STEP) -> None:
+        if hold < 1 or step < 1:
+            raise ValueError(f"hold and step must be >= 1, got {hold} and {step}")
+        self.step = step
         self.risk = risk
         self.hold = hold
         self.window_s = window_s
@@ -106,7 +114,7 @@ class CountRevisions:
             if group not in rows:
                 continue
             count = _count(batch, rows[group])
-            if not differs(said(followed.incident), count):
+            if not differs(said(followed.incident), count, self.step):
                 followed.candidate, followed.held = None, 0
                 continue
             if followed.candidate is not None and _core(count) == _core(followed.candidate):
@@ -143,17 +151,16 @@ class CountRevisions:
         )
 
 
-def differs(told: Count, now: Count) -> bool:
-    """Whether the group's count ``now`` says more than the incident ``told``: another
-    count or number of children, or a range reaching beyond the one told (a group that
-    may be larger than said is news; a range that narrowed inside it is not: each
-    revision goes to every agency, and a range narrows on nearly every update once the
-    count settles, tracking/head_count.py)."""
-    if _core(told) != _core(now):
+def differs(told: Count, now: Count, step: int = STEP) -> bool:
+    """Whether the group's count ``now`` is news beside what the incident ``told``: a count
+    ``step`` or more away, another number of children (children weigh in the risk and
+    the CAP category), or a range reaching ``step`` or more beyond the one told (a group
+    that may be larger than said is news; a range narrowing inside it is not)."""
+    if abs(now[0] - told[0]) >= step or now[2] != told[2]:
         return True
     told_range = told[1] or (told[0], told[0])
     now_range = now[1] or (now[0], now[0])
-    return now_range[0] < told_range[0] or now_range[1] > told_range[1]
+    return told_range[0] - now_range[0] >= step or now_range[1] - told_range[1] >= step
 
 
 def _core(count: Count) -> tuple[int, int | None]:
@@ -169,4 +176,4 @@ def _count(batch: TrackBatch, row: int) -> Count:
     )
 
 
-__all__ = ["HOLD", "WINDOW_S", "CountRevisions", "differs", "said"]
+__all__ = ["HOLD", "STEP", "WINDOW_S", "CountRevisions", "differs", "said"]
