@@ -72,13 +72,20 @@ class MiniCluster:
             quiet = 0 if done else quiet + 1
 
     def incidents(self) -> list[dict[str, Any]]:
-        return [e["incident"] for e in self.live if e["type"] == "incident"]
+        """The raised incidents on the feed (revisions: :meth:`revisions`)."""
+        return [e["incident"] for e in self.live
+                if e["type"] == "incident" and not e["incident"].get("revision")]
+
+    def revisions(self) -> list[dict[str, Any]]:
+        """The revisions of raised incidents on the feed (watch/revision.py)."""
+        return [e["incident"] for e in self.live
+                if e["type"] == "incident" and e["incident"].get("revision")]
 
 
 def essence(incident: dict[str, Any]) -> tuple[Any, ...]:
     """What must match between two layouts: not the ids, which carry the segment."""
     return (incident["type"], incident["time"], round(incident["lat"], 4),
-            round(incident["lon"], 4), incident["group_size"])
+            round(incident["lon"], 4), incident["group_size"], incident.get("revision", 0))
 
 
 def walkers_along_the_line(cut_lon: float, *, start_km: float, cross_km: float,
