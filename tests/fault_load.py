@@ -1,11 +1,12 @@
 """A steady, known load for the cluster's fault tests (tests/integration/test_cluster_faults.py).
 
 The Coutts night (service_helpers.coutts_wire) is copied into other watch segments and
-hours: each copy is moved along the 49th parallel so that it crosses the bundled line well
-inside one segment's core (so it goes to that segment only), shifted by whole hours, and
-given ids of its own. Each copy raises what the original raises (an approach and a
-crossing), so the incidents a cluster must raise are those one pipeline raises on all
-the copies (``expected_incidents``).
+hours: each copy is moved along the 49th parallel so that it crosses the bundled line
+well inside one segment's core (so it goes to that segment only), shifted by whole
+hours, and given ids of its own. Each copy raises what the original raises (an approach
+and a crossing, revised once when its head count's range widens), so the incidents a
+cluster must raise are those one pipeline raises on all the copies
+(``expected_incidents``).
 
 :class:`LoadThread` posts the copies in batches at a steady rate to one or more API
 processes, sending a batch again (to the next API) until one answers 2xx, and records
@@ -79,7 +80,8 @@ def night_copies(night: Sequence[Wire], count: int) -> list[Copy]:
 
 
 def expected_incidents(copies: Sequence[Copy]) -> list[dict[str, Any]]:
-    """What one pipeline raises on every copy, fed in data-time order (the wire format)."""
+    """What one pipeline raises on every copy, fed in data-time order, each incident as
+    last revised (watch/revision.py): what ``GET /v1/incidents`` lists (the wire format)."""
     from borderwatch.adapters.sources.detection_wire import parse_detection
     from borderwatch.geo import Boundary
     from borderwatch.pipeline import build_pipeline
@@ -87,7 +89,9 @@ def expected_incidents(copies: Sequence[Copy]) -> list[dict[str, Any]]:
 
     wires = sorted((w for c in copies for w in c.wires), key=lambda w: str(w["time"]))
     pipeline = build_pipeline(Boundary.bundled(), route=False)
-    return [incident_to_wire(i) for i in pipeline.feed_all(parse_detection(w) for w in wires)]
+    raised = pipeline.feed_all(parse_detection(w) for w in wires)
+    latest = {i.incident_id: i for i in pipeline.revisions}
+    return [incident_to_wire(latest.get(i.incident_id, i)) for i in raised]
 
 
 def interleaved_batches(copies: Sequence[Copy], batch: int) -> list[list[Wire]]:

@@ -417,8 +417,8 @@ def check_the_sensor_panel(page: Page) -> None:
 
 def check_the_timeline(page: Page, incident_id: str) -> None:
     """Back to the timeline's first moment: the crossing not yet there (on the map or in
-    the list), the page saying it shows the past; a minute before the crossing was
-    detected, the group's track south of where it crossed; Live brings the crossing back."""
+    the list), the page saying it shows the past; a minute before the crossing, the
+    group's track south of where it crossed; Live brings the crossing back."""
     marker = f'[data-incident-marker="{incident_id}"]'
     page.click("#tl-first")
     page.wait_for(
@@ -429,18 +429,18 @@ def check_the_timeline(page: Page, incident_id: str) -> None:
     assert page.evaluate(f"document.querySelector('{marker}') === null")
     assert page.evaluate("document.querySelector('#incidents [data-type=\"crossing\"]') === null")
     assert "as at" in page.evaluate("document.querySelector('#tl-time').textContent")
-    # A minute before the crossing was detected, the slider moved there as a user would.
-    detected = page.evaluate(f"BWDash.state.incidents.get('{incident_id}').properties.detected_at")
+    # A minute before the crossing, the slider moved there as a user would.
+    crossed = page.evaluate(f"BWDash.state.incidents.get('{incident_id}').properties.time")
     moment = page.evaluate(
         "(() => { const s = document.querySelector('#tl-slider');"
-        f" s.value = String(Math.floor(Date.parse('{detected}') / 1000) - 60);"
+        f" s.value = String(Math.floor(Date.parse('{crossed}') / 1000) - 60);"
         " s.dispatchEvent(new Event('input')); return Number(s.value); })()"
     )
     before = page.wait_for(
         f"BWDash.state.past && Date.parse(BWDash.state.past.at) / 1000 === {moment}"
         " && BWDash.state.past.at",
         10,
-        "the picture a minute before the crossing was detected",
+        "the picture a minute before the crossing",
     )
     assert page.evaluate(f"!BWDash.state.past.incidents.has('{incident_id}')"), before
     crossing = page.evaluate(f"BWDash.state.incidents.get('{incident_id}').geometry.coordinates")

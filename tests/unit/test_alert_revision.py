@@ -36,7 +36,7 @@ def _service(tmp_path: Path, events: list[AlertEvent]) -> AlertService:
 
 def _revised(raised: Incident, n: int, size: int) -> Incident:
     return replace(raised, group_size=size, group_size_range=(size - 1, size + 1),
-                   detected_at=raised.detected_at + timedelta(seconds=5 * n), revision=n)
+                   revised_at=raised.detected_at + timedelta(seconds=5 * n), revision=n)
 
 
 def test_a_revision_updates_the_alert_on_cap_cot_and_webhook(tmp_path: Path) -> None:

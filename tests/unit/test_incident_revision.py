@@ -70,12 +70,16 @@ def test_a_count_that_firms_up_from_2_to_5_revises_the_incident_once(
     assert (revision.group_size, revision.group_size_range) == (5, (4, 6))
     assert (revision.time, revision.lat, revision.lon, revision.direction) == (
         first.time, first.lat, first.lon, first.direction)
-    assert revision.detected_at > first.detected_at  # the data time of the revision
+    # detected_at stays the raise's (the latency is the crossing's); revised_at is when.
+    assert revision.detected_at == first.detected_at
+    assert revision.revised_at is not None and revision.revised_at > first.detected_at
+    assert incident_to_wire(revision)["revised_at"] > incident_to_wire(first)["detected_at"]
+    assert "revised_at" not in incident_to_wire(first)
     # The risk is assessed again with the new count (a group of 5 is large, of 2 not).
     assert "large_group" not in {r.code for r in first.risk.reasons}
     assert "large_group" in {r.code for r in revision.risk.reasons}
     # Held for HOLD (3) updates after the crossing was raised with 2, not at once.
-    assert revision.detected_at.timestamp() - T0 >= 42
+    assert revision.revised_at.timestamp() - T0 >= 42
 
 
 def test_a_one_update_flicker_revises_nothing(boundary: Boundary) -> None:
@@ -100,6 +104,33 @@ def test_children_and_risk_are_revised_with_the_count(boundary: Boundary) -> Non
             _batch(float(t), -20.0 + t, size, (size, size), children)))[1]
     assert [(r.group_size, r.children) for r in out] == [(12, 3)]
     assert {"children", "large_group"} <= {r.code for r in out[0].risk.reasons}
+
+
+def _children_revisions(boundary: Boundary, children: list[int]) -> list[int | None]:
+    """A group of 9 raised with the first of ``children`` (one per second), then the
+    rest: the children each revision tells."""
+    factory = IncidentFactory(boundary, RiskModel())
+    watch = Watch(boundary, [CrossingRule(boundary, factory)],
+                  revisions=CountRevisions(factory.risk))
+    out: list[Incident] = []
+    steps = [children[0]] * 40 + children[1:]
+    for t, kids in enumerate(steps):
+        out += watch.judge_revised(watch.prepare(
+            _batch(float(t), -20.0 + t, 9, (9, 9), kids)))[1]
+    return [r.children for r in out]
+
+
+def test_children_flickering_by_one_are_not_sent_again_and_again(boundary: Boundary) -> None:
+    # The Coutts night's nine: 4 and 5 children in turns of a few updates each (a
+    # change-of-one rule sent its crossing to every agency 13 times).
+    assert _children_revisions(boundary, ([5] * 4 + [4] * 4) * 10) == []
+
+
+def test_children_first_seen_or_ruled_out_or_two_more_are_sent(boundary: Boundary) -> None:
+    assert _children_revisions(boundary, [-1] + [4] * 5) == [4]
+    assert _children_revisions(boundary, [0] + [1] * 5) == [1]
+    assert _children_revisions(boundary, [2] + [0] * 5) == [0]
+    assert _children_revisions(boundary, [2] + [4] * 5) == [4]
 
 
 def test_nothing_is_revised_after_the_window(boundary: Boundary) -> None:
@@ -146,7 +177,7 @@ def test_scoring_takes_the_count_as_revised_within_60_s_and_never_a_new_crossing
                           crossing.lat, crossing.lon, 5)
     stream = Stream((truth,), {"g1": (T0, T0 + 100)})
     late = replace(revised[0], group_size=9, group_size_range=(8, 10), revision=2,
-                   detected_at=crossing.detected_at + timedelta(seconds=61))
+                   revised_at=crossing.detected_at + timedelta(seconds=61))
     scored = score(stream, [crossing], [revised[0], late])
     assert (scored.found, scored.duplicates, scored.false_crossings) == (1, 0, 0)
     assert scored.head_counts == ((5, 2, 2, 2),)

@@ -142,7 +142,7 @@ class AlertCenter:
         the sharing gate as the alert was, on the channels it went on. An incident routed
         nowhere, or whose alert is closed, sends nothing."""
         updated = []
-        now = incident.detected_at
+        now = incident.revised_at or incident.detected_at
         event = f"revised-{incident.revision}"
         for routed in self.router.route(incident):
             state = self.book.revise(

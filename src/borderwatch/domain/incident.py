@@ -116,7 +116,11 @@ class Incident:
     revision: int = 0
     """0 as raised; n for its n-th revision, when the group's head count firmed up after
     it was raised (watch/revision.py): the same ``incident_id``, place and time, a new
-    count, range, children and risk, and ``detected_at`` the data time of the revision."""
+    count, range, children and risk; ``detected_at`` stays when it was raised."""
+    revised_at: datetime | None = None
+    """Data time of this revision (None as raised): a revision does not move
+    ``detected_at``, so the latency, the rewound picture and the response's detection
+    milestone keep the moment the crossing was first told."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -278,7 +278,7 @@ def score(suite: ScoredStream, incidents: list[object],
     raised_at = {i.incident_id: i.detected_at for i in typed}
     for r in revisions:
         if (isinstance(r, Incident) and r.incident_id in raised_at
-                and (r.detected_at - raised_at[r.incident_id]).total_seconds()
+                and ((r.revised_at or r.detected_at) - raised_at[r.incident_id]).total_seconds()
                 <= REVISED_WITHIN_S):
             latest[r.incident_id] = r  # in order: the last within the window wins
     records = [incident_from_wire(incident_to_wire(i)) for i in typed]

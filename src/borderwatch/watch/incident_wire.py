@@ -42,6 +42,8 @@ def incident_to_wire(incident: Incident) -> dict[str, Any]:
         out["eta_s"] = round(incident.eta_s, 0)
     if incident.revision:  # absent means 0, as raised: older readers see nothing new
         out["revision"] = incident.revision
+        if incident.revised_at is not None:
+            out["revised_at"] = format_time(incident.revised_at)
     out.update(incident.extra)
     return out
 

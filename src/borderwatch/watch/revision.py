@@ -5,7 +5,8 @@ every member: raised with 1 or 2 for groups of 5 and 4, the track says 5 and 4 s
 later. The incident is not raised twice for that; it is *revised*: the same
 ``incident_id``, time, place and direction, with the group's new head count, range and
 children, the risk assessed again with them (``children`` and ``large_group`` score), the
-data time of the revision as ``detected_at`` and ``revision`` = 1, 2, ...
+data time of the revision as ``revised_at`` (``detected_at`` stays the raise's) and
+``revision`` = 1, 2, ...
 
 **Which track.** The group's identity (``BatchGeometry.identity``: the first track of its
 chain, watch.continuity) is what the crossing rule raised the incident for, and what a
@@ -13,19 +14,19 @@ later track of the same group carries; so the revision follows the identity, not
 serial, through gaps and continued tracks alike.
 
 **When.** A new head count revises the incident once it has been the group's count on
-``hold`` consecutive updates of the group: a count ``step`` (2) or more from the one told,
-another number of children, or a range reaching ``step`` or more beyond the one told
-(``differs``). A change of one is not sent: the count is quoted within one, and a large
-group's count swings by one from update to update (on the field streams' tuning seeds a
-change-of-one rule sent a group of 8-9 to every agency 20 times in 8 minutes, 145
-revisions for 29 incidents); a range narrowing inside the one told is not news either.
-The count is already a high quantile over 20 updates (tracking/groups.py), yet
-one update can flick it: a member's report missed for a scan, another group's member
-passing within 10 m. Three updates is about 3 s at the sensors' 1 Hz: short beside an
-operator's minutes, long enough that a one-update flicker (or two) is not sent to every
-agency as a revision. A group is
-followed for ``window_s`` of data time after its incident was raised (10 minutes: by then a
-team is on its way and counts the group itself); after that nothing is revised.
+``hold`` consecutive updates of the group: a count ``step`` (2) or more from the one
+told, children first seen, ruled out or ``step`` or more from the number told, or a
+range reaching ``step`` or more beyond the one told (``differs``). A change of one is
+not sent: the count is quoted within one, and a large group's count swings by one from
+update to update (on the field streams' tuning seeds a change-of-one rule sent a group
+of 8-9 to every agency 20 times in 8 minutes, 145 revisions for 29 incidents); a range
+narrowing inside the one told is not news either. The count is already a high quantile
+over 20 updates (tracking/groups.py), yet one update can flick it: a member's report
+missed for a scan, another group's member passing within 10 m. Three updates is about
+3 s at the sensors' 1 Hz: short beside an operator's minutes, long enough that a
+one-update flicker (or two) is not sent to every agency as a revision. A group is followed
+for ``window_s`` of data time after its incident was raised (10 minutes: by then a team
+is on its way and counts the group itself); after that nothing is revised.
 
 Everything is decided by data time and the order of the batches, so the same detections
 give the same revisions live, after a restart and in any number of processes.
@@ -146,21 +147,33 @@ class CountRevisions:
             group_size_range=size_range,
             children=children,
             risk=risk,
-            detected_at=epoch_to_datetime(now_s),
+            revised_at=epoch_to_datetime(now_s),
             revision=incident.revision + 1,
         )
 
 
 def differs(told: Count, now: Count, step: int = STEP) -> bool:
     """Whether the group's count ``now`` is news beside what the incident ``told``: a count
-    ``step`` or more away, another number of children (children weigh in the risk and
-    the CAP category), or a range reaching ``step`` or more beyond the one told (a group
-    that may be larger than said is news; a range narrowing inside it is not)."""
-    if abs(now[0] - told[0]) >= step or now[2] != told[2]:
+    ``step`` or more away, children seen, ruled out or ``step`` or more away (children
+    weigh in the risk and the CAP category: ``_children_differ``), or a range reaching
+    ``step`` or more beyond the one told (a group that may be larger than said is news; a
+    range narrowing inside it is not)."""
+    if abs(now[0] - told[0]) >= step or _children_differ(told[2], now[2], step):
         return True
     told_range = told[1] or (told[0], told[0])
     now_range = now[1] or (now[0], now[0])
     return told_range[0] - now_range[0] >= step or now_range[1] - told_range[1] >= step
+
+
+def _children_differ(told: int | None, now: int | None, step: int) -> bool:
+    """Children are news when they are first seen or first ruled out (the risk's
+    ``children`` or ``ages_unknown`` reason comes or goes), when they are seen or no
+    longer seen, or when their number moves ``step`` or more. A change of one is not:
+    on the Coutts night the child count of the nine flickered 4-5-4 for minutes, and a
+    change-of-one rule sent the crossing to every agency 13 times."""
+    if told is None or now is None:
+        return (told is None) != (now is None)
+    return (told > 0) != (now > 0) or abs(now - told) >= step
 
 
 def _core(count: Count) -> tuple[int, int | None]:

@@ -166,7 +166,8 @@ function renderDetails() {
     const alerts = state.alerts.filter((a) => a.incident_id === sel.id);
     // The lifecycle: raised, then each alert's acknowledgement and resolution by unit.
     const life = [`<li>${fmt(p.time)} — ${esc(word("type", p.type))} ${esc(word("dir", p.direction))}${p.segment ? ` ${esc(t("sel.on", { segment: p.segment }))}` : ""}</li>`,
-      p.detected_at ? `<li>${fmt(p.detected_at)} — ${esc(t("sel.detected"))}</li>` : ""]
+      p.detected_at ? `<li>${fmt(p.detected_at)} — ${esc(t("sel.detected"))}</li>` : "",
+      p.revised_at ? `<li>${fmt(p.revised_at)} — ${esc(t("sel.revised", { n: p.revision }))}</li>` : ""]
       .concat(alerts.map((a) => `<li>${esc(a.unit?.unit_id)}: <span class="status ${esc(a.status)}">${esc(word("status", a.status))}</span>${a.acknowledged_at ? ` · ${esc(t("sel.ack"))} ${fmt(a.acknowledged_at)}${a.acknowledged_by ? ` ${esc(t("by", { who: a.acknowledged_by }))}` : ""}` : ""}${a.resolved_at ? ` · ${esc(t("sel.resolved"))} ${fmt(a.resolved_at)}` : ""}</li>`));
     const where = f.geometry ? `${I18N.num(f.geometry.coordinates[1], { minimumFractionDigits: 5, maximumFractionDigits: 5 })} ; ${I18N.num(f.geometry.coordinates[0], { minimumFractionDigits: 5, maximumFractionDigits: 5 })}` : esc(t("sel.withheld"));
     box.innerHTML = `<div class="item sev-${esc(p.severity)}" data-detail-incident="${esc(sel.id)}"><b>${esc(word("type", p.type).toUpperCase())}</b> ${esc(word("dir", p.direction))} · ${esc(sel.id)}` +
