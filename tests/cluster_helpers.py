@@ -15,7 +15,7 @@ from borderwatch.adapters.bus.local import LocalBus
 from borderwatch.adapters.sources.detection_wire import detection_to_wire
 from borderwatch.app.bootstrap import alert_stage
 from borderwatch.app.cluster.intake import BusIntake, OneByOne
-from borderwatch.app.cluster.runner import SegmentRunner
+from borderwatch.app.cluster.runner import SegmentRunner, segment_page_scope
 from borderwatch.app.cluster.track_worker import TrackWorker
 from borderwatch.app.runtime.config import Delivery
 from borderwatch.domain import Detection, Kind
@@ -32,6 +32,8 @@ class MiniCluster:
     boundary: Boundary = field(default_factory=Boundary.bundled)
     publish_soon: Any = None
     """Given to each runner (runner.PublishSoon): tracks leave as they are made."""
+    delivery: Delivery = field(default_factory=Delivery)
+    """The alert stage's policy and channels (nothing configured: the bundled policy)."""
 
     def __post_init__(self) -> None:
         self.bus = LocalBus(max_msgs=1_000_000)
@@ -51,7 +53,8 @@ class MiniCluster:
                                [parse_detection(w) for w in chunk])
 
     def runner(self, code: str) -> SegmentRunner:
-        alerts = alert_stage(self.storage, Delivery(), self.boundary, self.places, send=False)
+        alerts = alert_stage(self.storage, self.delivery, self.boundary, self.places, send=False,
+                             page_scope=segment_page_scope(self.segments, code))
         return SegmentRunner(code, segments=self.segments, boundary=self.boundary,
                              bus=self.bus, storage=self.storage, center=alerts.center,
                              progress=self.coordination, publish=self.live.extend,

@@ -22,7 +22,7 @@ from borderwatch.adapters.sources.detection_wire import (
     parse_detection,
     parse_stored,
 )
-from borderwatch.alerts.lifecycle import AlertState, Status
+from borderwatch.alerts.lifecycle import EVERY_ALERT, AlertState, PageScope, Status
 from borderwatch.alerts.outbox import Backoff, Message, MessageStatus
 from borderwatch.alerts.policy import IncidentFacts
 from borderwatch.cases.base import CaseExists, CaseNotFound, InterceptionConflict
@@ -316,6 +316,27 @@ class StorageContract(OfficerContract):
         assert due(5) == ["A", "B"]
         assert storage.alerts.next_escalation_at() == T0 + timedelta(minutes=1)  # not D
         assert [s.alert_id for s in storage.alerts.all_alerts()] == ["C", "A", "B", "D"]
+
+    def test_a_page_scope_takes_its_own_prefix_and_alerts_of_no_prefix(
+            self, storage: Storage) -> None:
+        # Incident ids are INC-<alert id> (alert()); the cluster's scopes are segments'.
+        for minutes, alert_id in ((3, "BLW-2"), (2, "BLW-1"), (1, "SPW-1"), (4, "TIP-1")):
+            storage.alerts.put(alert(alert_id, next_escalation_at=T0 + timedelta(minutes=minutes)))
+        later = T0 + timedelta(minutes=5)
+
+        def due(scope: PageScope) -> list[str]:
+            return [s.alert_id for s in storage.alerts.due_for_escalation(later, scope)]
+
+        blw = PageScope("INC-BLW-", ("INC-SPW-",))
+        assert due(blw) == ["BLW-1", "BLW-2", "TIP-1"]  # by page time: not SPW's
+        assert due(PageScope("INC-SPW-", ("INC-BLW-",))) == ["SPW-1", "TIP-1"]
+        assert due(EVERY_ALERT) == ["SPW-1", "BLW-1", "BLW-2", "TIP-1"]
+        # A prefix is text, not a pattern: "_" is no wildcard (SQL LIKE's would be).
+        assert due(PageScope("INC-SPW-", ("INC-B_W-",))) == ["SPW-1", "BLW-1", "BLW-2", "TIP-1"]
+        assert storage.alerts.next_escalation_at(blw) == T0 + timedelta(minutes=2)
+        assert storage.alerts.next_escalation_at() == T0 + timedelta(minutes=1)
+        assert storage.alerts.next_escalation_at(PageScope("INC-GFN-", ("INC-BLW-", "INC-SPW-",
+                                                                        "INC-TIP-"))) is None
 
     # outbox
 

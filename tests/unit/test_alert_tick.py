@@ -13,6 +13,7 @@ import pytest
 from tests.alert_helpers import T0, incident
 
 from borderwatch.alerts.center import RECHECK
+from borderwatch.alerts.lifecycle import EVERY_ALERT, PageScope
 from borderwatch.app.bootstrap import open_alert_service
 from borderwatch.app.runtime.alert_service import AlertService
 from borderwatch.geo import Boundary
@@ -34,9 +35,9 @@ def counted(service: AlertService) -> list[datetime]:
     store = service.center.book.store
     ask = store.next_escalation_at
 
-    def spy() -> datetime | None:
+    def spy(scope: PageScope = EVERY_ALERT) -> datetime | None:
         reads.append(now[0])
-        return ask()
+        return ask(scope)
 
     store.next_escalation_at = spy  # type: ignore[method-assign]
     return reads

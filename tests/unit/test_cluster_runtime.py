@@ -4,6 +4,8 @@ and a worker that dies mid-stream taken over without a loss or a repeat."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.cluster_helpers import MiniCluster, essence, walkers_along_the_line
 from tests.service_helpers import coutts_wire
@@ -176,6 +178,53 @@ def test_the_fetched_runs_do_not_change_the_tracks_incidents_or_alert_pages() ->
         )
     assert any(a["escalation_level"] > 0 for a in seen[0]["alerts"])
     assert seen[1] == seen[0]
+
+
+PAGE_EVERYTHING = """
+version: 1
+units:
+  - {unit_id: OPS, name: "Test operations centre", agency: RCMP, country: CA}
+routes:
+  - name: all
+    match: {}
+    notify:
+      - {to: responsible, channels: [console], escalation: page}
+escalations:
+  page:
+    steps:
+      - {after: 1m, to: OPS, channels: [console]}
+    loops: 1
+"""
+
+
+def test_each_segment_pages_the_alerts_its_own_incidents_raised(tmp_path: Path) -> None:
+    # Two groups cross a minute apart in two segments held by one worker; their alerts
+    # go unacknowledged. Each page comes from the segment whose incident raised the alert
+    # (runner.segment_page_scope), not from whichever runner's data time passed the page
+    # first: two centres paging one alert waited on each other's row locks on PostgreSQL.
+    from borderwatch.app.cluster.runner import incident_prefix
+    from borderwatch.app.runtime.config import Delivery
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(PAGE_EVERYTHING)
+    cluster = MiniCluster(delivery=Delivery(policy=policy))
+    spw, hvm = cluster.segments.get("spw"), cluster.segments.get("hvm")
+    wires = sorted(
+        walkers_along_the_line((spw.west_lon + spw.east_lon) / 2, start_km=0.0,
+                               cross_km=0.2, prefix="s")
+        + walkers_along_the_line((hvm.west_lon + hvm.east_lon) / 2, start_km=0.0,
+                                 cross_km=0.3, prefix="h"),
+        key=lambda w: (w["time"], w["id"]))
+    worker = cluster.worker("a")
+    worker.rebalance()
+    for start in range(0, len(wires), 180):  # half a minute at a time: runners abreast
+        cluster.post(wires[start:start + 180])
+        cluster.drain(worker)
+    pages = [e for e in cluster.live if e["type"] == "alert" and e["event"] == "escalated"]
+    paged_by = {(e["alert"]["facts"]["incident_id"].split("-")[1], e["segment"]) for e in pages}
+    assert {code for code, _ in paged_by} == {"SPW", "HVM"}, "both segments' alerts paged"
+    assert all(incident_prefix(segment) == f"INC-{code}" for code, segment in paged_by)
+    assert len(pages) == len({(e["alert"]["alert_id"], e["text"]) for e in pages}), "once each"
 
 
 def _eager_cluster(log: list[str]) -> MiniCluster:

@@ -184,7 +184,7 @@ class AlertCenter:
             asked, quiet_until = self._quiet
             if asked <= now < quiet_until and now - asked < RECHECK:
                 return []
-        earliest = self.book.store.next_escalation_at()
+        earliest = self.book.store.next_escalation_at(self.book.scope)
         if earliest is None or earliest > now:
             self._quiet = (now, earliest if earliest is not None else datetime.max.replace(
                 tzinfo=now.tzinfo))

@@ -104,8 +104,39 @@ class AlertState:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PageScope:
+    """Which alerts one alert centre pages, by the id of the incident that raised each:
+    those starting with ``own``, and those starting with none of ``others``; ``own``
+    empty: every alert (one process, one centre).
+
+    A cluster runs a centre per boundary segment over one shared store (app/cluster). Each
+    pages its own segment's alerts at its own data time, so an alert is paged by one
+    centre, the same one in a replay. When every centre paged every due alert, the second
+    to see one waited on the first's row lock until that one's run committed (a second
+    or more in a catch-up; bench/README.md, "What a page cost"). An alert of no segment
+    is paged by every centre; the outbox keeps one message per page (its key).
+
+    >>> scope = PageScope("INC-BLW-", ("INC-SPW-",))
+    >>> [scope.covers(i) for i in ("INC-BLW-20250203-0001", "INC-SPW-20250203-0001", "X-1")]
+    [True, False, True]
+    """
+
+    own: str = ""
+    others: tuple[str, ...] = ()
+
+    def covers(self, incident_id: str) -> bool:
+        if not self.own or incident_id.startswith(self.own):
+            return True
+        return not any(incident_id.startswith(p) for p in self.others)
+
+
+EVERY_ALERT = PageScope()
+
+
 class AlertStore(Protocol):
-    """Where alert states live. Implementations: InMemoryAlertStore, SqliteAlertStore."""
+    """Where alert states live. Implementations: InMemoryAlertStore, SqliteAlertStore,
+    PostgresAlertStore."""
 
     def get(self, alert_id: str) -> AlertState | None: ...
     def put(self, state: AlertState) -> None: ...
@@ -114,13 +145,14 @@ class AlertStore(Protocol):
         ``group_key`` may be among them."""
         ...
 
-    def due_for_escalation(self, now: datetime) -> list[AlertState]:
-        """Triggered alerts whose next escalation page is due by ``now``."""
+    def due_for_escalation(self, now: datetime,
+                           scope: PageScope = EVERY_ALERT) -> list[AlertState]:
+        """Triggered alerts in ``scope`` whose next escalation page is due by ``now``."""
         ...
 
-    def next_escalation_at(self) -> datetime | None:
-        """When the earliest next escalation page of a triggered alert is due (None: no
-        triggered alert has one)."""
+    def next_escalation_at(self, scope: PageScope = EVERY_ALERT) -> datetime | None:
+        """When the earliest next escalation page of a triggered alert in ``scope`` is due
+        (None: no such alert has one)."""
         ...
 
     def all_alerts(self) -> list[AlertState]: ...
@@ -145,18 +177,24 @@ class InMemoryAlertStore:
             if s.status.open and s.unit.unit_id == unit_id and _has(s, equal)
         ]
 
-    def due_for_escalation(self, now: datetime) -> list[AlertState]:
-        return [
-            s
-            for s in self.states.values()
-            if s.status is Status.TRIGGERED
-            and s.next_escalation_at is not None
-            and s.next_escalation_at <= now
-        ]
+    def due_for_escalation(self, now: datetime,
+                           scope: PageScope = EVERY_ALERT) -> list[AlertState]:
+        return sorted(
+            (
+                s
+                for s in self.states.values()
+                if s.status is Status.TRIGGERED
+                and s.next_escalation_at is not None
+                and s.next_escalation_at <= now
+                and scope.covers(s.facts.incident_id)
+            ),
+            key=lambda s: (s.next_escalation_at, s.alert_id),
+        )
 
-    def next_escalation_at(self) -> datetime | None:
+    def next_escalation_at(self, scope: PageScope = EVERY_ALERT) -> datetime | None:
         return min((s.next_escalation_at for s in self.states.values()
-                    if s.status is Status.TRIGGERED and s.next_escalation_at is not None),
+                    if s.status is Status.TRIGGERED and s.next_escalation_at is not None
+                    and scope.covers(s.facts.incident_id)),
                    default=None)
 
     def all_alerts(self) -> list[AlertState]:
@@ -208,6 +246,8 @@ class AlertBook:
 
     policy: AlertPolicy
     store: AlertStore
+    scope: PageScope = EVERY_ALERT
+    """The alerts whose pages this book sends (PageScope)."""
 
     def trigger(self, routed: Routed, now: datetime) -> Decision:
         """Decide what a routed alert is at ``now`` and store the result.
@@ -316,7 +356,7 @@ class AlertBook:
         """Escalation pages due at ``now``; the states advance (a page is never due twice).
         A long gap between calls yields every page missed, in order."""
         pages: list[Page] = []
-        for state in self.store.due_for_escalation(now):
+        for state in self.store.due_for_escalation(now, self.scope):
             current = state
             while current.status is Status.TRIGGERED:
                 due_at = current.next_escalation_at

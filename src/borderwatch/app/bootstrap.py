@@ -33,7 +33,7 @@ from borderwatch.adapters.transports.webhook import WebhookTransport
 from borderwatch.alerts.base import Transport
 from borderwatch.alerts.center import AlertCenter, Channels, EventListener
 from borderwatch.alerts.gate import DisclosureRecorder, SharingGate, TeeDisclosures
-from borderwatch.alerts.lifecycle import AlertBook
+from borderwatch.alerts.lifecycle import EVERY_ALERT, AlertBook, PageScope
 from borderwatch.alerts.outbox import DEADLINE_S, Backoff, claim_fresh_s
 from borderwatch.alerts.policy import AlertPolicy
 from borderwatch.alerts.routing import PolicyRouter
@@ -45,7 +45,7 @@ from borderwatch.app.cluster.deployment import (
 )
 from borderwatch.app.cluster.intake import BusIntake
 from borderwatch.app.cluster.picture import BusPicture
-from borderwatch.app.cluster.runner import SegmentRunner
+from borderwatch.app.cluster.runner import SegmentRunner, segment_page_scope
 from borderwatch.app.cluster.track_worker import TrackWorker, WorkerStatus
 from borderwatch.app.http.hub import FEED_RETAINED, FEED_RETAINED_BYTES, Hub
 from borderwatch.app.http.views import Viewer
@@ -123,10 +123,13 @@ def open_alert_service(
     backoff: Backoff | None = None,
     background: bool = False,
     synchronous: str = "FULL",
+    page_scope: PageScope = EVERY_ALERT,
 ) -> AlertService:
     """The alert stage on ``db`` (a file, or an open storage: then ``synchronous`` and
     ``backoff`` are its own). ``background=True`` starts the dispatcher thread;
-    otherwise call ``service.dispatcher.deliver_due()`` when convenient (a replay)."""
+    otherwise call ``service.dispatcher.deliver_due()`` when convenient (a replay).
+    ``page_scope``: the alerts whose escalation pages this stage sends (a cluster's
+    segment runner: its own segment's)."""
     sharing = sharing or SharingPolicy.bundled()
     policy = policy or AlertPolicy.bundled()
     channels = channels or Channels()
@@ -136,7 +139,7 @@ def open_alert_service(
     dispatcher = Dispatcher(outbox, transports or {})
     center = AlertCenter(
         router=PolicyRouter(boundary, places or Places.bundled(), sharing, policy),
-        book=AlertBook(policy, store),
+        book=AlertBook(policy, store, page_scope),
         gate=SharingGate(sharing, TeeDisclosures(disclosures, *disclosure_logs)),
         outbox=outbox,
         channels=channels,
@@ -277,7 +280,7 @@ def _alert_stage(db: Path | Storage, config: ServiceConfig, boundary: Boundary,
 
 
 def alert_stage(db: Path | Storage, delivery: Delivery, boundary: Boundary, places: Places,
-                *, send: bool) -> AlertService:
+                *, send: bool, page_scope: PageScope = EVERY_ALERT) -> AlertService:
     """The alert stage with a delivery's policy and channels. ``send``: also a transport
     for each destination and the dispatcher on a thread of its own (the process that
     routes, in one process; in a cluster only the dispatchers send, and everyone else's
@@ -292,7 +295,7 @@ def alert_stage(db: Path | Storage, delivery: Delivery, boundary: Boundary, plac
         transports=transports_for(channels, webhook_secret=delivery.webhook_secret(),
                                   tak=delivery.tak, deadline_s=delivery.deadline_s)
         if send else {},
-        background=send and delivery.sends)
+        background=send and delivery.sends, page_scope=page_scope)
 
 
 def settle_collector() -> None:
@@ -382,7 +385,8 @@ def build_track_worker(deployment: Deployment, worker_id: str, *,
         return live_bus.publish_soon([(str(e["type"]), orjson.dumps(e), None) for e in events])
 
     def make_runner(code: str) -> SegmentRunner:
-        alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False)
+        alerts = alert_stage(storage, deployment.delivery, boundary, places, send=False,
+                             page_scope=segment_page_scope(segments, code))
         return SegmentRunner(code, segments=segments, boundary=boundary, bus=detections,
                              storage=storage, center=alerts.center,
                              progress=storage.positions, publish=publish,

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from borderwatch.adapters.postgres.database import Database
-from borderwatch.adapters.sqlite.alerts import state_from_json, state_to_json
-from borderwatch.alerts.lifecycle import AlertState, Status
+from borderwatch.adapters.sqlite.alerts import scope_condition, state_from_json, state_to_json
+from borderwatch.alerts.lifecycle import EVERY_ALERT, AlertState, PageScope, Status
 from borderwatch.domain.time import epoch_to_datetime
 
 _COLUMNS = ("group_key", "incident_id", "type", "direction", "segment", "track_id")
@@ -69,15 +69,18 @@ class PostgresAlertStore:
             (unit_id, _OPEN, *equal.values()),
         )
 
-    def due_for_escalation(self, now: datetime) -> list[AlertState]:
+    def due_for_escalation(self, now: datetime,
+                           scope: PageScope = EVERY_ALERT) -> list[AlertState]:
+        among, params = scope_condition(scope, "%s::text")
         return self._where(
-            "WHERE status = %s AND next_page_at <= %s ORDER BY next_page_at, alert_id",
-            (Status.TRIGGERED.value, now.timestamp()),
+            f"WHERE status = %s AND next_page_at <= %s{among} ORDER BY next_page_at, alert_id",
+            (Status.TRIGGERED.value, now.timestamp(), *params),
         )
 
-    def next_escalation_at(self) -> datetime | None:
-        rows = self.db.execute("SELECT min(next_page_at) FROM alerts WHERE status = %s",
-                               (Status.TRIGGERED.value,))
+    def next_escalation_at(self, scope: PageScope = EVERY_ALERT) -> datetime | None:
+        among, params = scope_condition(scope, "%s::text")
+        rows = self.db.execute(f"SELECT min(next_page_at) FROM alerts WHERE status = %s{among}",
+                               (Status.TRIGGERED.value, *params))
         first = next(iter(rows), (None,))[0]
         return None if first is None else epoch_to_datetime(float(first))
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from borderwatch.adapters.sqlite.database import Database
-from borderwatch.alerts.lifecycle import AlertState, Status
+from borderwatch.alerts.lifecycle import EVERY_ALERT, AlertState, PageScope, Status
 from borderwatch.alerts.policy import IncidentFacts
 from borderwatch.domain import AgencyUnit, Audience, InputError, Severity
 from borderwatch.domain.time import epoch_to_datetime
@@ -38,6 +38,23 @@ CREATE INDEX IF NOT EXISTS alerts_pages ON alerts (status, next_page_at);
 _COLUMNS = ("group_key", "incident_id", "type", "direction", "segment", "track_id")
 """Fact columns a query may filter on (the policy's GROUP_FIELDS and the group key)."""
 _OPEN = (Status.TRIGGERED.value, Status.ACKNOWLEDGED.value)
+
+
+def scope_condition(scope: PageScope, mark: str) -> tuple[str, tuple[str, ...]]:
+    """``scope`` as an SQL condition on ``incident_id`` (`` AND ...``, or nothing for
+    every alert) and its parameters; ``mark`` is the dialect's placeholder. A prefix is
+    compared as text, so ``_`` and ``%`` in it are not wildcards (as LIKE's would be).
+
+    >>> scope_condition(PageScope("A-", ("B-",)), "?")[0]
+    ' AND (substr(incident_id, 1, length(?)) = ? OR NOT (substr(incident_id, 1, length(?)) = ?))'
+    """
+    if not scope.own:
+        return "", ()
+    test = f"substr(incident_id, 1, length({mark})) = {mark}"
+    others = " OR ".join(test for _ in scope.others)
+    condition = f" AND ({test} OR NOT ({others}))" if others else f" AND {test}"
+    params = (scope.own, scope.own, *(p for o in scope.others for p in (o, o)))
+    return condition, params
 
 
 class SqliteAlertStore:
@@ -99,15 +116,18 @@ class SqliteAlertStore:
             (unit_id, *_OPEN, *equal.values()),
         )
 
-    def due_for_escalation(self, now: datetime) -> list[AlertState]:
+    def due_for_escalation(self, now: datetime,
+                           scope: PageScope = EVERY_ALERT) -> list[AlertState]:
+        among, params = scope_condition(scope, "?")
         return self._where(
-            "WHERE status = ? AND next_page_at <= ? ORDER BY next_page_at, alert_id",
-            (Status.TRIGGERED.value, now.timestamp()),
+            f"WHERE status = ? AND next_page_at <= ?{among} ORDER BY next_page_at, alert_id",
+            (Status.TRIGGERED.value, now.timestamp(), *params),
         )
 
-    def next_escalation_at(self) -> datetime | None:
-        rows = self.db.read("SELECT min(next_page_at) FROM alerts WHERE status = ?",
-                               (Status.TRIGGERED.value,))
+    def next_escalation_at(self, scope: PageScope = EVERY_ALERT) -> datetime | None:
+        among, params = scope_condition(scope, "?")
+        rows = self.db.read(f"SELECT min(next_page_at) FROM alerts WHERE status = ?{among}",
+                            (Status.TRIGGERED.value, *params))
         first = next(iter(rows), (None,))[0]
         return None if first is None else epoch_to_datetime(float(first))
 

@@ -26,6 +26,7 @@ from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.adapters.sqlite.alerts import state_to_json
 from borderwatch.alerts import AlertEvent
 from borderwatch.alerts.center import AlertCenter
+from borderwatch.alerts.lifecycle import PageScope
 from borderwatch.app.cluster.wire import (
     TICK_BODY,
     decode_batch,
@@ -61,6 +62,25 @@ catch-up) sends them together when its pipeline is done."""
 RECENT_IDS = 100_000
 """Detection ids a runner remembers per segment (about three minutes of a busy segment at
 5,000 detections/s over eight): a repeat among them is settled without the database."""
+
+
+def incident_prefix(code: str) -> str:
+    """The start of the ids of the incidents segment ``code`` raises (``INC-BLW`` and then
+    ``-20250203-0001``): ids never meet across segments."""
+    return f"INC-{code.upper()}"
+
+
+def segment_page_scope(segments: Segments, code: str) -> PageScope:
+    """The alerts segment ``code``'s alert centre pages: those its incidents raised, and
+    any raised outside every segment (alerts/lifecycle.py PageScope).
+
+    >>> segment_page_scope(Segments.bundled(), "blw").own
+    'INC-BLW-'
+    """
+    return PageScope(
+        incident_prefix(code) + "-",
+        tuple(incident_prefix(c) + "-" for c in segments.codes if c != code),
+    )
 
 
 class SeenBefore(RuntimeError):
@@ -152,7 +172,7 @@ class SegmentRunner:
             incident_listeners=[self._on_incident],
             revision_listeners=[self._on_revision],
             alert_router=center,
-            incident_prefix=f"INC-{code.upper()}",
+            incident_prefix=incident_prefix(code),
             first_track_serial=index * SERIALS_PER_SEGMENT + 1,
             raises_at=lambda lat, lon: segments.owns_incident(code, lat, lon),
         )
