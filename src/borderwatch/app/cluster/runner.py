@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from borderwatch.adapters.sources.detection_wire import parse_detection
 from borderwatch.adapters.sqlite.alerts import state_to_json
@@ -81,6 +81,29 @@ def segment_page_scope(segments: Segments, code: str) -> PageScope:
         incident_prefix(code) + "-",
         tuple(incident_prefix(c) + "-" for c in segments.codes if c != code),
     )
+
+
+class WorkLock(Protocol):
+    """What a runner holds while it works (track_worker.Turns)."""
+
+    def __enter__(self) -> object: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def give_way(self) -> None:
+        """Between two messages of a run: let the runners waiting go first."""
+        ...
+
+
+class _Alone:
+    """The work lock of a runner that shares its thread with no other (tests, work_once)."""
+
+    def __enter__(self) -> object:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def give_way(self) -> None:
+        return None
 
 
 class SeenBefore(RuntimeError):
@@ -209,6 +232,10 @@ class SegmentRunner:
         self._dirty = False
         self._quiet_since = clock()
         self._subscription: Subscription | None = None
+        self.work_lock: WorkLock = _Alone()
+        """Held while the runner works on what it fetched (not while it waits to fetch):
+        a worker gives its runners one (track_worker.Turns), so that one segment tracks
+        at a time (track_worker.py, "How it runs")."""
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -233,16 +260,17 @@ class SegmentRunner:
         """Fetch and process what is there (one run of messages); returns how many."""
         assert self._subscription is not None, "start() first"
         messages = self._subscription.fetch(batch=FETCH, timeout=timeout)
-        if not messages:
-            self._maybe_tick()
-            return 0
-        self._quiet_since = self.clock()
-        replayed = [m for m in messages if m.seq <= self.replay_until]
-        fresh = [m for m in messages if m.seq > self.replay_until]
-        if replayed:
-            self._replay(replayed)
-        if fresh:
-            self._process(fresh)
+        with self.work_lock:
+            if not messages:
+                self._maybe_tick()
+                return 0
+            self._quiet_since = self.clock()
+            replayed = [m for m in messages if m.seq <= self.replay_until]
+            fresh = [m for m in messages if m.seq > self.replay_until]
+            if replayed:
+                self._replay(replayed)
+            if fresh:
+                self._process(fresh)
         return len(messages)
 
     def _replay(self, messages: list[Message]) -> None:
@@ -250,6 +278,7 @@ class SegmentRunner:
         self.pipeline.router = None  # routed before: the states are in the store
         try:
             for message in messages:
+                self.work_lock.give_way()
                 batch = self._decode(message)
                 if batch is None:
                     continue
@@ -323,6 +352,7 @@ class SegmentRunner:
             )
             stored: list[tuple[str, dict[str, Any]]] = []
             for batch in batches:
+                self.work_lock.give_way()
                 if batch is None:
                     continue
                 if batch.tick:

@@ -17,12 +17,16 @@ segment, having committed nothing over the new owner.
 
 How it runs. :meth:`TrackWorker.run` gives each held segment a thread of its own that
 fetches and processes (a fetch returns as soon as a message is there; ``fetch_wait_s``,
-0.25 s, is only how often a quiet segment's thread wakes up to tick or to stop): one
-segment's database and bus waits overlap another's tracking, and a busy segment's run
-does not hold a quiet one's message back (the live feed's latency). The runners share
-nothing but thread-safe adapters; each has its own pipeline, alert centre and
-subscription. :meth:`work_once` steps every runner in the calling thread, for tests that
-want one order of events.
+0.25 s, is only how often a quiet segment's thread wakes up to tick or to stop). The
+threads wait for their messages together but work one at a time (:class:`Turns`, taken
+in the order asked, given way between the messages of a long run): segment threads
+tracking at once handed the interpreter lock to each other at every NumPy call and
+database wait, which cost a worker holding four segments 23 % more CPU time for the same
+work (bench/README.md, "One segment at a time"). A segment that keeps up waits for one
+message of a neighbour's catch-up, not for the whole run. The runners share nothing but
+thread-safe adapters; each has its own pipeline, alert centre and subscription.
+:meth:`work_once` steps every runner in the calling thread, for tests that want one
+order of events.
 """
 
 from __future__ import annotations
@@ -44,6 +48,49 @@ from borderwatch.ports.coordination import (
 
 log = logging.getLogger(__name__)
 KIND = "track"
+
+
+class Turns:
+    """One runner works at a time, in the order they asked (a ticket lock): what a worker
+    gives its runners as their ``work_lock``. A runner in a long run (a catch-up) calls
+    :meth:`give_way` between its messages, so a segment that keeps up waits for one
+    message of its neighbour's, not for the whole run.
+
+    >>> turns = Turns()
+    >>> with turns:
+    ...     turns.give_way()  # nobody waits: it goes on at once
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def __enter__(self) -> Turns:
+        with self._changed:
+            ticket = self._next
+            self._next += 1
+            while ticket != self._serving:
+                self._changed.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._changed:
+            self._serving += 1
+            self._changed.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        """Runners waiting for their turn (not the one working)."""
+        with self._changed:
+            return max(0, self._next - self._serving - 1)
+
+    def give_way(self) -> None:
+        """Inside a turn: let the runners waiting go first, then go on."""
+        if not self.waiting:
+            return
+        self.__exit__()
+        self.__enter__()
 
 
 class _SegmentThread:
@@ -120,6 +167,8 @@ class TrackWorker:
         self.errors = 0
         self.last_error = ""
         self._stop = threading.Event()
+        self._work_lock = Turns()
+        """One runner works at a time (the module docstring, "How it runs")."""
         self._last_beat = -1e18
         self._ended_counts = [0, 0, 0]
         self.rebuilds = 0
@@ -219,6 +268,7 @@ class TrackWorker:
             if code not in self.runners and self.leases.try_acquire(code):
                 runner = self.make_runner(code)
                 runner.check_through = self._check_through.pop(code, 0)
+                runner.work_lock = self._work_lock
                 runner.start()
                 self.runners[code] = runner
                 if self._threads is not None:
