@@ -112,10 +112,11 @@ class PageScope:
 
     A cluster runs a centre per boundary segment over one shared store (app/cluster). Each
     pages its own segment's alerts at its own data time, so an alert is paged by one
-    centre, the same one in a replay. When every centre paged every due alert, the second
-    to see one waited on the first's row lock until that one's run committed (a second
-    or more in a catch-up; bench/README.md, "What a page cost"). An alert of no segment
-    is paged by every centre; the outbox keeps one message per page (its key).
+    centre, the same one in a replay. When every centre paged every due alert, the first
+    whose data time passed a page sent it, and a second one seeing it due before the
+    first's run committed waited on its row lock, then sent it again (bench/README.md,
+    "Who pages an alert"). An alert of no segment is paged by every centre; the outbox
+    keeps one message per page (its key).
 
     >>> scope = PageScope("INC-BLW-", ("INC-SPW-",))
     >>> [scope.covers(i) for i in ("INC-BLW-20250203-0001", "INC-SPW-20250203-0001", "X-1")]
