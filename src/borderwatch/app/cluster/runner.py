@@ -260,10 +260,10 @@ class SegmentRunner:
         """Fetch and process what is there (one run of messages); returns how many."""
         assert self._subscription is not None, "start() first"
         messages = self._subscription.fetch(batch=FETCH, timeout=timeout)
+        if not messages:  # its tick is a bus round trip: not in the turn
+            self._maybe_tick()
+            return 0
         with self.work_lock:
-            if not messages:
-                self._maybe_tick()
-                return 0
             self._quiet_since = self.clock()
             replayed = [m for m in messages if m.seq <= self.replay_until]
             fresh = [m for m in messages if m.seq > self.replay_until]

@@ -21,8 +21,8 @@ fetches and processes (a fetch returns as soon as a message is there; ``fetch_wa
 threads wait for their messages together but work one at a time (:class:`Turns`, taken
 in the order asked, given way between the messages of a long run): segment threads
 tracking at once handed the interpreter lock to each other at every NumPy call and
-database wait, which cost a worker holding four segments 23 % more CPU time for the same
-work (bench/README.md, "One segment at a time"). A segment that keeps up waits for one
+database wait, which cost a worker holding four segments about 30 % more CPU time for
+the same work (bench/README.md, "One segment at a time"). A segment that keeps up waits for one
 message of a neighbour's catch-up, not for the whole run. The runners share nothing but
 thread-safe adapters; each has its own pipeline, alert centre and subscription.
 :meth:`work_once` steps every runner in the calling thread, for tests that want one
