@@ -22,7 +22,14 @@ evidence of where the group went) when:
 * its heading is not the opposite (the angle between the two velocities is under 120
   degrees when both move at 0.4 m/s or more: a track a few seconds old has a velocity
   off by a metre a second or more);
-* its head count is within a factor ``size_ratio`` (plus one) of the lost group's.
+* its head count is within a factor ``size_ratio`` (plus one) of the lost group's. A
+  group out of dead ground often comes out as several tracks of one member each (a group
+  of 10 as seven singles, on the field streams' diagnostic seed 3108): the lost group's
+  count is tested against the young tracks within ``together_m`` of it together
+  (:class:`Emerging`), the new track's own count against the lost group's alone. Those
+  tracks are one group: once one of them continued a lost group by their count together,
+  the young tracks within ``together_m`` of that place continue one by their own count
+  only, for ``settle_s``.
 
 **Settling.** The first member out of the dead ground is tracked first: a count of 1 and
 the velocity of two scans, which the test above refuses for a group of 9, or for a
@@ -150,6 +157,9 @@ class GroupContinuity:
         the serial of that group's track it walks with (the crossing rule takes that
         track's side of the line for it)."""
         self._pruned_at = -math.inf
+        self.emerged: list[tuple[float, float, float]] = []
+        """(time, east, north) of each recent continuation by the count of the young
+        tracks around (:class:`Emerging`): they have been spent."""
 
     def observe(self, batch: TrackBatch) -> tuple[IntArray, IntArray]:
         """The identity of each row of ``batch`` and, for a track seen for the first time
@@ -188,10 +198,15 @@ class GroupContinuity:
                     carried[row] = beside.head_count()
                     chain_first[row] = beside.chain_first_s
             lost = self._lost(now, now)
+            fresh_rows = set(fresh)
+            emerging = self._emerging(
+                batch, [r for r in range(n) if r in fresh_rows or self._young(batch, r)]
+                if lost else [], now
+            )
             for row in fresh:
                 if row in joined:  # part of a tracked group: continues nothing of its own
                     continue
-                found = self._continues(batch, row, lost) if lost else None
+                found = self._continues(batch, row, lost, emerging) if lost else None
                 if found is not None:
                     predecessor[row] = found
                     identity[row] = lost[found].identity
@@ -254,6 +269,7 @@ class GroupContinuity:
         s = self.settings
         young = [row for row in range(len(batch)) if row not in fresh and self._young(batch, row)]
         pool = self._lost(now, now) if young else {}
+        emerging = self._emerging(batch, sorted(fresh) + young if pool else [], now)
         for row in young:
             if not self._young(batch, row):  # its chain continued a group on an earlier row
                 continue
@@ -264,7 +280,7 @@ class GroupContinuity:
                 for serial, seen in pool.items()
                 if not seen.continued and s.lost_after_s <= began - seen.time_s
             }
-            found = self._continues(batch, row, lost) if lost else None
+            found = self._continues(batch, row, lost, emerging) if lost else None
             if found is None:
                 continue
             before = mine.identity
@@ -336,7 +352,15 @@ class GroupContinuity:
         near = np.flatnonzero((off <= s.together_m) & (dv <= s.together_ms))
         return int(near[np.argmin(off[near])]) if len(near) else None
 
-    def _continues(self, batch: TrackBatch, row: int, lost: dict[int, Sighting]) -> int | None:
+    def _continues(
+        self,
+        batch: TrackBatch,
+        row: int,
+        lost: dict[int, Sighting],
+        emerging: Emerging | None = None,
+    ) -> int | None:
+        """The serial of the lost group the new track in ``row`` continues, if any (the
+        tests of the module docstring; ``emerging``: the young tracks around it)."""
         s = self.settings
         t = float(batch.epoch_s[row])
         east, north = float(batch.east_m[row]), float(batch.north_m[row])
@@ -344,13 +368,17 @@ class GroupContinuity:
         if math.hypot(ve, vn) > s.max_new_speed_ms:
             return None
         size = max(1, int(batch.group_size[row]))
-        best: tuple[float, int] | None = None
+        around = max(size, emerging.count(row) if emerging is not None else 0)
+        best: tuple[float, int, bool] | None = None
         for serial, seen in lost.items():
             dt = t - seen.time_s
             if dt <= 0:
                 continue
-            if not (size <= s.size_ratio * seen.size + 1 and seen.size <= s.size_ratio * size + 1):
+            if not (
+                size <= s.size_ratio * seen.size + 1 and seen.size <= s.size_ratio * around + 1
+            ):
                 continue
+            together = seen.size > s.size_ratio * size + 1  # passed by the count around it
             if (
                 math.hypot(ve, vn) >= 0.4
                 and math.hypot(seen.velocity_east_ms, seen.velocity_north_ms) >= 0.4
@@ -372,5 +400,55 @@ class GroupContinuity:
             off = math.hypot(east - ae - u * de, north - an - u * dn)
             reach = s.reach_m + s.drift_ms * dt
             if off <= reach and (best is None or off / reach < best[0]):
-                best = (off / reach, serial)
-        return None if best is None else best[1]
+                best = (off / reach, serial, together)
+        if best is None:
+            return None
+        if best[2] and emerging is not None:
+            emerging.spend(row)
+            self.emerged.append((t, east, north))
+        return best[1]
+
+    def _emerging(self, batch: TrackBatch, rows: list[int], now: float) -> Emerging:
+        """The young tracks of ``rows`` that may count together: not near a place where
+        young tracks counted together already in the last ``settle_s``."""
+        s = self.settings
+        self.emerged = [e for e in self.emerged if now - e[0] <= s.settle_s]
+        if self.emerged and rows:
+            at = np.asarray(self.emerged)[:, 1:]
+            rows = [
+                r for r in rows
+                if np.hypot(at[:, 0] - float(batch.east_m[r]),
+                            at[:, 1] - float(batch.north_m[r])).min() > s.together_m
+            ]
+        return Emerging(batch, rows, s.together_m)
+
+
+class Emerging:
+    """The young tracks of one batch (first seen now, or settling) and the head count of
+    those within ``together_m`` of each: the members of a group coming out of dead ground
+    as tracks of their own before the group layer joins them. Once some of them continued
+    a lost group by their count together (:meth:`spend`), they count no more."""
+
+    def __init__(self, batch: TrackBatch, rows: list[int], together_m: float) -> None:
+        self.index = {row: k for k, row in enumerate(rows)}
+        at = np.asarray(rows, np.intp)
+        east, north = batch.east_m[at], batch.north_m[at]
+        self.near = (
+            np.hypot(east[:, None] - east[None, :], north[:, None] - north[None, :])
+            <= together_m
+        )
+        self.sizes = np.maximum(1, batch.group_size[at])
+        self.spent = np.zeros(len(rows), bool)
+
+    def count(self, row: int) -> int:
+        """The head count of the young tracks around ``row``, itself included (0: not a
+        young track of this batch)."""
+        k = self.index.get(row)
+        if k is None:
+            return 0
+        return int(self.sizes[self.near[k] & ~self.spent].sum())
+
+    def spend(self, row: int) -> None:
+        k = self.index.get(row)
+        if k is not None:
+            self.spent |= self.near[k]

@@ -52,6 +52,7 @@ kind do alarm: missing a person in the cold costs more than checking on a deer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,7 +147,7 @@ class CrossingRule:
         self.continued_crossings = 0
         """Crossings of a group that had already raised this crossing (on an earlier track
         of its chain): not raised again."""
-        self.raised: dict[int, tuple[int, float, str]] = {}
+        self.raised: dict[int, tuple[int, float, str, float, float]] = {}
         """Group identity -> direction (+1 north), data time and incident id of its last
         crossing."""
         self.updates: list[CrossingUpdate] = []
@@ -358,6 +359,14 @@ class CrossingRule:
             now = float(batch.epoch_s[row])
             group = geometry.identity_of(batch, row)
             last = self.raised.get(group)
+            if last is not None and math.hypot(
+                float(lead_east[row]) - last[3], float(lead_north[row]) - last[4]
+            ) > s.merge_distance_m:
+                # Its chain raised elsewhere: more than a group's length and a gap's walk
+                # away, so a link of the chain was wrong (two groups that met in dead
+                # ground), or the group crossed back unseen and now crosses again. Either
+                # way this crossing is its own (the repeat test below still applies).
+                last = None
             if last is not None and last[0] == int(firm[row]):
                 # This group raised this crossing already, on an earlier track of its chain.
                 self.continued_crossings += 1
@@ -407,7 +416,7 @@ class CrossingRule:
                 ),
                 gap=gap,
             ):
-                self.raised[group] = (int(firm[row]), now, "")
+                self.raised[group] = (int(firm[row]), now, "", *_at(lead_east, lead_north, row))
                 continue
             across_ms = abs(float(geometry.toward_line_ms[row]))
             time_sigma = sigma[row] / across_ms if across_ms > 0.05 else None
@@ -431,7 +440,9 @@ class CrossingRule:
                     "unseen_s": round(unseen, 1) if unseen > 5.0 else None,
                 },
             )
-            self.raised[group] = (int(firm[row]), now, incident.incident_id)
+            self.raised[group] = (
+                int(firm[row]), now, incident.incident_id, *_at(lead_east, lead_north, row)
+            )
             self.recent.add(
                 float(east),
                 float(north),
@@ -511,3 +522,7 @@ class CrossingUpdate:
 
 def now_of(batch: TrackBatch) -> float:
     return float(batch.epoch_s.max()) if len(batch) else -np.inf
+
+
+def _at(east: np.ndarray, north: np.ndarray, row: int) -> tuple[float, float]:
+    return float(east[row]), float(north[row])
