@@ -122,12 +122,12 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             # Paused (the operator's control), so no new alert comes between the counts. On
             # a loaded machine the replay may have finished already (its control is then
             # hidden, and a click would land elsewhere): a finished replay is as still.
-            state = "document.querySelector('#rp-state').textContent"
-            before = page.evaluate(state)
+            replay = "document.querySelector('#rp-state').textContent"
+            before = page.evaluate(replay)
             if before != "finished":
                 page.click("#rp-toggle")
             page.wait_for(
-                f"['paused', 'finished'].includes({state})",
+                f"['paused', 'finished'].includes({replay})",
                 10,
                 f"the replay paused (it was {before!r} before the click)",
             )
@@ -171,7 +171,7 @@ def test_acknowledge_the_coutts_crossing_alert_in_the_browser(
             assert page.evaluate("BWDash.sound.played") == tones  # no tone for an ack
             # Resumed at once: the map's checks ask for the intercept while the group's
             # last position is recent on the exercise's clock (its 30-minute horizon).
-            if not page.evaluate(f"{state} === 'finished'"):
+            if not page.evaluate(f"{replay} === 'finished'"):
                 page.click("#rp-toggle")
             page.wait_for(
                 "['playing', 'finished'].includes(document.querySelector('#rp-state').textContent)",
