@@ -431,14 +431,23 @@ class Emerging:
 
     def __init__(self, batch: TrackBatch, rows: list[int], together_m: float) -> None:
         self.index = {row: k for k, row in enumerate(rows)}
-        at = np.asarray(rows, np.intp)
-        east, north = batch.east_m[at], batch.north_m[at]
-        self.near = (
-            np.hypot(east[:, None] - east[None, :], north[:, None] - north[None, :])
-            <= together_m
-        )
-        self.sizes = np.maximum(1, batch.group_size[at])
+        self._at = np.asarray(rows, np.intp)
+        self._batch = batch
+        self._together_m = together_m
+        self._near: np.ndarray | None = None
         self.spent = np.zeros(len(rows), bool)
+
+    @property
+    def near(self) -> np.ndarray:
+        """Which young tracks are within ``together_m`` of which: computed when first
+        asked (most batches continue no lost group, and never ask)."""
+        if self._near is None:
+            east, north = self._batch.east_m[self._at], self._batch.north_m[self._at]
+            self._near = (
+                np.hypot(east[:, None] - east[None, :], north[:, None] - north[None, :])
+                <= self._together_m
+            )
+        return self._near
 
     def count(self, row: int) -> int:
         """The head count of the young tracks around ``row``, itself included (0: not a
@@ -446,7 +455,8 @@ class Emerging:
         k = self.index.get(row)
         if k is None:
             return 0
-        return int(self.sizes[self.near[k] & ~self.spent].sum())
+        sizes = np.maximum(1, self._batch.group_size[self._at])
+        return int(sizes[self.near[k] & ~self.spent].sum())
 
     def spend(self, row: int) -> None:
         k = self.index.get(row)

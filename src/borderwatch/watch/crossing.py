@@ -148,8 +148,8 @@ class CrossingRule:
         """Crossings of a group that had already raised this crossing (on an earlier track
         of its chain): not raised again."""
         self.raised: dict[int, tuple[int, float, str, float, float]] = {}
-        """Group identity -> direction (+1 north), data time and incident id of its last
-        crossing."""
+        """Group identity -> direction (+1 north), data time, incident id ("" for a repeat
+        of another group's) and the leader's position (east, north) of its last crossing."""
         self.updates: list[CrossingUpdate] = []
         """The latest crossings recognised as one already raised (at most 1000)."""
         self.gap_returns = 0
